@@ -1,0 +1,52 @@
+// Package ovf reads OVF descriptors (DMTF DSP0243, versions 1.x and 2.x)
+// from any hypervisor into a summary a person can restart a VM from, and
+// rewrites the References section in place without disturbing the rest of
+// the document.
+package ovf
+
+// Descriptor is what exitkit needs from an OVF envelope.
+type Descriptor struct {
+	Files   []FileRef // References/File, in document order
+	Disks   []Disk    // DiskSection/Disk
+	Systems []System  // each VirtualSystem, including those inside collections
+}
+
+// FileRef is one References/File element.
+type FileRef struct {
+	ID   string
+	Href string
+	Size int64 // ovf:size, or -1 when absent
+}
+
+// Disk is one DiskSection/Disk element.
+type Disk struct {
+	ID             string // ovf:diskId
+	FileRef        string // ovf:fileRef (an ID in Files), empty for a blank disk
+	CapacityBytes  int64  // ovf:capacity times ovf:capacityAllocationUnits
+	PopulatedBytes int64  // ovf:populatedSize, or 0
+	Format         string // ovf:format URI
+}
+
+// System is one VirtualSystem's hardware.
+type System struct {
+	ID              string
+	Name            string
+	GuestOS         string
+	VCPU            int
+	MemoryMiB       int64
+	Firmware        string   // "bios" or "efi"
+	DiskControllers []string // normalised: "pvscsi", "lsilogic", "lsilogicsas", "buslogic", "sata", "ide", "nvme", or the raw subtype
+	NICs            []NIC
+	Disks           []SystemDisk
+}
+
+type NIC struct {
+	Network string
+	Adapter string // normalised: "vmxnet3", "e1000", "e1000e", "pcnet32", ... or the raw subtype
+}
+
+// SystemDisk ties a hardware disk item to its DiskSection entry.
+type SystemDisk struct {
+	DiskID     string // ovf:diskId it refers to (from rasd:HostResource ovf:/disk/<id>)
+	Controller string // normalised controller of its parent
+}
