@@ -9,6 +9,9 @@ type Descriptor struct {
 	Files   []FileRef // References/File, in document order
 	Disks   []Disk    // DiskSection/Disk
 	Systems []System  // each VirtualSystem, including those inside collections
+
+	Version  string   // ovf:version, or "1.x"/"2.0" from the namespace; "" when neither says
+	Warnings []string // hardware that could not be read and was left unknown, with line numbers
 }
 
 // FileRef is one References/File element.
@@ -16,6 +19,9 @@ type FileRef struct {
 	ID   string
 	Href string
 	Size int64 // ovf:size, or -1 when absent
+
+	ChunkSize   int64  // ovf:chunkSize: the file is split into href.000000000, ...; 0 when whole
+	Compression string // ovf:compression ("gzip"), "" when absent
 }
 
 // Disk is one DiskSection/Disk element.
@@ -31,7 +37,8 @@ type Disk struct {
 type System struct {
 	ID              string
 	Name            string
-	GuestOS         string
+	GuestOS         string // description, with vmw:osType in parentheses when both are given
+	OSType          string // vmw:osType, e.g. "centos8_64Guest"
 	VCPU            int
 	MemoryMiB       int64
 	Firmware        string   // "bios" or "efi"
@@ -48,5 +55,6 @@ type NIC struct {
 // SystemDisk ties a hardware disk item to its DiskSection entry.
 type SystemDisk struct {
 	DiskID     string // ovf:diskId it refers to (from rasd:HostResource ovf:/disk/<id>)
+	FileRef    string // ovf:id of a References/File, for the rare ovf:/file/<id> host resource
 	Controller string // normalised controller of its parent
 }

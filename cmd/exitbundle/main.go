@@ -25,7 +25,13 @@ with a human-readable index, and verifies and opens such bundles. Everything
 it writes can also be checked with ssh-keygen, sha256sum, age and qemu-img.`,
 	}
 	root.AddCommand(
-	// Subcommands, one file each.
+		// Subcommands, one file each.
+		newKeygenCmd(),
+		withSourceFlags(newCreateCmd()),
+		newVerifyCmd(),
+		newOpenCmd(),
+		newInspectCmd(),
+		newDemoCmd(),
 	)
 	return root
 }

@@ -1,0 +1,553 @@
+package bundle
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"time"
+
+	"filippo.io/age"
+	"golang.org/x/crypto/ssh"
+
+	"github.com/exitkit/exitkit/bundle/ovf"
+)
+
+// CreateOptions says what Create exports and how.
+type CreateOptions struct {
+	Sources []Source
+
+	// Out is the bundle folder to write: new, empty, or an unfinished
+	// bundle of the same command to resume. Tar, instead, writes the bag as
+	// one tar file; the bag is then built in Tar+".parts" first (resumable
+	// like a folder) and serialized when signed.
+	Out string
+	Tar string
+
+	Signer ssh.Signer // signs the tag manifest (SSHSIG, namespace exitbundle)
+
+	// Recipients encrypt every payload file but descriptors and .mf files
+	// with age; RecipientNames are their public strings for the manifest
+	// and index. Passphrase, instead, encrypts with an scrypt recipient and
+	// cannot be combined with Recipients. With neither, files are stored
+	// unencrypted (still signed), and the index says so.
+	Recipients     []age.Recipient
+	RecipientNames []string
+	Passphrase     []byte
+
+	// Compress is "none", "zstd" or "auto" (the default): zstd for every
+	// payload file that is not compressed already, such as a
+	// streamOptimized VMDK, whose grains are deflated.
+	Compress string
+
+	Jobs int // files transferred at once; 0: the number of CPUs
+
+	Info  Info
+	Terms string // an exitsite contract module (HTML) to embed as TERMS.html
+
+	Progress io.Writer // nil: quiet
+	Terminal bool      // Progress is a terminal: redraw one line in place
+
+	// Test hooks.
+	retryDelay time.Duration                              // first back-off; doubles per retry
+	wrapOutput func(bagPath string, w io.Writer) io.Writer // wraps each stored file's writer
+}
+
+// Info is the bag's provenance, written to bag-info.txt, the manifest and
+// the index.
+type Info struct {
+	Provider    string // Source-Organization
+	Customer    string
+	Contact     string // Contact-Name
+	Description string // External-Description
+}
+
+// maxRetries is how often a file is retried after a transient source error.
+const maxRetries = 3
+
+// ErrVMFailed is wrapped by Create's error when one or more VMs could not
+// be exported; the others were, and the bundle is left unsigned so that
+// running the same command again finishes it.
+var ErrVMFailed = errors.New("one or more VMs failed")
+
+// Create exports every VM of the sources into a signed BagIt bundle; see
+// the package documentation for the layout. It returns the manifest it
+// wrote.
+//
+// Create resumes: when the output is an unfinished bundle of the same
+// command (interrupted by Ctrl-C, a crash or kill -9), files already
+// stored are checked by re-hashing and kept, and only the rest is
+// transferred. When a VM fails, the others are still exported and Create
+// returns an error wrapping ErrVMFailed, leaving the bundle unsigned.
+func Create(ctx context.Context, opts CreateOptions) (*Manifest, error) {
+	if err := checkOptions(&opts); err != nil {
+		return nil, err
+	}
+	dir := opts.Out
+	if opts.Tar != "" {
+		if _, err := os.Lstat(opts.Tar); err == nil {
+			return nil, fmt.Errorf("create %s: %w", opts.Tar, ErrFinished)
+		}
+		dir = opts.Tar + ".parts"
+	}
+	st, signed, err := openState(dir, paramsHash(&opts), time.Now())
+	if opts.Tar != "" && errors.Is(err, ErrFinished) {
+		// Killed while serializing a signed bag: only the tar is left to write.
+		return finishTar(dir, opts.Tar)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("create: %w", err)
+	}
+	if signed {
+		if err := st.finishRename(); err != nil {
+			return nil, fmt.Errorf("create %s: %w", dir, err)
+		}
+		if opts.Tar != "" {
+			return finishTar(dir, opts.Tar)
+		}
+		return readManifest(dir)
+	}
+	defer st.close()
+
+	c := &creator{
+		opts:    &opts,
+		dir:     dir,
+		st:      st,
+		pool:    newBufPool(),
+		prog:    newProgress(opts.Progress, opts.Terminal),
+		sem:     make(chan struct{}, opts.Jobs),
+		vmNames: map[string]bool{},
+	}
+	if len(opts.Passphrase) > 0 {
+		r, err := age.NewScryptRecipient(string(opts.Passphrase))
+		if err != nil {
+			return nil, fmt.Errorf("create: passphrase: %w", err)
+		}
+		c.recipients = []age.Recipient{&serialRecipient{r: r}}
+	} else {
+		c.recipients = opts.Recipients
+	}
+
+	for _, src := range opts.Sources {
+		err := src.Export(ctx, c.exportVM)
+		if ctx.Err() != nil {
+			break
+		}
+		if err != nil {
+			c.fail(fmt.Errorf("source %s: %w", src, err))
+		}
+	}
+	c.prog.close()
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("create %s: interrupted (%w); the bundle is unfinished and unsigned: run the same command again to resume", dir, err)
+	}
+	if len(c.errs) > 0 {
+		return nil, fmt.Errorf("create %s: %w: %w\nthe VMs that succeeded are stored, but the bundle is unfinished and unsigned: fix the cause and run the same command again to finish it", dir, ErrVMFailed, errors.Join(c.errs...))
+	}
+	if len(c.vms) == 0 {
+		return nil, fmt.Errorf("create %s: the sources hold no VMs; pass a folder of OVF exports, an .ova file or a vSphere URL", dir)
+	}
+	m, err := c.finish()
+	if err != nil {
+		return nil, fmt.Errorf("create %s: %w; the bundle is unfinished: run the same command again to finish it", dir, err)
+	}
+	if opts.Tar != "" {
+		return finishTar(dir, opts.Tar)
+	}
+	return m, nil
+}
+
+func checkOptions(o *CreateOptions) error {
+	switch {
+	case len(o.Sources) == 0:
+		return errors.New("create: no sources given")
+	case (o.Out == "") == (o.Tar == ""):
+		return errors.New("create: give exactly one of an output folder or a tar file")
+	case o.Signer == nil:
+		return errors.New("create: no signing key given")
+	case len(o.Passphrase) > 0 && len(o.Recipients) > 0:
+		return errors.New("create: a passphrase cannot be combined with recipients (age allows an scrypt recipient only alone)")
+	case len(o.RecipientNames) != 0 && len(o.RecipientNames) != len(o.Recipients):
+		return errors.New("create: RecipientNames must name each recipient")
+	}
+	switch o.Compress {
+	case "":
+		o.Compress = "auto"
+	case "none", "zstd", "auto":
+	default:
+		return fmt.Errorf("create: unknown compression %q; use none, zstd or auto", o.Compress)
+	}
+	if o.Jobs <= 0 {
+		o.Jobs = runtime.NumCPU()
+	}
+	if o.retryDelay == 0 {
+		o.retryDelay = time.Second
+	}
+	return nil
+}
+
+type creator struct {
+	opts       *CreateOptions
+	dir        string
+	st         *state
+	pool       *bufPool
+	prog       *progress
+	sem        chan struct{}
+	recipients []age.Recipient
+
+	mu         sync.Mutex
+	vmNames    map[string]bool
+	vms        []VM
+	errs       []error
+	compressed bool // some file was stored with zstd
+}
+
+func (c *creator) fail(err error) {
+	c.mu.Lock()
+	c.errs = append(c.errs, err)
+	c.mu.Unlock()
+	c.prog.line("error: %v", err)
+}
+
+// exportVM is the Source callback. A failed VM is recorded and the source
+// goes on with the next; only cancellation stops it.
+func (c *creator) exportVM(ctx context.Context, svm *SourceVM) error {
+	c.mu.Lock()
+	name := uniqueName(SanitizeName(svm.Name), c.vmNames)
+	c.mu.Unlock()
+	vm, err := c.vm(ctx, name, svm)
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	if err != nil {
+		c.fail(fmt.Errorf("VM %s (%s): %w", name, svm.Origin, err))
+		return nil
+	}
+	c.mu.Lock()
+	c.vms = append(c.vms, *vm)
+	c.mu.Unlock()
+	return nil
+}
+
+// filePlan is one source file and where it goes.
+type filePlan struct {
+	sf     SourceFile
+	vm     string
+	name   string // plaintext name in the VM folder
+	role   string
+	ref    *ovf.FileRef // the descriptor's References/File, if any
+	stated int64        // ovf:size stated by the descriptor, or -1
+}
+
+func (c *creator) vm(ctx context.Context, name string, svm *SourceVM) (*VM, error) {
+	desc, err := ovf.Parse(bytes.NewReader(svm.Descriptor))
+	if err != nil {
+		return nil, fmt.Errorf("read descriptor: %w", err)
+	}
+	vmDir := path.Join(PayloadDir, name)
+	if err := os.MkdirAll(c.path(vmDir), 0o755); err != nil {
+		return nil, fmt.Errorf("create VM folder: %w", err)
+	}
+
+	taken := map[string]bool{}
+	ovfName := uniqueName(name+".ovf", taken)
+	mfName := uniqueName(name+".mf", taken)
+	diskRef := map[string]bool{}
+	for _, d := range desc.Disks {
+		if d.FileRef != "" {
+			diskRef[d.FileRef] = true
+		}
+	}
+	have := map[string]bool{}
+	for _, sf := range svm.Files {
+		have[sf.Href] = true
+	}
+	for _, r := range desc.Files {
+		if !have[r.Href] {
+			return nil, fmt.Errorf("the descriptor references %q, which the source does not hold; re-export the VM with all its files", r.Href)
+		}
+	}
+	plans := make([]filePlan, len(svm.Files))
+	for i, sf := range svm.Files {
+		base := path.Base(strings.ReplaceAll(sf.Href, `\`, "/"))
+		p := filePlan{sf: sf, vm: name, name: uniqueName(SanitizeName(base), taken), role: RoleOther, stated: -1}
+		for j := range desc.Files {
+			if desc.Files[j].Href == sf.Href {
+				p.ref = &desc.Files[j]
+				if p.ref.Size > 0 {
+					p.stated = p.ref.Size
+				}
+				if diskRef[p.ref.ID] {
+					p.role = RoleDisk
+				}
+				break
+			}
+		}
+		if p.role == RoleOther && strings.HasSuffix(strings.ToLower(base), ".nvram") {
+			p.role = RoleNVRAM
+		}
+		plans[i] = p
+		c.prog.plan(sf.Size)
+	}
+
+	// Files of one VM run in parallel, bounded by Jobs across the create.
+	files := make([]File, len(plans))
+	errs := make([]error, len(plans))
+	var wg sync.WaitGroup
+	for i := range plans {
+		select {
+		case c.sem <- struct{}{}:
+		case <-ctx.Done():
+			errs[i] = ctx.Err()
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() { <-c.sem }()
+			files[i], errs[i] = c.file(ctx, vmDir, &plans[i])
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+
+	edits := map[string]ovf.FileRef{}
+	byRef := map[string]string{}
+	for i, p := range plans {
+		if p.ref != nil {
+			edits[p.ref.Href] = ovf.FileRef{ID: p.ref.ID, Href: p.name, Size: files[i].Size}
+			byRef[p.ref.ID] = p.name
+		}
+	}
+	descriptor, err := ovf.Rewrite(svm.Descriptor, edits)
+	if err != nil {
+		return nil, fmt.Errorf("rewrite descriptor: %w", err)
+	}
+	ovfFile, err := c.writeSmall(vmDir, ovfName, RoleDescriptor, descriptor)
+	if err != nil {
+		return nil, err
+	}
+	var mf bytes.Buffer
+	fmt.Fprintf(&mf, "SHA256(%s)= %s\n", ovfFile.Name, ovfFile.SHA256)
+	for _, f := range files {
+		fmt.Fprintf(&mf, "SHA256(%s)= %s\n", f.Name, f.SHA256)
+	}
+	mfFile, err := c.writeSmall(vmDir, mfName, RoleManifest, mf.Bytes())
+	if err != nil {
+		return nil, err
+	}
+	return &VM{
+		Name:     name,
+		Origin:   svm.Origin,
+		OVF:      ovfFile.Path,
+		MF:       mfFile.Path,
+		Hardware: Hardware(desc, byRef),
+		Files:    append([]File{ovfFile, mfFile}, files...),
+	}, nil
+}
+
+// writeSmall stores a descriptor or .mf: plaintext, written whole.
+func (c *creator) writeSmall(vmDir, name, role string, data []byte) (File, error) {
+	bagPath := vmDir + "/" + name
+	if err := writeAtomic(c.path(bagPath), data); err != nil {
+		return File{}, err
+	}
+	sum := sha256Hex(data)
+	return File{Name: name, Path: bagPath, Role: role, Size: int64(len(data)), SHA256: sum, StoredSize: int64(len(data)), StoredSHA256: sum}, nil
+}
+
+func (c *creator) path(bagPath string) string {
+	return filepath.Join(c.dir, filepath.FromSlash(bagPath))
+}
+
+// file stores one file, keeping it from an earlier run when its done
+// record still matches, and retrying transient source errors.
+func (c *creator) file(ctx context.Context, vmDir string, p *filePlan) (File, error) {
+	key := p.vm + "/" + p.name
+	if rec, ok := c.st.lookup(key); ok {
+		if f, ok := c.keep(rec, p); ok {
+			c.prog.skip(key, rec.Size)
+			return f, nil
+		}
+	}
+	fp := c.prog.begin(key, p.sf.Size)
+	for attempt := 0; ; attempt++ {
+		f, err := c.transfer(ctx, vmDir, p, fp)
+		if err == nil {
+			c.prog.end(fp, nil)
+			return f, nil
+		}
+		if ctx.Err() != nil || !errors.Is(err, ErrTransient) || attempt >= maxRetries {
+			c.prog.end(fp, err)
+			if ctx.Err() != nil {
+				return File{}, ctx.Err()
+			}
+			return File{}, err
+		}
+		delay := c.opts.retryDelay << attempt
+		c.prog.line("retrying %s in %s (attempt %d of %d): %v", key, delay, attempt+2, maxRetries+1, err)
+		select {
+		case <-time.After(delay):
+		case <-ctx.Done():
+			c.prog.end(fp, ctx.Err())
+			return File{}, ctx.Err()
+		}
+		c.prog.restart(fp)
+	}
+}
+
+// keep re-checks a stored file against its done record.
+func (c *creator) keep(rec doneRecord, p *filePlan) (File, bool) {
+	if (p.stated >= 0 && rec.Size != p.stated) || (p.sf.Size >= 0 && rec.Size != p.sf.Size) {
+		return File{}, false
+	}
+	full := c.path(rec.Path)
+	fi, err := os.Stat(full)
+	if err != nil || fi.Size() != rec.StoredSize {
+		return File{}, false
+	}
+	b := c.pool.get()
+	defer c.pool.put(b)
+	n, sum, err := hashFile(full, *b)
+	if err != nil || n != rec.StoredSize || sum != rec.StoredSHA256 {
+		return File{}, false
+	}
+	if rec.Compression == "zstd" {
+		c.mu.Lock()
+		c.compressed = true
+		c.mu.Unlock()
+	}
+	return c.fileEntry(p, rec), true
+}
+
+func (c *creator) fileEntry(p *filePlan, rec doneRecord) File {
+	return File{
+		Name: p.name, Path: rec.Path, Role: p.role,
+		Size: rec.Size, SHA256: rec.SHA256,
+		StoredSize: rec.StoredSize, StoredSHA256: rec.StoredSHA256,
+		Compression: rec.Compression, Encrypted: rec.Encrypted,
+	}
+}
+
+// transfer reads the file once from the source into name.partial, checks
+// its size, renames it into place and records it as done.
+func (c *creator) transfer(ctx context.Context, vmDir string, p *filePlan, fp *fileProgress) (File, error) {
+	rc, err := p.sf.Open(ctx)
+	if err != nil {
+		return File{}, fmt.Errorf("open %s: %w", p.sf.Href, err)
+	}
+	defer rc.Close()
+	src := io.Reader(rc)
+
+	compress := c.opts.Compress == "zstd"
+	if c.opts.Compress == "auto" {
+		br := bufio.NewReaderSize(rc, 4096)
+		head, err := br.Peek(512)
+		if err != nil && err != io.EOF && err != bufio.ErrBufferFull {
+			return File{}, fmt.Errorf("read %s: %w", p.sf.Href, err)
+		}
+		compress = !alreadyCompressed(head)
+		src = br
+	}
+	stored := p.name
+	if compress {
+		stored += ".zst"
+	}
+	if len(c.recipients) > 0 {
+		stored += ".age"
+	}
+	bagPath := vmDir + "/" + stored
+	full := c.path(bagPath)
+	out, err := os.OpenFile(full+".partial", os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+	if err != nil {
+		return File{}, fmt.Errorf("write %s: %w", full, err)
+	}
+	var w io.Writer = &fileSink{f: out}
+	if c.opts.wrapOutput != nil {
+		w = c.opts.wrapOutput(bagPath, out)
+	}
+	m, err := pipe(ctx, src, w, encoding{zstd: compress, recipients: c.recipients}, c.pool, func(n int64) { c.prog.add(fp, n) })
+	if cerr := out.Close(); err == nil && cerr != nil {
+		err = cerr
+	}
+	if err != nil {
+		var se *sourceError
+		if errors.As(err, &se) {
+			return File{}, fmt.Errorf("read %s: %w", p.sf.Href, se.err)
+		}
+		if ctx.Err() != nil {
+			return File{}, ctx.Err()
+		}
+		return File{}, fmt.Errorf("write %s: %w", full, err)
+	}
+	if p.stated >= 0 && m.Size != p.stated {
+		return File{}, fmt.Errorf("%s: the descriptor states ovf:size=%d but the file has %d bytes; the export is inconsistent: re-export the VM", p.sf.Href, p.stated, m.Size)
+	}
+	if p.sf.Size >= 0 && m.Size != p.sf.Size {
+		return File{}, Transient(fmt.Errorf("read %s: the source announced %d bytes but delivered %d", p.sf.Href, p.sf.Size, m.Size))
+	}
+	if err := os.Rename(full+".partial", full); err != nil {
+		return File{}, fmt.Errorf("write %s: %w", full, err)
+	}
+	rec := doneRecord{
+		Key: p.vm + "/" + p.name, Path: bagPath,
+		Size: m.Size, SHA256: m.SHA256, StoredSize: m.StoredSize, StoredSHA256: m.StoredSHA256,
+		Encrypted: len(c.recipients) > 0,
+	}
+	if compress {
+		rec.Compression = "zstd"
+		c.mu.Lock()
+		c.compressed = true
+		c.mu.Unlock()
+	}
+	if err := c.st.record(rec); err != nil {
+		return File{}, err
+	}
+	return c.fileEntry(p, rec), nil
+}
+
+// alreadyCompressed sniffs formats that zstd would only slow down: a
+// sparse VMDK with compressed grains (streamOptimized), gzip, zstd, xz,
+// bzip2 and zip.
+func alreadyCompressed(head []byte) bool {
+	if len(head) >= 79 && string(head[:4]) == "KDMV" {
+		flags := uint32(head[8]) | uint32(head[9])<<8 | uint32(head[10])<<16 | uint32(head[11])<<24
+		algo := uint16(head[77]) | uint16(head[78])<<8
+		return flags&(1<<16) != 0 || algo != 0
+	}
+	for _, magic := range []string{"\x1f\x8b", "\x28\xb5\x2f\xfd", "\xfd7zXZ\x00", "BZh", "PK\x03\x04"} {
+		if bytes.HasPrefix(head, []byte(magic)) {
+			return true
+		}
+	}
+	return false
+}
+
+// serialRecipient runs one scrypt wrap at a time: each costs about a
+// second and 256 MiB, and running them for several files at once would
+// multiply the memory.
+type serialRecipient struct {
+	mu sync.Mutex
+	r  *age.ScryptRecipient
+}
+
+func (s *serialRecipient) Wrap(fileKey []byte) ([]*age.Stanza, error) {
+	st, _, err := s.WrapWithLabels(fileKey)
+	return st, err
+}
+
+func (s *serialRecipient) WrapWithLabels(fileKey []byte) ([]*age.Stanza, []string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.r.WrapWithLabels(fileKey)
+}

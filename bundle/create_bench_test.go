@@ -1,0 +1,225 @@
+package bundle
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"syscall"
+	"testing"
+	"time"
+
+	"filippo.io/age"
+
+	"github.com/exitkit/exitkit/internal/interop"
+)
+
+// The create benchmark runs create in a child process (to read its peak
+// RSS) on one generated file and, in the same run, the stock way to do the
+// same work one step after another:
+//
+//	openssl dgst -sha256 F; age -r R -o F.age F; openssl dgst -sha256 F.age
+//
+// It reports create's MB/s, its speed relative to the stock way
+// (x-vs-stock), relative to the machine's limit (pct-of-limit: the sum of
+// the single-core costs of hashing, encrypting and hashing again, divided
+// by the cores, measured here first), and peak RSS. The file is 2 GiB;
+// EXITBUNDLE_BENCH_GIB=8 makes it 8 GiB (slow).
+//
+//	go test ./bundle -run '^$' -bench BenchmarkCreateVsStock -benchtime 1x
+
+const benchChildEnv = "EXITBUNDLE_BENCH_CHILD"
+
+func benchSize() int64 {
+	if v, err := strconv.Atoi(os.Getenv("EXITBUNDLE_BENCH_GIB")); err == nil && v > 0 {
+		return int64(v) << 30
+	}
+	return 2 << 30
+}
+
+// benchFile writes size bytes: one random MiB repeated, cheap to make and
+// incompressible enough within zstd's window.
+func benchFile(b *testing.B, p string, size int64) {
+	if fi, err := os.Stat(p); err == nil && fi.Size() == size {
+		return
+	}
+	block := make([]byte, 1<<20)
+	rand.Read(block)
+	f, err := os.Create(p)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for off := int64(0); off < size; off += int64(len(block)) {
+		if _, err := f.Write(block[:min(int64(len(block)), size-off)]); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if err := f.Close(); err != nil {
+		b.Fatal(err)
+	}
+}
+
+func benchSource(p string, size int64) *crSource {
+	desc := crDescriptor("bench", []string{"disk.vmdk"}, []int64{size}, size, "")
+	return &crSource{name: "bench", vms: []*crVM{{name: "bench", desc: desc, files: []*crFile{{href: "disk.vmdk", path: p, size: size}}}}}
+}
+
+// TestBenchChild runs one create for BenchmarkCreateVsStock.
+func TestBenchChild(t *testing.T) {
+	dir := os.Getenv(benchChildEnv)
+	if dir == "" {
+		t.Skip("run by BenchmarkCreateVsStock")
+	}
+	size, _ := strconv.ParseInt(os.Getenv("EXITBUNDLE_BENCH_SIZE"), 10, 64)
+	id, _ := age.GenerateX25519Identity()
+	opts := CreateOptions{
+		Sources:        []Source{benchSource(filepath.Join(dir, "disk.raw"), size)},
+		Out:            filepath.Join(dir, "out"),
+		Signer:         crSigner(t),
+		Recipients:     []age.Recipient{id.Recipient()},
+		RecipientNames: []string{id.Recipient().String()},
+		Compress:       os.Getenv("EXITBUNDLE_BENCH_COMPRESS"),
+	}
+	if os.Getenv("EXITBUNDLE_BENCH_PROGRESS") != "" {
+		opts.Progress = os.Stderr
+	}
+	if _, err := Create(context.Background(), opts); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func BenchmarkCreateVsStock(b *testing.B) {
+	tools := interop.Require(b, "openssl", "age")
+	size := benchSize()
+	dir := b.TempDir()
+	src := filepath.Join(dir, "disk.raw")
+	benchFile(b, src, size)
+	id, _ := age.GenerateX25519Identity()
+	limit := machineLimit(b)
+
+	b.SetBytes(size)
+	b.ResetTimer()
+	var createTime, stockTime time.Duration
+	var rss int64
+	for i := 0; i < b.N; i++ {
+		os.RemoveAll(filepath.Join(dir, "out"))
+		os.Remove(filepath.Join(dir, "stock.age"))
+		cmd := exec.Command(os.Args[0], "-test.run=^TestBenchChild$", "-test.count=1")
+		cmd.Env = append(os.Environ(), benchChildEnv+"="+dir, fmt.Sprintf("EXITBUNDLE_BENCH_SIZE=%d", size), "EXITBUNDLE_BENCH_COMPRESS=none")
+		var out bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &out
+		start := time.Now()
+		if err := cmd.Run(); err != nil {
+			b.Fatalf("create: %v\n%s", err, out.String())
+		}
+		createTime += time.Since(start)
+		rss = max(rss, cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss)
+		os.RemoveAll(filepath.Join(dir, "out"))
+
+		b.StopTimer()
+		start = time.Now()
+		for _, args := range [][]string{
+			{tools[0], "dgst", "-sha256", src},
+			{tools[1], "-r", id.Recipient().String(), "-o", filepath.Join(dir, "stock.age"), src},
+			{tools[0], "dgst", "-sha256", filepath.Join(dir, "stock.age")},
+		} {
+			if out, err := exec.Command(args[0], args[1:]...).CombinedOutput(); err != nil {
+				b.Fatalf("%v: %v\n%s", args, err, out)
+			}
+		}
+		stockTime += time.Since(start)
+		os.Remove(filepath.Join(dir, "stock.age"))
+		b.StartTimer()
+	}
+	b.StopTimer()
+	rate := float64(size) * float64(b.N) / createTime.Seconds()
+	b.ReportMetric(stockTime.Seconds()/createTime.Seconds(), "x-vs-stock")
+	b.ReportMetric(100*rate/limit, "pct-of-limit")
+	b.ReportMetric(limit/1e6, "limit-MB/s")
+	b.ReportMetric(float64(rss)/1024, "peak-RSS-MiB") // Maxrss is in KiB on Linux
+	b.ReportMetric(rate/1e6, "create-MB/s")
+}
+
+// machineLimit measures single-core SHA-256 and age encryption speeds and
+// returns the fastest a perfect pipeline could go on this machine: the
+// bytes per second of hash + encrypt + hash spread over every core.
+func machineLimit(b *testing.B) float64 {
+	buf := make([]byte, 1<<20)
+	rand.Read(buf)
+	const total = 512 << 20
+	start := time.Now()
+	h := sha256.New()
+	for n := 0; n < total; n += len(buf) {
+		h.Write(buf)
+	}
+	shaSec := time.Since(start).Seconds() / total
+	id, _ := age.GenerateX25519Identity()
+	w, err := age.Encrypt(io.Discard, id.Recipient())
+	if err != nil {
+		b.Fatal(err)
+	}
+	start = time.Now()
+	for n := 0; n < total; n += len(buf) {
+		w.Write(buf)
+	}
+	w.Close()
+	ageSec := time.Since(start).Seconds() / total
+	b.Logf("single core: sha256 %.0f MB/s, age %.0f MB/s", 1e-6/shaSec, 1e-6/ageSec)
+	return float64(runtime.NumCPU()) / (2*shaSec + ageSec)
+}
+
+// BenchmarkPipe measures the pipeline alone, in process, for profiling:
+//
+//	go test ./bundle -run '^$' -bench BenchmarkPipe -cpuprofile cpu.out
+func BenchmarkPipe(b *testing.B) {
+	for _, tc := range []struct {
+		name string
+		enc  func() encoding
+	}{
+		{"age", func() encoding {
+			id, _ := age.GenerateX25519Identity()
+			return encoding{recipients: []age.Recipient{id.Recipient()}}
+		}},
+		{"age+zstd", func() encoding {
+			id, _ := age.GenerateX25519Identity()
+			return encoding{zstd: true, recipients: []age.Recipient{id.Recipient()}}
+		}},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			block := make([]byte, 1<<20)
+			rand.Read(block)
+			const size = 256 << 20
+			pool := newBufPool()
+			b.SetBytes(size)
+			for i := 0; i < b.N; i++ {
+				src := &repeatReader{block: block, left: size}
+				if _, err := pipe(context.Background(), src, io.Discard, tc.enc(), pool, nil); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+type repeatReader struct {
+	block []byte
+	off   int
+	left  int64
+}
+
+func (r *repeatReader) Read(p []byte) (int, error) {
+	if r.left <= 0 {
+		return 0, io.EOF
+	}
+	n := copy(p[:min(int64(len(p)), r.left)], r.block[r.off:])
+	r.off = (r.off + n) % len(r.block)
+	r.left -= int64(n)
+	return n, nil
+}

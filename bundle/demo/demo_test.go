@@ -1,0 +1,82 @@
+package demo
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/exitkit/exitkit/bundle"
+	"github.com/exitkit/exitkit/internal/interop"
+)
+
+func TestRunWritesAVerifiedBundleOfThreeVMs(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "demo")
+	var progress bytes.Buffer
+	res, err := Run(context.Background(), Options{Dir: dir, Progress: &progress})
+	if err != nil {
+		t.Fatalf("%v\n%s", err, progress.String())
+	}
+	if !res.Report.OK {
+		t.Fatalf("report not OK: %+v", res.Report.Checks)
+	}
+	if len(res.Manifest.VMs) != 3 {
+		t.Fatalf("%d VMs", len(res.Manifest.VMs))
+	}
+	roles := map[string]int{}
+	for _, vm := range res.Manifest.VMs {
+		for _, f := range vm.Files {
+			roles[f.Role]++
+		}
+	}
+	if roles[bundle.RoleDisk] != 4 || roles[bundle.RoleNVRAM] != 1 {
+		t.Errorf("files by role %v, want 4 disks and 1 NVRAM", roles)
+	}
+	for _, p := range []string{res.Index, res.SigningKey, res.AgeIdentity, res.AllowedSigners, filepath.Join(res.Bundle, bundle.SignatureFile)} {
+		if _, err := os.Stat(p); err != nil {
+			t.Error(err)
+		}
+	}
+	if info, err := os.Stat(res.SigningKey); err == nil && info.Mode().Perm() != 0o600 {
+		t.Errorf("signing key mode %v", info.Mode())
+	}
+	if !strings.Contains(progress.String(), "temporary snapshot removed") {
+		t.Errorf("the running VM was not exported through a snapshot:\n%s", progress.String())
+	}
+}
+
+func TestRunRefusesANonEmptyFolder(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "keep-me"), []byte("x"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Run(context.Background(), Options{Dir: dir})
+	if !errors.Is(err, ErrNotEmpty) {
+		t.Fatalf("got %v, want ErrNotEmpty", err)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
+		t.Errorf("demo wrote into a non-empty folder: %v", entries)
+	}
+}
+
+func TestPrintedCommandsCheckTheBundleWithStockTools(t *testing.T) {
+	interop.Require(t, "sha256sum", "ssh-keygen", "age", "qemu-img", "sh")
+	res, err := Run(context.Background(), Options{Dir: filepath.Join(t.TempDir(), "demo")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	script := strings.Join(res.Commands(), " && \\\n")
+	out, err := exec.Command("sh", "-ec", script).CombinedOutput()
+	if err != nil {
+		t.Fatalf("%v\n%s\n%s", err, script, out)
+	}
+	for _, want := range []string{"Good \"exitbundle\" signature", "No errors were found on the image"} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+}

@@ -1,0 +1,50 @@
+package bundle
+
+import "github.com/exitkit/exitkit/bundle/ovf"
+
+// Hardware maps a parsed descriptor to the exit manifest's hardware, one
+// entry per VirtualSystem. fileNameByRef maps a References/File ovf:id to
+// the plaintext file name the bundle stores it under, so that each disk
+// names its file in the VM's folder; a disk without a file (a blank disk
+// the descriptor only sizes) gets an empty File.
+func Hardware(d *ovf.Descriptor, fileNameByRef map[string]string) []VMHardware {
+	if d == nil {
+		return nil
+	}
+	disks := map[string]ovf.Disk{}
+	for _, disk := range d.Disks {
+		disks[disk.ID] = disk
+	}
+	out := make([]VMHardware, 0, len(d.Systems))
+	for _, s := range d.Systems {
+		h := VMHardware{
+			Name:            s.Name,
+			GuestOS:         s.GuestOS,
+			VCPU:            s.VCPU,
+			MemoryMiB:       s.MemoryMiB,
+			Firmware:        s.Firmware,
+			DiskControllers: append([]string{}, s.DiskControllers...),
+			NICs:            []NIC{},
+			Disks:           []Disk{},
+		}
+		if h.Firmware == "" {
+			h.Firmware = "bios"
+		}
+		for _, n := range s.NICs {
+			h.NICs = append(h.NICs, NIC{Network: n.Network, Adapter: n.Adapter})
+		}
+		for _, sd := range s.Disks {
+			disk := Disk{Controller: sd.Controller}
+			if dd, ok := disks[sd.DiskID]; ok {
+				disk.CapacityBytes = dd.CapacityBytes
+				disk.PopulatedBytes = dd.PopulatedBytes
+				disk.File = fileNameByRef[dd.FileRef]
+			} else if sd.FileRef != "" {
+				disk.File = fileNameByRef[sd.FileRef]
+			}
+			h.Disks = append(h.Disks, disk)
+		}
+		out = append(out, h)
+	}
+	return out
+}

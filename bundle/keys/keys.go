@@ -1,0 +1,253 @@
+// Package keys makes and loads the keys an exit bundle is signed and
+// encrypted with.
+//
+// A provider signs every bundle with one long-lived OpenSSH ed25519 key:
+// GenerateSigningKey writes it, LoadSigner reads it (or any existing
+// OpenSSH key, passphrase-protected or not) for bundle.Create. Its
+// Fingerprint is what the provider publishes so a trustee can check the
+// signature independently with ssh-keygen -Y verify.
+//
+// Payload files are encrypted with age to the customer's recipients:
+// ParseRecipient and ReadRecipientsFile accept age X25519 recipients
+// (age1...), OpenSSH ed25519 and RSA public keys (ssh-...), and post-quantum
+// hybrid recipients (age1pq1...) when the user passes them explicitly.
+// GenerateAgeIdentity writes X25519 identities only, because the age
+// packaged by Debian (1.1.1) cannot read hybrid keys and the customer must be
+// able to decrypt with whatever age they have installed.
+//
+// Every private key file is written with mode 0600 and never over an
+// existing file.
+package keys
+
+import (
+	"bufio"
+	"bytes"
+	"crypto/ed25519"
+	"crypto/rand"
+	"crypto/x509"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"filippo.io/age"
+	"filippo.io/age/agessh"
+	"golang.org/x/crypto/ssh"
+)
+
+// ErrExists is returned when a key would overwrite an existing file.
+var ErrExists = errors.New("file already exists")
+
+// ErrPassphrase is returned when an encrypted private key cannot be
+// unlocked: no passphrase was available or it was wrong.
+var ErrPassphrase = errors.New("wrong or missing passphrase")
+
+// maxKeyFile bounds what is read from a key or recipients file: real ones
+// are a few kilobytes.
+const maxKeyFile = 1 << 20
+
+// GenerateSigningKey writes a new OpenSSH ed25519 private key to path (mode
+// 0600) and its public key to path.pub (0644), the same files
+// ssh-keygen -t ed25519 writes. It refuses to overwrite either file.
+func GenerateSigningKey(path string) (ssh.PublicKey, error) {
+	pubPath := path + ".pub"
+	for _, p := range []string{path, pubPath} {
+		if _, err := os.Lstat(p); err == nil {
+			return nil, fmt.Errorf("generate signing key: %s: %w; choose another --out or remove it first", p, ErrExists)
+		}
+	}
+	pub, priv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		return nil, fmt.Errorf("generate signing key: %w", err)
+	}
+	sshPub, err := ssh.NewPublicKey(pub)
+	if err != nil {
+		return nil, fmt.Errorf("generate signing key: %w", err)
+	}
+	const comment = "exitbundle signing key"
+	block, err := ssh.MarshalPrivateKey(priv, comment)
+	if err != nil {
+		return nil, fmt.Errorf("generate signing key: %w", err)
+	}
+	if err := writeNew(path, pem.EncodeToMemory(block), 0o600); err != nil {
+		return nil, fmt.Errorf("generate signing key: %w", err)
+	}
+	line := bytes.TrimSuffix(ssh.MarshalAuthorizedKey(sshPub), []byte("\n"))
+	line = append(line, " "+comment+"\n"...)
+	if err := writeNew(pubPath, line, 0o644); err != nil {
+		os.Remove(path)
+		return nil, fmt.Errorf("generate signing key: %w", err)
+	}
+	return sshPub, nil
+}
+
+// GenerateAgeIdentity writes a new age X25519 identity to path (mode 0600)
+// in the format age-keygen writes, so age -d -i path decrypts. It refuses
+// to overwrite an existing file.
+func GenerateAgeIdentity(path string) (*age.X25519Identity, error) {
+	id, err := age.GenerateX25519Identity()
+	if err != nil {
+		return nil, fmt.Errorf("generate age identity: %w", err)
+	}
+	content := fmt.Sprintf("# created: %s\n# public key: %s\n%s\n",
+		time.Now().UTC().Format(time.RFC3339), id.Recipient(), id)
+	if err := writeNew(path, []byte(content), 0o600); err != nil {
+		return nil, fmt.Errorf("generate age identity: %w", err)
+	}
+	return id, nil
+}
+
+// writeNew creates path exclusively, so a key is never written over
+// anything, and removes it again if writing fails.
+func writeNew(path string, data []byte, mode os.FileMode) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, mode)
+	if err != nil {
+		if errors.Is(err, os.ErrExist) {
+			return fmt.Errorf("%s: %w; choose another path or remove it first", path, ErrExists)
+		}
+		return err
+	}
+	_, err = f.Write(data)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(path)
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return nil
+}
+
+// LoadSigner reads an OpenSSH (or PEM) private key. When the key is
+// encrypted, passphrase is called once for its passphrase; a nil passphrase
+// func makes an encrypted key an error.
+func LoadSigner(path string, passphrase func() ([]byte, error)) (ssh.Signer, error) {
+	data, err := readBounded(path)
+	if err != nil {
+		return nil, fmt.Errorf("load signing key: %w", err)
+	}
+	signer, err := ssh.ParsePrivateKey(data)
+	var missing *ssh.PassphraseMissingError
+	if errors.As(err, &missing) {
+		if passphrase == nil {
+			return nil, fmt.Errorf("load signing key %s: the key is encrypted and no passphrase is available: %w", path, ErrPassphrase)
+		}
+		pass, perr := passphrase()
+		if perr != nil {
+			return nil, fmt.Errorf("load signing key %s: read passphrase: %w", path, perr)
+		}
+		signer, err = ssh.ParsePrivateKeyWithPassphrase(data, pass)
+		clear(pass)
+		if errors.Is(err, x509.IncorrectPasswordError) {
+			return nil, fmt.Errorf("load signing key %s: %w", path, ErrPassphrase)
+		}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("load signing key %s: %w (an OpenSSH private key is expected, as written by ssh-keygen or exitbundle keygen --type sign)", path, err)
+	}
+	return signer, nil
+}
+
+// ParseRecipient parses one recipient: an age X25519 recipient (age1...), a
+// post-quantum hybrid recipient (age1pq1...), or an OpenSSH public key line
+// (ssh-ed25519 or ssh-rsa, as in authorized_keys).
+func ParseRecipient(s string) (age.Recipient, error) {
+	s = strings.TrimSpace(s)
+	switch {
+	case strings.HasPrefix(s, "age1pq1"):
+		r, err := age.ParseHybridRecipient(s)
+		if err != nil {
+			return nil, fmt.Errorf("parse recipient %q: %w", short(s), err)
+		}
+		return r, nil
+	case strings.HasPrefix(s, "age1"):
+		r, err := age.ParseX25519Recipient(s)
+		if err != nil {
+			return nil, fmt.Errorf("parse recipient %q: %w", short(s), err)
+		}
+		return r, nil
+	case strings.HasPrefix(s, "ssh-"):
+		r, err := agessh.ParseRecipient(s)
+		if err != nil {
+			return nil, fmt.Errorf("parse recipient %q: %w", short(s), err)
+		}
+		return r, nil
+	case strings.HasPrefix(s, "AGE-SECRET-KEY-"), strings.HasPrefix(s, "-----BEGIN"):
+		// Never echo a private key back into an error message or log.
+		return nil, errors.New("parse recipient: this is a private key; pass the public recipient (age1... or ssh-...) instead")
+	default:
+		return nil, fmt.Errorf("parse recipient %q: unknown recipient type; expected age1... or an ssh-ed25519/ssh-rsa public key", short(s))
+	}
+}
+
+// ReadRecipientsFile reads a recipients file as age -R does: one recipient
+// per line, blank lines and lines starting with # ignored. It returns the
+// recipients and their public strings, for the bundle's manifest.
+func ReadRecipientsFile(path string) ([]age.Recipient, []string, error) {
+	data, err := readBounded(path)
+	if err != nil {
+		return nil, nil, fmt.Errorf("read recipients file: %w", err)
+	}
+	if !utf8.Valid(data) {
+		return nil, nil, fmt.Errorf("read recipients file %s: not valid UTF-8", path)
+	}
+	var recs []age.Recipient
+	var names []string
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	sc.Buffer(make([]byte, 0, 64*1024), maxKeyFile)
+	for n := 1; sc.Scan(); n++ {
+		line := strings.TrimSpace(sc.Text())
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		r, err := ParseRecipient(line)
+		if err != nil {
+			return nil, nil, fmt.Errorf("read recipients file %s:%d: %w", path, n, err)
+		}
+		recs = append(recs, r)
+		names = append(names, line)
+	}
+	if err := sc.Err(); err != nil {
+		return nil, nil, fmt.Errorf("read recipients file %s: %w", path, err)
+	}
+	if len(recs) == 0 {
+		return nil, nil, fmt.Errorf("read recipients file %s: no recipients found", path)
+	}
+	return recs, names, nil
+}
+
+// Fingerprint returns the key's SHA-256 fingerprint as ssh-keygen -l prints
+// it: "SHA256:" followed by unpadded base64.
+func Fingerprint(pub ssh.PublicKey) string {
+	return ssh.FingerprintSHA256(pub)
+}
+
+func readBounded(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, maxKeyFile+1))
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", path, err)
+	}
+	if len(data) > maxKeyFile {
+		return nil, fmt.Errorf("read %s: larger than %d bytes; not a key file", path, maxKeyFile)
+	}
+	return data, nil
+}
+
+func short(s string) string {
+	if len(s) > 80 {
+		return s[:77] + "..."
+	}
+	return s
+}

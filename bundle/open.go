@@ -1,0 +1,691 @@
+package bundle
+
+import (
+	"archive/tar"
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"filippo.io/age"
+	"golang.org/x/crypto/ssh"
+)
+
+// OpenOptions says which VMs to restore from a bundle, where to, and with
+// what keys.
+type OpenOptions struct {
+	Out string   // folder that receives <vm>/<vm>.ovf, .mf, disks, NVRAM
+	VMs []string // VM folder names to open; empty: all
+
+	Identities []age.Identity // decrypt the payload; not needed for an unencrypted bundle
+
+	// The expected signer, as in VerifyOptions. Without either, the
+	// bundle's own signer.pub is used and Progress says to compare its
+	// fingerprint out of band.
+	Signer            ssh.PublicKey
+	SignerFingerprint string
+	AllowedSigners    string
+	Principal         string
+
+	// Force opens a bundle whose signature is missing or does not verify,
+	// or that is marked incomplete. Every file is still checked against
+	// the hashes the bundle records, but nothing then vouches for those
+	// hashes; use it to rescue what is there, not to trust it.
+	Force bool
+
+	Jobs     int       // files decrypted at once; default: the number of CPUs
+	Progress io.Writer // one line per file, or nil
+}
+
+// Open restores VMs from a bundle (folder or .tar) into plain OVF folders
+// ready to import: <Out>/<vm>/<vm>.ovf, <vm>.mf, and the decrypted,
+// decompressed disks and NVRAM under the names the .mf lists.
+//
+// It checks the signature over the tag manifest first and refuses an
+// unsigned, incomplete or wrongly signed bundle unless Force is set. Every
+// file is written under a temporary name and renamed only after its stored
+// and plaintext SHA-256 matched the bundle's manifests, because age hands
+// out plaintext before a later chunk fails its check. Open never
+// overwrites an existing file: it refuses to start when any output exists.
+// A file that fails its check is removed; the other files stay, and a VM's
+// descriptor is written only when all its files succeeded, so a folder
+// never looks importable when it is not. The error then wraps ErrIntegrity
+// and names each failed file.
+func Open(ctx context.Context, bagPath string, opts OpenOptions) error {
+	if opts.Out == "" {
+		return errors.New("open: no output folder given (--out)")
+	}
+	if opts.Jobs <= 0 {
+		opts.Jobs = runtime.NumCPU()
+	}
+	progress := opts.Progress
+	if progress == nil {
+		progress = io.Discard
+	}
+	bag, err := openBagReader(bagPath)
+	if err != nil {
+		return fmt.Errorf("open %s: %w", bagPath, err)
+	}
+	defer bag.Close()
+
+	m, stored, err := openPreflight(bag, bagPath, opts, progress)
+	if err != nil {
+		return err
+	}
+
+	vms, err := chooseVMs(m, opts.VMs)
+	if err != nil {
+		return fmt.Errorf("open %s: %w", bagPath, err)
+	}
+	// Refuse before writing anything: no output may exist, and encrypted
+	// files need keys.
+	for _, vm := range vms {
+		for _, name := range outputNames(vm) {
+			p := filepath.Join(opts.Out, vm.Name, name)
+			if _, err := os.Lstat(p); err == nil {
+				return fmt.Errorf("open %s: %s already exists; open never overwrites, so choose another --out or move it away", bagPath, p)
+			}
+		}
+		for _, f := range vm.Files {
+			if f.Encrypted && len(opts.Identities) == 0 {
+				return fmt.Errorf("open %s: %s is encrypted; give --identity KEY or --passphrase-file F", bagPath, f.Path)
+			}
+		}
+	}
+
+	var failures []error
+	for _, vm := range vms {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		dir := filepath.Join(opts.Out, vm.Name)
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return fmt.Errorf("open %s: %w", bagPath, err)
+		}
+		errs := openVM(ctx, bag, vm, stored, dir, opts, progress)
+		if len(errs) > 0 {
+			failures = append(failures, errs...)
+			fmt.Fprintf(progress, "open: %s: %d files failed; its descriptor was not written\n", vm.Name, len(errs))
+			continue
+		}
+		fmt.Fprintf(progress, "open: %s ready in %s\n", vm.Name, dir)
+	}
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("open %s: interrupted; files not yet checked were removed, finished ones kept: %w", bagPath, err)
+	}
+	if len(failures) > 0 {
+		return fmt.Errorf("open %s: %w: %w", bagPath, ErrIntegrity, errors.Join(failures...))
+	}
+	return nil
+}
+
+// openPreflight checks the signature and the tag manifest's hashes of the
+// files open relies on, and returns the exit manifest and the stored
+// hashes of manifest-sha256.txt.
+func openPreflight(bag bagReader, bagPath string, opts OpenOptions, progress io.Writer) (*Manifest, map[string]string, error) {
+	res := &scanResult{Files: map[string]*scanned{}}
+	for _, name := range []string{TagManifestFile, SignatureFile, SignerFile, ExitManifestFile, ManifestFile, IncompleteMarker} {
+		data, err := bag.ReadSmall(name)
+		if errors.Is(err, os.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return nil, nil, fmt.Errorf("open %s: read %s: %w", bagPath, name, err)
+		}
+		sum := sha256.Sum256(data)
+		res.Files[name] = &scanned{Path: name, Size: int64(len(data)), SHA256: hex.EncodeToString(sum[:]), Data: data}
+	}
+	if err := checkSignerOptions(opts.Signer, opts.SignerFingerprint, opts.AllowedSigners); err != nil {
+		return nil, nil, fmt.Errorf("open: %w", err)
+	}
+	vopts := VerifyOptions{Signer: opts.Signer, SignerFingerprint: opts.SignerFingerprint, AllowedSigners: opts.AllowedSigners, Principal: opts.Principal, Now: time.Now}
+	var allowed []allowedSigner
+	if opts.AllowedSigners != "" {
+		if opts.Principal == "" {
+			return nil, nil, errors.New("open: an allowed signers file needs a principal to look up (--principal)")
+		}
+		data, err := readSmallFile(opts.AllowedSigners)
+		if err != nil {
+			return nil, nil, fmt.Errorf("open: read allowed signers: %w", err)
+		}
+		if allowed, err = parseAllowedSigners(data); err != nil {
+			return nil, nil, fmt.Errorf("open: allowed signers file %s: %w", opts.AllowedSigners, err)
+		}
+	}
+	e := &evaluator{res: res, opts: vopts, allowed: allowed, report: &Report{}}
+	complete := e.checkComplete()
+	sig := e.checkSignature()
+	tags := Check{Name: CheckTagManifest}
+	if lines, err := e.tagManifest(); err != nil {
+		tags.Files = append(tags.Files, FileProblem{TagManifestFile, err.Error()})
+	} else {
+		sums := map[string]string{}
+		for _, l := range lines {
+			sums[l.Path] = l.SHA256
+		}
+		for _, name := range []string{ExitManifestFile, ManifestFile} {
+			s, ok := res.Files[name]
+			switch {
+			case !ok:
+				tags.Files = append(tags.Files, FileProblem{name, "missing"})
+			case sums[name] == "":
+				tags.Files = append(tags.Files, FileProblem{name, "not listed in the tag manifest, so the signature does not cover it"})
+			case sums[name] != s.SHA256:
+				tags.Files = append(tags.Files, FileProblem{name, "SHA-256 differs from the tag manifest: the file was changed"})
+			}
+		}
+	}
+	if e.report.Signer != nil {
+		pin := "pinned"
+		if !e.report.SignerPinned {
+			pin = "NOT pinned: compare this fingerprint with the one the provider published"
+		}
+		fmt.Fprintf(progress, "open: signed by %s (%s)\n", e.report.Signer.Fingerprint, pin)
+	}
+	var problems []string
+	for _, c := range []Check{complete, sig, tags} {
+		if len(c.Files) == 0 && (c.Status == "" || c.Status == StatusPass) {
+			continue
+		}
+		if len(c.Files) == 0 {
+			problems = append(problems, c.Name+": "+c.Detail)
+		}
+		for _, f := range c.Files {
+			problems = append(problems, fmt.Sprintf("%s: %s: %s", c.Name, f.Path, f.Problem))
+		}
+	}
+	if len(problems) > 0 {
+		if !opts.Force {
+			cause := ErrSignature
+			if e.report.Incomplete {
+				cause = ErrIncomplete
+			}
+			hint := "check the bundle with exitbundle verify; --force opens it anyway, checking every file against the bundle's own, unauthenticated hashes"
+			if e.report.Incomplete {
+				hint = "run the same create command again to resume it, or pass --force to rescue what is there"
+			}
+			return nil, nil, fmt.Errorf("open %s: %w:\n  %s\n%s", bagPath, cause, strings.Join(problems, "\n  "), hint)
+		}
+		fmt.Fprintf(progress, "open: WARNING: opening despite:\n  %s\n", strings.Join(problems, "\n  "))
+	}
+
+	ms, ok := res.Files[ManifestFile]
+	if !ok {
+		return nil, nil, fmt.Errorf("open %s: no %s: %w", bagPath, ManifestFile, ErrIntegrity)
+	}
+	lines, err := parseManifestFile(ms.Data)
+	if err != nil {
+		return nil, nil, fmt.Errorf("open %s: %s: %v: %w", bagPath, ManifestFile, err, ErrIntegrity)
+	}
+	stored := map[string]string{}
+	for _, l := range lines {
+		stored[l.Path] = l.SHA256
+	}
+	em, ok := res.Files[ExitManifestFile]
+	if !ok {
+		return nil, nil, fmt.Errorf("open %s: no %s: %w", bagPath, ExitManifestFile, ErrIntegrity)
+	}
+	var m Manifest
+	if err := json.Unmarshal(em.Data, &m); err != nil {
+		return nil, nil, fmt.Errorf("open %s: %s: %v: %w", bagPath, ExitManifestFile, err, ErrIntegrity)
+	}
+	return &m, stored, nil
+}
+
+func chooseVMs(m *Manifest, names []string) ([]VM, error) {
+	var all []string
+	for _, vm := range m.VMs {
+		all = append(all, vm.Name)
+		if vm.Name == "" || SanitizeName(vm.Name) != vm.Name {
+			return nil, fmt.Errorf("%s names an unsafe VM folder %q: %w", ExitManifestFile, clipText(vm.Name), ErrIntegrity)
+		}
+		for _, f := range vm.Files {
+			if err := checkOutputName(f.Name); err != nil {
+				return nil, fmt.Errorf("VM %s: %w: %w", vm.Name, err, ErrIntegrity)
+			}
+		}
+	}
+	if len(names) == 0 {
+		return m.VMs, nil
+	}
+	var out []VM
+	seen := map[string]bool{}
+	for _, n := range names {
+		if seen[n] {
+			continue
+		}
+		seen[n] = true
+		i := slices.IndexFunc(m.VMs, func(vm VM) bool { return vm.Name == n })
+		if i < 0 {
+			return nil, fmt.Errorf("no VM %q in the bundle; it holds: %s", n, strings.Join(all, ", "))
+		}
+		out = append(out, m.VMs[i])
+	}
+	return out, nil
+}
+
+func checkOutputName(name string) error {
+	if name == "" || name == "." || name == ".." || strings.ContainsAny(name, "/\\\x00") || strings.HasPrefix(name, ".") {
+		return fmt.Errorf("unsafe file name %q", clipText(name))
+	}
+	return nil
+}
+
+// outputNames lists the files Open writes for a VM.
+func outputNames(vm VM) []string {
+	names := []string{path.Base(vm.OVF), path.Base(vm.MF)}
+	for _, f := range vm.Files {
+		if f.Path == vm.OVF || f.Path == vm.MF {
+			continue
+		}
+		names = append(names, f.Name)
+	}
+	return names
+}
+
+// openVM writes one VM: payload files first (in parallel), then the .mf,
+// then the descriptor, so that the descriptor's presence means the folder
+// is complete.
+func openVM(ctx context.Context, bag bagReader, vm VM, stored map[string]string, dir string, opts OpenOptions, progress io.Writer) []error {
+	mfData, err := bag.ReadSmall(vm.MF)
+	if err != nil {
+		return []error{fmt.Errorf("%s: %w", vm.MF, err)}
+	}
+	if sum := sha256.Sum256(mfData); hex.EncodeToString(sum[:]) != stored[vm.MF] {
+		return []error{fmt.Errorf("%s: SHA-256 differs from %s", vm.MF, ManifestFile)}
+	}
+	mf, err := parseMFFile(mfData)
+	if err != nil {
+		return []error{fmt.Errorf("%s: %w", vm.MF, err)}
+	}
+	ovfData, err := bag.ReadSmall(vm.OVF)
+	if err != nil {
+		return []error{fmt.Errorf("%s: %w", vm.OVF, err)}
+	}
+	ovfSum := sha256.Sum256(ovfData)
+	if hex.EncodeToString(ovfSum[:]) != stored[vm.OVF] {
+		return []error{fmt.Errorf("%s: SHA-256 differs from %s", vm.OVF, ManifestFile)}
+	}
+	if l := mf[path.Base(vm.OVF)]; l.Sum != hex.EncodeToString(ovfSum[:]) {
+		return []error{fmt.Errorf("%s: SHA-256 differs from %s", vm.OVF, path.Base(vm.MF))}
+	}
+
+	var files []File
+	for _, f := range vm.Files {
+		if f.Path != vm.OVF && f.Path != vm.MF {
+			files = append(files, f)
+		}
+	}
+	var mu sync.Mutex
+	var errs []error
+	ch := make(chan File)
+	var wg sync.WaitGroup
+	for range max(1, min(opts.Jobs, len(files))) {
+		wg.Go(func() {
+			for f := range ch {
+				err := openFile(ctx, bag, f, stored[f.Path], mf[f.Name], dir, opts.Identities)
+				mu.Lock()
+				if err != nil {
+					errs = append(errs, err)
+					fmt.Fprintf(progress, "open: %s/%s FAILED: %v\n", vm.Name, f.Name, err)
+				} else {
+					fmt.Fprintf(progress, "open: %s/%s %s verified\n", vm.Name, f.Name, verifySize(f.Size))
+				}
+				mu.Unlock()
+			}
+		})
+	}
+	for _, f := range files {
+		ch <- f
+	}
+	close(ch)
+	wg.Wait()
+	if len(errs) > 0 {
+		return errs
+	}
+	if err := writeNewFile(filepath.Join(dir, path.Base(vm.MF)), mfData); err != nil {
+		return []error{err}
+	}
+	if err := writeNewFile(filepath.Join(dir, path.Base(vm.OVF)), ovfData); err != nil {
+		return []error{err}
+	}
+	return nil
+}
+
+// openFile decrypts and decompresses one stored file into dir/f.Name,
+// through a temporary file that is renamed only after every hash matched.
+func openFile(ctx context.Context, bag bagReader, f File, storedSum string, mfl mfLine, dir string, ids []age.Identity) (err error) {
+	what := f.Path
+	if storedSum == "" {
+		return fmt.Errorf("%s: not listed in %s", what, ManifestFile)
+	}
+	if mfl.Sum == "" {
+		return fmt.Errorf("%s: %s is not listed in the VM's .mf", what, f.Name)
+	}
+	if mfl.Sum != strings.ToLower(f.SHA256) {
+		return fmt.Errorf("%s: the .mf and %s disagree on its SHA-256", what, ExitManifestFile)
+	}
+	src, err := bag.Open(f.Path)
+	if err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	defer src.Close()
+
+	final := filepath.Join(dir, f.Name)
+	tmp, err := createTemp(dir, f.Name)
+	if err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	defer func() {
+		if err != nil {
+			tmp.Close()
+			os.Remove(tmp.Name())
+		}
+	}()
+
+	storedHash := sha256.New()
+	var storedN int64
+	in := io.TeeReader(&countingReader{r: &ctxReader{ctx: ctx, r: src}, n: &storedN}, storedHash)
+	enc, comp := storedForm(f.Path)
+	if enc != f.Encrypted || comp != (f.Compression == "zstd") {
+		return fmt.Errorf("%s: its name disagrees with the encryption or compression %s records", what, ExitManifestFile)
+	}
+	w := &errWriter{w: tmp}
+	var plain *plainResult
+	if enc || comp {
+		plain = decodeInto(w, in, enc, comp, ids)
+		if plain.Err == nil && w.err != nil {
+			plain.Err = w.err
+		}
+		// Read what decoding left, so the stored hash covers the whole file.
+		if _, cerr := io.Copy(io.Discard, in); cerr != nil && plain.Err == nil {
+			plain.Err = cerr
+		}
+		if plain.Err != nil {
+			return fmt.Errorf("%s: %w", what, plain.Err)
+		}
+	} else {
+		h := sha256.New()
+		n, cerr := io.CopyBuffer(io.MultiWriter(w, h), in, make([]byte, scanChunk))
+		if cerr == nil {
+			cerr = w.err
+		}
+		if cerr != nil {
+			return fmt.Errorf("%s: %w", what, cerr)
+		}
+		plain = &plainResult{Size: n, SHA256: hex.EncodeToString(h.Sum(nil))}
+	}
+	if got := hex.EncodeToString(storedHash.Sum(nil)); got != storedSum {
+		return fmt.Errorf("%s: stored SHA-256 differs from %s: the file is damaged", what, ManifestFile)
+	}
+	if plain.Size != f.Size {
+		return fmt.Errorf("%s: plaintext is %d bytes, %s says %d", what, plain.Size, ExitManifestFile, f.Size)
+	}
+	if plain.SHA256 != mfl.Sum {
+		return fmt.Errorf("%s: plaintext SHA-256 differs from the .mf", what)
+	}
+	if err := tmp.Sync(); err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	if err := renameNoReplace(tmp.Name(), final); err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	return nil
+}
+
+// errWriter remembers the first write error instead of letting a decoder
+// swallow or rewrap it, so a full disk is reported as such.
+type errWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (e *errWriter) Write(p []byte) (int, error) {
+	if e.err != nil {
+		return 0, e.err
+	}
+	n, err := e.w.Write(p)
+	if err != nil {
+		e.err = err
+	}
+	return n, err
+}
+
+// createTemp makes a hidden temporary file beside the final one, so the
+// rename stays within one file system.
+func createTemp(dir, name string) (*os.File, error) {
+	var b [6]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return nil, err
+	}
+	p := filepath.Join(dir, "."+name+"."+hex.EncodeToString(b[:])+".exitbundle-partial")
+	return os.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+}
+
+// renameNoReplace moves tmp to final unless final exists: a hard link
+// fails on an existing name, atomically; where links are not supported it
+// falls back to a checked rename.
+func renameNoReplace(tmp, final string) error {
+	if err := os.Link(tmp, final); err == nil {
+		return os.Remove(tmp)
+	} else if errors.Is(err, os.ErrExist) {
+		return fmt.Errorf("%s appeared while opening; not overwritten", final)
+	}
+	if _, err := os.Lstat(final); err == nil {
+		return fmt.Errorf("%s appeared while opening; not overwritten", final)
+	}
+	return os.Rename(tmp, final)
+}
+
+// writeNewFile writes a small file through a temporary name, never over
+// an existing file.
+func writeNewFile(p string, data []byte) (err error) {
+	tmp, err := createTemp(filepath.Dir(p), filepath.Base(p))
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			tmp.Close()
+			os.Remove(tmp.Name())
+		}
+	}()
+	if _, err = tmp.Write(data); err != nil {
+		return fmt.Errorf("write %s: %w", p, err)
+	}
+	if err = tmp.Sync(); err != nil {
+		return err
+	}
+	if err = tmp.Close(); err != nil {
+		return err
+	}
+	return renameNoReplace(tmp.Name(), p)
+}
+
+// bagReader gives random access to a bag's files, in a folder or a tar.
+type bagReader interface {
+	// ReadSmall returns a metadata file's content; os.ErrNotExist when absent.
+	ReadSmall(name string) ([]byte, error)
+	Open(name string) (io.ReadCloser, error)
+	Close() error
+}
+
+func openBagReader(p string) (bagReader, error) {
+	info, err := os.Stat(p)
+	if err != nil {
+		return nil, err
+	}
+	if info.IsDir() {
+		return dirBag(p), nil
+	}
+	return indexTar(p)
+}
+
+type dirBag string
+
+func (d dirBag) path(name string) (string, error) {
+	if err := checkSafeBagPath(name); err != nil {
+		return "", err
+	}
+	p := filepath.Join(string(d), filepath.FromSlash(name))
+	info, err := os.Lstat(p)
+	if err != nil {
+		return "", err
+	}
+	if !info.Mode().IsRegular() {
+		return "", fmt.Errorf("%s is not a regular file", name)
+	}
+	return p, nil
+}
+
+func (d dirBag) ReadSmall(name string) ([]byte, error) {
+	p, err := d.path(name)
+	if err != nil {
+		return nil, err
+	}
+	f, err := os.Open(p)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return readKept(f, name)
+}
+
+func readKept(r io.Reader, name string) ([]byte, error) {
+	data, err := io.ReadAll(io.LimitReader(r, maxKeep+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(data) > maxKeep {
+		return nil, fmt.Errorf("%s is larger than %d MiB, too large for a metadata file", name, maxKeep>>20)
+	}
+	return data, nil
+}
+
+func (d dirBag) Open(name string) (io.ReadCloser, error) {
+	p, err := d.path(name)
+	if err != nil {
+		return nil, err
+	}
+	return os.Open(p)
+}
+
+func (d dirBag) Close() error { return nil }
+
+// tarBag is a tar file indexed in one pass over its headers (the member
+// data is skipped by seeking), then read member by member at their offsets.
+type tarBag struct {
+	f       *os.File
+	members map[string]tarMember
+}
+
+type tarMember struct{ off, size int64 }
+
+func indexTar(p string) (*tarBag, error) {
+	f, err := os.Open(p)
+	if err != nil {
+		return nil, err
+	}
+	pr := &posReader{f: f}
+	tr := tar.NewReader(pr)
+	members := map[string]tarMember{}
+	for {
+		hdr, err := tr.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			f.Close()
+			return nil, fmt.Errorf("read tar: %w (the file is truncated or not a tar)", err)
+		}
+		if hdr.Typeflag != tar.TypeReg && hdr.Typeflag != tar.TypeRegA {
+			continue
+		}
+		name := strings.TrimPrefix(hdr.Name, "./")
+		if _, dup := members[name]; dup {
+			f.Close()
+			return nil, fmt.Errorf("tar member %s appears twice", clipText(name))
+		}
+		members[name] = tarMember{off: pr.pos, size: hdr.Size}
+	}
+	if fi, err := f.Stat(); err == nil {
+		for name, m := range members {
+			if m.off+m.size > fi.Size() {
+				f.Close()
+				return nil, fmt.Errorf("tar member %s runs past the end of the file: the tar is truncated", clipText(name))
+			}
+		}
+	}
+	// A bag tarred as a folder: strip the one top-level folder.
+	if _, ok := members[BagItFile]; !ok {
+		for name := range members {
+			if strings.HasSuffix(name, "/"+BagItFile) && strings.Count(name, "/") == 1 {
+				prefix := strings.TrimSuffix(name, BagItFile)
+				stripped := map[string]tarMember{}
+				for n, m := range members {
+					if strings.HasPrefix(n, prefix) {
+						stripped[strings.TrimPrefix(n, prefix)] = m
+					}
+				}
+				members = stripped
+				break
+			}
+		}
+	}
+	return &tarBag{f: f, members: members}, nil
+}
+
+func (t *tarBag) Open(name string) (io.ReadCloser, error) {
+	m, ok := t.members[name]
+	if !ok {
+		return nil, fmt.Errorf("%s: %w", name, os.ErrNotExist)
+	}
+	return io.NopCloser(io.NewSectionReader(t.f, m.off, m.size)), nil
+}
+
+func (t *tarBag) ReadSmall(name string) ([]byte, error) {
+	r, err := t.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	return readKept(r, name)
+}
+
+func (t *tarBag) Close() error { return t.f.Close() }
+
+// posReader tracks the offset in the file, so that after tar's Next the
+// position is where the member's data starts (tar reads headers whole and
+// never reads ahead).
+type posReader struct {
+	f   *os.File
+	pos int64
+}
+
+func (p *posReader) Read(b []byte) (int, error) {
+	n, err := p.f.Read(b)
+	p.pos += int64(n)
+	return n, err
+}
+
+func (p *posReader) Seek(off int64, whence int) (int64, error) {
+	n, err := p.f.Seek(off, whence)
+	if err == nil {
+		p.pos = n
+	}
+	return n, err
+}

@@ -1,0 +1,470 @@
+package bundle
+
+import (
+	"archive/tar"
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+
+	"filippo.io/age"
+	"github.com/klauspost/compress/zstd"
+)
+
+// The scanning half of verify: read every file of a bag exactly once,
+// hashing it as it comes and, where the stored form can be decoded,
+// decrypting and decompressing it into a second hash. What the bytes
+// should be is decided afterwards, in evaluate, from the manifests the scan
+// kept; so a tar can be read front to back in one pass whatever order its
+// members come in.
+
+// maxKeep bounds a metadata file (tag files, .ovf, .mf) verify keeps in
+// memory; real ones are kilobytes.
+const maxKeep = 32 << 20
+
+// scanChunk is the unit of reading: large enough for few syscalls, small
+// enough that Jobs of them in flight stay a few MiB.
+const scanChunk = 256 << 10
+
+// scanned is what one file of the bag turned out to be.
+type scanned struct {
+	Path   string // bag path, / separated
+	Size   int64
+	SHA256 string // of the stored bytes
+	Data   []byte // content, for metadata files only
+	Err    error  // reading failed
+
+	// Plain is set when the stored form was decoded (or is itself the
+	// plaintext): the plaintext's size and hash, or why decoding failed.
+	Plain *plainResult
+}
+
+type plainResult struct {
+	Size   int64
+	SHA256 string
+	Err    error
+}
+
+// storedForm says how a payload file is stored, from its name: create
+// names them <plaintext name>[.zst][.age].
+func storedForm(p string) (encrypted, compressed bool) {
+	if !inPayload(p) {
+		return false, false
+	}
+	base := path.Base(p)
+	if strings.HasSuffix(base, ".age") {
+		encrypted = true
+		base = strings.TrimSuffix(base, ".age")
+	}
+	return encrypted, strings.HasSuffix(base, ".zst")
+}
+
+// inPayload says whether p lies under data/, also in a tar whose members
+// sit in one top-level folder (bag/data/...), which is stripped later.
+func inPayload(p string) bool {
+	if strings.HasPrefix(p, "data/") {
+		return true
+	}
+	i := strings.Index(p, "/data/")
+	return i > 0 && !strings.Contains(p[:i], "/")
+}
+
+// keepContent says whether a file is metadata verify needs to read: tag
+// files and, in the payload, descriptors and OVF manifests.
+func keepContent(p string) bool {
+	if !inPayload(p) {
+		return strings.Count(p, "/") <= 1
+	}
+	switch path.Ext(p) {
+	case ".ovf", ".mf":
+		return true
+	}
+	return false
+}
+
+// scanOne reads r to its end: stored hash always, plaintext hash when the
+// stored form can be decoded with ids. A decoding failure does not stop
+// the stored hash, which is what a drive without keys is checked by.
+func scanOne(ctx context.Context, p string, r io.Reader, ids []age.Identity) *scanned {
+	s := &scanned{Path: p}
+	stored := sha256.New()
+	var keep *bytes.Buffer
+	var src io.Reader = &countingReader{r: r, n: &s.Size}
+	src = io.TeeReader(src, stored)
+	if keepContent(p) {
+		keep = &bytes.Buffer{}
+		src = io.TeeReader(src, &limitedBuffer{b: keep, max: maxKeep})
+	}
+	src = &ctxReader{ctx: ctx, r: src}
+
+	encrypted, compressed := storedForm(p)
+	switch {
+	case encrypted && len(ids) == 0:
+		// Only the stored hash can be checked without keys.
+	case encrypted || compressed:
+		s.Plain = decodeInto(io.Discard, src, encrypted, compressed, ids)
+	default:
+		// The stored bytes are the plaintext.
+	}
+	buf := make([]byte, scanChunk)
+	if _, err := io.CopyBuffer(io.Discard, src, buf); err != nil {
+		s.Err = err
+	}
+	s.SHA256 = hex.EncodeToString(stored.Sum(nil))
+	if keep != nil && int64(keep.Len()) == s.Size {
+		s.Data = keep.Bytes()
+	}
+	if !encrypted && !compressed && s.Err == nil && inPayload(p) {
+		s.Plain = &plainResult{Size: s.Size, SHA256: s.SHA256}
+	}
+	return s
+}
+
+// decodeInto decrypts and decompresses src into w, hashing the plaintext.
+// It reads src only as far as decoding goes; the caller drains the rest.
+func decodeInto(w io.Writer, src io.Reader, encrypted, compressed bool, ids []age.Identity) *plainResult {
+	res := &plainResult{}
+	r := src
+	if encrypted {
+		dr, err := age.Decrypt(r, ids...)
+		if err != nil {
+			res.Err = describeDecryptError(err)
+			return res
+		}
+		r = dr
+	}
+	if compressed {
+		zr, err := zstd.NewReader(r, zstd.WithDecoderConcurrency(1), zstd.WithDecoderLowmem(true), zstd.WithDecoderMaxWindow(128<<20))
+		if err != nil {
+			res.Err = fmt.Errorf("zstd: %w", err)
+			return res
+		}
+		defer zr.Close()
+		r = zr
+	}
+	h := sha256.New()
+	n, err := io.CopyBuffer(io.MultiWriter(w, h), r, make([]byte, scanChunk))
+	res.Size = n
+	if err != nil {
+		res.Err = describeDecryptError(err)
+		return res
+	}
+	res.SHA256 = hex.EncodeToString(h.Sum(nil))
+	return res
+}
+
+func describeDecryptError(err error) error {
+	var nomatch *age.NoIdentityMatchError
+	if errors.As(err, &nomatch) {
+		return fmt.Errorf("no given identity can decrypt it (wrong key or passphrase?): %w", err)
+	}
+	return err
+}
+
+type countingReader struct {
+	r io.Reader
+	n *int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	*c.n += int64(n)
+	return n, err
+}
+
+// limitedBuffer keeps the first max bytes written and swallows the rest,
+// never failing the tee it sits in.
+type limitedBuffer struct {
+	b   *bytes.Buffer
+	max int
+}
+
+func (l *limitedBuffer) Write(p []byte) (int, error) {
+	if room := l.max - l.b.Len(); room > 0 {
+		if len(p) > room {
+			l.b.Write(p[:room])
+		} else {
+			l.b.Write(p)
+		}
+	}
+	return len(p), nil
+}
+
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c *ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(p)
+}
+
+// scanResult is everything the scan saw: files by bag path, and entries
+// that are not regular files or have unsafe names.
+type scanResult struct {
+	Files    map[string]*scanned
+	Problems []FileProblem
+}
+
+// scanFolder reads every file under root, Jobs at a time, largest first
+// so that the last file to finish is a small one.
+func scanFolder(ctx context.Context, root string, jobs int, ids []age.Identity, progress func(*scanned)) (*scanResult, error) {
+	res := &scanResult{Files: map[string]*scanned{}}
+	type job struct {
+		rel  string
+		size int64
+	}
+	var todo []job
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			if p == root {
+				return err
+			}
+			rel, _ := filepath.Rel(root, p)
+			res.Problems = append(res.Problems, FileProblem{Path: filepath.ToSlash(rel), Problem: err.Error()})
+			return nil
+		}
+		if p == root {
+			return nil
+		}
+		rel, err := filepath.Rel(root, p)
+		if err != nil {
+			return err
+		}
+		rel = filepath.ToSlash(rel)
+		switch {
+		case d.Type()&fs.ModeSymlink != 0:
+			res.Problems = append(res.Problems, FileProblem{Path: rel, Problem: "is a symbolic link; a bundle holds regular files only"})
+		case d.IsDir():
+		case !d.Type().IsRegular():
+			res.Problems = append(res.Problems, FileProblem{Path: rel, Problem: "is not a regular file"})
+		default:
+			info, err := d.Info()
+			if err != nil {
+				res.Problems = append(res.Problems, FileProblem{Path: rel, Problem: err.Error()})
+				return nil
+			}
+			todo = append(todo, job{rel, info.Size()})
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	sort.Slice(todo, func(i, j int) bool { return todo[i].size > todo[j].size })
+
+	ch := make(chan job)
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for range max(jobs, 1) {
+		wg.Go(func() {
+			for j := range ch {
+				s := scanPath(ctx, filepath.Join(root, filepath.FromSlash(j.rel)), j.rel, ids)
+				mu.Lock()
+				res.Files[j.rel] = s
+				if progress != nil {
+					progress(s)
+				}
+				mu.Unlock()
+			}
+		})
+	}
+	for _, j := range todo {
+		if ctx.Err() != nil {
+			break
+		}
+		ch <- j
+	}
+	close(ch)
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+func scanPath(ctx context.Context, full, rel string, ids []age.Identity) *scanned {
+	f, err := os.Open(full)
+	if err != nil {
+		return &scanned{Path: rel, Err: err}
+	}
+	defer f.Close()
+	return scanOne(ctx, rel, f, ids)
+}
+
+// scanTar reads a tar stream once, front to back. The tar reader hands
+// each member's bytes to a worker through a small queue of chunks, so that
+// up to jobs members are hashed at once while memory stays at
+// jobs x queue x scanChunk.
+func scanTar(ctx context.Context, r io.Reader, jobs int, ids []age.Identity, progress func(*scanned)) (*scanResult, error) {
+	res := &scanResult{Files: map[string]*scanned{}}
+	tr := tar.NewReader(r)
+	slots := make(chan struct{}, max(jobs, 1))
+	pool := sync.Pool{New: func() any { b := make([]byte, scanChunk); return &b }}
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	raw := map[string]bool{}
+	var readErr error
+	for {
+		if err := ctx.Err(); err != nil {
+			readErr = err
+			break
+		}
+		hdr, err := tr.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			readErr = fmt.Errorf("read tar: %w (the file is truncated or not a tar)", err)
+			break
+		}
+		name := strings.TrimPrefix(hdr.Name, "./")
+		switch hdr.Typeflag {
+		case tar.TypeDir:
+			continue
+		case tar.TypeReg, tar.TypeRegA:
+		case tar.TypeXGlobalHeader:
+			continue
+		default:
+			res.Problems = append(res.Problems, FileProblem{Path: name, Problem: "is not a regular file (link or device); a bundle holds regular files only"})
+			continue
+		}
+		if err := checkSafeBagPath(strings.TrimSuffix(name, "/")); err != nil {
+			res.Problems = append(res.Problems, FileProblem{Path: name, Problem: "unsafe member name: " + err.Error()})
+			continue
+		}
+		if raw[name] {
+			res.Problems = append(res.Problems, FileProblem{Path: name, Problem: "appears twice in the tar"})
+			continue
+		}
+		raw[name] = true
+
+		slots <- struct{}{}
+		chunks := make(chan *[]byte, 4)
+		wg.Add(1)
+		go func(name string) {
+			defer wg.Done()
+			cr := &chunkReader{ch: chunks, pool: &pool}
+			s := scanOne(ctx, name, cr, ids)
+			cr.drain()
+			mu.Lock()
+			res.Files[name] = s
+			if progress != nil {
+				progress(s)
+			}
+			mu.Unlock()
+			<-slots
+		}(name)
+		var copyErr error
+		for {
+			bp := pool.Get().(*[]byte)
+			n, err := io.ReadFull(tr, *bp)
+			if n > 0 {
+				b := (*bp)[:n]
+				chunks <- &b
+			} else {
+				pool.Put(bp)
+			}
+			if err == io.EOF || err == io.ErrUnexpectedEOF {
+				break
+			}
+			if err != nil {
+				copyErr = err
+				break
+			}
+		}
+		close(chunks)
+		if copyErr != nil {
+			readErr = fmt.Errorf("read tar member %s: %w (the tar is truncated or damaged)", name, copyErr)
+			break
+		}
+	}
+	wg.Wait()
+	if readErr != nil {
+		return res, readErr
+	}
+	res.Files, res.Problems = stripTarRoot(res.Files, res.Problems)
+	return res, nil
+}
+
+// stripTarRoot removes a single top-level folder from member names when the
+// bag was tarred as a folder (bundle/bagit.txt), the BagIt serialization
+// convention. The plaintext decision by name is unaffected: it looks at the
+// base name only, except for the data/ prefix, so files are re-judged here.
+func stripTarRoot(files map[string]*scanned, probs []FileProblem) (map[string]*scanned, []FileProblem) {
+	if _, ok := files[BagItFile]; ok {
+		return files, probs
+	}
+	prefix := ""
+	for p := range files {
+		if strings.HasSuffix(p, "/"+BagItFile) && strings.Count(p, "/") == 1 {
+			if prefix != "" {
+				return files, probs // two bags in one tar: leave it to the checks to complain
+			}
+			prefix = strings.TrimSuffix(p, BagItFile)
+		}
+	}
+	if prefix == "" {
+		return files, probs
+	}
+	out := make(map[string]*scanned, len(files))
+	for p, s := range files {
+		if !strings.HasPrefix(p, prefix) {
+			probs = append(probs, FileProblem{Path: p, Problem: "lies outside the bag's folder " + strings.TrimSuffix(prefix, "/")})
+			continue
+		}
+		s.Path = strings.TrimPrefix(p, prefix)
+		out[s.Path] = s
+	}
+	for i := range probs {
+		probs[i].Path = strings.TrimPrefix(probs[i].Path, prefix)
+	}
+	return out, probs
+}
+
+// chunkReader reads the chunks the tar loop sends, returning each buffer
+// to the pool once consumed.
+type chunkReader struct {
+	ch   chan *[]byte
+	pool *sync.Pool
+	cur  *[]byte
+	off  int
+}
+
+func (c *chunkReader) Read(p []byte) (int, error) {
+	for c.cur == nil || c.off == len(*c.cur) {
+		if c.cur != nil {
+			b := (*c.cur)[:cap(*c.cur)]
+			c.pool.Put(&b)
+			c.cur = nil
+		}
+		b, ok := <-c.ch
+		if !ok {
+			return 0, io.EOF
+		}
+		c.cur, c.off = b, 0
+	}
+	n := copy(p, (*c.cur)[c.off:])
+	c.off += n
+	return n, nil
+}
+
+// drain consumes what is left, so the tar loop never blocks on a worker
+// that stopped early (a cancelled context).
+func (c *chunkReader) drain() {
+	for range c.ch {
+	}
+}

@@ -1,0 +1,220 @@
+package vsphere_test
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"io/fs"
+	"log"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/exitkit/exitkit/bundle"
+	"github.com/exitkit/exitkit/bundle/vsphere"
+	"github.com/exitkit/exitkit/bundle/vsphere/vcsimx"
+	"github.com/exitkit/exitkit/internal/vmdk"
+)
+
+// BenchmarkExport1GiBVM exports a VM with a 1 GiB disk (half random, half
+// text: a VMDK of about 530 MB) from the simulator into an age-encrypted
+// bundle, two ways in the same run:
+//
+//   - direct: the vSphere source streams NFC downloads into bundle.Create;
+//   - govc: `govc export.ovf` writes the OVF folder to disk, then
+//     bundle.Create (what `exitbundle create --source DIR` runs) reads it.
+//
+// Each reports written-bytes/op, everything the path wrote to disk. govc is
+// built from govmomi's cli/export package (testdata/govc) in a scratch
+// module, which needs the module proxy once; set EXITKIT_GOVC to a govc
+// binary to skip that. Run with -benchtime=1x: one export is seconds.
+//
+// On a shared machine wall time swings with the load; cpu-s/op (this
+// process plus govc, user and system time) is the steadier comparison.
+func BenchmarkExport1GiBVM(b *testing.B) {
+	logOn := os.Getenv("EXITKIT_BENCH_LOG") != ""
+	prev := log.Writer()
+	log.SetOutput(io.Discard) // vcsim's handshake and WriteHeader chatter
+	defer log.SetOutput(prev)
+	lab, err := vcsimx.Start(context.Background())
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer lab.Close()
+	const capacity = 1 << 30
+	vmdkPath := bigDisk(b, capacity)
+	if _, err := lab.AddVM(context.Background(), vcsimx.VMSpec{Name: "big", Disks: []vcsimx.Disk{{VMDK: vmdkPath, Capacity: capacity}}}); err != nil {
+		b.Fatal(err)
+	}
+	opts, _ := newKeys(b)
+
+	b.Run("direct", func(b *testing.B) {
+		b.SetBytes(capacity)
+		var written int64
+		cpu0 := cpuSeconds()
+		for i := 0; b.Loop(); i++ {
+			out := filepath.Join(b.TempDir(), "bundle")
+			src, err := vsphere.Open(context.Background(), lab.URL("vm=big"), vsphere.Options{
+				Password: func() (string, error) { return lab.Password, nil }, Thumbprint: lab.Thumbprint,
+			})
+			if err != nil {
+				b.Fatal(err)
+			}
+			o := opts
+			o.Sources, o.Out = []bundle.Source{src}, out
+			if _, err := bundle.Create(context.Background(), o); err != nil {
+				b.Fatal(err)
+			}
+			written = du(b, out)
+			b.StopTimer()
+			os.RemoveAll(out)
+			b.StartTimer()
+		}
+		b.ReportMetric(float64(written), "written-bytes/op")
+		b.ReportMetric((cpuSeconds()-cpu0)/float64(b.N), "cpu-s/op")
+		if logOn {
+			b.Logf("direct: wrote %d bytes", written)
+		}
+	})
+
+	b.Run("govc-export.ovf+create", func(b *testing.B) {
+		govc := buildGovc(b)
+		b.SetBytes(capacity)
+		var written int64
+		cpu0 := cpuSeconds()
+		for b.Loop() {
+			dir := b.TempDir()
+			ovfDir, out := filepath.Join(dir, "ovf"), filepath.Join(dir, "bundle")
+			cmd := exec.Command(govc, "export.ovf", "-vm", "/DC0/vm/big", ovfDir)
+			cmd.Env = append(os.Environ(),
+				"GOVC_URL=https://"+lab.Host+"/sdk", "GOVC_USERNAME="+lab.User, "GOVC_PASSWORD="+lab.Password,
+				"GOVC_INSECURE=1")
+			if msg, err := cmd.CombinedOutput(); err != nil {
+				b.Fatalf("govc export.ovf: %v\n%s", err, msg)
+			}
+			src, err := bundle.OpenSource(filepath.Join(ovfDir, "big"))
+			if err != nil {
+				b.Fatal(err)
+			}
+			o := opts
+			o.Sources, o.Out = []bundle.Source{src}, out
+			if _, err := bundle.Create(context.Background(), o); err != nil {
+				b.Fatal(err)
+			}
+			written = du(b, dir)
+			b.StopTimer()
+			os.RemoveAll(dir)
+			b.StartTimer()
+		}
+		b.ReportMetric(float64(written), "written-bytes/op")
+		b.ReportMetric((cpuSeconds()-cpu0)/float64(b.N), "cpu-s/op")
+		if logOn {
+			b.Logf("govc: wrote %d bytes", written)
+		}
+	})
+}
+
+// cpuSeconds is the user and system time of this process and of its
+// finished children (govc).
+func cpuSeconds() float64 {
+	var self, children syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &self)
+	_ = syscall.Getrusage(syscall.RUSAGE_CHILDREN, &children)
+	sec := func(t syscall.Timeval) float64 { return float64(t.Sec) + float64(t.Usec)/1e6 }
+	return sec(self.Utime) + sec(self.Stime) + sec(children.Utime) + sec(children.Stime)
+}
+
+// bigDisk writes the benchmark's VMDK once per run.
+func bigDisk(b *testing.B, capacity int64) string {
+	b.Helper()
+	dir := b.TempDir()
+	raw := filepath.Join(dir, "big.raw")
+	f, err := os.Create(raw)
+	if err != nil {
+		b.Fatal(err)
+	}
+	r := rand.New(rand.NewPCG(1, 2))
+	chunk := make([]byte, 1<<20)
+	text := bytes.Repeat([]byte("customer data, exported for the exit; "), 1<<20/38+1)[:1<<20]
+	for i := int64(0); i < capacity>>20; i++ {
+		if i%2 == 0 {
+			for j := range chunk {
+				chunk[j] = byte(r.Uint32())
+			}
+			_, err = f.Write(chunk)
+		} else {
+			_, err = f.Write(text)
+		}
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	p := filepath.Join(dir, "big.vmdk")
+	out, err := os.Create(p)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := vmdk.WriteStreamOptimized(out, f, capacity); err != nil {
+		b.Fatal(err)
+	}
+	out.Close()
+	f.Close()
+	os.Remove(raw)
+	return p
+}
+
+// buildGovc builds testdata/govc in a scratch module, or takes EXITKIT_GOVC.
+func buildGovc(b *testing.B) string {
+	b.Helper()
+	if p := os.Getenv("EXITKIT_GOVC"); p != "" {
+		return p
+	}
+	dir := b.TempDir()
+	src, err := os.ReadFile(filepath.Join("testdata", "govc", "main.go"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	gomod := "module govcbuild\n\ngo 1.26\n\nrequire github.com/vmware/govmomi v0.56.0\n"
+	if err := os.WriteFile(filepath.Join(dir, "go.mod"), []byte(gomod), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "main.go"), src, 0o644); err != nil {
+		b.Fatal(err)
+	}
+	bin := filepath.Join(dir, "govc")
+	for _, args := range [][]string{{"mod", "tidy"}, {"build", "-o", bin, "."}} {
+		cmd := exec.Command("go", args...)
+		cmd.Dir = dir
+		cmd.Env = append(os.Environ(), "GOFLAGS=-mod=mod")
+		if msg, err := cmd.CombinedOutput(); err != nil {
+			b.Skipf("cannot build govc (go %s): %v\n%s", strings.Join(args, " "), err, msg)
+		}
+	}
+	return bin
+}
+
+// du sums the sizes of the files under dir.
+func du(b *testing.B, dir string) int64 {
+	var n int64
+	err := filepath.WalkDir(dir, func(_ string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.Type().IsRegular() {
+			info, err := d.Info()
+			if err != nil {
+				return err
+			}
+			n += info.Size()
+		}
+		return nil
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return n
+}

@@ -1,0 +1,207 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"filippo.io/age"
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"github.com/exitkit/exitkit/bundle"
+	"github.com/exitkit/exitkit/bundle/keys"
+	"github.com/exitkit/exitkit/internal/cli"
+)
+
+// Environment variables for secrets, which never go in argv.
+const (
+	signPassphraseEnv = "EXITBUNDLE_SIGN_PASSPHRASE" // passphrase of an encrypted --sign-key
+	agePassphraseEnv  = "EXITBUNDLE_PASSPHRASE"      // age passphrase, instead of --passphrase-file
+)
+
+func newCreateCmd() *cobra.Command {
+	var (
+		sources        []string
+		out, tarPath   string
+		signKey        string
+		recipients     []string
+		recipientsFile string
+		passFile       string
+		compress       string
+		jobs           int
+		info           bundle.Info
+		terms          string
+	)
+	cmd := &cobra.Command{
+		Use:   "create --source SRC... (--out DIR | --tar FILE) --sign-key KEY [flags]",
+		Short: "Export VMs into a signed, optionally encrypted exit bundle",
+		Long: `create writes the VMs of every --source into one exit bundle: a BagIt bag
+with the payload under data/vms/<vm>/ (each VM's OVF descriptor, a VMware-
+compatible .mf and its disks and NVRAM), manifests of every file's SHA-256,
+an SSHSIG signature over the tag manifest, exit-manifest.json for machines
+and index.html / README.txt for people, with the exact commands to verify,
+decrypt and restart each VM using stock tools.
+
+Every input byte is read once: hashing, compression, encryption and writing
+run as one streaming pipeline, several files at once, in constant memory.
+
+Encryption: disks and NVRAM are encrypted with age to every --recipient and
+every line of --recipients-file (age1... recipients or OpenSSH ssh-ed25519 /
+ssh-rsa public keys), or to a passphrase (--passphrase-file or the
+EXITBUNDLE_PASSPHRASE environment variable; not combinable with recipients).
+With none of these the payload is stored unencrypted, still signed, and the
+index says so. Descriptors and .mf files always stay readable.
+
+Resuming: if create is interrupted (Ctrl-C, a crash, kill -9, a full disk),
+run exactly the same command again: files already stored are checked by
+re-hashing and kept, and the rest is exported. Until the signature is
+written last, the bundle holds the marker .exitbundle-incomplete. create
+refuses an output that holds anything else and never overwrites a finished
+bundle.
+
+Secrets never go on the command line: an encrypted --sign-key's passphrase
+comes from EXITBUNDLE_SIGN_PASSPHRASE or a terminal prompt.
+
+Exit status: 0 the bundle is finished and signed; 2 anything else, with the
+reason (the bundle is then unfinished and resumable).`,
+		Example: `  exitbundle keygen --type sign --out provider-signing
+  exitbundle create --source /exports/acme --out /media/drive/acme-exit \
+      --sign-key provider-signing --recipients-file acme-recipients.txt \
+      --provider "Example Cloud GmbH" --customer "ACME AG" --contact "exit@example.com" \
+      --terms acme-exit-terms.html
+  exitbundle create --source web.ova --source db.ova --tar acme-exit.tar \
+      --sign-key provider-signing --recipient age1...`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			stderr := cmd.ErrOrStderr()
+			switch {
+			case len(sources) == 0:
+				return cli.Usage(errors.New("--source is required: a folder of OVF exports, an .ova file, or a vSphere URL"))
+			case (out == "") == (tarPath == ""):
+				return cli.Usage(errors.New("give exactly one of --out DIR (a bundle folder) or --tar FILE (the bundle as one tar file)"))
+			case signKey == "":
+				return cli.Usage(errors.New("--sign-key is required: an OpenSSH private key (make one with: exitbundle keygen --type sign --out KEY)"))
+			}
+			signer, err := keys.LoadSigner(signKey, signPassphrase(signKey, stderr))
+			if err != nil {
+				return cli.Usage(err)
+			}
+			var recs []age.Recipient
+			var names []string
+			for _, r := range recipients {
+				rec, err := keys.ParseRecipient(r)
+				if err != nil {
+					return cli.Usage(fmt.Errorf("--recipient: %w", err))
+				}
+				recs, names = append(recs, rec), append(names, r)
+			}
+			if recipientsFile != "" {
+				fr, fn, err := keys.ReadRecipientsFile(recipientsFile)
+				if err != nil {
+					return cli.Usage(fmt.Errorf("--recipients-file: %w", err))
+				}
+				recs, names = append(recs, fr...), append(names, fn...)
+			}
+			pass, err := agePassphrase(passFile)
+			if err != nil {
+				return cli.Usage(err)
+			}
+			defer clear(pass)
+			if pass != nil && len(recs) > 0 {
+				return cli.Usage(errors.New("a passphrase cannot be combined with recipients: age allows an scrypt passphrase only as the sole recipient"))
+			}
+			var srcs []bundle.Source
+			for _, s := range sources {
+				src, err := parseSource(cmd.Context(), s)
+				if err != nil {
+					return cli.Usage(fmt.Errorf("--source %s: %w", s, err))
+				}
+				srcs = append(srcs, src)
+			}
+			m, err := bundle.Create(cmd.Context(), bundle.CreateOptions{
+				Sources: srcs, Out: out, Tar: tarPath, Signer: signer,
+				Recipients: recs, RecipientNames: names, Passphrase: pass,
+				Compress: compress, Jobs: jobs, Info: info, Terms: terms,
+				Progress: stderr, Terminal: cli.IsTerminal(stderr),
+			})
+			if err != nil {
+				return err
+			}
+			dest := out
+			if tarPath != "" {
+				dest = tarPath
+			}
+			files := 0
+			for _, vm := range m.VMs {
+				files += len(vm.Files)
+			}
+			w := cmd.OutOrStdout()
+			fmt.Fprintf(w, "wrote %s: %d VMs, %d files, encryption %s, signed by %s\n", dest, len(m.VMs), files, m.Encryption.Mode, m.Signer.Fingerprint)
+			fmt.Fprintf(w, "publish the signer fingerprint where the customer can check it independently; open %s in the bundle for what to do next\n", bundle.IndexFile)
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringArrayVar(&sources, "source", nil, "where the VMs come from: a folder holding OVF exports (any hypervisor's),\nan .ova file, or a vSphere URL (vsphere://...); repeatable")
+	f.StringVar(&out, "out", "", "bundle folder to write: new, empty, or an unfinished bundle of this same command to resume")
+	f.StringVar(&tarPath, "tar", "", "write the bundle as one tar file instead of a folder (built in FILE.parts, which is\nresumable, and renamed into place only when complete)")
+	f.StringVar(&signKey, "sign-key", "", "OpenSSH private key that signs the bundle (exitbundle keygen --type sign);\nif encrypted, its passphrase comes from "+signPassphraseEnv+" or a prompt")
+	f.StringArrayVar(&recipients, "recipient", nil, "encrypt to this age recipient (age1...) or OpenSSH public key (\"ssh-ed25519 AAAA...\"); repeatable")
+	f.StringVar(&recipientsFile, "recipients-file", "", "encrypt to every recipient in this file, one per line, # comments (as age -R)")
+	f.StringVar(&passFile, "passphrase-file", "", "encrypt with the passphrase in this file (first line) instead of recipients;\nor set "+agePassphraseEnv)
+	f.StringVar(&compress, "compress", "auto", "zstd compression before encryption: none, zstd, or auto (zstd unless the file\nis already compressed, as streamOptimized VMDKs are)")
+	f.IntVar(&jobs, "jobs", 0, "files exported at once (default: the number of CPUs)")
+	f.StringVar(&info.Provider, "provider", "", "your organisation, as the customer knows it (bag-info Source-Organization)")
+	f.StringVar(&info.Customer, "customer", "", "the customer whose VMs these are")
+	f.StringVar(&info.Contact, "contact", "", "who to contact about this bundle (bag-info Contact-Name)")
+	f.StringVar(&info.Description, "description", "", "why and for what the bundle was made, e.g. \"end of contract 2026-11-30\"")
+	f.StringVar(&terms, "terms", "", "the customer's exit terms (the contract module HTML from exitsite) to embed as TERMS.html")
+	return cmd
+}
+
+// signPassphrase returns where an encrypted signing key's passphrase comes
+// from: the environment, else the terminal, else nowhere (a clear error).
+func signPassphrase(keyPath string, stderr io.Writer) func() ([]byte, error) {
+	if v, ok := os.LookupEnv(signPassphraseEnv); ok {
+		return func() ([]byte, error) { return []byte(v), nil }
+	}
+	if !term.IsTerminal(int(os.Stdin.Fd())) {
+		return nil
+	}
+	return func() ([]byte, error) {
+		fmt.Fprintf(stderr, "Enter passphrase for signing key %s: ", keyPath)
+		pass, err := term.ReadPassword(int(os.Stdin.Fd()))
+		fmt.Fprintln(stderr)
+		return pass, err
+	}
+}
+
+// agePassphrase reads --passphrase-file (its first line) or the
+// environment; nil when neither is given.
+func agePassphrase(path string) ([]byte, error) {
+	if path != "" {
+		f, err := os.Open(path)
+		if err != nil {
+			return nil, fmt.Errorf("--passphrase-file: %w", err)
+		}
+		defer f.Close()
+		data, err := io.ReadAll(io.LimitReader(f, 64<<10))
+		if err != nil {
+			return nil, fmt.Errorf("--passphrase-file: %w", err)
+		}
+		if i := bytes.IndexAny(data, "\r\n"); i >= 0 {
+			data = data[:i]
+		}
+		if len(data) == 0 {
+			return nil, fmt.Errorf("--passphrase-file %s is empty", path)
+		}
+		return data, nil
+	}
+	if v := os.Getenv(agePassphraseEnv); v != "" {
+		return []byte(v), nil
+	}
+	return nil, nil
+}

@@ -1,0 +1,75 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/exitkit/exitkit/bundle"
+	"github.com/exitkit/exitkit/internal/cli"
+)
+
+func newOpenCmd() *cobra.Command {
+	var k keyFlags
+	var out string
+	var vms []string
+	var jobs int
+	var force bool
+	cmd := &cobra.Command{
+		Use:   "open DIR|FILE.tar --out DIR [--identity KEY | --passphrase-file F] [--vm NAME]...",
+		Short: "Decrypt a bundle's VMs into plain OVF folders ready to import",
+		Long: `open restores the VMs of an exit bundle into plain OVF folders, one per VM:
+<out>/<vm>/<vm>.ovf, <vm>.mf and the decrypted, decompressed disks and NVRAM,
+ready for "Deploy OVF Template", ovftool, VBoxManage import or virt-v2v.
+
+It first checks the signature over the tag manifest (see verify for --signer and
+--allowed-signers) and refuses an unsigned, unfinished or wrongly signed bundle
+unless --force is given. Every file is written under a temporary name and kept
+only once its stored and plaintext SHA-256 match the bundle's manifests; a file
+that fails is removed and named, and that VM's .ovf is not written, so a folder
+with a descriptor is always complete. open never overwrites an existing file.
+
+Exit status: 0 all chosen VMs opened, 1 a check failed, 2 usage or unreadable input.`,
+		Example: `  exitbundle open /media/drive/exit-2026 --identity customer.agekey --out ~/restored --signer provider-signing.pub
+  EXITBUNDLE_PASSPHRASE=... exitbundle open exit.tar --out ~/restored --vm web`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if out == "" {
+				return cli.Usage(errors.New("--out is required: the folder that receives one OVF folder per VM"))
+			}
+			pub, fp, err := k.pinned()
+			if err != nil {
+				return err
+			}
+			if (k.allowedSigners == "") != (k.principal == "") {
+				return cli.Usage(errors.New("--allowed-signers and --principal go together"))
+			}
+			ids, err := k.decryptIdentities(cmd.ErrOrStderr())
+			if err != nil {
+				return err
+			}
+			err = bundle.Open(cmd.Context(), args[0], bundle.OpenOptions{
+				Out: out, VMs: vms, Identities: ids,
+				Signer: pub, SignerFingerprint: fp,
+				AllowedSigners: k.allowedSigners, Principal: k.principal,
+				Force: force, Jobs: jobs, Progress: cmd.ErrOrStderr(),
+			})
+			switch {
+			case err == nil:
+				fmt.Fprintf(cmd.OutOrStdout(), "opened into %s\n", out)
+				return nil
+			case errors.Is(err, bundle.ErrIncomplete), errors.Is(err, bundle.ErrSignature), errors.Is(err, bundle.ErrIntegrity):
+				return cli.Failed(err)
+			default:
+				return cli.Usage(err)
+			}
+		},
+	}
+	k.register(cmd)
+	cmd.Flags().StringVar(&out, "out", "", "folder to write <vm>/<vm>.ovf and its files into; existing files are never overwritten")
+	cmd.Flags().StringArrayVar(&vms, "vm", nil, "open only this VM (its folder name under data/vms); repeatable; default: all")
+	cmd.Flags().IntVar(&jobs, "jobs", 0, "files decrypted at once (default: the number of CPUs)")
+	cmd.Flags().BoolVar(&force, "force", false, "open even an unsigned, unfinished or wrongly signed bundle; every file is still\nchecked against the bundle's own hashes, but nothing vouches for them")
+	return cmd
+}

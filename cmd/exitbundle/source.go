@@ -1,0 +1,132 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+	"golang.org/x/term"
+
+	"github.com/exitkit/exitkit/bundle"
+	"github.com/exitkit/exitkit/bundle/vsphere"
+)
+
+// sourceFlags are the flags that shape how --source values are read; for
+// now only vSphere sources have any.
+type sourceFlags struct {
+	thumbprint    string
+	insecure      bool
+	includeImages bool
+	stderr        io.Writer // for the password prompt and vSphere steps
+}
+
+// addSourceFlags registers the source flags on fs and returns where their
+// values land. Calling it again on the same FlagSet returns the same
+// holder, so create.go and withSourceFlags may both call it.
+func addSourceFlags(fs *pflag.FlagSet) *sourceFlags {
+	if f := fs.Lookup("vsphere-thumbprint"); f != nil {
+		if v, ok := f.Value.(*thumbprintFlag); ok {
+			return v.sf
+		}
+	}
+	sf := &sourceFlags{}
+	fs.Var(&thumbprintFlag{sf}, "vsphere-thumbprint", "pin the vCenter/ESXi certificate: its SHA-256 fingerprint (colons optional), as vCenter shows\nit or `openssl x509 -noout -fingerprint -sha256` prints it; checked even where a CA would trust it")
+	fs.BoolVar(&sf.insecure, "insecure", false, "do not verify the vSphere server's certificate at all; only for a lab, never across a network\nyou do not control (prefer --vsphere-thumbprint)")
+	fs.BoolVar(&sf.includeImages, "include-iso", false, "also export CD/DVD and floppy images (.iso, .flp) attached to vSphere VMs from a datastore;\nleft out by default, since they are usually installation media, not the customer's data")
+	return sf
+}
+
+// thumbprintFlag is a string flag that also lets addSourceFlags find the
+// holder of an already registered set.
+type thumbprintFlag struct{ sf *sourceFlags }
+
+func (t *thumbprintFlag) String() string     { return t.sf.thumbprint }
+func (t *thumbprintFlag) Set(v string) error { t.sf.thumbprint = v; return nil }
+func (t *thumbprintFlag) Type() string       { return "sha256" }
+
+type sourceFlagsKey struct{}
+
+// withSourceFlags adds the source flags to a command whose RunE calls
+// parseSource without passing them, handing them over through the
+// command's context.
+func withSourceFlags(cmd *cobra.Command) *cobra.Command {
+	sf := addSourceFlags(cmd.Flags())
+	prev := cmd.PreRunE
+	cmd.PreRunE = func(c *cobra.Command, args []string) error {
+		sf.stderr = c.ErrOrStderr()
+		ctx := c.Context()
+		if ctx == nil {
+			ctx = context.Background()
+		}
+		c.SetContext(context.WithValue(ctx, sourceFlagsKey{}, sf))
+		if prev != nil {
+			return prev(c, args)
+		}
+		return nil
+	}
+	return cmd
+}
+
+// parseSource turns a --source value into a Source: a vsphere:// URL
+// becomes a vSphere source (logged in and with its VMs resolved, so a
+// wrong password or an empty selection fails before anything is written);
+// anything else is a folder of OVF exports or an .ova file.
+func parseSource(ctx context.Context, s string, opts ...*sourceFlags) (bundle.Source, error) {
+	sf := &sourceFlags{}
+	if len(opts) > 0 && opts[0] != nil {
+		sf = opts[0]
+	} else if v, ok := ctx.Value(sourceFlagsKey{}).(*sourceFlags); ok {
+		sf = v
+	}
+	if !strings.HasPrefix(s, vsphere.Scheme+"://") {
+		if sf.thumbprint != "" || sf.insecure || sf.includeImages {
+			// Harmless, but say so rather than silently ignore.
+			if sf.stderr != nil {
+				fmt.Fprintf(sf.stderr, "note: --vsphere-thumbprint, --insecure and --include-iso apply only to vsphere:// sources, not %s\n", s)
+			}
+		}
+		return bundle.OpenSource(s)
+	}
+	if sf.thumbprint != "" {
+		if _, err := vsphere.NormalizeThumbprint(sf.thumbprint); err != nil {
+			return nil, fmt.Errorf("--vsphere-thumbprint: %w", err)
+		}
+	}
+	stderr := sf.stderr
+	if stderr == nil {
+		stderr = os.Stderr
+	}
+	t, err := vsphere.ParseURL(s)
+	if err != nil {
+		return nil, err
+	}
+	return vsphere.Open(ctx, s, vsphere.Options{
+		Password:      vspherePassword(t, stderr),
+		Thumbprint:    sf.thumbprint,
+		Insecure:      sf.insecure,
+		IncludeImages: sf.includeImages,
+		Log:           stderr,
+	})
+}
+
+// vspherePassword reads the password from the environment, else asks on
+// the terminal, else fails with what to do.
+func vspherePassword(t *vsphere.Target, stderr io.Writer) func() (string, error) {
+	return func() (string, error) {
+		if v, ok := os.LookupEnv(vsphere.PasswordEnv); ok {
+			return v, nil
+		}
+		if !term.IsTerminal(int(os.Stdin.Fd())) {
+			return "", errors.New("no password: set " + vsphere.PasswordEnv + " (standard input is not a terminal to ask on)")
+		}
+		fmt.Fprintf(stderr, "Password for %s on %s: ", t.User, t.Host)
+		pass, err := term.ReadPassword(int(os.Stdin.Fd()))
+		fmt.Fprintln(stderr)
+		return string(pass), err
+	}
+}

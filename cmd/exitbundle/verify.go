@@ -1,0 +1,200 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"filippo.io/age"
+	"github.com/spf13/cobra"
+	"golang.org/x/crypto/ssh"
+	"golang.org/x/term"
+
+	"github.com/exitkit/exitkit/bundle"
+	"github.com/exitkit/exitkit/bundle/keys"
+	"github.com/exitkit/exitkit/internal/cli"
+)
+
+// keyFlags are the signer and decryption flags verify and open share.
+type keyFlags struct {
+	signer         string
+	allowedSigners string
+	principal      string
+	identities     []string
+	passphraseFile string
+}
+
+func (k *keyFlags) register(cmd *cobra.Command) {
+	f := cmd.Flags()
+	f.StringVar(&k.signer, "signer", "", "the key that must have signed: a public key file (signer.pub as the provider published it), an\n\"ssh-ed25519 AAAA...\" line, or a fingerprint \"SHA256:...\". Without it or --allowed-signers the\nbundle's own signer.pub is used, which proves the bundle intact but not who made it")
+	f.StringVar(&k.allowedSigners, "allowed-signers", "", "an ssh-keygen allowed_signers file (\"principal [namespaces=\\\"exitbundle\\\"] ssh-ed25519 AAAA...\");\nneeds --principal")
+	f.StringVar(&k.principal, "principal", "", "the principal to look up in --allowed-signers, e.g. legal@provider.example")
+	f.StringArrayVar(&k.identities, "identity", nil, "a key that decrypts the payload: an age identity file (AGE-SECRET-KEY-1...) or an OpenSSH\nprivate key (ed25519 or RSA; asks for its passphrase on a terminal). Repeatable")
+	f.StringVar(&k.passphraseFile, "passphrase-file", "", "a file whose first line is the passphrase the bundle was encrypted with; or set "+agePassphraseEnv+"\n(passphrases never go on the command line)")
+}
+
+// pinned returns the signer key or fingerprint given on the command line.
+func (k *keyFlags) pinned() (ssh.PublicKey, string, error) {
+	s := strings.TrimSpace(k.signer)
+	if s == "" {
+		return nil, "", nil
+	}
+	if strings.HasPrefix(s, "SHA256:") {
+		return nil, s, nil
+	}
+	data := []byte(s)
+	if !strings.HasPrefix(s, "ssh-") && !strings.HasPrefix(s, "ecdsa-") && !strings.HasPrefix(s, "sk-") {
+		var err error
+		data, err = readSmall(s)
+		if err != nil {
+			return nil, "", cli.Usage(fmt.Errorf("--signer: %w (give a public key file, an ssh-ed25519 line or a SHA256: fingerprint)", err))
+		}
+	}
+	pub, _, _, _, err := ssh.ParseAuthorizedKey(data)
+	if err != nil {
+		return nil, "", cli.Usage(fmt.Errorf("--signer: not an OpenSSH public key: %w", err))
+	}
+	return pub, "", nil
+}
+
+// decryptIdentities loads every --identity and the passphrase, if any.
+func (k *keyFlags) decryptIdentities(stderr io.Writer) ([]age.Identity, error) {
+	var ids []age.Identity
+	for _, p := range k.identities {
+		loaded, err := keys.LoadIdentitiesWithPassphrase(p, terminalPassphrase(p, stderr))
+		if err != nil {
+			return nil, cli.Usage(err)
+		}
+		ids = append(ids, loaded...)
+	}
+	pass, err := k.passphrase()
+	if err != nil {
+		return nil, cli.Usage(err)
+	}
+	if pass != nil {
+		id, err := keys.PassphraseIdentity(pass)
+		clear(pass)
+		if err != nil {
+			return nil, cli.Usage(err)
+		}
+		ids = append(ids, id)
+	}
+	return ids, nil
+}
+
+// passphrase reads the bundle's passphrase exactly as create does
+// (agePassphrase: the first line of --passphrase-file, or the environment),
+// so that what encrypted also decrypts; nil when neither is given.
+func (k *keyFlags) passphrase() ([]byte, error) {
+	return agePassphrase(k.passphraseFile)
+}
+
+// terminalPassphrase asks for an SSH key's passphrase on the terminal, or
+// returns nil (an encrypted key is then a clear error) when there is none.
+func terminalPassphrase(keyPath string, stderr io.Writer) func() ([]byte, error) {
+	if !term.IsTerminal(int(os.Stdin.Fd())) {
+		return nil
+	}
+	return func() ([]byte, error) {
+		fmt.Fprintf(stderr, "Enter passphrase for %s: ", keyPath)
+		pass, err := term.ReadPassword(int(os.Stdin.Fd()))
+		fmt.Fprintln(stderr)
+		return pass, err
+	}
+}
+
+func readSmall(p string) ([]byte, error) {
+	f, err := os.Open(p)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, 1<<20+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(data) > 1<<20 {
+		return nil, fmt.Errorf("%s is larger than 1 MiB", p)
+	}
+	return data, nil
+}
+
+func newVerifyCmd() *cobra.Command {
+	var k keyFlags
+	var jobs int
+	var asJSON, progress bool
+	cmd := &cobra.Command{
+		Use:   "verify DIR|FILE.tar",
+		Short: "Check a bundle's signature, completeness and every byte",
+		Long: `verify checks an exit bundle, a folder or a .tar, reading every byte once:
+
+  complete       the signature exists and no .exitbundle-incomplete marker is left
+  signature      the SSHSIG signature over tagmanifest-sha256.txt (namespace exitbundle),
+                 by the key given with --signer or --allowed-signers; without them, by
+                 the bundle's own signer.pub, whose fingerprint you must then compare
+                 with the one the provider published
+  tag-manifest   the hashes of bagit.txt, bag-info.txt, the manifests, index and signer.pub
+  bagit          BagIt completeness: nothing listed is missing, nothing unlisted is present
+  payload        the SHA-256 of every stored payload file (files in parallel)
+  exit-manifest  exit-manifest.json agrees with the bag
+  ovf            each OVF descriptor and .mf agrees with its files
+  plaintext      with --identity or a passphrase, every encrypted file is decrypted and
+                 decompressed in memory, never written, and its plaintext hash checked
+
+Exit status: 0 every check passed, 1 a check failed (or the bundle is unfinished),
+2 usage error or unreadable input. The same checks with stock tools are printed
+in the bundle's own index.html and README.txt.`,
+		Example: `  exitbundle verify /media/drive/exit-2026 --signer provider-signing.pub
+  exitbundle verify exit.tar --allowed-signers allowed_signers --principal legal@provider.example
+  exitbundle verify /media/drive/exit-2026 --signer SHA256:Xk3... --identity customer.agekey --json`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			pub, fp, err := k.pinned()
+			if err != nil {
+				return err
+			}
+			if (k.allowedSigners == "") != (k.principal == "") {
+				return cli.Usage(errors.New("--allowed-signers and --principal go together"))
+			}
+			ids, err := k.decryptIdentities(cmd.ErrOrStderr())
+			if err != nil {
+				return err
+			}
+			opts := bundle.VerifyOptions{
+				Signer: pub, SignerFingerprint: fp,
+				AllowedSigners: k.allowedSigners, Principal: k.principal,
+				Identities: ids, Jobs: jobs,
+			}
+			if progress {
+				opts.Progress = cmd.ErrOrStderr()
+			}
+			report, err := bundle.Verify(cmd.Context(), args[0], opts)
+			if err != nil {
+				return cli.Usage(err)
+			}
+			out := cmd.OutOrStdout()
+			if asJSON {
+				err = report.WriteJSON(out)
+			} else {
+				err = report.WriteText(out)
+			}
+			if err != nil {
+				return err
+			}
+			if !report.OK {
+				if asJSON {
+					return cli.Failed(nil)
+				}
+				return cli.Failed(report.Err())
+			}
+			return nil
+		},
+	}
+	k.register(cmd)
+	cmd.Flags().IntVar(&jobs, "jobs", 0, "files read at once (default: the number of CPUs)")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the report as JSON (same checks and files as the text report)")
+	cmd.Flags().BoolVar(&progress, "progress", false, "print a line on stderr as each file is read")
+	return cmd
+}

@@ -1,0 +1,92 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/exitkit/exitkit/internal/cli"
+	"github.com/exitkit/exitkit/site"
+	"github.com/exitkit/exitkit/templates"
+)
+
+func newBuildCmd() *cobra.Command {
+	var (
+		content, tpl, out, baseURL string
+	)
+	cmd := &cobra.Command{
+		Use:   "build [--content DIR] [--templates DIR] [--out DIR] [--base-url URL]",
+		Short: "Publish the clause library as a static legal website",
+		Long: `build renders the clause library into a static website, in every language
+that has published clauses (English at the root, Dutch under /nl/):
+
+  /                               the exit commitments and the list of clauses
+  /clauses/<id>/                  each clause at its current published version
+                                  (library view: values as placeholders with their
+                                  defaults), summary, effective date, fingerprint
+                                  and the regulations it covers
+  /clauses/<id>/v<version>/       every published and superseded version, never
+                                  moved or changed, linked to its predecessor and
+                                  successor
+  /clauses/<id>/v<version>/redline/  changes from the previous version
+  /coverage/                      the compliance matrix: each Data Act, DORA, EBA
+                                  and GDPR obligation against the clauses meeting it
+  /glossary/  /changes/  /signing-keys/
+  /clauses.json                   every clause version for machines
+
+Drafts never appear. The site needs no JavaScript and no network: open
+index.html from a folder or a USB stick, or serve the folder from any web
+server. The same input always gives byte-identical output.
+
+The layouts, CSS and interface strings are built in. To brand the site, pass
+--templates DIR where DIR/site/ mirrors the built-in files you want to
+replace, e.g. DIR/site/static/css/brand.css (extra CSS, loaded after the
+default), DIR/site/static/css/site.css, DIR/site/layouts/home.html or
+DIR/site/i18n/nl.toml. Files you do not provide keep their default.
+
+--out must be a new or empty folder, or the output of an earlier build (it
+holds a .exitsite-build file listing what the build wrote). build replaces
+only the files it wrote before and never deletes anything else.
+
+Exit status: 0 on success, 1 when clause files have errors (see
+'exitsite check'), 2 for usage errors, unreadable input or a template error.`,
+		Example: `  exitsite build
+  exitsite build --content content --out public --base-url https://example.com/exit/
+  exitsite build --templates branding --out /media/usb/exit-terms`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			fsys, err := templates.Open(tpl)
+			if err != nil {
+				return cli.Usage(fmt.Errorf("--templates: %w", err))
+			}
+			res, err := site.Build(cmd.Context(), site.Options{
+				Content: content, Templates: fsys, BaseURL: baseURL, Log: cmd.ErrOrStderr(),
+			})
+			var fe *site.FindingsError
+			if errors.As(err, &fe) {
+				for _, f := range fe.Findings {
+					fmt.Fprintln(cmd.ErrOrStderr(), f)
+				}
+				return cli.Failed(err)
+			}
+			if err != nil {
+				return cli.Usage(err)
+			}
+			for _, f := range res.Warnings {
+				fmt.Fprintln(cmd.ErrOrStderr(), f)
+			}
+			if err := res.Write(out); err != nil {
+				return cli.Usage(err)
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "built %d files into %s\n", len(res.Files), out)
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&content, "content", "content", "the content `folder`: clauses/<lang>/*.md, obligations.yaml, site.yaml")
+	f.StringVar(&tpl, "templates", "", "a `folder` whose site/ files replace the built-in layouts, CSS and strings one by one")
+	f.StringVar(&out, "out", "public", "the output `folder`: new, empty, or an earlier build's output")
+	f.StringVar(&baseURL, "base-url", "", "the site's public `URL` (e.g. https://example.com/exit/), for canonical links and absolute URLs in clauses.json; links stay relative")
+	return cmd
+}

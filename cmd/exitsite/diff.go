@@ -1,0 +1,82 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/exitkit/exitkit/internal/cli"
+	"github.com/exitkit/exitkit/site/clause"
+)
+
+func newDiffCmd() *cobra.Command {
+	var content, lang, color string
+	cmd := &cobra.Command{
+		Use:   "diff ID FROM TO",
+		Short: "Print the word-level redline between two versions of a clause",
+		Long: `diff renders versions FROM and TO of clause ID in the library view (each
+parameter shown as a placeholder with its default) and prints what changed,
+word by word: deletions in red and struck through, insertions in green and
+underlined, or [-deleted-] and {+inserted+} without colour.
+
+The first line of each rendering names the clause and its version, so the
+version change itself shows there.`,
+		Example: `  exitsite diff EM-13 1.0.0 2.0.0
+  exitsite diff EM-10 1.0.0 1.1.0 --lang nl --color never | less`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) != 3 {
+				return cli.Usage(fmt.Errorf("diff takes ID FROM TO, e.g. exitsite diff EM-13 1.0.0 2.0.0; got %d arguments", len(args)))
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var useColor bool
+			switch color {
+			case "always":
+				useColor = true
+			case "never":
+			case "auto":
+				useColor = cli.IsTerminal(cmd.OutOrStdout()) && os.Getenv("NO_COLOR") == ""
+			default:
+				return cli.Usage(fmt.Errorf("--color %q: use auto, always or never", color))
+			}
+			lib, err := clause.Load(content)
+			if err != nil {
+				return cli.Usage(fmt.Errorf("%w\nPass the content folder with --content.", err))
+			}
+			id := args[0]
+			var r [2]*clause.Rendered
+			for i, v := range args[1:] {
+				v = strings.TrimPrefix(v, "v")
+				c := lib.Find(id, v, lang)
+				if c == nil {
+					return cli.Usage(fmt.Errorf("clause %s has no version %s in %s; versions: %s", id, v, lang, versions(lib, id, lang)))
+				}
+				if r[i], err = c.Render(lib, nil); err != nil {
+					return cli.Usage(err)
+				}
+			}
+			fmt.Fprint(cmd.OutOrStdout(), clause.Redline(r[0], r[1]).Terminal(useColor))
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&content, "content", "content", "content `DIR` holding clauses/<lang>/")
+	cmd.Flags().StringVar(&lang, "lang", "en", "`language` of the versions to compare")
+	cmd.Flags().StringVar(&color, "color", "auto", "colour the redline: auto (on a terminal, unless NO_COLOR is set), always or never")
+	return cmd
+}
+
+func versions(lib *clause.Library, id, lang string) string {
+	var vs []string
+	for _, c := range lib.Clauses {
+		if c.ID == id && c.Lang == lang {
+			vs = append(vs, c.Version+" ("+c.Status+")")
+		}
+	}
+	if len(vs) == 0 {
+		return "none"
+	}
+	return strings.Join(vs, ", ")
+}

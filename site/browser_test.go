@@ -1,0 +1,188 @@
+package site
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/exitkit/exitkit/internal/interop"
+	"github.com/exitkit/exitkit/site/clause"
+	"github.com/exitkit/exitkit/site/module"
+)
+
+// newBrowser starts Debian's chromium, headless, with a fresh profile.
+func newBrowser(t *testing.T) context.Context {
+	t.Helper()
+	chromium := interop.Require(t, "chromium")[0]
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(chromium),
+		chromedp.Flag("headless", true),
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck,
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1280, 900),
+	}
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelCtx := chromedp.NewContext(actx)
+	ctx, cancelTimeout := context.WithTimeout(ctx, 3*time.Minute)
+	t.Cleanup(func() { cancelTimeout(); cancelCtx(); cancelAlloc() })
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatalf("start chromium: %v", err)
+	}
+	return ctx
+}
+
+// seen is what a reader sees on a page.
+type seen struct {
+	Title, Lang, H1, Text string
+	Switch                []string // the language switcher's link texts
+}
+
+func look(t *testing.T, ctx context.Context, url string) seen {
+	t.Helper()
+	if err := chromedp.Do(ctx, chromedp.Navigate(url), chromedp.WaitReady(chromedp.CSS("body"))); err != nil {
+		t.Fatalf("load %s: %v", url, err)
+	}
+	var s seen
+	s.Title = run(t, ctx, chromedp.Title())
+	s.Lang = run(t, ctx, chromedp.Evaluate[string](`document.documentElement.lang`))
+	s.H1 = run(t, ctx, chromedp.Evaluate[string](`(document.querySelector("h1")||{}).innerText||""`))
+	s.Text = run(t, ctx, chromedp.Evaluate[string](`document.body.innerText`))
+	s.Switch = run(t, ctx, chromedp.Evaluate[[]string](`Array.from(document.querySelectorAll(".switcher a")).map(a => a.innerText)`))
+	return s
+}
+
+func run[T any](t *testing.T, ctx context.Context, a chromedp.Action[T]) T {
+	t.Helper()
+	v, err := chromedp.Run(ctx, a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+// follow clicks the language switcher's link to lang and returns the URL
+// the browser lands on.
+func follow(t *testing.T, ctx context.Context, lang string) string {
+	t.Helper()
+	err := chromedp.Do(ctx,
+		chromedp.Click(chromedp.CSS(`.switcher a[hreflang="`+lang+`"]`)),
+		chromedp.WaitReady(chromedp.CSS(`html[lang="`+lang+`"]`)),
+	)
+	if err != nil {
+		t.Fatalf("switch to %s: %v", lang, err)
+	}
+	return run(t, ctx, chromedp.Location())
+}
+
+func TestBrowserReadsTheSiteAndModulesInBothLanguages(t *testing.T) {
+	ctx := newBrowser(t)
+	res := buildShipped(t)
+	lib := loadShipped(t)
+	dir := filepath.Join(t.TempDir(), "public")
+	if err := res.Write(dir); err != nil {
+		t.Fatal(err)
+	}
+	// The site is opened from the folder, as from a USB stick.
+	file := func(p string) string { return "file://" + filepath.Join(dir, filepath.FromSlash(p)) }
+
+	titles := map[string]string{"en": lib.Site.Title["en"], "nl": lib.Site.Title["nl"]}
+	other := map[string]string{"en": "nl", "nl": "en"}
+	prefix := map[string]string{"en": "", "nl": "nl/"}
+
+	// A clause with a redline in both languages.
+	var redlined *clause.Clause
+	for _, c := range lib.Current("en") {
+		if len(lib.Versions(c.ID, "en")) > 1 && len(lib.Versions(c.ID, "nl")) > 1 {
+			redlined = c
+			break
+		}
+	}
+	if redlined == nil {
+		t.Fatal("the shipped content has no clause with two versions in both languages")
+	}
+
+	for _, lang := range []string{"en", "nl"} {
+		t.Run(lang, func(t *testing.T) {
+			home := look(t, ctx, file(prefix[lang]+"index.html"))
+			if home.Lang != lang || !strings.Contains(home.Title, titles[lang]) || home.H1 != titles[lang] {
+				t.Errorf("home: lang %q, title %q, h1 %q; want %s and %q", home.Lang, home.Title, home.H1, lang, titles[lang])
+			}
+			for _, c := range lib.Current(lang) {
+				if !strings.Contains(home.Text, c.Title) {
+					t.Errorf("home does not list %s %q", c.ID, c.Title)
+				}
+			}
+			if len(home.Switch) != 1 {
+				t.Errorf("home switcher offers %v", home.Switch)
+			}
+			if got := follow(t, ctx, other[lang]); !strings.HasSuffix(got, "/"+prefix[other[lang]]+"index.html") {
+				t.Errorf("the switcher on the home page led to %s", got)
+			}
+
+			c := lib.Current(lang)[0]
+			r, _ := c.Render(lib, nil)
+			page := look(t, ctx, file(prefix[lang]+"clauses/"+c.ID+"/index.html"))
+			if page.H1 != c.Title || !strings.HasPrefix(page.Title, c.Title) || page.Lang != lang {
+				t.Errorf("clause page: h1 %q, title %q, lang %q; want %q", page.H1, page.Title, page.Lang, c.Title)
+			}
+			if !strings.Contains(page.Text, r.Fingerprint) {
+				t.Error("the clause page does not show the fingerprint")
+			}
+			want := "clauses/" + c.ID + "/index.html"
+			if got := follow(t, ctx, other[lang]); !strings.HasSuffix(got, "/"+prefix[other[lang]]+want) {
+				t.Errorf("the switcher on the clause page led to %s, want the same clause", got)
+			}
+
+			vs := lib.Versions(redlined.ID, lang)
+			last := vs[len(vs)-1]
+			red := look(t, ctx, file(prefix[lang]+"clauses/"+redlined.ID+"/v"+last.Version+"/redline/index.html"))
+			if !strings.Contains(red.H1, last.Title) || !strings.Contains(red.H1, vs[len(vs)-2].Version) || red.Lang != lang {
+				t.Errorf("redline page: h1 %q, lang %q", red.H1, red.Lang)
+			}
+			marks := run(t, ctx, chromedp.Evaluate[int](`document.querySelectorAll(".diff ins, .diff del").length`))
+			if marks == 0 {
+				t.Error("the redline page marks no insertion or deletion")
+			}
+			if len(red.Switch) != 1 {
+				t.Errorf("redline switcher offers %v", red.Switch)
+			}
+		})
+	}
+
+	for _, lang := range []string{"en", "nl"} {
+		t.Run("module-"+lang, func(t *testing.T) {
+			p, err := clause.LoadProfile(filepath.Join(*contentDir, "profiles", "bank.yaml"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			m, err := module.Render(lib, p, module.Options{Lang: lang})
+			if err != nil {
+				t.Fatal(err)
+			}
+			f := filepath.Join(t.TempDir(), "module-"+lang+".html")
+			os.WriteFile(f, m.HTML, 0o644)
+			got := look(t, ctx, "file://"+f)
+			if got.Lang != lang || !strings.Contains(got.Title, p.Customer.Name) || !strings.Contains(got.H1, p.Provider.Name) {
+				t.Errorf("module: lang %q, title %q, h1 %q", got.Lang, got.Title, got.H1)
+			}
+			sections := run(t, ctx, chromedp.Evaluate[int](`document.querySelectorAll("section.clause").length`))
+			if sections != len(m.Clauses) {
+				t.Errorf("the browser sees %d clauses, the module has %d", sections, len(m.Clauses))
+			}
+			if !strings.Contains(got.Text, m.Fingerprint) || !strings.Contains(got.Text, m.Clauses[0].Title) {
+				t.Error("the module does not show its fingerprint or its first clause")
+			}
+		})
+	}
+}

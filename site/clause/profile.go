@@ -1,0 +1,119 @@
+package clause
+
+import (
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// LoadProfile reads a customer profile. It returns an error for a file
+// that cannot be read, and a *Finding (as the error) with file:line:col
+// for YAML that cannot be parsed. Smaller problems, such as unknown fields,
+// are kept with the profile and reported by Check.
+func LoadProfile(path string) (*Profile, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("load profile: %w", err)
+	}
+	return parseProfile(path, data)
+}
+
+func parseProfile(path string, data []byte) (*Profile, error) {
+	ld := &loader{file: path}
+	var root yaml.Node
+	if err := yaml.Unmarshal(normalize(data), &root); err != nil {
+		ld.yamlError(err, "the profile")
+		f := ld.findings[0]
+		return nil, &f
+	}
+	if len(root.Content) == 0 || root.Content[0].Kind != yaml.MappingNode {
+		n := &root
+		if len(root.Content) > 0 {
+			n = root.Content[0]
+		}
+		ld.errorf(CodeFrontMatter, n, "write provider, customer, lang, effective and values as 'key: value' lines", "the profile must be a set of fields")
+		f := ld.findings[0]
+		return nil, &f
+	}
+	p := &Profile{File: path, Values: map[string]any{}, Justifications: map[string]string{}, pos: map[string]position{}}
+	mapping(root.Content[0], func(k, v *yaml.Node) {
+		p.pos[k.Value] = position{k.Line, k.Column}
+		switch k.Value {
+		case "provider":
+			p.Provider = ld.party(v, "provider")
+		case "customer":
+			p.Customer = ld.party(v, "customer")
+		case "lang":
+			p.Lang, _ = ld.str(v, "lang")
+		case "effective":
+			p.Effective = ld.date(v, "effective")
+		case "regulated":
+			p.Regulated = ld.boolean(v, "regulated")
+		case "clauses":
+			p.Clauses = ld.strings(v, "clauses")
+			for i, it := range v.Content {
+				p.pos["clauses."+strconv.Itoa(i)] = position{it.Line, it.Column}
+			}
+		case "values":
+			if v.Kind != yaml.MappingNode {
+				ld.errorf(CodeWrongType, v, "write one 'name: value' line per parameter", "values must map parameter names to values")
+				return
+			}
+			mapping(v, func(k2, v2 *yaml.Node) {
+				if v2.Kind != yaml.ScalarNode {
+					ld.errorf(CodeWrongType, v2, "write a single value", "values.%s must be a single value", k2.Value)
+					return
+				}
+				p.Values[k2.Value] = scalar(v2)
+				p.pos["values."+k2.Value] = position{v2.Line, v2.Column}
+			})
+		case "justifications":
+			if v.Kind != yaml.MappingNode {
+				ld.errorf(CodeWrongType, v, "write 'parameter: reason' lines", "justifications must map parameter names to reasons")
+				return
+			}
+			mapping(v, func(k2, v2 *yaml.Node) {
+				p.Justifications[k2.Value], _ = ld.str(v2, "justifications."+k2.Value)
+				p.pos["justifications."+k2.Value] = position{k2.Line, k2.Column}
+			})
+		case "not_applicable":
+			if v.Kind != yaml.SequenceNode {
+				ld.errorf(CodeWrongType, v, "write a list of '- rule: ID' entries, each with 'reason: ...'", "not_applicable must be a list")
+				return
+			}
+			for _, it := range v.Content {
+				w := Waiver{Line: it.Line, Col: it.Column}
+				mapping(it, func(k2, v2 *yaml.Node) {
+					switch k2.Value {
+					case "rule":
+						w.Rule, _ = ld.str(v2, "rule")
+					case "reason":
+						w.Reason, _ = ld.str(v2, "reason")
+						w.Reason = strings.TrimSpace(w.Reason)
+					default:
+						ld.errorf(CodeUnknownField, k2, "a waiver has rule and reason", "unknown field %q", k2.Value)
+					}
+				})
+				p.NotApplicable = append(p.NotApplicable, w)
+			}
+		default:
+			ld.errorf(CodeUnknownField, k, "a profile has provider, customer, lang, effective, regulated, clauses, values, justifications and not_applicable",
+				"unknown field %q", k.Value)
+		}
+	})
+	if p.Lang == "" {
+		ld.errorf(CodeFrontMatter, nil, "add 'lang: en' or 'lang: nl'", "the profile has no lang")
+	}
+	p.findings = ld.findings
+	return p, nil
+}
+
+func (p *Profile) at(key string) (int, int) {
+	if ps, ok := p.pos[key]; ok {
+		return ps.line, ps.col
+	}
+	return 1, 1
+}

@@ -1,0 +1,212 @@
+package clause
+
+import (
+	"fmt"
+	"time"
+)
+
+// Library is a loaded content folder: every clause version in every
+// language, the obligations catalogue and the site settings. Problems found
+// while loading are in Findings rather than returned as errors, so a legal
+// team sees all of them in one run.
+type Library struct {
+	Dir         string
+	Site        Site
+	Clauses     []*Clause // every version, every language (drafts included), sorted by id, lang, version
+	Obligations []Obligation
+	Findings    []Finding // from loading and validation
+
+	obligationsFile string
+	siteFile        string
+}
+
+// Clause is one version of one clause in one language.
+type Clause struct {
+	ID, Title, Version, Status, Lang, Summary, File string
+	Effective                                       time.Time
+	Order                                           int
+	Definitions, TranslationNote                    bool
+	Covers                                          []string
+	Params                                          []Param
+
+	tpl *template // parsed body; nil when the file could not be parsed
+	pos map[string]position
+}
+
+// Param is a typed parameter declared in a clause's front matter.
+type Param struct {
+	Name, Type, Description string
+	// Default is the typed default: string (string, enum, email), int
+	// (integer, days), float64 (money), time.Time (date) or bool (boolean);
+	// nil when there is none.
+	Default  any
+	Min, Max *float64 // integer, days and money bounds; nil when unbounded
+	Values   []string // enum choices
+	Required bool
+	// Line and Col locate the parameter's name in the clause file.
+	Line, Col int
+}
+
+// Parameter types.
+const (
+	TypeString  = "string"
+	TypeInteger = "integer"
+	TypeDays    = "days"
+	TypeDate    = "date"
+	TypeMoney   = "money"
+	TypeEnum    = "enum"
+	TypeBoolean = "boolean"
+	TypeEmail   = "email"
+)
+
+// Clause statuses.
+const (
+	StatusDraft      = "draft"
+	StatusPublished  = "published"
+	StatusSuperseded = "superseded"
+)
+
+// Party is a provider or a customer as a profile or the site names it.
+type Party struct {
+	Name       string `json:"name"`
+	Address    string `json:"address,omitempty"`
+	Contact    string `json:"contact,omitempty"`
+	Website    string `json:"website,omitempty"`
+	SigningKey string `json:"signing_key,omitempty"`
+}
+
+// Profile is one customer's deal: who the parties are, which clauses apply
+// and the parameter values that fill them.
+type Profile struct {
+	File               string
+	Provider, Customer Party
+	Lang               string
+	Effective          time.Time
+	Regulated          bool
+	Clauses            []string
+	// Values holds typed values as for Param.Default; a value whose type
+	// does not fit is kept as YAML gave it and reported by Check.
+	Values         map[string]any
+	Justifications map[string]string
+	NotApplicable  []Waiver
+
+	pos      map[string]position // "values.x", "clauses", "not_applicable.N" ...
+	findings []Finding           // problems found while loading (unknown fields, bad dates)
+}
+
+// Waiver marks a lint rule as not applicable to a profile, with the reason
+// that the output shows.
+type Waiver struct {
+	Rule, Reason string
+	Line, Col    int
+}
+
+// Site holds content/site.yaml: provider-level settings for the public site.
+type Site struct {
+	Provider    Party
+	Title       map[string]string // by language
+	Intro       map[string]string
+	SigningKeys []SigningKey
+	Changelog   []Change
+}
+
+// SigningKey is a published bundle-signing key fingerprint.
+type SigningKey struct {
+	Fingerprint, Comment string
+	ValidFrom            time.Time
+}
+
+// Change is one entry of the site's change log.
+type Change struct {
+	Date time.Time
+	Text map[string]string // by language
+}
+
+// Obligation is one entry of content/obligations.yaml.
+type Obligation struct {
+	Ref, Regulation, Article string
+	OwedByProvider           bool
+	Figure                   string
+	Duty                     map[string]string // by language
+	Line, Col                int
+}
+
+// Term is a defined term from the definitions clause.
+type Term struct {
+	Name, Definition, ClauseID string
+}
+
+// CoverageRow pairs an obligation with the current clauses covering it.
+type CoverageRow struct {
+	Obligation Obligation
+	Clauses    []*Clause
+}
+
+// Rendered is one clause rendered for the library or for a customer.
+type Rendered struct {
+	Text        string // canonical Markdown text, see the package documentation
+	HTML        string // HTML fragment; library placeholders as <span class="param" ...>
+	Fingerprint string // "sha256:<hex>" of Text
+}
+
+// DiffKind says what a DiffOp does.
+type DiffKind int
+
+const (
+	Equal DiffKind = iota
+	Insert
+	Delete
+)
+
+// DiffOp is one run of equal, inserted or deleted text.
+type DiffOp struct {
+	Kind DiffKind
+	Text string
+}
+
+// Diff is a word-level redline; concatenating the Equal and Delete texts
+// gives the old text, the Equal and Insert texts the new one.
+type Diff []DiffOp
+
+// Severities of a Finding.
+const (
+	SeverityError   = "error"
+	SeverityWarning = "warning"
+	SeverityInfo    = "info"
+)
+
+// Finding is one problem, or one note, from loading, validation or lint.
+type Finding struct {
+	File     string `json:"file"`
+	Line     int    `json:"line"`
+	Col      int    `json:"col"`
+	Severity string `json:"severity"` // "error" | "warning" | "info" (not-applicable notes)
+	Rule     string `json:"rule"`     // lint rule id or validation code
+	Message  string `json:"message"`
+	Hint     string `json:"hint,omitempty"`
+	Article  string `json:"article,omitempty"` // for lint rules
+	Profile  string `json:"profile,omitempty"` // the profile file a lint finding is about, if any
+}
+
+// String formats f as "file:line:col: severity: message (rule)" followed by
+// a tab-indented hint line when there is a hint.
+func (f Finding) String() string {
+	loc := f.File
+	if f.Line > 0 {
+		loc += fmt.Sprintf(":%d:%d", f.Line, max(f.Col, 1))
+	}
+	s := fmt.Sprintf("%s: %s: %s (%s)", loc, f.Severity, f.Message, f.Rule)
+	if f.Article != "" {
+		s = fmt.Sprintf("%s: %s: %s [%s] (%s)", loc, f.Severity, f.Message, f.Article, f.Rule)
+	}
+	if f.Hint != "" {
+		s += "\n\thint: " + f.Hint
+	}
+	return s
+}
+
+// Error makes a *Finding usable as an error: LoadProfile returns one when a
+// profile cannot be parsed at all.
+func (f *Finding) Error() string { return f.String() }
+
+type position struct{ line, col int }

@@ -1,0 +1,347 @@
+// Package module renders a customer's exit-management module: one
+// self-contained, printable HTML document with a cover page (the parties,
+// the customer's values, the effective date), every selected clause in the
+// customer view, each clause's fingerprint, the module's fingerprint and
+// the regulatory coverage.
+//
+// Call Render with a loaded library and profile; write Module.HTML where
+// the customer gets it. The document links to nothing outside itself: it
+// is a contract annex, not a page of the public site, and `exitbundle
+// create --terms` embeds it in a bundle as TERMS.html. Read reads back the
+// machine-readable markers such a document carries.
+//
+// # Markers
+//
+// The document carries, for machines:
+//
+//	<meta name="exitkit:module-fingerprint" content="sha256:...">
+//	<meta name="exitkit:module-lang" content="en">
+//	<section class="clause" id="EM-4" data-clause-id="EM-4"
+//	  data-clause-version="1.1.0" data-clause-lang="en" data-fingerprint="sha256:...">
+//
+// # Fingerprints
+//
+// A clause's fingerprint is the SHA-256 of its canonical rendered text with
+// the customer's values (see package clause). The module's fingerprint is
+// the SHA-256 of this canonical text, UTF-8, every line ending in "\n":
+//
+//	exitkit-module/1
+//	lang: en
+//	effective: 2027-02-01
+//	provider: Nimbus Cloud B.V.
+//	customer: Zuiderzee Bank N.V.
+//	clause: EM-1 1.0.0 sha256:<hex>
+//	clause: EM-2 1.0.0 sha256:<hex>
+//	...
+//
+// with the clauses in module order and any line break inside a name
+// replaced by a space. The document prints that text in full, so anyone can
+// recompute the fingerprint with sha256sum.
+package module
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/exitkit/exitkit/site/clause"
+	"github.com/exitkit/exitkit/site/internal/textfmt"
+	"github.com/exitkit/exitkit/templates"
+)
+
+// Options adjusts a rendering.
+type Options struct {
+	// Lang selects the language of the clauses; "" means the profile's.
+	Lang string
+	// Templates holds module/module.html and module/module.css, from
+	// templates.Open; nil means the embedded defaults.
+	Templates fs.FS
+}
+
+// Module is a rendered module.
+type Module struct {
+	Lang        string
+	Fingerprint string // "sha256:<hex>" of Canonical
+	Canonical   string // the text the fingerprint is taken over
+	Clauses     []ClauseRef
+	Warnings    []clause.Finding // findings about this profile that did not stop it
+	HTML        []byte
+}
+
+// ClauseRef identifies one clause version in a module.
+type ClauseRef struct {
+	ID, Version, Lang, Title, Fingerprint string
+	Order                                 int
+}
+
+// ErrInvalid reports a profile, or clauses it selects, with errors: no
+// module is issued with values the rules reject.
+var ErrInvalid = errors.New("the module has errors")
+
+// FindingsError carries the findings that stopped a module.
+type FindingsError struct{ Findings []clause.Finding }
+
+func (e *FindingsError) Error() string {
+	n := 0
+	for _, f := range e.Findings {
+		if f.Severity == clause.SeverityError {
+			n++
+		}
+	}
+	return fmt.Sprintf("%v: %d error(s); fix them, then run 'exitsite check --profile FILE'", ErrInvalid, n)
+}
+
+func (e *FindingsError) Unwrap() error { return ErrInvalid }
+
+// unselected is the link target of a cross-reference to a clause the
+// module does not contain; such links become plain text.
+const unselected = "#exitkit-not-in-module"
+
+var unselectedLink = regexp.MustCompile(`<a class="xref" href="` + unselected + `"([^>]*)>(.*?)</a>`)
+
+// Render renders p's module from lib.
+func Render(lib *clause.Library, p *clause.Profile, opt Options) (*Module, error) {
+	lang := opt.Lang
+	if lang == "" {
+		lang = p.Lang
+	}
+	if lang == "" {
+		lang = "en"
+	}
+	if p.Effective.IsZero() {
+		return nil, fmt.Errorf("%s: the profile has no effective date; add 'effective: YYYY-MM-DD'", p.File)
+	}
+	selected, err := selectClauses(lib, p, lang)
+	if err != nil {
+		return nil, err
+	}
+
+	// Stop on errors about this profile or the clauses it selects; the
+	// rest of the library is 'exitsite check's business.
+	files := map[string]bool{p.File: true}
+	for _, c := range selected {
+		files[c.File] = true
+	}
+	var blocking, warnings []clause.Finding
+	for _, f := range append(slices.Clone(lib.Findings), clause.Check(lib, []*clause.Profile{p})...) {
+		if !files[f.File] && f.Profile != p.File {
+			continue
+		}
+		if f.Severity == clause.SeverityError {
+			blocking = append(blocking, f)
+		} else if !slices.Contains(warnings, f) {
+			warnings = append(warnings, f)
+		}
+	}
+	if len(blocking) > 0 {
+		return nil, &FindingsError{Findings: blocking}
+	}
+
+	inModule := map[string]bool{}
+	for _, c := range selected {
+		inModule[c.ID] = true
+	}
+	ro := clause.RenderOptions{XRefURL: func(id string) string {
+		if inModule[id] {
+			return "#" + id
+		}
+		return unselected
+	}}
+
+	v := view{
+		Lang: lang, S: strings_[lang], Provider: p.Provider, Customer: p.Customer,
+		Effective: textfmt.LongDate(p.Effective, lang), EffectiveISO: textfmt.ISODate(p.Effective),
+		Regulated: p.Regulated,
+	}
+	if v.S == nil {
+		v.S = strings_["en"]
+	}
+	if v.Provider.Name == "" {
+		v.Provider = lib.Site.Provider
+	}
+	m := &Module{Lang: lang, Warnings: warnings}
+	seen := map[string]bool{}
+	for _, c := range selected {
+		r, err := c.RenderWith(lib, p, ro)
+		if err != nil {
+			return nil, fmt.Errorf("render %s for %s: %w", c.File, p.File, err)
+		}
+		html := unselectedLink.ReplaceAllString(r.HTML, `<span class="xref"$1>$2</span>`)
+		v.Clauses = append(v.Clauses, clauseView{
+			ID: c.ID, Version: c.Version, Lang: c.Lang, Order: c.Order, Title: c.Title,
+			Fingerprint: r.Fingerprint, Summary: c.Summary, TranslationNote: c.TranslationNote,
+			Effective: textfmt.LongDate(c.Effective, lang), HTML: template.HTML(html),
+		})
+		m.Clauses = append(m.Clauses, ClauseRef{ID: c.ID, Version: c.Version, Lang: c.Lang, Title: c.Title, Fingerprint: r.Fingerprint, Order: c.Order})
+		for _, prm := range c.Params {
+			if seen[prm.Name] {
+				continue
+			}
+			seen[prm.Name] = true
+			val, given := p.Values[prm.Name]
+			if !given {
+				val = prm.Default
+			}
+			row := valueRow{Name: prm.Name, Description: prm.Description, Value: textfmt.Value(prm, val, lang), Default: !given}
+			if j := p.Justifications[prm.Name]; j != "" {
+				row.Justification = j
+			}
+			v.Values = append(v.Values, row)
+		}
+	}
+	v.Coverage = coverage(lib, selected, lang)
+	for _, w := range p.NotApplicable {
+		v.Waivers = append(v.Waivers, w)
+	}
+
+	m.Canonical = canonical(lang, p, m.Clauses, v.Provider.Name)
+	sum := sha256.Sum256([]byte(m.Canonical))
+	m.Fingerprint = "sha256:" + hex.EncodeToString(sum[:])
+	v.Fingerprint, v.Canonical = m.Fingerprint, m.Canonical
+
+	html, err := execute(opt.Templates, v)
+	if err != nil {
+		return nil, err
+	}
+	m.HTML = html
+	return m, nil
+}
+
+// selectClauses returns the clauses of p's module in lang: the ids p lists,
+// or every current clause, at their current published version, in order.
+func selectClauses(lib *clause.Library, p *clause.Profile, lang string) ([]*clause.Clause, error) {
+	current := lib.Current(lang)
+	if len(p.Clauses) == 0 {
+		if len(current) == 0 {
+			return nil, fmt.Errorf("%s: no published clause in language %q; publish clauses or choose another --lang", lib.Dir, lang)
+		}
+		return current, nil
+	}
+	byID := map[string]*clause.Clause{}
+	for _, c := range current {
+		byID[c.ID] = c
+	}
+	var out []*clause.Clause
+	for _, id := range p.Clauses {
+		c := byID[id]
+		if c == nil {
+			return nil, fmt.Errorf("%s: clause %s has no published version in language %q; remove it from 'clauses' or publish it", p.File, id, lang)
+		}
+		if !slices.Contains(out, c) {
+			out = append(out, c)
+		}
+	}
+	slices.SortStableFunc(out, func(a, b *clause.Clause) int { return a.Order - b.Order })
+	return out, nil
+}
+
+func coverage(lib *clause.Library, selected []*clause.Clause, lang string) []coverageRow {
+	var rows []coverageRow
+	for _, o := range lib.Obligations {
+		row := coverageRow{Regulation: o.Regulation, Article: o.Article, Owed: o.OwedByProvider, Duty: o.Duty[lang]}
+		if row.Duty == "" {
+			row.Duty = o.Duty["en"]
+		}
+		for _, c := range selected {
+			if slices.Contains(c.Covers, o.Ref) {
+				row.Clauses = append(row.Clauses, clauseLink{ID: c.ID, Order: c.Order, Title: c.Title})
+			}
+		}
+		row.Gap = row.Owed && len(row.Clauses) == 0
+		rows = append(rows, row)
+	}
+	return rows
+}
+
+func canonical(lang string, p *clause.Profile, clauses []ClauseRef, provider string) string {
+	line := func(s string) string { return strings.Join(strings.Fields(s), " ") }
+	var b strings.Builder
+	b.WriteString("exitkit-module/1\n")
+	fmt.Fprintf(&b, "lang: %s\n", lang)
+	fmt.Fprintf(&b, "effective: %s\n", textfmt.ISODate(p.Effective))
+	fmt.Fprintf(&b, "provider: %s\n", line(provider))
+	fmt.Fprintf(&b, "customer: %s\n", line(p.Customer.Name))
+	for _, c := range clauses {
+		fmt.Fprintf(&b, "clause: %s %s %s\n", c.ID, c.Version, c.Fingerprint)
+	}
+	return b.String()
+}
+
+type view struct {
+	Lang                    string
+	S                       map[string]string
+	Provider, Customer      clause.Party
+	Effective, EffectiveISO string
+	Regulated               bool
+	Values                  []valueRow
+	Clauses                 []clauseView
+	Coverage                []coverageRow
+	Waivers                 []clause.Waiver
+	Fingerprint, Canonical  string
+	CSS                     template.CSS
+}
+
+type valueRow struct {
+	Name, Description, Value, Justification string
+	Default                                 bool
+}
+
+type clauseView struct {
+	ID, Version, Lang, Title, Fingerprint, Summary, Effective string
+	Order                                                     int
+	TranslationNote                                           bool
+	HTML                                                      template.HTML
+}
+
+type coverageRow struct {
+	Regulation, Article, Duty string
+	Owed, Gap                 bool
+	Clauses                   []clauseLink
+}
+
+type clauseLink struct {
+	ID, Title string
+	Order     int
+}
+
+func execute(tpl fs.FS, v view) ([]byte, error) {
+	if tpl == nil {
+		tpl = templates.Default()
+	}
+	src, err := fs.ReadFile(tpl, "module/module.html")
+	if err != nil {
+		return nil, fmt.Errorf("read the module template: %w", err)
+	}
+	css, err := fs.ReadFile(tpl, "module/module.css")
+	if err != nil {
+		return nil, fmt.Errorf("read the module stylesheet: %w", err)
+	}
+	// A brand.css beside the default adds rules rather than replacing them.
+	if extra, err := fs.ReadFile(tpl, "module/brand.css"); err == nil {
+		css = append(append(css, '\n'), extra...)
+	}
+	v.CSS = template.CSS(css)
+	t, err := template.New("module.html").Funcs(template.FuncMap{
+		"reg": func(s map[string]string, reg string) string {
+			if name := s["reg-"+reg]; name != "" {
+				return name
+			}
+			return reg
+		},
+	}).Parse(string(src))
+	if err != nil {
+		return nil, fmt.Errorf("templates module/module.html: %w", err)
+	}
+	var b bytes.Buffer
+	if err := t.Execute(&b, v); err != nil {
+		return nil, fmt.Errorf("templates module/module.html: %w", err)
+	}
+	return b.Bytes(), nil
+}

@@ -1,0 +1,219 @@
+package module
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"flag"
+	"html"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	xhtml "golang.org/x/net/html"
+
+	"github.com/exitkit/exitkit/internal/interop"
+	"github.com/exitkit/exitkit/site/clause"
+)
+
+var contentDir = flag.String("content", "../../content", "the content folder the tests use")
+
+func load(t testing.TB, profile string) (*clause.Library, *clause.Profile) {
+	t.Helper()
+	lib, err := clause.Load(*contentDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := clause.LoadProfile(filepath.Join(*contentDir, "profiles", profile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return lib, p
+}
+
+func render(t testing.TB, profile, lang string) (*clause.Library, *clause.Profile, *Module) {
+	t.Helper()
+	lib, p := load(t, profile)
+	m, err := Render(lib, p, Options{Lang: lang})
+	if err != nil {
+		t.Fatalf("Render %s %s: %v", profile, lang, err)
+	}
+	return lib, p, m
+}
+
+func TestModuleMarkersMatchTheRenderedClauses(t *testing.T) {
+	for _, tt := range []struct{ profile, lang string }{
+		{"bank.yaml", "en"}, {"bank.yaml", "nl"}, {"small-business.yaml", "en"}, {"small-business.yaml", "nl"},
+	} {
+		t.Run(tt.profile+"/"+tt.lang, func(t *testing.T) {
+			lib, p, m := render(t, tt.profile, tt.lang)
+			info, err := Read(bytes.NewReader(m.HTML))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if info.Fingerprint != m.Fingerprint || info.Lang != tt.lang {
+				t.Errorf("markers say %s %s, want %s %s", info.Fingerprint, info.Lang, m.Fingerprint, tt.lang)
+			}
+			if len(info.Clauses) != len(m.Clauses) || len(m.Clauses) == 0 {
+				t.Fatalf("markers list %d clauses, module has %d", len(info.Clauses), len(m.Clauses))
+			}
+			for i, c := range info.Clauses {
+				cl := lib.Find(c.ID, c.Version, c.Lang)
+				if cl == nil || c.Lang != tt.lang {
+					t.Fatalf("marker %+v names no clause of the library", c)
+				}
+				r, err := cl.Render(lib, p)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if c.Fingerprint != r.Fingerprint || c.Fingerprint != m.Clauses[i].Fingerprint {
+					t.Errorf("%s: marker fingerprint %s, customer view %s", c.ID, c.Fingerprint, r.Fingerprint)
+				}
+			}
+		})
+	}
+}
+
+var canonicalPre = regexp.MustCompile(`(?s)<pre id="module-canonical">(.*?)</pre>`)
+
+func TestModuleFingerprintIsTheSHA256OfThePrintedCanonicalText(t *testing.T) {
+	_, _, m := render(t, "bank.yaml", "en")
+	match := canonicalPre.FindSubmatch(m.HTML)
+	if match == nil {
+		t.Fatal("the module does not print its canonical text")
+	}
+	text := html.UnescapeString(string(match[1]))
+	if text != m.Canonical {
+		t.Fatalf("printed canonical text differs:\n%q\n%q", text, m.Canonical)
+	}
+	sum := sha256.Sum256([]byte(text))
+	if got := "sha256:" + hex.EncodeToString(sum[:]); got != m.Fingerprint {
+		t.Errorf("sha256 of the printed text = %s, module says %s", got, m.Fingerprint)
+	}
+	for _, c := range m.Clauses {
+		if !strings.Contains(text, "clause: "+c.ID+" "+c.Version+" "+c.Fingerprint+"\n") {
+			t.Errorf("canonical text lacks %s", c.ID)
+		}
+	}
+}
+
+func TestSha256sumOfTheCanonicalTextGivesTheModuleFingerprint(t *testing.T) {
+	tool := interop.Require(t, "sha256sum")[0]
+	_, _, m := render(t, "small-business.yaml", "nl")
+	text := html.UnescapeString(string(canonicalPre.FindSubmatch(m.HTML)[1]))
+	file := filepath.Join(t.TempDir(), "module.txt")
+	os.WriteFile(file, []byte(text), 0o644)
+	out, err := exec.Command(tool, file).Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := "sha256:" + strings.Fields(string(out))[0]; got != m.Fingerprint {
+		t.Errorf("sha256sum says %s, the module %s", got, m.Fingerprint)
+	}
+}
+
+func TestModuleIsSelfContained(t *testing.T) {
+	_, _, m := render(t, "bank.yaml", "en")
+	ids := map[string]bool{}
+	var links []string
+	z := xhtml.NewTokenizer(bytes.NewReader(m.HTML))
+	for {
+		tt := z.Next()
+		if tt == xhtml.ErrorToken {
+			break
+		}
+		if tt != xhtml.StartTagToken && tt != xhtml.SelfClosingTagToken {
+			continue
+		}
+		tok := z.Token()
+		switch tok.Data {
+		case "script", "link", "img", "iframe":
+			t.Errorf("the module has a <%s> element", tok.Data)
+		}
+		for _, a := range tok.Attr {
+			switch a.Key {
+			case "id":
+				ids[a.Val] = true
+			case "href", "src":
+				links = append(links, a.Val)
+			}
+		}
+	}
+	for _, l := range links {
+		if !strings.HasPrefix(l, "#") {
+			t.Errorf("link %q leaves the document", l)
+		} else if !ids[l[1:]] {
+			t.Errorf("link %q has no target", l)
+		}
+	}
+	if !bytes.Contains(m.HTML, []byte("<style>")) || !bytes.Contains(m.HTML, []byte("@media print")) {
+		t.Error("the module lacks its inline print stylesheet")
+	}
+}
+
+func TestModuleShowsPartiesValuesAndEffectiveDate(t *testing.T) {
+	_, p, m := render(t, "bank.yaml", "en")
+	page := string(m.HTML)
+	for _, want := range []string{
+		html.EscapeString(p.Provider.Name), html.EscapeString(p.Customer.Name),
+		p.Effective.Format("2006-01-02"), "notice_period_days", "60 days",
+	} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the module lacks %q", want)
+		}
+	}
+}
+
+func TestModuleRefusesAProfileWithErrors(t *testing.T) {
+	lib, p := load(t, "bank.yaml")
+	p.Values["retrieval_period_days"] = 3 // below the Data Act's 30 days
+	_, err := Render(lib, p, Options{Lang: "en"})
+	var fe *FindingsError
+	if !errors.As(err, &fe) || !errors.Is(err, ErrInvalid) {
+		t.Fatalf("Render = %v, want a *FindingsError", err)
+	}
+}
+
+func TestModuleRefusesAClauseItCannotFind(t *testing.T) {
+	lib, p := load(t, "bank.yaml")
+	p.Clauses = []string{"EM-1", "XX-999"}
+	if _, err := Render(lib, p, Options{Lang: "en"}); err == nil || !strings.Contains(err.Error(), "XX-999") {
+		t.Fatalf("Render = %v, want an error naming XX-999", err)
+	}
+}
+
+func TestRenderIsDeterministic(t *testing.T) {
+	_, _, a := render(t, "bank.yaml", "nl")
+	_, _, b := render(t, "bank.yaml", "nl")
+	if !bytes.Equal(a.HTML, b.HTML) {
+		t.Error("two renderings of the same module differ")
+	}
+}
+
+func TestReadRejectsDocumentsWithoutMarkers(t *testing.T) {
+	tests := map[string]string{
+		"plain page":        `<html><body><p>hi</p></body></html>`,
+		"bad fingerprint":   `<meta name="exitkit:module-fingerprint" content="md5:abc">`,
+		"bad clause marker": `<meta name="exitkit:module-fingerprint" content="sha256:` + strings.Repeat("a", 64) + `"><section data-clause-id="EM-1" data-clause-version="1.0.0" data-fingerprint="x">`,
+	}
+	for name, doc := range tests {
+		if _, err := Read(strings.NewReader(doc)); err == nil {
+			t.Errorf("%s: Read accepted it", name)
+		}
+	}
+}
+
+func FuzzRead(f *testing.F) {
+	f.Add([]byte(`<meta name="exitkit:module-fingerprint" content="sha256:` + strings.Repeat("0", 64) + `"><section class="clause" data-clause-id="EM-1" data-clause-version="1.0.0" data-clause-lang="en" data-fingerprint="sha256:` + strings.Repeat("1", 64) + `">`))
+	f.Add([]byte(`<html><meta name="exitkit:module-fingerprint"`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		info, err := Read(bytes.NewReader(data))
+		if err == nil && !fingerprintRE.MatchString(info.Fingerprint) {
+			t.Fatalf("Read accepted fingerprint %q", info.Fingerprint)
+		}
+	})
+}

@@ -1,0 +1,648 @@
+package site
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"path"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/exitkit/exitkit/site/clause"
+	"github.com/exitkit/exitkit/site/internal/textfmt"
+)
+
+// project is a Hugo project being laid out in memory.
+type project struct {
+	files    map[string][]byte // slash-separated paths relative to the project root
+	basePath string            // the path of the base URL, "" or "/exit"
+}
+
+// The site's URL layout. Pages are Hugo sections and bundles at these
+// paths, so Hugo's language prefix (/nl/) and translation links follow.
+func clausePath(id string) string             { return "/clauses/" + id + "/" }
+func versionPath(id, version string) string   { return clausePath(id) + "v" + version + "/" }
+func redlinePath(id, version string) string   { return versionPath(id, version) + "redline/" }
+func coverageAnchor(ref string) string        { return "ob-" + slug(ref) }
+func termAnchor(name string) string           { return "term-" + slug(name) }
+func contentFile(lang, p, name string) string { return path.Join("content", lang, p, name) }
+
+var nonSlug = regexp.MustCompile(`[^a-z0-9]+`)
+
+func slug(s string) string {
+	return strings.Trim(nonSlug.ReplaceAllString(strings.ToLower(s), "-"), "-")
+}
+
+// frontMatter is what every generated page carries. Hugo reads JSON front
+// matter, which encoding/json writes deterministically (struct fields in
+// order, map keys sorted): one of the things that keeps rebuilds
+// byte-identical.
+type frontMatter struct {
+	Title  string         `json:"title"`
+	Layout string         `json:"layout,omitempty"`
+	Weight int            `json:"weight,omitempty"`
+	Params map[string]any `json:"params,omitempty"`
+}
+
+func (p *project) page(lang, dir, name string, fm frontMatter, body string) error {
+	data, err := json.MarshalIndent(fm, "", "  ")
+	if err != nil {
+		return fmt.Errorf("lay out %s: %w", path.Join(lang, dir), err)
+	}
+	var b bytes.Buffer
+	b.Write(data)
+	b.WriteString("\n\n")
+	b.WriteString(body)
+	p.files[contentFile(lang, dir, name)] = b.Bytes()
+	return nil
+}
+
+// layout writes the Hugo project for lib: configuration, one content page
+// per site page, clauses.json, and the layouts, CSS and translations of
+// templates (the site/ subtree of the templates filesystem).
+func layout(lib *clause.Library, tpl fs.FS, baseURL string) (map[string][]byte, error) {
+	p := &project{files: map[string][]byte{}}
+	if baseURL != "" {
+		u, err := url.Parse(baseURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return nil, fmt.Errorf("--base-url %q: give an absolute http or https URL, such as https://example.com/exit/", baseURL)
+		}
+		p.basePath = strings.TrimSuffix(u.Path, "/")
+	}
+	if err := p.copyTemplates(tpl); err != nil {
+		return nil, err
+	}
+	langs := siteLanguages(lib)
+	if len(langs) == 0 {
+		return nil, fmt.Errorf("lay out the site: %s has no published clause in any language; publish at least one (status: published)", lib.Dir)
+	}
+	p.files["hugo.toml"] = hugoConfig(lib, langs, baseURL)
+
+	var index []indexEntry
+	for _, lang := range langs {
+		entries, err := p.language(lib, lang, langs[0])
+		if err != nil {
+			return nil, err
+		}
+		index = append(index, entries...)
+	}
+	data, err := clausesJSON(index, baseURL)
+	if err != nil {
+		return nil, err
+	}
+	p.files["static/clauses.json"] = data
+	return p.files, nil
+}
+
+// copyTemplates copies templates' site/ folder into the project root:
+// layouts/, static/, i18n/ as Hugo expects them.
+func (p *project) copyTemplates(tpl fs.FS) error {
+	return fs.WalkDir(tpl, "site", func(name string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return fmt.Errorf("read templates: %w", err)
+		}
+		if d.IsDir() || d.Name() == ".keep" {
+			return nil
+		}
+		data, err := fs.ReadFile(tpl, name)
+		if err != nil {
+			return fmt.Errorf("read templates: %w", err)
+		}
+		p.files[strings.TrimPrefix(name, "site/")] = data
+		return nil
+	})
+}
+
+// siteLanguages lists the languages with at least one published clause,
+// English (the prevailing text) first.
+func siteLanguages(lib *clause.Library) []string {
+	var langs []string
+	for _, l := range lib.Languages() {
+		if len(lib.Current(l)) > 0 {
+			langs = append(langs, l)
+		}
+	}
+	slices.SortStableFunc(langs, func(a, b string) int {
+		switch {
+		case a == b:
+			return 0
+		case a == "en":
+			return -1
+		case b == "en":
+			return 1
+		}
+		return strings.Compare(a, b)
+	})
+	return langs
+}
+
+var languageNames = map[string]string{"en": "English", "nl": "Nederlands", "de": "Deutsch", "fr": "Français"}
+
+func hugoConfig(lib *clause.Library, langs []string, baseURL string) []byte {
+	if baseURL == "" {
+		baseURL = "/"
+	}
+	var b strings.Builder
+	// relativeURLs makes every link relative, so the site works from a
+	// folder or USB stick as well as from a web server; the layouts also
+	// link to index.html explicitly for file:// browsing.
+	fmt.Fprintf(&b, `baseURL = %q
+relativeURLs = true
+disablePathToLower = true
+defaultContentLanguage = %q
+defaultContentLanguageInSubdir = false
+disableDefaultLanguageRedirect = true
+disableKinds = ["taxonomy", "term", "rss", "sitemap", "robotsTXT"]
+enableGitInfo = false
+enableEmoji = false
+disableHugoGeneratorInject = true
+[outputs]
+home = ["html"]
+section = ["html"]
+page = ["html"]
+[markup.goldmark.renderer]
+unsafe = false
+[params]
+`, baseURL, langs[0])
+	// A site.yaml title per language becomes each language's site title.
+	fmt.Fprintf(&b, "provider = %s\n", tomlString(lib.Site.Provider.Name))
+	fmt.Fprintf(&b, "providerAddress = %s\n", tomlString(lib.Site.Provider.Address))
+	fmt.Fprintf(&b, "providerContact = %s\n", tomlString(lib.Site.Provider.Contact))
+	fmt.Fprintf(&b, "providerWebsite = %s\n", tomlString(lib.Site.Provider.Website))
+	for i, l := range langs {
+		name := languageNames[l]
+		if name == "" {
+			name = l
+		}
+		title := lib.Site.Title[l]
+		if title == "" {
+			title = lib.Site.Title[langs[0]]
+		}
+		if title == "" {
+			title = "Exit terms"
+		}
+		fmt.Fprintf(&b, "[languages.%s]\nweight = %d\ncontentDir = %q\nlabel = %s\nlocale = %q\ntitle = %s\n",
+			l, i+1, "content/"+l, tomlString(name), l, tomlString(title))
+	}
+	return []byte(b.String())
+}
+
+func tomlString(s string) string {
+	data, _ := json.Marshal(s) // a JSON string is a valid TOML basic string
+	return string(data)
+}
+
+// language lays out every page of one language and returns its entries
+// for clauses.json.
+func (p *project) language(lib *clause.Library, lang, defaultLang string) ([]indexEntry, error) {
+	current := lib.Current(lang)
+	obligations := obligationsByRef(lib)
+
+	// Home: the provider's explanation (Markdown, rendered by Hugo) and the
+	// clause list, which the layout takes from the clauses section.
+	if err := p.page(lang, "", "_index.md", frontMatter{
+		Title:  lib.Site.Title[lang],
+		Params: map[string]any{"kind": "home"},
+	}, lib.Site.Intro[lang]); err != nil {
+		return nil, err
+	}
+	if err := p.page(lang, "clauses", "_index.md", frontMatter{
+		Title:  pageTitle("clauses", lang),
+		Layout: "clauses",
+	}, ""); err != nil {
+		return nil, err
+	}
+
+	// Every id with a published or superseded version gets a clause page
+	// and its version pages; an id whose versions are all superseded is a
+	// withdrawn clause, still citable.
+	ids := map[string]bool{}
+	var order []string
+	for _, c := range lib.Clauses {
+		if c.Lang == lang && c.Status != clause.StatusDraft && !ids[c.ID] {
+			ids[c.ID] = true
+			order = append(order, c.ID)
+		}
+	}
+	currentByID := map[string]*clause.Clause{}
+	for _, c := range current {
+		currentByID[c.ID] = c
+	}
+
+	var entries []indexEntry
+	for _, id := range order {
+		versions := lib.Versions(id, lang)
+		if len(versions) == 0 {
+			continue
+		}
+		rendered := make([]*clause.Rendered, len(versions))
+		for i, c := range versions {
+			r, err := c.RenderWith(lib, nil, p.renderOptions(lang, defaultLang))
+			if err != nil {
+				return nil, fmt.Errorf("render %s: %w", c.File, err)
+			}
+			rendered[i] = r
+		}
+		cur := currentByID[id]
+		latest := versions[len(versions)-1]
+		show := latest
+		var curRendered *clause.Rendered
+		if cur != nil {
+			show = cur
+			for i, c := range versions {
+				if c == cur {
+					curRendered = rendered[i]
+				}
+			}
+			if curRendered == nil { // Current and Versions disagree: render it on its own.
+				r, err := cur.RenderWith(lib, nil, p.renderOptions(lang, defaultLang))
+				if err != nil {
+					return nil, fmt.Errorf("render %s: %w", cur.File, err)
+				}
+				curRendered = r
+			}
+		}
+
+		versionList := make([]map[string]any, len(versions))
+		for i, c := range versions {
+			versionList[i] = map[string]any{
+				"version":       c.Version,
+				"status":        c.Status,
+				"effective":     textfmt.ISODate(c.Effective),
+				"effectiveText": textfmt.LongDate(c.Effective, lang),
+				"fingerprint":   rendered[i].Fingerprint,
+				"path":          versionPath(id, c.Version),
+				"redline":       i > 0,
+				"current":       c == cur,
+			}
+		}
+
+		params := clauseParams(lib, show, obligations, lang)
+		params["versions"] = versionList
+		params["withdrawn"] = cur == nil
+		params["path"] = clausePath(id)
+		if cur != nil {
+			params["fingerprint"] = curRendered.Fingerprint
+			params["body"] = siteHTML(curRendered.HTML)
+			params["currentPath"] = versionPath(id, cur.Version)
+		}
+		weight := show.Order
+		if cur == nil {
+			weight += 100000 // withdrawn clauses list after the current ones
+		}
+		if err := p.page(lang, clausePath(id), "_index.md", frontMatter{
+			Title: show.Title, Layout: "clause", Weight: weight, Params: params,
+		}, ""); err != nil {
+			return nil, err
+		}
+
+		for i, c := range versions {
+			vp := clauseParams(lib, c, obligations, lang)
+			vp["fingerprint"] = rendered[i].Fingerprint
+			vp["body"] = siteHTML(rendered[i].HTML)
+			vp["current"] = c == cur
+			vp["clausePath"] = clausePath(id)
+			vp["path"] = versionPath(id, c.Version)
+			if i > 0 {
+				vp["predecessor"] = versions[i-1].Version
+				vp["predecessorPath"] = versionPath(id, versions[i-1].Version)
+				vp["redlinePath"] = redlinePath(id, c.Version)
+			}
+			if i+1 < len(versions) {
+				vp["successor"] = versions[i+1].Version
+				vp["successorPath"] = versionPath(id, versions[i+1].Version)
+			}
+			if err := p.page(lang, versionPath(id, c.Version), "_index.md", frontMatter{
+				Title: c.Title, Layout: "version", Weight: i + 1, Params: vp,
+			}, ""); err != nil {
+				return nil, err
+			}
+			if i > 0 {
+				prev := versions[i-1]
+				diff := clause.Redline(rendered[i-1], rendered[i])
+				rp := map[string]any{
+					"id":              id,
+					"order":           c.Order,
+					"from":            prev.Version,
+					"to":              c.Version,
+					"fromPath":        versionPath(id, prev.Version),
+					"toPath":          versionPath(id, c.Version),
+					"clausePath":      clausePath(id),
+					"fromEffective":   textfmt.LongDate(prev.Effective, lang),
+					"toEffective":     textfmt.LongDate(c.Effective, lang),
+					"fromFingerprint": rendered[i-1].Fingerprint,
+					"toFingerprint":   rendered[i].Fingerprint,
+					"diff":            redlineHTML(diff),
+					"changed":         diffChanged(diff),
+				}
+				if prev.Title != c.Title {
+					rp["fromTitle"] = prev.Title
+				}
+				if err := p.page(lang, redlinePath(id, c.Version), "index.md", frontMatter{
+					Title: c.Title, Layout: "redline", Params: rp,
+				}, ""); err != nil {
+					return nil, err
+				}
+			}
+			entries = append(entries, indexEntry{
+				ID: id, Version: c.Version, Lang: lang, Title: c.Title,
+				Effective: textfmt.ISODate(c.Effective), Status: c.Status, Current: c == cur,
+				Fingerprint: rendered[i].Fingerprint,
+				URL:         langPrefix(lang, defaultLang) + versionPath(id, c.Version),
+			})
+		}
+	}
+
+	if err := p.coverage(lib, lang); err != nil {
+		return nil, err
+	}
+	if err := p.glossary(lib, lang); err != nil {
+		return nil, err
+	}
+	if err := p.changes(lib, lang); err != nil {
+		return nil, err
+	}
+	if err := p.signingKeys(lib, lang); err != nil {
+		return nil, err
+	}
+	return entries, nil
+}
+
+// renderOptions links cross-references to the clause pages of lang, as
+// root-relative URLs that Hugo's relativeURLs turns into relative ones.
+func (p *project) renderOptions(lang, defaultLang string) clause.RenderOptions {
+	return clause.RenderOptions{XRefURL: func(id string) string {
+		return p.basePath + langPrefix(lang, defaultLang) + clausePath(id) + "index.html"
+	}}
+}
+
+func langPrefix(lang, defaultLang string) string {
+	if lang == defaultLang {
+		return ""
+	}
+	return "/" + lang
+}
+
+func obligationsByRef(lib *clause.Library) map[string]clause.Obligation {
+	m := make(map[string]clause.Obligation, len(lib.Obligations))
+	for _, o := range lib.Obligations {
+		m[o.Ref] = o
+	}
+	return m
+}
+
+// clauseParams are the fields a clause and a version page share.
+func clauseParams(lib *clause.Library, c *clause.Clause, obligations map[string]clause.Obligation, lang string) map[string]any {
+	covers := make([]map[string]any, 0, len(c.Covers))
+	for _, ref := range c.Covers {
+		o, ok := obligations[ref]
+		entry := map[string]any{"ref": ref, "anchor": coverageAnchor(ref)}
+		if ok {
+			entry["regulation"] = o.Regulation
+			entry["article"] = o.Article
+			entry["duty"] = dutyText(o, lang)
+		}
+		covers = append(covers, entry)
+	}
+	params := map[string]any{
+		"id":              c.ID,
+		"order":           c.Order,
+		"version":         c.Version,
+		"status":          c.Status,
+		"effective":       textfmt.ISODate(c.Effective),
+		"effectiveText":   textfmt.LongDate(c.Effective, lang),
+		"summary":         c.Summary,
+		"covers":          covers,
+		"translationNote": c.TranslationNote,
+		"definitions":     c.Definitions,
+	}
+	var ps []map[string]any
+	for _, prm := range c.Params {
+		ps = append(ps, map[string]any{
+			"name":        prm.Name,
+			"type":        prm.Type,
+			"description": prm.Description,
+			"default":     paramDefault(prm, lang),
+			"required":    prm.Required,
+		})
+	}
+	if len(ps) > 0 {
+		params["parameters"] = ps
+	}
+	return params
+}
+
+func dutyText(o clause.Obligation, lang string) string {
+	if d := o.Duty[lang]; d != "" {
+		return d
+	}
+	return o.Duty["en"]
+}
+
+func paramDefault(p clause.Param, lang string) string {
+	return textfmt.Value(p, p.Default, lang)
+}
+
+func (p *project) coverage(lib *clause.Library, lang string) error {
+	var rows []map[string]any
+	gaps := 0
+	for _, row := range lib.Coverage(lang) {
+		o := row.Obligation
+		var cs []map[string]any
+		for _, c := range row.Clauses {
+			cs = append(cs, map[string]any{
+				"id": c.ID, "order": c.Order, "title": c.Title, "path": clausePath(c.ID),
+			})
+		}
+		gap := o.OwedByProvider && len(cs) == 0
+		if gap {
+			gaps++
+		}
+		rows = append(rows, map[string]any{
+			"ref":        o.Ref,
+			"anchor":     coverageAnchor(o.Ref),
+			"regulation": o.Regulation,
+			"article":    o.Article,
+			"duty":       dutyText(o, lang),
+			"figure":     o.Figure,
+			"owed":       o.OwedByProvider,
+			"clauses":    cs,
+			"gap":        gap,
+		})
+	}
+	var regs []string
+	for _, r := range rows {
+		if reg := r["regulation"].(string); !slices.Contains(regs, reg) {
+			regs = append(regs, reg)
+		}
+	}
+	return p.page(lang, "coverage", "index.md", frontMatter{
+		Title:  pageTitle("coverage", lang),
+		Layout: "coverage",
+		Params: map[string]any{"rows": rows, "regulations": regs, "gaps": gaps},
+	}, "")
+}
+
+func (p *project) glossary(lib *clause.Library, lang string) error {
+	terms := lib.Glossary(lang)
+	sort.SliceStable(terms, func(i, j int) bool {
+		return strings.ToLower(terms[i].Name) < strings.ToLower(terms[j].Name)
+	})
+	var ts []map[string]any
+	seen := map[string]int{}
+	for _, t := range terms {
+		base := termAnchor(t.Name)
+		seen[base]++
+		anchor := base
+		if seen[base] > 1 {
+			anchor = fmt.Sprintf("%s-%d", base, seen[base])
+		}
+		ts = append(ts, map[string]any{
+			"name": t.Name, "anchor": anchor, "definition": t.Definition,
+			"clauseId": t.ClauseID, "clausePath": clausePath(t.ClauseID),
+		})
+	}
+	return p.page(lang, "glossary", "index.md", frontMatter{
+		Title:  pageTitle("glossary", lang),
+		Layout: "glossary",
+		Params: map[string]any{"terms": ts},
+	}, "")
+}
+
+func (p *project) changes(lib *clause.Library, lang string) error {
+	var entries []map[string]any
+	log := slices.Clone(lib.Site.Changelog)
+	sort.SliceStable(log, func(i, j int) bool { return log[i].Date.After(log[j].Date) })
+	for _, c := range log {
+		text := c.Text[lang]
+		if text == "" {
+			text = c.Text["en"]
+		}
+		entries = append(entries, map[string]any{
+			"date": textfmt.ISODate(c.Date), "dateText": textfmt.LongDate(c.Date, lang), "text": text,
+		})
+	}
+	// Every published or superseded version, newest first: the clause
+	// history a reader can check without trusting the prose above.
+	var versions []*clause.Clause
+	for _, c := range lib.Clauses {
+		if c.Lang == lang && (c.Status == clause.StatusPublished || c.Status == clause.StatusSuperseded) {
+			versions = append(versions, c)
+		}
+	}
+	sort.SliceStable(versions, func(i, j int) bool {
+		if !versions[i].Effective.Equal(versions[j].Effective) {
+			return versions[i].Effective.After(versions[j].Effective)
+		}
+		if versions[i].Order != versions[j].Order {
+			return versions[i].Order < versions[j].Order
+		}
+		return versions[i].ID < versions[j].ID
+	})
+	var vs []map[string]any
+	for _, c := range versions {
+		prev := ""
+		vv := lib.Versions(c.ID, lang)
+		for i, o := range vv {
+			if o == c && i > 0 {
+				prev = vv[i-1].Version
+			}
+		}
+		v := map[string]any{
+			"id": c.ID, "order": c.Order, "title": c.Title, "version": c.Version, "status": c.Status,
+			"effective": textfmt.ISODate(c.Effective), "effectiveText": textfmt.LongDate(c.Effective, lang),
+			"path": versionPath(c.ID, c.Version),
+		}
+		if prev != "" {
+			v["predecessor"] = prev
+			v["redlinePath"] = redlinePath(c.ID, c.Version)
+		}
+		vs = append(vs, v)
+	}
+	return p.page(lang, "changes", "index.md", frontMatter{
+		Title:  pageTitle("changes", lang),
+		Layout: "changes",
+		Params: map[string]any{"entries": entries, "versions": vs},
+	}, "")
+}
+
+func (p *project) signingKeys(lib *clause.Library, lang string) error {
+	var keys []map[string]any
+	for _, k := range lib.Site.SigningKeys {
+		keys = append(keys, map[string]any{
+			"fingerprint": k.Fingerprint, "comment": k.Comment,
+			"validFrom": textfmt.ISODate(k.ValidFrom), "validFromText": textfmt.LongDate(k.ValidFrom, lang),
+		})
+	}
+	return p.page(lang, "signing-keys", "index.md", frontMatter{
+		Title:  pageTitle("keys", lang),
+		Layout: "keys",
+		Params: map[string]any{"keys": keys},
+	}, "")
+}
+
+// indexEntry is one clause version in clauses.json.
+type indexEntry struct {
+	ID          string `json:"id"`
+	Version     string `json:"version"`
+	Lang        string `json:"lang"`
+	Title       string `json:"title"`
+	Effective   string `json:"effective"`
+	Status      string `json:"status"`
+	Current     bool   `json:"current"`
+	Fingerprint string `json:"fingerprint"`
+	URL         string `json:"url"`
+}
+
+// clausesJSON is the machine-readable index. URLs are absolute when the
+// site has a base URL, else relative to the site root.
+func clausesJSON(entries []indexEntry, baseURL string) ([]byte, error) {
+	sort.SliceStable(entries, func(i, j int) bool {
+		a, b := entries[i], entries[j]
+		if a.Lang != b.Lang {
+			return a.Lang < b.Lang
+		}
+		if a.ID != b.ID {
+			return a.ID < b.ID
+		}
+		return false // keep Versions' oldest-first order
+	})
+	base := strings.TrimSuffix(baseURL, "/")
+	for i := range entries {
+		entries[i].URL = base + entries[i].URL
+	}
+	doc := struct {
+		Format  string       `json:"format"`
+		Clauses []indexEntry `json:"clauses"`
+	}{"exitkit-clauses/1", entries}
+	if doc.Clauses == nil {
+		doc.Clauses = []indexEntry{}
+	}
+	data, err := json.MarshalIndent(doc, "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	return append(data, '\n'), nil
+}
+
+// pageTitles are the titles of the fixed pages. They are data rather than
+// i18n strings in the layouts because Hugo needs a page's title for links
+// and the language switcher.
+var pageTitles = map[string]map[string]string{
+	"clauses":  {"en": "All clauses and versions", "nl": "Alle artikelen en versies"},
+	"coverage": {"en": "Compliance matrix", "nl": "Nalevingsmatrix"},
+	"glossary": {"en": "Glossary", "nl": "Begrippenlijst"},
+	"changes":  {"en": "Change log", "nl": "Wijzigingslogboek"},
+	"keys":     {"en": "Bundle signing keys", "nl": "Ondertekeningssleutels voor exportbundels"},
+}
+
+func pageTitle(page, lang string) string {
+	if t := pageTitles[page][lang]; t != "" {
+		return t
+	}
+	return pageTitles[page]["en"]
+}

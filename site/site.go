@@ -1,0 +1,115 @@
+// Package site publishes the clause library as a website, with Hugo.
+//
+// Call Build to render the site in memory from a content folder, then
+// Result.Write to put it in an output folder; Serve does the same on every
+// change and serves the result for a live preview. The per-customer module
+// is not part of the site: see package site/module.
+//
+// The site is a Hugo project laid out from the library (one page per
+// clause, per clause version and per redline, plus the compliance matrix,
+// glossary, change log and signing-key pages) and built in-process by Hugo
+// in an in-memory filesystem, so nothing is read from or written to disk
+// outside the content folder, the templates folder and the output folder.
+// Its layouts, CSS and interface strings are the site/ folder of package
+// templates; a --templates folder replaces any of them file by file.
+//
+// Output is a pure function of the input: the same content and templates
+// give byte-identical files, so a published site can be rebuilt and
+// compared, and a diff of two builds shows only real changes.
+package site
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"maps"
+	"slices"
+
+	"github.com/exitkit/exitkit/site/clause"
+	"github.com/exitkit/exitkit/templates"
+)
+
+// Options says what to build.
+type Options struct {
+	Content   string // the content folder: clauses/, obligations.yaml, site.yaml
+	Templates fs.FS  // from templates.Open; nil means the embedded defaults
+	BaseURL   string // e.g. https://example.com/exit/; empty for a site that works from any folder
+	Log       io.Writer
+}
+
+// Result is a built site, in memory.
+type Result struct {
+	Files    map[string][]byte // slash-separated paths relative to the site root
+	Warnings []clause.Finding  // findings that did not stop the build
+}
+
+// Paths lists the built files in order.
+func (r *Result) Paths() []string { return slices.Sorted(maps.Keys(r.Files)) }
+
+// ErrInvalid reports clause files with errors: the site is not built from
+// terms that do not validate. The findings say what to fix.
+var ErrInvalid = errors.New("the clause library has errors")
+
+// FindingsError carries the findings that stopped a build.
+type FindingsError struct {
+	Findings []clause.Finding
+}
+
+func (e *FindingsError) Error() string {
+	n := 0
+	for _, f := range e.Findings {
+		if f.Severity == clause.SeverityError {
+			n++
+		}
+	}
+	return fmt.Sprintf("%v: %d error(s); run 'exitsite check' for details", ErrInvalid, n)
+}
+
+func (e *FindingsError) Unwrap() error { return ErrInvalid }
+
+// Build loads the library from opts.Content and renders the site. Clause
+// files with errors stop it with a *FindingsError; warnings are returned
+// in Result.Warnings.
+func Build(ctx context.Context, opts Options) (*Result, error) {
+	lib, err := clause.Load(opts.Content)
+	if err != nil {
+		return nil, fmt.Errorf("load %s: %w", opts.Content, err)
+	}
+	return BuildLibrary(ctx, lib, opts)
+}
+
+// BuildLibrary renders the site of an already loaded library.
+func BuildLibrary(ctx context.Context, lib *clause.Library, opts Options) (*Result, error) {
+	var warnings, errs []clause.Finding
+	for _, f := range lib.Findings {
+		if f.Severity == clause.SeverityError {
+			errs = append(errs, f)
+		} else {
+			warnings = append(warnings, f)
+		}
+	}
+	if len(errs) > 0 {
+		return nil, &FindingsError{Findings: lib.Findings}
+	}
+	tpl := opts.Templates
+	if tpl == nil {
+		tpl = templates.Default()
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	proj, err := layout(lib, tpl, opts.BaseURL)
+	if err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	files, err := runHugo(proj, opts.Log)
+	if err != nil {
+		return nil, err
+	}
+	return &Result{Files: files, Warnings: warnings}, nil
+}
