@@ -57,7 +57,7 @@ type CreateOptions struct {
 	Terminal bool      // Progress is a terminal: redraw one line in place
 
 	// Test hooks.
-	retryDelay time.Duration                              // first back-off; doubles per retry
+	retryDelay time.Duration                               // first back-off; doubles per retry
 	wrapOutput func(bagPath string, w io.Writer) io.Writer // wraps each stored file's writer
 }
 
@@ -474,7 +474,7 @@ func (c *creator) transfer(ctx context.Context, vmDir string, p *filePlan, fp *f
 	}
 	var w io.Writer = &fileSink{f: out}
 	if c.opts.wrapOutput != nil {
-		w = c.opts.wrapOutput(bagPath, out)
+		w = c.opts.wrapOutput(bagPath, w)
 	}
 	m, err := pipe(ctx, src, w, encoding{zstd: compress, recipients: c.recipients}, c.pool, func(n int64) { c.prog.add(fp, n) })
 	if cerr := out.Close(); err == nil && cerr != nil {

@@ -303,16 +303,17 @@ type indexView struct {
 	PublicKey   string
 	Identity    string
 
-	Encrypted   bool
-	Passphrase  bool
-	Recipients  []string
-	Compressed  bool
-	Terms       *Terms
-	HasTerms    bool
-	VMCount     int
-	FileCount   int
-	PayloadSize string
-	StoredSize  string
+	Encrypted      bool
+	Passphrase     bool
+	PassphraseOnly bool
+	Recipients     []string
+	Compressed     bool
+	Terms          *Terms
+	HasTerms       bool
+	VMCount        int
+	FileCount      int
+	PayloadSize    string
+	StoredSize     string
 
 	Facts    textTable
 	About    textTable
@@ -351,20 +352,21 @@ type restartTarget struct {
 
 func newIndexView(m *Manifest) *indexView {
 	v := &indexView{
-		Tool:        m.Tool,
-		Provider:    dashIfEmpty(m.Provider),
-		Customer:    dashIfEmpty(m.Customer),
-		Contact:     m.Contact,
-		Description: m.Description,
-		Fingerprint: dashIfEmpty(m.Signer.Fingerprint),
-		PublicKey:   strings.TrimSpace(m.Signer.PublicKey),
-		Identity:    SignerIdentity,
-		Encrypted:   m.Encryption.Mode == "age",
-		Passphrase:  m.Encryption.Passphrase,
-		Recipients:  m.Encryption.Recipients,
-		Terms:       m.Terms,
-		HasTerms:    m.Terms != nil,
-		VMCount:     len(m.VMs),
+		Tool:           m.Tool,
+		Provider:       dashIfEmpty(m.Provider),
+		Customer:       dashIfEmpty(m.Customer),
+		Contact:        m.Contact,
+		Description:    m.Description,
+		Fingerprint:    dashIfEmpty(m.Signer.Fingerprint),
+		PublicKey:      strings.TrimSpace(m.Signer.PublicKey),
+		Identity:       SignerIdentity,
+		Encrypted:      m.Encryption.Mode == "age",
+		Passphrase:     m.Encryption.Passphrase,
+		PassphraseOnly: m.Encryption.Passphrase && len(m.Encryption.Recipients) == 0,
+		Recipients:     m.Encryption.Recipients,
+		Terms:          m.Terms,
+		HasTerms:       m.Terms != nil,
+		VMCount:        len(m.VMs),
 	}
 	if !m.Created.IsZero() {
 		v.Created = m.Created.UTC().Format("2006-01-02 15:04 UTC")
@@ -403,6 +405,9 @@ func newIndexView(m *Manifest) *indexView {
 				name, dashIfEmpty(h.GuestOS), countOrDash(int64(h.VCPU)), memoryText(h.MemoryMiB), firmwareName(h.Firmware),
 				dashIfEmpty(strings.Join(h.DiskControllers, ", ")), nicsShort(h.NICs), dashIfEmpty(strings.Join(disks, ", ")),
 			})
+		}
+		if len(vm.Hardware) == 0 {
+			v.Summary.Rows = append(v.Summary.Rows, []string{vm.Name, "unknown", "unknown", "unknown", "-", "-", "-", "-"})
 		}
 		v.VMs = append(v.VMs, newVMView(m, vm))
 	}
@@ -469,7 +474,7 @@ func newVMView(m *Manifest, vm VM) vmView {
 			storedAs += " (age)"
 		}
 		v.Files.Rows = append(v.Files.Rows, []string{f.Name, f.Role, indexBytes(f.Size), storedAs, indexBytes(f.StoredSize)})
-		v.Restore = append(v.Restore, restoreCommand(f, out+"/"+f.Name))
+		v.Restore = append(v.Restore, restoreCommand(f, out+"/"+f.Name, identityArg(m.Encryption)))
 	}
 	if vm.MF != "" {
 		v.Check = []string{"(cd " + outPath(out) + " && sha256sum -c " + shellQuote(path.Base(vm.MF)) + ")"}
@@ -481,15 +486,24 @@ func newVMView(m *Manifest, vm VM) vmView {
 	return v
 }
 
-func restoreCommand(f File, dst string) string {
+// identityArg is age's identity option in the index's commands: none for
+// a passphrase-only bundle, where age asks for the passphrase.
+func identityArg(e Encryption) string {
+	if e.Passphrase && len(e.Recipients) == 0 {
+		return ""
+	}
+	return "-i key.txt "
+}
+
+func restoreCommand(f File, dst, identity string) string {
 	src := shellQuote(f.Path)
 	d := outPath(dst)
 	zstd := f.Compression == "zstd"
 	switch {
 	case f.Encrypted && zstd:
-		return fmt.Sprintf("age -d -i key.txt %s | zstd -d -o %s", src, d)
+		return fmt.Sprintf("age -d %s%s | zstd -d -o %s", identity, src, d)
 	case f.Encrypted:
-		return fmt.Sprintf("age -d -i key.txt -o %s %s", d, src)
+		return fmt.Sprintf("age -d %s-o %s %s", identity, d, src)
 	case zstd:
 		return fmt.Sprintf("zstd -d -o %s %s", d, src)
 	default:

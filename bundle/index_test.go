@@ -229,3 +229,55 @@ func TestShellQuote(t *testing.T) {
 		}
 	}
 }
+
+func TestRenderIndexOfAPassphraseBundleLetsAgeAsk(t *testing.T) {
+	m := sampleManifest()
+	m.Encryption = Encryption{Mode: "age", Passphrase: true}
+	_, readme, err := RenderIndex(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Contains(readme, []byte("-i key.txt")) {
+		t.Error("a passphrase bundle's commands ask for an identity file")
+	}
+	if !bytes.Contains(readme, []byte(`age -d -o "$OUT"/web/web.nvram data/vms/web/web.nvram.age`)) {
+		t.Error("no passphrase decryption command")
+	}
+}
+
+func TestRenderIndexListsAVMWithoutHardware(t *testing.T) {
+	m := sampleManifest()
+	m.VMs[1].Hardware = nil
+	_, readme, err := RenderIndex(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(readme, []byte("  erp-db  unknown")) {
+		t.Errorf("a VM without hardware is missing from the summary:\n%s", readme)
+	}
+}
+
+func FuzzRenderIndex(f *testing.F) {
+	f.Add("web", "Debian", "VM Network", "web-disk-1.vmdk")
+	f.Add("<script>", "[x](javascript:y)", "| a | b |", "a'b\n~~~")
+	f.Fuzz(func(t *testing.T, name, guestOS, network, file string) {
+		m := sampleManifest()
+		m.VMs[0].Name = name
+		m.VMs[0].Hardware[0].GuestOS = guestOS
+		m.VMs[0].Hardware[0].NICs[0].Network = network
+		m.VMs[0].Files[2].Name = file
+		m.Description = guestOS
+		page, _, err := RenderIndex(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, match := range tagRE.FindAllStringSubmatch(string(page), -1) {
+			if !allowedTags[strings.ToLower(match[1])] {
+				t.Fatalf("index.html contains a <%s> element", match[1])
+			}
+		}
+		if strings.Contains(strings.ToLower(string(page)), "href=") {
+			t.Fatal("index.html contains a link")
+		}
+	})
+}

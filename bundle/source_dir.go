@@ -166,7 +166,7 @@ func assembleVM(ctx context.Context, desc string, files map[string]*pkgFile, nam
 		pf, ok := files[full]
 		switch {
 		case !ok:
-			errs = append(errs, fmt.Errorf("%s references %s, which is missing: copy it next to the descriptor, or export the VM again", where, ref.Href))
+			errs = append(errs, fmt.Errorf("%s references %s, which is missing: %s", where, ref.Href, missingHint(files, full)))
 			continue
 		case pf.link:
 			errs = append(errs, fmt.Errorf("%s references %s, which is a link: exitbundle does not follow links, so that the bundle holds exactly the export; replace the link with the file", where, ref.Href))
@@ -208,6 +208,21 @@ func assembleVM(ctx context.Context, desc string, files map[string]*pkgFile, nam
 		vm.Files = append(vm.Files, SourceFile{Href: path.Base(other), Size: pf.size, Open: pf.open})
 	}
 	return vm, nil
+}
+
+// missingHint says what to do about a referenced file that is not there.
+func missingHint(files map[string]*pkgFile, full string) string {
+	for dir := path.Dir(full); dir != "." && dir != "/"; dir = path.Dir(dir) {
+		if f, ok := files[dir]; ok && f.link {
+			return fmt.Sprintf("%s is a link to a folder, which exitbundle does not follow; copy the folder in place of the link", dir)
+		}
+	}
+	for name := range files {
+		if strings.EqualFold(name, full) {
+			return fmt.Sprintf("there is %s, which differs only in upper/lower case: rename it to match ovf:href exactly", name)
+		}
+	}
+	return "copy it next to the descriptor, or export the VM again"
 }
 
 // ErrUnsafeHref marks an ovf:href that could name a file outside the

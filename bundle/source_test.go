@@ -217,6 +217,12 @@ func TestFolderSourceRefusesBrokenExportsSayingWhatToFix(t *testing.T) {
 				t.Skip("no symlinks here:", err)
 			}
 		}, "which is a link"},
+		{"a file differing in case", map[string][]byte{"vm.ovf": srcOVF("vm", []srcRef{{"D.vmdk", n}}, ""), "d.vmdk": disk}, nil, "differs only in upper/lower case"},
+		{"a disk in a symlinked folder", map[string][]byte{"vm.ovf": srcOVF("vm", []srcRef{{"disks/d.vmdk", n}}, ""), "real/d.vmdk": disk}, func(t *testing.T, dir string) {
+			if err := os.Symlink("real", filepath.Join(dir, "disks")); err != nil {
+				t.Skip("no symlinks here:", err)
+			}
+		}, "disks is a link to a folder"},
 		{"a symlinked descriptor", map[string][]byte{"real.ovf.txt": srcOVF("vm", nil, "")}, func(t *testing.T, dir string) {
 			if err := os.Symlink("real.ovf.txt", filepath.Join(dir, "vm.ovf")); err != nil {
 				t.Skip("no symlinks here:", err)
@@ -289,7 +295,7 @@ type srcMember struct {
 	link     string
 }
 
-func srcTar(t *testing.T, members []srcMember) []byte {
+func srcTar(t testing.TB, members []srcMember) []byte {
 	t.Helper()
 	var buf bytes.Buffer
 	tw := tar.NewWriter(&buf)
@@ -316,7 +322,7 @@ func srcTar(t *testing.T, members []srcMember) []byte {
 	return buf.Bytes()
 }
 
-func srcWebOVA(t *testing.T) ([]srcMember, map[string]map[string][]byte) {
+func srcWebOVA(t testing.TB) ([]srcMember, map[string]map[string][]byte) {
 	disk := srcDisk(t, 9)
 	nvram := []byte("nvram bytes")
 	desc := srcOVF("web", []srcRef{{"web-disk1.vmdk", int64(len(disk))}, {"web.nvram", int64(len(nvram))}}, "")
@@ -427,4 +433,44 @@ func TestCheckHrefAcceptsOnlyRelativeInsidePaths(t *testing.T) {
 			t.Errorf("checkHref(%q) = %v, want ErrUnsafeHref", bad, err)
 		}
 	}
+}
+
+func FuzzOpenSourceOVA(f *testing.F) {
+	members, _ := srcWebOVA(f)
+	f.Add(srcTar(f, members))
+	f.Add(srcTar(f, append(members, srcMember{name: "../x", data: []byte("x")})))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		p := filepath.Join(t.TempDir(), "x.ova")
+		if err := os.WriteFile(p, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		src, err := OpenSource(p)
+		if err != nil {
+			if !strings.Contains(err.Error(), "x.ova") {
+				t.Fatalf("error does not name the file: %v", err)
+			}
+			return
+		}
+		// Whatever was accepted must be readable in full, within the file.
+		err = src.Export(context.Background(), func(ctx context.Context, vm *SourceVM) error {
+			for _, sf := range vm.Files {
+				rc, err := sf.Open(ctx)
+				if err != nil {
+					return err
+				}
+				n, err := io.Copy(io.Discard, rc)
+				rc.Close()
+				if err != nil {
+					return err
+				}
+				if n != sf.Size {
+					t.Fatalf("%s: read %d bytes, Size %d", sf.Href, n, sf.Size)
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatalf("an accepted OVA fails to export: %v", err)
+		}
+	})
 }

@@ -112,13 +112,18 @@ func scanOne(ctx context.Context, p string, r io.Reader, ids []age.Identity) *sc
 	case encrypted && len(ids) == 0:
 		// Only the stored hash can be checked without keys.
 	case encrypted || compressed:
-		s.Plain = decodeInto(io.Discard, src, encrypted, compressed, ids)
+		// Two stages, so that one large file uses two cores: this
+		// goroutine reads and hashes the stored bytes, a second one
+		// decrypts, decompresses and hashes the plaintext.
+		s.Plain, s.Err = decodeBeside(src, encrypted, compressed, ids)
 	default:
 		// The stored bytes are the plaintext.
 	}
-	buf := make([]byte, scanChunk)
-	if _, err := io.CopyBuffer(io.Discard, src, buf); err != nil {
-		s.Err = err
+	if s.Err == nil { // src is at its end after decodeBeside: nothing left to copy
+		buf := make([]byte, scanChunk)
+		if _, err := io.CopyBuffer(io.Discard, src, buf); err != nil {
+			s.Err = err
+		}
 	}
 	s.SHA256 = hex.EncodeToString(stored.Sum(nil))
 	if keep != nil && int64(keep.Len()) == s.Size {
@@ -128,6 +133,44 @@ func scanOne(ctx context.Context, p string, r io.Reader, ids []age.Identity) *sc
 		s.Plain = &plainResult{Size: s.Size, SHA256: s.SHA256}
 	}
 	return s
+}
+
+// decodeBeside reads src to its end, handing each chunk to a decoding
+// goroutine through a short queue; memory stays at a few chunks.
+func decodeBeside(src io.Reader, encrypted, compressed bool, ids []age.Identity) (*plainResult, error) {
+	pool := &sync.Pool{New: func() any { b := make([]byte, scanChunk); return &b }}
+	ch := make(chan *[]byte, 4)
+	done := make(chan *plainResult, 1)
+	go func() {
+		cr := &chunkReader{ch: ch, pool: pool}
+		res := decodeInto(io.Discard, cr, encrypted, compressed, ids)
+		cr.drain()
+		done <- res
+	}()
+	var readErr error
+	for {
+		bp := pool.Get().(*[]byte)
+		n, err := io.ReadFull(src, *bp)
+		if n > 0 {
+			b := (*bp)[:n]
+			ch <- &b
+		} else {
+			pool.Put(bp)
+		}
+		if err == io.EOF || err == io.ErrUnexpectedEOF {
+			break
+		}
+		if err != nil {
+			readErr = err
+			break
+		}
+	}
+	close(ch)
+	res := <-done
+	if readErr != nil && res.Err == nil {
+		res.Err = fmt.Errorf("read: %w", readErr)
+	}
+	return res, readErr
 }
 
 // decodeInto decrypts and decompresses src into w, hashing the plaintext.

@@ -276,8 +276,10 @@ func (p *project) language(lib *clause.Library, lang, defaultLang string) ([]ind
 				"effectiveText": textfmt.LongDate(c.Effective, lang),
 				"fingerprint":   rendered[i].Fingerprint,
 				"path":          versionPath(id, c.Version),
-				"redline":       i > 0,
 				"current":       c == cur,
+			}
+			if i > 0 {
+				versionList[i]["redlinePath"] = redlinePath(id, c.Version)
 			}
 		}
 

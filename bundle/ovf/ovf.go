@@ -2,6 +2,22 @@
 // from any hypervisor into a summary a person can restart a VM from, and
 // rewrites the References section in place without disturbing the rest of
 // the document.
+//
+// Call Parse to read a descriptor: it returns the referenced files, the
+// disks with their capacities in bytes, and per VirtualSystem (collections
+// included) the guest OS, vCPU, memory, firmware, disk controllers, NICs
+// and which controller each disk hangs on. Namespaces are matched by local
+// name, so VMware, VirtualBox, vCloud and OVF 2.0 exports read alike.
+// Problems that make the package's files wrong are errors (*Error, with the
+// line and element); hardware that cannot be read is left unknown and
+// listed in Descriptor.Warnings.
+//
+// Call Rewrite to change the ovf:href and ovf:size of References/File
+// elements: it edits those attribute values in the original bytes and
+// keeps everything else, byte for byte.
+//
+// Both read at most MaxDescriptorSize bytes and never panic on input; both
+// are fuzzed.
 package ovf
 
 // Descriptor is what exitkit needs from an OVF envelope.

@@ -180,7 +180,7 @@ func localName(qname string) string {
 }
 
 func fileEdits(src []byte, from, to int, ref FileRef) ([]edit, error) {
-	if ref.Href == "" {
+	if strings.TrimSpace(ref.Href) == "" {
 		return nil, errors.New("the new href is empty")
 	}
 	attrs, err := scanStartTag(src, from, to)

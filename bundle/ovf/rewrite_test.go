@@ -119,6 +119,12 @@ func FuzzRewrite(f *testing.F) {
 		}
 		files := map[string]FileRef{d.Files[0].Href: {Href: newHref, Size: size}}
 		out, err := Rewrite(data, files)
+		if strings.TrimSpace(newHref) == "" {
+			if err == nil {
+				t.Fatal("an empty new href was accepted")
+			}
+			return
+		}
 		if err != nil {
 			t.Fatalf("Rewrite of a descriptor Parse accepted: %v", err)
 		}

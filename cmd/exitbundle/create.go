@@ -159,7 +159,8 @@ reason (the bundle is then unfinished and resumable).`,
 	f.StringVar(&info.Contact, "contact", "", "who to contact about this bundle (bag-info Contact-Name)")
 	f.StringVar(&info.Description, "description", "", "why and for what the bundle was made, e.g. \"end of contract 2026-11-30\"")
 	f.StringVar(&terms, "terms", "", "the customer's exit terms (the contract module HTML from exitsite) to embed as TERMS.html")
-	return cmd
+	// vSphere connection flags (--vsphere-thumbprint, --insecure, --include-iso), read by parseSource.
+	return withSourceFlags(cmd)
 }
 
 // signPassphrase returns where an encrypted signing key's passphrase comes

@@ -45,7 +45,8 @@ are validation or lint errors, 2 for usage errors or unreadable input.`,
 		Example: `  exitsite check
   exitsite check --content content --profile content/profiles/bank.yaml
   exitsite check --format json > findings.json`,
-		Args: cobra.NoArgs,
+		Args:                  cobra.NoArgs,
+		DisableFlagsInUseLine: true,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if format != "text" && format != "json" {
 				return cli.Usage(fmt.Errorf("--format %q: use text or json", format))

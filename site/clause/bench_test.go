@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/yuin/goldmark"
 )
@@ -88,4 +89,44 @@ func BenchmarkGoldmarkPlain1000(b *testing.B) {
 			}
 		}
 	}
+}
+
+// BenchmarkOverheadRatio runs both workloads above alternately in each
+// iteration, so a busy machine slows both alike, and reports the time of
+// ours over stock goldmark's as "x-goldmark".
+func BenchmarkOverheadRatio(b *testing.B) {
+	files, langs, _ := benchInstances(b)
+	lib := load(b, contentDir)
+	prof := &Profile{Values: map[string]any{}}
+	ids := map[string]bool{}
+	for _, c := range lib.Clauses {
+		ids[c.ID] = true
+	}
+	md := goldmark.New()
+	var buf bytes.Buffer
+	var ours, stock time.Duration
+	b.ResetTimer()
+	for range b.N {
+		t0 := time.Now()
+		for i, data := range files {
+			c, _ := parseClause("bench.md", data, langs[i])
+			_ = c.validateBody(lib, ids)
+			_, _ = c.Render(lib, nil)
+			_, _ = c.Render(lib, prof)
+		}
+		t1 := time.Now()
+		for _, data := range files {
+			data = normalize(data)
+			_, start, _ := splitFrontMatter(data)
+			for range 2 {
+				buf.Reset()
+				_ = md.Convert(data[start:], &buf)
+			}
+		}
+		ours += t1.Sub(t0)
+		stock += time.Since(t1)
+	}
+	b.ReportMetric(float64(ours)/float64(stock), "x-goldmark")
+	b.ReportMetric(float64(ours.Nanoseconds())/float64(b.N), "ours-ns/op")
+	b.ReportMetric(float64(stock.Nanoseconds())/float64(b.N), "goldmark-ns/op")
 }

@@ -8,14 +8,14 @@ import (
 
 // Lint rule ids.
 const (
-	RuleNoticeMax       = "DA-NOTICE-MAX"
-	RuleTransitionMax   = "DA-TRANSITION-MAX"
-	RuleRetrievalMin    = "DA-RETRIEVAL-MIN"
-	RuleSwitchCharges   = "DA-SWITCH-CHARGES"
-	RuleCoverage        = "COVERAGE"
-	RuleTrusteeAccess   = "TRUSTEE-ACCESS"
-	RuleDORAExitPlan    = "DORA-EXIT-PLAN"
-	RuleGDPRReturnDelet = "GDPR-RETURN-DELETE"
+	RuleNoticeMax        = "DA-NOTICE-MAX"
+	RuleTransitionMax    = "DA-TRANSITION-MAX"
+	RuleRetrievalMin     = "DA-RETRIEVAL-MIN"
+	RuleSwitchCharges    = "DA-SWITCH-CHARGES"
+	RuleCoverage         = "COVERAGE"
+	RuleTrusteeAccess    = "TRUSTEE-ACCESS"
+	RuleDORAExitPlan     = "DORA-EXIT-PLAN"
+	RuleGDPRReturnDelete = "GDPR-RETURN-DELETE"
 )
 
 // Rule describes one regulatory lint rule.
@@ -33,7 +33,7 @@ func Rules() []Rule {
 		{RuleCoverage, "Data Act Ch. VI, DORA, GDPR (obligations.yaml)", "every obligation a provider owes is covered by a published clause, in every language"},
 		{RuleTrusteeAccess, "Rb. Amsterdam 3 May 2022, ECLI:NL:RBAMS:2022:4452", "a published clause covers case/atb-2022 and trustee_access is true"},
 		{RuleDORAExitPlan, "DORA Art. 28(8), 30(3)(f)", "for regulated profiles, dora/28/8 and dora/30/3/f are covered"},
-		{RuleGDPRReturnDelet, "GDPR Art. 28(3)(g)", "gdpr/28/3/g (return or delete personal data) is covered"},
+		{RuleGDPRReturnDelete, "GDPR Art. 28(3)(g)", "gdpr/28/3/g (return or delete personal data) is covered"},
 	}
 }
 
@@ -273,7 +273,7 @@ func (lc *lintCtx) run() []Finding {
 	out = append(out, lc.switchCharges()...)
 	out = append(out, lc.coverage()...)
 	out = append(out, lc.trustee()...)
-	out = append(out, lc.requireCover(RuleGDPRReturnDelet, "personal data is returned or deleted at the controller's choice when the services end", refGDPRReturnDelete)...)
+	out = append(out, lc.requireCover(RuleGDPRReturnDelete, "personal data is returned or deleted at the controller's choice when the services end", refGDPRReturnDelete)...)
 	if lc.prof != nil && lc.prof.Regulated {
 		out = append(out, lc.requireCover(RuleDORAExitPlan, "a documented, tested exit strategy with an adequate transition period", refDORAExit, refDORATr)...)
 	}

@@ -65,7 +65,7 @@ func TestEachLintRuleIsReported(t *testing.T) {
 		{"no clause covering return or deletion of personal data", []edit{
 			{file: em2en, old: " gdpr/28/3/g,", new: ""},
 			{file: em2nl, old: " gdpr/28/3/g,", new: ""}},
-			RuleGDPRReturnDelet, SeverityError, oblFile, 10},
+			RuleGDPRReturnDelete, SeverityError, oblFile, 10},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -247,6 +247,12 @@ func (c *Clause) compareTranslation(orig *Clause) []Finding {
 	mismatch := func(line, col int, format string, args ...any) {
 		out = append(out, c.finding(SeverityError, CodeTranslationMismatch, line, col, hint, format, args...))
 	}
+	if orig.Lang == "en" && !c.TranslationNote {
+		line, col := c.at("id")
+		out = append(out, c.finding(SeverityWarning, CodeTranslationMismatch, line, col,
+			"add 'translation_note: true' so the site and modules print that the English text prevails",
+			"translation of %s has no translation_note", orig.File))
+	}
 	if c.Order != orig.Order {
 		line, col := c.at("order")
 		mismatch(line, col, "order %d differs from %d in the %s original", c.Order, orig.Order, orig.Lang)

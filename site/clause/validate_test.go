@@ -64,6 +64,8 @@ func TestEachValidationCodeIsReported(t *testing.T) {
 		{"a translation missing a parameter", []edit{{file: em2nl, old: "  plan:\n    type: enum\n    values: [shared, dedicated]\n    default: shared\n    description: Hostingplan.\n", new: ""},
 			{file: em2nl, old: `{{#if plan = "dedicated"}}Eigen hardware.{{else}}Gedeelde hardware.{{/if}}`, new: "Hardware."}},
 			CodeTranslationMismatch, SeverityError, em2nl, 0, 0},
+		{"a translation without its note", []edit{{file: em1nl, old: "translation_note: true\n", new: ""}},
+			CodeTranslationMismatch, SeverityWarning, em1nl, 2, 1},
 		{"a parameter never used", []edit{{file: em2en, old: `{{#if plan = "dedicated"}}Dedicated hardware.{{else}}Shared hardware.{{/if}}`, new: "Hardware."}},
 			CodeUnusedParam, SeverityWarning, em2en, 32, 3},
 		{"a published clause without translation", []edit{{file: em1nl, remove: true}},

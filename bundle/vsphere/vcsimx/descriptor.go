@@ -64,8 +64,8 @@ func descriptor(ctx *simulator.Context, vm *simulator.VirtualMachine, cdp types.
 	var b bytes.Buffer
 	b.WriteString(envelopeOpen)
 	b.WriteString("  <References>\n")
-	fileID := map[string]string{}      // device key -> file id
-	diskOf := map[int32]string{}       // device key -> disk id
+	fileID := map[string]string{}       // device key -> file id
+	diskOf := map[int32]string{}        // device key -> disk id
 	var disks []types.BaseVirtualDevice // in file order
 	nvramFile := ""
 	for i, f := range cdp.OvfFiles {

@@ -396,4 +396,3 @@ func (l *Lab) Snapshots(ctx context.Context, vmPath string) (int, error) {
 	}
 	return count(m.Snapshot.RootSnapshotList), nil
 }
-
