@@ -546,3 +546,61 @@ func TestCreateResumesAfterKill(t *testing.T) {
 		t.Errorf("partial files left: %v", leftovers)
 	}
 }
+
+func TestCreateFinishesABundleKilledBetweenTheLastTwoRenames(t *testing.T) {
+	fx := newFixture(t, t.TempDir(), 1<<20)
+	out := filepath.Join(t.TempDir(), "b")
+	opts := crOptions(t, fx, out)
+	if _, err := Create(context.Background(), opts); err != nil {
+		t.Fatal(err)
+	}
+	// The state a crash leaves after the signature was written into the
+	// marker but before the marker was renamed to the signature's name.
+	if err := os.Rename(filepath.Join(out, SignatureFile), filepath.Join(out, IncompleteMarker)); err != nil {
+		t.Fatal(err)
+	}
+	isIncomplete(t, out)
+	opens := fx.source.vms[0].files[0].opens.Load()
+	if _, err := Create(context.Background(), opts); err != nil {
+		t.Fatal(err)
+	}
+	if fx.source.vms[0].files[0].opens.Load() != opens {
+		t.Errorf("finishing the rename read the source again")
+	}
+	checkBundle(t, out, opts.Signer.PublicKey(), nil, fx.want)
+}
+
+func TestCreateRejectsADescriptorThatReferencesAMissingFile(t *testing.T) {
+	fx := newFixture(t, t.TempDir(), 1<<20)
+	vm := fx.source.vms[1]
+	vm.desc = crDescriptor("db", []string{"db-disk1.vmdk", "db-disk2.vmdk"}, nil, 1<<20, "")
+	out := filepath.Join(t.TempDir(), "b")
+	_, err := Create(context.Background(), crOptions(t, fx, out))
+	if err == nil || !strings.Contains(err.Error(), `references "db-disk2.vmdk", which the source does not hold`) {
+		t.Fatalf("err = %v", err)
+	}
+	isIncomplete(t, out)
+}
+
+func TestProgressRedrawsOneLineOnATerminal(t *testing.T) {
+	var buf bytes.Buffer
+	p := newProgress(&buf, true)
+	f := p.begin("web/disk.vmdk", 1000)
+	p.add(f, 250)
+	p.draw()
+	p.end(f, nil)
+	p.close()
+	s := buf.String()
+	if !strings.HasPrefix(s, "\r\033[Kweb/disk.vmdk 250 B/1000 B ") || !strings.Contains(s, "ETA ") || !strings.Contains(s, "done web/disk.vmdk (250 B") {
+		t.Errorf("terminal progress = %q", s)
+	}
+	buf.Reset()
+	p = newProgress(&buf, false)
+	f = p.begin("web/disk.vmdk", -1)
+	p.add(f, 10)
+	p.draw()
+	p.close()
+	if strings.Contains(buf.String(), "\r") || !strings.Contains(buf.String(), "total 10 B") {
+		t.Errorf("plain progress = %q", buf.String())
+	}
+}

@@ -158,6 +158,13 @@ func indexFuncs(plain bool) template.FuncMap {
 			return t.markdown()
 		},
 		"join": strings.Join,
+		// strong emphasises literal template text (never input).
+		"strong": func(s string) string {
+			if plain {
+				return s
+			}
+			return "**" + s + "**"
+		},
 	}
 }
 
@@ -316,6 +323,7 @@ type indexView struct {
 	StoredSize     string
 
 	Facts    textTable
+	Clauses  textTable
 	About    textTable
 	Summary  textTable
 	VMs      []vmView
@@ -437,6 +445,10 @@ func newIndexView(m *Manifest) *indexView {
 		{"Signer public key", dashIfEmpty(v.PublicKey)},
 	}}
 	if m.Terms != nil {
+		v.Clauses = textTable{Head: []string{"Clause", "Version", "Language", "Fingerprint"}}
+		for _, c := range m.Terms.Clauses {
+			v.Clauses.Rows = append(v.Clauses.Rows, []string{c.ID, c.Version, c.Lang, c.Fingerprint})
+		}
 		v.About.Rows = append(v.About.Rows, []string{"Exit terms", m.Terms.File + " (" + m.Terms.Fingerprint + ")"})
 	}
 	v.PayloadSize = indexBytes(payload)

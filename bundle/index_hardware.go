@@ -5,7 +5,8 @@ import "github.com/exitkit/exitkit/bundle/ovf"
 // Hardware maps a parsed descriptor to the exit manifest's hardware, one
 // entry per VirtualSystem. fileNameByRef maps a References/File ovf:id to
 // the plaintext file name the bundle stores it under, so that each disk
-// names its file in the VM's folder; a disk without a file (a blank disk
+// names its file in the VM's folder (a disk no hardware item attaches
+// still belongs to the only VM of a single-VM descriptor); a disk without a file (a blank disk
 // the descriptor only sizes) gets an empty File.
 func Hardware(d *ovf.Descriptor, fileNameByRef map[string]string) []VMHardware {
 	if d == nil {
@@ -15,6 +16,7 @@ func Hardware(d *ovf.Descriptor, fileNameByRef map[string]string) []VMHardware {
 	for _, disk := range d.Disks {
 		disks[disk.ID] = disk
 	}
+	used := map[string]bool{}
 	out := make([]VMHardware, 0, len(d.Systems))
 	for _, s := range d.Systems {
 		h := VMHardware{
@@ -36,6 +38,7 @@ func Hardware(d *ovf.Descriptor, fileNameByRef map[string]string) []VMHardware {
 		for _, sd := range s.Disks {
 			disk := Disk{Controller: sd.Controller}
 			if dd, ok := disks[sd.DiskID]; ok {
+				used[dd.ID] = true
 				disk.CapacityBytes = dd.CapacityBytes
 				disk.PopulatedBytes = dd.PopulatedBytes
 				disk.File = fileNameByRef[dd.FileRef]
@@ -45,6 +48,15 @@ func Hardware(d *ovf.Descriptor, fileNameByRef map[string]string) []VMHardware {
 			h.Disks = append(h.Disks, disk)
 		}
 		out = append(out, h)
+	}
+	// A single VM owns every disk of the descriptor, even one no hardware
+	// item attaches (some exporters leave the items out).
+	if len(out) == 1 {
+		for _, dd := range d.Disks {
+			if !used[dd.ID] {
+				out[0].Disks = append(out[0].Disks, Disk{File: fileNameByRef[dd.FileRef], CapacityBytes: dd.CapacityBytes, PopulatedBytes: dd.PopulatedBytes})
+			}
+		}
 	}
 	return out
 }

@@ -36,3 +36,15 @@ func TestHardwareNamesEachDiskByItsBundleFile(t *testing.T) {
 		t.Error("Hardware(nil) is not nil")
 	}
 }
+
+func TestHardwareGivesUnattachedDisksToTheOnlyVM(t *testing.T) {
+	desc := []byte(`<Envelope xmlns="http://schemas.dmtf.org/ovf/envelope/1" xmlns:ovf="http://schemas.dmtf.org/ovf/envelope/1">
+<References><File ovf:id="f1" ovf:href="a.vmdk"/></References>
+<DiskSection><Info>d</Info><Disk ovf:diskId="d1" ovf:fileRef="f1" ovf:capacity="4" ovf:capacityAllocationUnits="byte * 2^30"/></DiskSection>
+<VirtualSystem ovf:id="vm"><Info>v</Info></VirtualSystem></Envelope>`)
+	got := Hardware(mustParse(t, desc), map[string]string{"f1": "vm-disk-1.vmdk"})
+	want := []Disk{{File: "vm-disk-1.vmdk", CapacityBytes: 4 << 30}}
+	if len(got) != 1 || !reflect.DeepEqual(got[0].Disks, want) {
+		t.Errorf("got %+v, want disks %+v", got, want)
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"testing/fstest"
 	"time"
 
 	"github.com/yuin/goldmark"
@@ -280,4 +281,23 @@ func FuzzRenderIndex(f *testing.F) {
 			t.Fatal("index.html contains a link")
 		}
 	})
+}
+
+func TestRenderIndexFSReportsABrokenOverride(t *testing.T) {
+	fsys := fstest.MapFS{
+		"bundle/index.md.tmpl": {Data: []byte("# {{text .Title}\n")},
+		"bundle/index.html":    {Data: []byte("{{.Body}}")},
+		"bundle/index.css":     {Data: []byte("")},
+	}
+	if _, _, err := RenderIndexFS(fsys, sampleManifest()); err == nil || !strings.Contains(err.Error(), "index.md.tmpl") {
+		t.Fatalf("want an error naming the template, got %v", err)
+	}
+	fsys["bundle/index.md.tmpl"] = &fstest.MapFile{Data: []byte("# {{text .Title}}\n")}
+	page, readme, err := RenderIndexFS(fsys, sampleManifest())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(string(page), "<h1") || !strings.HasPrefix(string(readme), "# Exit bundle for") {
+		t.Errorf("override not used: %q / %q", page, readme)
+	}
 }

@@ -189,6 +189,8 @@ func TestIndexCommandsWorkWithStockTools(t *testing.T) {
 	}
 
 	// Then restore every VM as the README says and check it against its .mf.
+	_, qerr := exec.LookPath("qemu-img")
+	hasQemuImg := qerr == nil
 	keyFile := filepath.Join(t.TempDir(), "key.txt")
 	if err := os.WriteFile(keyFile, []byte(id.String()+"\n"), 0o600); err != nil {
 		t.Fatal(err)
@@ -205,6 +207,10 @@ func TestIndexCommandsWorkWithStockTools(t *testing.T) {
 			script = append(script, "OUT="+restored)
 		case strings.HasPrefix(l, "mkdir -p"), strings.HasPrefix(l, "cp data/"), strings.HasPrefix(l, "age -d"), strings.HasPrefix(l, "zstd -d"), strings.HasPrefix(l, "(cd "):
 			script = append(script, strings.ReplaceAll(l, "key.txt", keyFile))
+		case strings.HasPrefix(l, "tar -C "):
+			script = append(script, l) // the AWS OVA
+		case strings.HasPrefix(l, "qemu-img convert") && hasQemuImg:
+			script = append(script, strings.Replace(l, " -p ", " ", 1)) // KVM, Hyper-V and Azure disks
 		}
 	}
 	cmd = exec.Command("sh", "-e", "-c", strings.Join(script, "\n"))
@@ -215,5 +221,17 @@ func TestIndexCommandsWorkWithStockTools(t *testing.T) {
 	}
 	if strings.Count(string(res), ": OK") < 5 || strings.Contains(string(res), "FAILED") {
 		t.Errorf("sha256sum -c on the restored VMs:\n%s", res)
+	}
+	for _, want := range []string{"web.ova", "db.ova"} {
+		if _, err := os.Stat(filepath.Join(restored, want)); err != nil {
+			t.Errorf("the README's tar command made no %s: %v", want, err)
+		}
+	}
+	if hasQemuImg {
+		for _, want := range []string{"web/web-disk1.qcow2", "web/web-disk1.vhdx", "web/web-disk1.vhd"} {
+			if _, err := os.Stat(filepath.Join(restored, want)); err != nil {
+				t.Errorf("the README's qemu-img command made no %s: %v", want, err)
+			}
+		}
 	}
 }

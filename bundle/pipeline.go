@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"hash"
 	"io"
@@ -160,7 +159,13 @@ func encode(ctx context.Context, in <-chan chunk, out chan<- chunk, enc encoding
 		if err != nil {
 			return fmt.Errorf("compress: %w", err)
 		}
-		defer w.Close()
+		// On failure the encoder's goroutines still need stopping; on
+		// success zw is nil by then.
+		defer func() {
+			if zw != nil {
+				zw.Close()
+			}
+		}()
 		zw, top = w, w
 	}
 	for c := range in {
@@ -174,7 +179,9 @@ func encode(ctx context.Context, in <-chan chunk, out chan<- chunk, enc encoding
 		return err
 	}
 	if zw != nil {
-		if err := zw.Close(); err != nil {
+		err := zw.Close()
+		zw = nil
+		if err != nil {
 			return fmt.Errorf("compress: %w", err)
 		}
 	}
@@ -258,6 +265,3 @@ func (w *chanWriter) flush() error {
 		return w.ctx.Err()
 	}
 }
-
-// errShortSource reports a source that ended before its announced size.
-var errShortSource = errors.New("source ended early")

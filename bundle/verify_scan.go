@@ -127,7 +127,7 @@ func scanOne(ctx context.Context, p string, r io.Reader, ids []age.Identity) *sc
 	}
 	s.SHA256 = hex.EncodeToString(stored.Sum(nil))
 	if keep != nil && int64(keep.Len()) == s.Size {
-		s.Data = keep.Bytes()
+		s.Data = append([]byte{}, keep.Bytes()...) // non-nil even when empty
 	}
 	if !encrypted && !compressed && s.Err == nil && inPayload(p) {
 		s.Plain = &plainResult{Size: s.Size, SHA256: s.SHA256}
@@ -138,7 +138,7 @@ func scanOne(ctx context.Context, p string, r io.Reader, ids []age.Identity) *sc
 // decodeBeside reads src to its end, handing each chunk to a decoding
 // goroutine through a short queue; memory stays at a few chunks.
 func decodeBeside(src io.Reader, encrypted, compressed bool, ids []age.Identity) (*plainResult, error) {
-	pool := &sync.Pool{New: func() any { b := make([]byte, scanChunk); return &b }}
+	pool := newChunkPool(6)
 	ch := make(chan *[]byte, 4)
 	done := make(chan *plainResult, 1)
 	go func() {
@@ -149,13 +149,13 @@ func decodeBeside(src io.Reader, encrypted, compressed bool, ids []age.Identity)
 	}()
 	var readErr error
 	for {
-		bp := pool.Get().(*[]byte)
+		bp := pool.get()
 		n, err := io.ReadFull(src, *bp)
 		if n > 0 {
 			b := (*bp)[:n]
 			ch <- &b
 		} else {
-			pool.Put(bp)
+			pool.put(bp)
 		}
 		if err == io.EOF || err == io.ErrUnexpectedEOF {
 			break
@@ -356,7 +356,7 @@ func scanTar(ctx context.Context, r io.Reader, jobs int, ids []age.Identity, pro
 	res := &scanResult{Files: map[string]*scanned{}}
 	tr := tar.NewReader(r)
 	slots := make(chan struct{}, max(jobs, 1))
-	pool := sync.Pool{New: func() any { b := make([]byte, scanChunk); return &b }}
+	pool := newChunkPool(6 * max(jobs, 1))
 	var mu sync.Mutex
 	var wg sync.WaitGroup
 	raw := map[string]bool{}
@@ -400,7 +400,7 @@ func scanTar(ctx context.Context, r io.Reader, jobs int, ids []age.Identity, pro
 		wg.Add(1)
 		go func(name string) {
 			defer wg.Done()
-			cr := &chunkReader{ch: chunks, pool: &pool}
+			cr := &chunkReader{ch: chunks, pool: pool}
 			s := scanOne(ctx, name, cr, ids)
 			cr.drain()
 			mu.Lock()
@@ -413,13 +413,13 @@ func scanTar(ctx context.Context, r io.Reader, jobs int, ids []age.Identity, pro
 		}(name)
 		var copyErr error
 		for {
-			bp := pool.Get().(*[]byte)
+			bp := pool.get()
 			n, err := io.ReadFull(tr, *bp)
 			if n > 0 {
 				b := (*bp)[:n]
 				chunks <- &b
 			} else {
-				pool.Put(bp)
+				pool.put(bp)
 			}
 			if err == io.EOF || err == io.ErrUnexpectedEOF {
 				break
@@ -480,9 +480,13 @@ func stripTarRoot(files map[string]*scanned, probs []FileProblem) (map[string]*s
 
 // chunkReader reads the chunks the tar loop sends, returning each buffer
 // to the pool once consumed.
+//
+// The pool is a fixed set of buffers, not a sync.Pool: at a gigabyte a
+// second a sync.Pool is emptied by every collection and turns into
+// garbage, which grows the heap; a fixed set keeps memory exact.
 type chunkReader struct {
 	ch   chan *[]byte
-	pool *sync.Pool
+	pool *chunkPool
 	cur  *[]byte
 	off  int
 }
@@ -490,8 +494,7 @@ type chunkReader struct {
 func (c *chunkReader) Read(p []byte) (int, error) {
 	for c.cur == nil || c.off == len(*c.cur) {
 		if c.cur != nil {
-			b := (*c.cur)[:cap(*c.cur)]
-			c.pool.Put(&b)
+			c.pool.put(c.cur)
 			c.cur = nil
 		}
 		b, ok := <-c.ch
@@ -505,9 +508,49 @@ func (c *chunkReader) Read(p []byte) (int, error) {
 	return n, nil
 }
 
+// chunkPool hands out at most n buffers of scanChunk bytes, allocating
+// them on first use; get blocks while all are in use.
+type chunkPool struct {
+	free  chan *[]byte
+	mu    sync.Mutex
+	made  int
+	limit int
+}
+
+func newChunkPool(n int) *chunkPool {
+	return &chunkPool{free: make(chan *[]byte, n), limit: n}
+}
+
+func (p *chunkPool) get() *[]byte {
+	select {
+	case b := <-p.free:
+		return b
+	default:
+	}
+	p.mu.Lock()
+	if p.made < p.limit {
+		p.made++
+		p.mu.Unlock()
+		b := make([]byte, scanChunk)
+		return &b
+	}
+	p.mu.Unlock()
+	return <-p.free
+}
+
+func (p *chunkPool) put(b *[]byte) {
+	*b = (*b)[:cap(*b)]
+	p.free <- b
+}
+
 // drain consumes what is left, so the tar loop never blocks on a worker
 // that stopped early (a cancelled context).
 func (c *chunkReader) drain() {
-	for range c.ch {
+	if c.cur != nil {
+		c.pool.put(c.cur)
+		c.cur = nil
+	}
+	for b := range c.ch {
+		c.pool.put(b)
 	}
 }

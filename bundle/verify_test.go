@@ -1,6 +1,7 @@
 package bundle
 
 import (
+	"archive/tar"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -326,10 +327,11 @@ func TestVerifyOVFAgainstItsFiles(t *testing.T) {
 		mfPath := filepath.Join(dir, "data/vms/web/web.mf")
 		data, _ := os.ReadFile(mfPath)
 		lines := strings.Split(string(data), "\n")
-		lines[1] = lines[1][:len(lines[1])-1] + "0"
-		if strings.HasSuffix(string(data[:len(data)-1]), "0") {
-			lines[1] = lines[1][:len(lines[1])-1] + "1"
+		last := "0"
+		if strings.HasSuffix(lines[1], "0") {
+			last = "1"
 		}
+		lines[1] = lines[1][:len(lines[1])-1] + last
 		vtWrite(t, mfPath, []byte(strings.Join(lines, "\n")))
 		vtFixVM(t, dir, bag, "web")
 		r := vtVerify(t, dir, VerifyOptions{})
@@ -415,5 +417,48 @@ func TestReportJSONRoundTrips(t *testing.T) {
 func TestVerifyMissingPathIsAnError(t *testing.T) {
 	if _, err := Verify(context.Background(), filepath.Join(t.TempDir(), "nope"), VerifyOptions{}); err == nil {
 		t.Fatal("no error for a missing bundle")
+	}
+}
+
+func TestVerifyTarRejectsLinksAndUnsafeNames(t *testing.T) {
+	dir := t.TempDir()
+	bag := vtBuildBag(t, filepath.Join(dir, "bag"), tbSpec{})
+	p := filepath.Join(dir, "bag.tar")
+	vtTar(t, bag.Dir, p, "")
+	// Append hostile members after the good ones: strip the two zero
+	// blocks that end the archive, then write more.
+	data, _ := os.ReadFile(p)
+	data = bytes.TrimRight(data, "\x00")
+	data = data[:(len(data)+511)/512*512]
+	var extra bytes.Buffer
+	tw := tar.NewWriter(&extra)
+	tw.WriteHeader(&tar.Header{Name: "data/vms/web/link", Typeflag: tar.TypeSymlink, Linkname: "/etc/shadow"})
+	tw.WriteHeader(&tar.Header{Name: "data/vms/db/hard", Typeflag: tar.TypeLink, Linkname: "bagit.txt"})
+	tw.WriteHeader(&tar.Header{Name: "../escape.txt", Typeflag: tar.TypeReg, Size: 1, Mode: 0o644})
+	tw.Write([]byte("x"))
+	tw.WriteHeader(&tar.Header{Name: BagItFile, Typeflag: tar.TypeReg, Size: 1, Mode: 0o644})
+	tw.Write([]byte("x"))
+	tw.Close()
+	vtWrite(t, p, append(data, extra.Bytes()...))
+
+	r := vtVerify(t, p, VerifyOptions{})
+	for _, want := range []string{"data/vms/web/link", "data/vms/db/hard", "../escape.txt", BagItFile} {
+		named := false
+		for _, f := range r.Check(CheckBagIt).Files {
+			named = named || f.Path == want
+		}
+		if !named {
+			t.Errorf("bagit check does not name %s:\n%s", want, vtText(r))
+		}
+	}
+}
+
+func TestVerifyStopsWhenCancelled(t *testing.T) {
+	dir := t.TempDir()
+	vtBuildBag(t, dir, tbSpec{})
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := Verify(ctx, dir, VerifyOptions{}); !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v, want context.Canceled", err)
 	}
 }

@@ -18,8 +18,7 @@ import (
 
 // project is a Hugo project being laid out in memory.
 type project struct {
-	files    map[string][]byte // slash-separated paths relative to the project root
-	basePath string            // the path of the base URL, "" or "/exit"
+	files map[string][]byte // slash-separated paths relative to the project root
 }
 
 // The site's URL layout. Pages are Hugo sections and bundles at these
@@ -71,7 +70,6 @@ func layout(lib *clause.Library, tpl fs.FS, baseURL string) (map[string][]byte, 
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			return nil, fmt.Errorf("--base-url %q: give an absolute http or https URL, such as https://example.com/exit/", baseURL)
 		}
-		p.basePath = strings.TrimSuffix(u.Path, "/")
 	}
 	if err := p.copyTemplates(tpl); err != nil {
 		return nil, err
@@ -143,8 +141,12 @@ func siteLanguages(lib *clause.Library) []string {
 var languageNames = map[string]string{"en": "English", "nl": "Nederlands", "de": "Deutsch", "fr": "Français"}
 
 func hugoConfig(lib *clause.Library, langs []string, baseURL string) []byte {
-	if baseURL == "" {
-		baseURL = "/"
+	// Hugo's baseURL stays "/": with relativeURLs Hugo would otherwise keep
+	// the base URL's path in every relative link. The public base URL is a
+	// parameter that the layouts use for canonical links only.
+	canonical := ""
+	if baseURL != "" {
+		canonical = strings.TrimSuffix(baseURL, "/") + "/"
 	}
 	var b strings.Builder
 	// relativeURLs makes every link relative, so the site works from a
@@ -167,8 +169,9 @@ page = ["html"]
 [markup.goldmark.renderer]
 unsafe = false
 [params]
-`, baseURL, langs[0])
+`, "/", langs[0])
 	// A site.yaml title per language becomes each language's site title.
+	fmt.Fprintf(&b, "canonicalBase = %s\n", tomlString(canonical))
 	fmt.Fprintf(&b, "provider = %s\n", tomlString(lib.Site.Provider.Name))
 	fmt.Fprintf(&b, "providerAddress = %s\n", tomlString(lib.Site.Provider.Address))
 	fmt.Fprintf(&b, "providerContact = %s\n", tomlString(lib.Site.Provider.Contact))
@@ -378,7 +381,7 @@ func (p *project) language(lib *clause.Library, lang, defaultLang string) ([]ind
 // root-relative URLs that Hugo's relativeURLs turns into relative ones.
 func (p *project) renderOptions(lang, defaultLang string) clause.RenderOptions {
 	return clause.RenderOptions{XRefURL: func(id string) string {
-		return p.basePath + langPrefix(lang, defaultLang) + clausePath(id) + "index.html"
+		return langPrefix(lang, defaultLang) + clausePath(id) + "index.html"
 	}}
 }
 

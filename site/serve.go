@@ -47,12 +47,15 @@ func Serve(ctx context.Context, ln net.Listener, opts ServeOptions) error {
 		opts.Poll = 300 * time.Millisecond
 	}
 	s := &server{opts: opts, changed: make(chan struct{})}
+	// The first snapshot is taken before the first build, so a change made
+	// while it runs triggers another.
+	last := s.snapshot()
 	s.rebuild(ctx)
 
 	srv := &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
-	go s.watch(ctx)
+	go s.watch(ctx, last)
 
 	select {
 	case <-ctx.Done():
@@ -158,8 +161,7 @@ func (s *server) rebuild(ctx context.Context) {
 // watch polls the watched folders and rebuilds on any change. Polling
 // needs no platform support, sees editors' rename-on-save, and a legal
 // library is small.
-func (s *server) watch(ctx context.Context) {
-	last := s.snapshot()
+func (s *server) watch(ctx context.Context, last [32]byte) {
 	t := time.NewTicker(s.opts.Poll)
 	defer t.Stop()
 	for {

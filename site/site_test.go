@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -569,5 +570,76 @@ func TestHelperWriteBuild(t *testing.T) {
 	}
 	if err := buildShipped(t).Write(out); err != nil {
 		t.Fatal(err)
+	}
+}
+
+func TestCoverageMatrixShowsAGapPlainly(t *testing.T) {
+	content := copyContent(t)
+	f, err := os.OpenFile(filepath.Join(content, "obligations.yaml"), os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.WriteString(`
+- ref: data-act/99
+  regulation: data-act
+  article: "Art. 99"
+  owed_by_provider: true
+  duty:
+    en: "An obligation no clause covers."
+    nl: "Een verplichting die geen artikel regelt."
+`)
+	f.Close()
+	res, err := Build(context.Background(), Options{Content: content})
+	if err != nil {
+		t.Fatal(err)
+	}
+	page := string(res.Files["coverage/index.html"])
+	row := regexp.MustCompile(`(?s)<tr id="ob-data-act-99" class="gap">.*?</tr>`).FindString(page)
+	if row == "" || !strings.Contains(row, "Not covered") {
+		t.Errorf("the uncovered obligation is not marked as a gap:\n%s", row)
+	}
+	if !strings.Contains(page, "not covered by any current clause: 1") {
+		t.Error("the matrix does not count the gap")
+	}
+}
+
+func TestBaseURLMakesCanonicalAndJSONURLsAbsoluteAndKeepsLinksRelative(t *testing.T) {
+	res, err := Build(context.Background(), Options{Content: *contentDir, BaseURL: "https://terms.example.com/exit/"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(res.Files["clauses/EM-1/index.html"], []byte(`<link rel="canonical" href="https://terms.example.com/exit/clauses/EM-1/">`)) {
+		t.Error("no absolute canonical link")
+	}
+	if !bytes.Contains(res.Files["clauses.json"], []byte(`"url": "https://terms.example.com/exit/clauses/EM-1/v`)) {
+		t.Error("clauses.json URLs are not absolute")
+	}
+	if problems := checkLinks(res.Files); len(problems) > 0 {
+		t.Errorf("%d broken links with a base URL, first: %s", len(problems), problems[0])
+	}
+	if _, err := Build(context.Background(), Options{Content: *contentDir, BaseURL: "example.com"}); err == nil {
+		t.Error("a base URL without a scheme was accepted")
+	}
+}
+
+func TestBuildStopsOnClauseErrors(t *testing.T) {
+	content := copyContent(t)
+	file := filepath.Join(content, "clauses", "en", "EM-1-v1.0.0.md")
+	data, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(file, append(data, []byte("\nAnd {{no_such_value}}.\n")...), 0o644)
+	_, err = Build(context.Background(), Options{Content: content})
+	var fe *FindingsError
+	if !errors.As(err, &fe) || !errors.Is(err, ErrInvalid) {
+		t.Fatalf("Build = %v, want a *FindingsError", err)
+	}
+	found := false
+	for _, f := range fe.Findings {
+		found = found || (f.Severity == clause.SeverityError && strings.HasSuffix(f.File, "EM-1-v1.0.0.md"))
+	}
+	if !found {
+		t.Errorf("no error names EM-1-v1.0.0.md: %v", fe.Findings)
 	}
 }

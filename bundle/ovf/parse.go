@@ -305,28 +305,28 @@ func readItem(n *node) item {
 	it := item{n: n}
 	for _, c := range n.children {
 		text := strings.TrimSpace(c.text.String())
-		switch c.name {
-		case "ResourceType":
+		switch strings.ToLower(c.name) { // OVF 0.9 exports spell InstanceId
+		case "resourcetype":
 			it.resourceType = text
-		case "ResourceSubType":
+		case "resourcesubtype":
 			it.subType = text
-		case "InstanceID":
+		case "instanceid":
 			it.instanceID = text
-		case "Parent":
+		case "parent":
 			it.parent = text
-		case "VirtualQuantity":
+		case "virtualquantity":
 			it.quantity = text
-		case "AllocationUnits":
+		case "allocationunits":
 			it.units = text
-		case "VirtualQuantityUnits":
+		case "virtualquantityunits":
 			if it.units == "" {
 				it.units = text
 			}
-		case "Connection":
+		case "connection":
 			if it.connection == "" {
 				it.connection = text
 			}
-		case "HostResource":
+		case "hostresource":
 			if it.hostResource == "" {
 				it.hostResource = text
 			}

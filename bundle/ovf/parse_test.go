@@ -222,3 +222,28 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+func TestParseReadsOVF09SectionsAndSpellings(t *testing.T) {
+	doc := `<?xml version="1.0"?>
+<Envelope xmlns="http://www.vmware.com/schema/ovf/1/envelope" xmlns:ovf="http://www.vmware.com/schema/ovf/1/envelope" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xmlns:rasd="http://schemas.dmtf.org/wbem/wscim/1/cim-schema/2/CIM_ResourceAllocationSettingData">
+  <References><File ovf:id="file1" ovf:href="old.vmdk" ovf:size="10"/></References>
+  <Section xsi:type="ovf:DiskSection_Type"><Info>d</Info><Disk ovf:diskId="vmdisk1" ovf:fileRef="file1" ovf:capacity="2147483648"/></Section>
+  <Content xsi:type="ovf:VirtualSystem_Type" ovf:id="old">
+    <Section xsi:type="ovf:VirtualHardwareSection_Type"><Info>hw</Info>
+      <Item><rasd:InstanceId>3</rasd:InstanceId><rasd:ResourceType>6</rasd:ResourceType><rasd:ResourceSubType>buslogic</rasd:ResourceSubType></Item>
+      <Item><rasd:HostResource>ovf://disk/vmdisk1</rasd:HostResource><rasd:InstanceId>8</rasd:InstanceId><rasd:Parent>3</rasd:Parent><rasd:ResourceType>17</rasd:ResourceType></Item>
+    </Section>
+  </Content>
+</Envelope>`
+	d, err := Parse(strings.NewReader(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(d.Disks) != 1 || d.Disks[0].CapacityBytes != 2<<30 {
+		t.Errorf("disks %+v", d.Disks)
+	}
+	want := []SystemDisk{{DiskID: "vmdisk1", Controller: "buslogic"}}
+	if len(d.Systems) != 1 || !reflect.DeepEqual(d.Systems[0].Disks, want) {
+		t.Errorf("systems %+v", d.Systems)
+	}
+}

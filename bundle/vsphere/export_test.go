@@ -6,6 +6,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/exitkit/exitkit/bundle"
 	"github.com/exitkit/exitkit/bundle/ovf"
@@ -417,4 +418,60 @@ func FuzzParseURL(f *testing.F) {
 			t.Fatalf("%q -> %q -> %q", s, tg, again)
 		}
 	})
+}
+
+func TestLeaseIsRenewedWhileTheTransferRuns(t *testing.T) {
+	lab := startLab(t)
+	d := makeDisk(t, t.TempDir(), "slow", 1<<20, 12)
+	addVM(t, lab, vcsimx.VMSpec{Name: "slow", Disks: []vcsimx.Disk{{VMDK: d.vmdk, Capacity: d.capacity}}})
+	opts := options(lab)
+	opts.LeaseInterval = 10 * time.Millisecond
+	src := open(t, lab, "vm=slow", opts)
+	before := lab.Calls("HttpNfcLeaseProgress")
+	err := src.Export(context.Background(), func(ctx context.Context, vm *bundle.SourceVM) error {
+		// A slow consumer: wait (bounded) until the lease was renewed twice.
+		deadline := time.Now().Add(30 * time.Second)
+		for lab.Calls("HttpNfcLeaseProgress")-before < 2 {
+			if time.Now().After(deadline) {
+				return errors.New("lease never renewed")
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if lab.Calls("HttpNfcLeaseComplete") != 1 || lab.Calls("HttpNfcLeaseAbort") != 0 {
+		t.Errorf("complete %d, abort %d; want the lease completed once", lab.Calls("HttpNfcLeaseComplete"), lab.Calls("HttpNfcLeaseAbort"))
+	}
+	after := lab.Calls("HttpNfcLeaseProgress")
+	time.Sleep(50 * time.Millisecond)
+	if lab.Calls("HttpNfcLeaseProgress") != after {
+		t.Error("lease still renewed after the export ended")
+	}
+}
+
+func TestFailedVMAbortsItsLeaseAndTheNextVMStillGoes(t *testing.T) {
+	lab := startLab(t)
+	d := makeDisk(t, t.TempDir(), "x", 1<<20, 13)
+	addVM(t, lab, vcsimx.VMSpec{Name: "a", Disks: []vcsimx.Disk{{VMDK: d.vmdk, Capacity: d.capacity}}})
+	addVM(t, lab, vcsimx.VMSpec{Name: "b", Disks: []vcsimx.Disk{{VMDK: d.vmdk, Capacity: d.capacity}}})
+	var seen []string
+	err := open(t, lab, "vm=*", options(lab)).Export(context.Background(), func(ctx context.Context, vm *bundle.SourceVM) error {
+		seen = append(seen, vm.Name)
+		if vm.Name == "a" {
+			return errors.New("disk full")
+		}
+		return nil
+	})
+	if err == nil || !strings.Contains(err.Error(), "VM DC0/vm/a: disk full") || strings.Contains(err.Error(), "vm/b") {
+		t.Errorf("got %v", err)
+	}
+	if strings.Join(seen, ",") != "a,b" {
+		t.Errorf("exported %v, want a then b", seen)
+	}
+	if lab.Calls("HttpNfcLeaseAbort") != 1 || lab.Calls("HttpNfcLeaseComplete") != 1 {
+		t.Errorf("abort %d complete %d, want one each", lab.Calls("HttpNfcLeaseAbort"), lab.Calls("HttpNfcLeaseComplete"))
+	}
 }

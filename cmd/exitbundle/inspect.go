@@ -133,7 +133,7 @@ func printInspection(w io.Writer, in *bundle.Inspection) error {
 				mem = inspectSize(h.MemoryMiB << 20)
 			}
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n",
-				inspectClean(name), inspectClean(inspectOr(inspectClip(h.GuestOS, 40))), vcpu, mem, inspectOr(h.Firmware),
+				inspectClean(name), inspectClean(inspectOr(inspectClip(h.GuestOS, 60))), vcpu, mem, inspectOr(h.Firmware),
 				inspectClean(inspectOr(strings.Join(h.DiskControllers, ","))), inspectClean(inspectOr(strings.Join(nics, ","))),
 				inspectOr(strings.Join(disks, ",")), size)
 		}

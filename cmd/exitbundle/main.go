@@ -27,7 +27,7 @@ it writes can also be checked with ssh-keygen, sha256sum, age and qemu-img.`,
 	root.AddCommand(
 		// Subcommands, one file each.
 		newKeygenCmd(),
-		withSourceFlags(newCreateCmd()),
+		newCreateCmd(),
 		newVerifyCmd(),
 		newOpenCmd(),
 		newInspectCmd(),

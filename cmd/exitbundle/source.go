@@ -35,7 +35,7 @@ func addSourceFlags(fs *pflag.FlagSet) *sourceFlags {
 		}
 	}
 	sf := &sourceFlags{}
-	fs.Var(&thumbprintFlag{sf}, "vsphere-thumbprint", "pin the vCenter/ESXi certificate: its SHA-256 fingerprint (colons optional), as vCenter shows\nit or `openssl x509 -noout -fingerprint -sha256` prints it; checked even where a CA would trust it")
+	fs.Var(&thumbprintFlag{sf}, "vsphere-thumbprint", "pin the vCenter/ESXi certificate: its SHA-256 fingerprint (colons optional), as vCenter shows\nit or \"openssl x509 -noout -fingerprint -sha256\" prints it; checked even where a CA would trust it")
 	fs.BoolVar(&sf.insecure, "insecure", false, "do not verify the vSphere server's certificate at all; only for a lab, never across a network\nyou do not control (prefer --vsphere-thumbprint)")
 	fs.BoolVar(&sf.includeImages, "include-iso", false, "also export CD/DVD and floppy images (.iso, .flp) attached to vSphere VMs from a datastore;\nleft out by default, since they are usually installation media, not the customer's data")
 	return sf
@@ -51,11 +51,36 @@ func (t *thumbprintFlag) Type() string       { return "sha256" }
 
 type sourceFlagsKey struct{}
 
+// vsphereHelp explains vsphere:// sources in the help of the commands
+// that take them.
+const vsphereHelp = `vSphere sources: --source 'vsphere://USER@HOST[:PORT]/sdk?SELECTORS' exports
+straight from vCenter or ESXi, with no copy on disk before the bundle.
+SELECTORS (each may repeat; different kinds must all match):
+  vm=PATTERN          inventory path or glob, relative to the datacenter's VM
+                      folder: vm=ACME/web*, vm=/DC1/vm/ACME/db01; vm=* takes all
+  folder=PATH         every VM below a VM folder: folder=Customers/ACME
+  pool=PATH           every VM in a resource pool or vApp: pool=Cluster1/Resources/ACME
+  tag=CATEGORY:TAG    every VM with this vSphere tag: tag=customer:acme
+  datacenter=NAME     where to look, when there are several datacenters
+The password comes from ` + vsphere.PasswordEnv + ` or a prompt, never from the
+URL. Powered-off VMs are exported directly; running ones through a temporary
+snapshot that is removed afterwards, even on failure or Ctrl-C. Every disk and
+the NVRAM are taken; a dropped download is retried from the start.`
+
 // withSourceFlags adds the source flags to a command whose RunE calls
 // parseSource without passing them, handing them over through the
 // command's context.
 func withSourceFlags(cmd *cobra.Command) *cobra.Command {
+	const mark = "exitbundle/source-flags"
+	if cmd.Annotations[mark] != "" {
+		return cmd // already wrapped
+	}
+	if cmd.Annotations == nil {
+		cmd.Annotations = map[string]string{}
+	}
+	cmd.Annotations[mark] = "1"
 	sf := addSourceFlags(cmd.Flags())
+	cmd.Long += "\n\n" + vsphereHelp
 	prev := cmd.PreRunE
 	cmd.PreRunE = func(c *cobra.Command, args []string) error {
 		sf.stderr = c.ErrOrStderr()

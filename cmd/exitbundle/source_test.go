@@ -1,11 +1,20 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/spf13/pflag"
+
+	"github.com/exitkit/exitkit/bundle/keys"
+	"github.com/exitkit/exitkit/bundle/vsphere"
+	"github.com/exitkit/exitkit/bundle/vsphere/vcsimx"
+	"github.com/exitkit/exitkit/internal/cli"
+	"github.com/exitkit/exitkit/internal/vmdk"
 )
 
 func TestAddSourceFlagsTwiceSharesOneHolder(t *testing.T) {
@@ -40,5 +49,55 @@ func TestParseSourceRefusesBadVSphereInputBeforeConnecting(t *testing.T) {
 		if err != nil && strings.Contains(err.Error(), "hunter2") {
 			t.Errorf("%s: error shows the password: %v", tc.src, err)
 		}
+	}
+}
+
+func TestCreateExportsFromAVSphereURL(t *testing.T) {
+	lab, err := vcsimx.Start(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lab.Close()
+	dir := t.TempDir()
+	raw := bytes.Repeat([]byte("disk bytes "), 100_000)
+	f, err := os.Create(filepath.Join(dir, "web.vmdk"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := vmdk.WriteStreamOptimized(f, bytes.NewReader(raw), int64(len(raw))); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	if _, err := lab.AddVM(context.Background(), vcsimx.VMSpec{Name: "web", Folder: "ACME", PowerOn: true,
+		Disks: []vcsimx.Disk{{VMDK: f.Name(), Capacity: int64(len(raw))}}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := keys.GenerateSigningKey(filepath.Join(dir, "sign")); err != nil {
+		t.Fatal(err)
+	}
+	id, err := keys.GenerateAgeIdentity(filepath.Join(dir, "age.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv(vsphere.PasswordEnv, lab.Password)
+	out := filepath.Join(dir, "bundle")
+	var stderr bytes.Buffer
+	code := cli.Run(newRoot(), []string{"create",
+		"--source", lab.URL("folder=ACME"), "--vsphere-thumbprint", lab.Thumbprint,
+		"--out", out, "--sign-key", filepath.Join(dir, "sign"), "--recipient", id.Recipient().String()}, &stderr)
+	if code != 0 {
+		t.Fatalf("exit %d\n%s", code, stderr.String())
+	}
+	if _, err := os.Stat(filepath.Join(out, "data", "vms", "web", "web.vmdk.age")); err != nil {
+		t.Error(err)
+	}
+
+	t.Setenv(vsphere.PasswordEnv, "wrong")
+	stderr.Reset()
+	code = cli.Run(newRoot(), []string{"create",
+		"--source", lab.URL("folder=ACME"), "--vsphere-thumbprint", lab.Thumbprint,
+		"--out", filepath.Join(dir, "b2"), "--sign-key", filepath.Join(dir, "sign"), "--recipient", id.Recipient().String()}, &stderr)
+	if code != 2 || !strings.Contains(stderr.String(), "login refused") {
+		t.Errorf("wrong password: exit %d\n%s", code, stderr.String())
 	}
 }

@@ -64,13 +64,11 @@ func descriptor(ctx *simulator.Context, vm *simulator.VirtualMachine, cdp types.
 	var b bytes.Buffer
 	b.WriteString(envelopeOpen)
 	b.WriteString("  <References>\n")
-	fileID := map[string]string{}       // device key -> file id
 	diskOf := map[int32]string{}        // device key -> disk id
 	var disks []types.BaseVirtualDevice // in file order
 	nvramFile := ""
 	for i, f := range cdp.OvfFiles {
 		id := fmt.Sprintf("file%d", i+1)
-		fileID[f.DeviceId] = id
 		fmt.Fprintf(&b, "    <File ovf:href=%s ovf:id=%q ovf:size=\"%d\"/>\n", attr(f.Path), id, f.Size)
 		if strings.HasSuffix(f.DeviceId, "/"+nvramKey) {
 			nvramFile = id

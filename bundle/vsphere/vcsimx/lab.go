@@ -46,6 +46,7 @@ type Lab struct {
 
 	mu      sync.Mutex
 	nfcHook func(file string) int64
+	calls   map[string]int
 }
 
 // Start runs a simulator on a random local port.
@@ -62,6 +63,16 @@ func Start(ctx context.Context) (*Lab, error) {
 	m.Service.RegisterEndpoints = true
 	m.Service.Listen = &url.URL{User: url.UserPassword(l.User, l.Password)}
 	Install(m)
+	installed := m.Map().Handler
+	m.Map().Handler = func(ctx *simulator.Context, method *simulator.Method) (mo.Reference, types.BaseMethodFault) {
+		l.mu.Lock()
+		if l.calls == nil {
+			l.calls = map[string]int{}
+		}
+		l.calls[method.Name]++
+		l.mu.Unlock()
+		return installed(ctx, method)
+	}
 	if m.Service.ServeMux == nil {
 		m.Service.ServeMux = http.NewServeMux()
 	}
@@ -99,6 +110,14 @@ func (l *Lab) Close() {
 		l.server.Close()
 	}
 	l.model.Remove()
+}
+
+// Calls returns how often the API method (e.g. "HttpNfcLeaseProgress")
+// has been called so far.
+func (l *Lab) Calls(method string) int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.calls[method]
 }
 
 // FailNFC makes NFC downloads break: hook gets the file name of each GET
