@@ -59,6 +59,7 @@ type CreateOptions struct {
 	// Test hooks.
 	retryDelay time.Duration                               // first back-off; doubles per retry
 	wrapOutput func(bagPath string, w io.Writer) io.Writer // wraps each stored file's writer
+	scryptLogN int                                         // passphrase work factor; 0: age's default
 }
 
 // Info is the bag's provenance, written to bag-info.txt, the manifest and
@@ -130,6 +131,9 @@ func Create(ctx context.Context, opts CreateOptions) (*Manifest, error) {
 		r, err := age.NewScryptRecipient(string(opts.Passphrase))
 		if err != nil {
 			return nil, fmt.Errorf("create: passphrase: %w", err)
+		}
+		if opts.scryptLogN > 0 {
+			r.SetWorkFactor(opts.scryptLogN)
 		}
 		c.recipients = []age.Recipient{&serialRecipient{r: r}}
 	} else {

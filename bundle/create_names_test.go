@@ -8,7 +8,7 @@ import (
 	"testing"
 )
 
-var safeName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
+var safeName = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9._-]*$`)
 
 func TestSanitizeName(t *testing.T) {
 	tests := []struct{ in, want string }{

@@ -14,6 +14,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -68,6 +69,7 @@ func TestCreateWritesABundleEveryRecipientCanCheck(t *testing.T) {
 			}
 			if tt.pass {
 				opts.Passphrase = []byte("correct horse battery staple")
+				opts.scryptLogN = 10 // age's default of 18 costs a second per file
 				sid, _ := age.NewScryptIdentity("correct horse battery staple")
 				ids = []age.Identity{sid}
 			}
@@ -235,11 +237,10 @@ func TestCreateFullDiskLeavesAnUnsignedBundleAndSaysWhy(t *testing.T) {
 	fx := newFixture(t, t.TempDir(), crCapacity)
 	out := filepath.Join(t.TempDir(), "b")
 	opts := crOptions(t, fx, out)
-	written := int64(0)
+	var files atomic.Int64 // wrapOutput runs for several files at once
 	opts.wrapOutput = func(bagPath string, w io.Writer) io.Writer {
-		fw := &crFailWriter{w: w, n: max(0, 2_000_000-written), err: syscall.ENOSPC}
-		written += 1_000_000
-		return fw
+		// The disk fills up in the second or third file.
+		return &crFailWriter{w: w, n: max(0, 2_000_000-1_000_000*(files.Add(1)-1)), err: syscall.ENOSPC}
 	}
 	_, err := Create(context.Background(), opts)
 	if !errors.Is(err, syscall.ENOSPC) || !strings.Contains(err.Error(), "no space left") || !strings.Contains(err.Error(), "run the same command again") {

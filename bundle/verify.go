@@ -71,6 +71,9 @@ type VerifyOptions struct {
 	Jobs     int       // files read at once; default: the number of CPUs
 	Progress io.Writer // one line per file read, or nil
 	Now      func() time.Time
+
+	// Stdin is read as a tar when the path is "-".
+	Stdin io.Reader
 }
 
 // Report is the outcome of Verify: one entry per check.
@@ -94,6 +97,7 @@ type Check struct {
 	Status string        `json:"status"`
 	Detail string        `json:"detail,omitempty"`
 	Files  []FileProblem `json:"files,omitempty"`
+	Notes  []FileProblem `json:"notes,omitempty"` // findings that do not fail the check
 }
 
 // FileProblem names a file and what is wrong with it.
@@ -154,6 +158,9 @@ func (r *Report) WriteText(w io.Writer) error {
 		for _, f := range c.Files {
 			fmt.Fprintf(&b, "        %s: %s\n", f.Path, f.Problem)
 		}
+		for _, f := range c.Notes {
+			fmt.Fprintf(&b, "        note: %s: %s\n", f.Path, f.Problem)
+		}
 	}
 	switch {
 	case r.OK:
@@ -174,8 +181,8 @@ func (r *Report) WriteJSON(w io.Writer) error {
 	return enc.Encode(r)
 }
 
-// Verify checks a bundle folder or a bundle written as one .tar, reading
-// every byte once. It returns an error only when the bundle cannot be
+// Verify checks a bundle folder or a bundle written as one .tar (or, for
+// the path "-", a tar streamed on opts.Stdin), reading every byte once. It returns an error only when the bundle cannot be
 // read at all (or the options are unusable); every finding, including an
 // incomplete bundle, is in the Report: use Report.OK and Report.Err.
 func Verify(ctx context.Context, bagPath string, opts VerifyOptions) (*Report, error) {
@@ -202,9 +209,12 @@ func Verify(ctx context.Context, bagPath string, opts VerifyOptions) (*Report, e
 	if err := checkSignerOptions(opts.Signer, opts.SignerFingerprint, opts.AllowedSigners); err != nil {
 		return nil, fmt.Errorf("verify: %w", err)
 	}
-	info, err := os.Stat(bagPath)
-	if err != nil {
-		return nil, fmt.Errorf("verify %s: %w", bagPath, err)
+	var info os.FileInfo
+	if bagPath != "-" {
+		var err error
+		if info, err = os.Stat(bagPath); err != nil {
+			return nil, fmt.Errorf("verify %s: %w", bagPath, err)
+		}
 	}
 	var progress func(*scanned)
 	if opts.Progress != nil {
@@ -217,13 +227,20 @@ func Verify(ctx context.Context, bagPath string, opts VerifyOptions) (*Report, e
 		}
 	}
 	var res *scanResult
-	if info.IsDir() {
+	var err error
+	switch {
+	case info == nil && opts.Stdin == nil:
+		return nil, errors.New("verify -: no standard input to read a tar from")
+	case info == nil:
+		// A tar on standard input, read once as it comes.
+		res, err = scanTar(ctx, opts.Stdin, opts.Jobs, opts.Identities, progress)
+	case info.IsDir():
 		root, rerr := filepath.EvalSymlinks(bagPath)
 		if rerr != nil {
 			return nil, fmt.Errorf("verify %s: %w", bagPath, rerr)
 		}
 		res, err = scanFolder(ctx, root, opts.Jobs, opts.Identities, progress)
-	} else {
+	default:
 		f, ferr := os.Open(bagPath)
 		if ferr != nil {
 			return nil, fmt.Errorf("verify %s: %w", bagPath, ferr)
@@ -275,6 +292,7 @@ func evaluate(res *scanResult, opts VerifyOptions, allowed []allowedSigner) *Rep
 
 func (e *evaluator) add(c Check) {
 	sort.SliceStable(c.Files, func(i, j int) bool { return c.Files[i].Path < c.Files[j].Path })
+	sort.SliceStable(c.Notes, func(i, j int) bool { return c.Notes[i].Path < c.Notes[j].Path })
 	if c.Status == "" {
 		c.Status = StatusPass
 		if len(c.Files) > 0 {
@@ -446,7 +464,7 @@ func (e *evaluator) checkTagManifest() Check {
 		}
 	}
 	if len(c.Files) == 0 {
-		c.Detail = fmt.Sprintf("%d tag files match", len(lines))
+		c.Detail = countOf(len(lines), "tag file") + verbS(len(lines), " match")
 	} else {
 		c.Detail = "tag files differ from the signed tag manifest"
 	}
@@ -488,6 +506,10 @@ func (e *evaluator) checkBagIt() Check {
 	}
 	var octets, count int64
 	for p, s := range e.res.Files {
+		if _, listed := e.payload[p]; !listed && !tagListed[p] && isOSLitter(p) {
+			c.Notes = append(c.Notes, FileProblem{p, "ignored: a file the operating system leaves in folders it shows (not part of the bundle)"})
+			continue
+		}
 		if strings.HasPrefix(p, "data/") {
 			octets += s.Size
 			count++
@@ -513,7 +535,7 @@ func (e *evaluator) checkBagIt() Check {
 		c.Files = append(c.Files, FileProblem{BagInfoFile, fmt.Sprintf("Payload-Oxum says %d bytes in %d files, data/ holds %d bytes in %d files", o, n, octets, count)})
 	}
 	if len(c.Files) == 0 {
-		c.Detail = fmt.Sprintf("complete: %d payload files, all listed, none missing", count)
+		c.Detail = fmt.Sprintf("complete: %s, all listed, none missing", countOf(int(count), "payload file"))
 	} else {
 		c.Detail = "the bag is not complete"
 	}
@@ -542,9 +564,9 @@ func (e *evaluator) checkPayload() Check {
 		}
 	}
 	if len(c.Files) == 0 {
-		c.Detail = fmt.Sprintf("%d files, %s, all SHA-256 match", len(e.payload), verifySize(bytes))
+		c.Detail = fmt.Sprintf("%s, %s, all SHA-256 match", countOf(len(e.payload), "file"), verifySize(bytes))
 	} else {
-		c.Detail = fmt.Sprintf("%d of %d files differ", len(c.Files), len(e.payload))
+		c.Detail = fmt.Sprintf("%d of %s differ%s", len(c.Files), countOf(len(e.payload), "file"), sIf(len(c.Files) == 1))
 	}
 	return c
 }
@@ -638,7 +660,7 @@ func (e *evaluator) checkExitManifest() Check {
 		}
 	}
 	if len(c.Files) == 0 {
-		c.Detail = fmt.Sprintf("%d VMs, %d files, consistent with the bag", len(m.VMs), nfiles)
+		c.Detail = fmt.Sprintf("%s, %s, consistent with the bag", countOf(len(m.VMs), "VM"), countOf(nfiles, "file"))
 	} else {
 		c.Detail = ExitManifestFile + " disagrees with the bag"
 	}
@@ -718,7 +740,7 @@ func (e *evaluator) checkOVF() Check {
 		}
 	}
 	if len(c.Files) == 0 {
-		c.Detail = fmt.Sprintf("%d descriptors agree with their .mf and files", len(e.exit.VMs))
+		c.Detail = countOf(len(e.exit.VMs), "descriptor") + verbS(len(e.exit.VMs), " agree") + " with the .mf and files"
 	} else {
 		c.Detail = "descriptors or .mf files disagree with the files"
 	}
@@ -765,18 +787,36 @@ func (e *evaluator) checkPlaintext() Check {
 	}
 	switch {
 	case len(c.Files) > 0:
-		c.Detail = fmt.Sprintf("%d of %d decoded files differ", len(c.Files), checked)
+		c.Detail = fmt.Sprintf("%d of %s differ%s", len(c.Files), countOf(checked, "decoded file"), sIf(len(c.Files) == 1))
 	case skipped > 0 && decoded == 0:
 		c.Status = StatusSkip
-		c.Detail = fmt.Sprintf("not run: %d files are encrypted; give --identity or --passphrase-file to check their plaintext", skipped)
+		c.Detail = fmt.Sprintf("not run: %s encrypted; give --identity or --passphrase-file to check the plaintext", countOf(skipped, "file"))
 	case skipped > 0:
-		c.Detail = fmt.Sprintf("%d files match; %d encrypted files not decrypted (no --identity)", checked, skipped)
+		c.Detail = fmt.Sprintf("%s%s; %s not decrypted (no --identity)", countOf(checked, "file"), verbS(checked, " match"), countOf(skipped, "encrypted file"))
 	case decoded == 0:
-		c.Detail = fmt.Sprintf("%d files stored as plaintext match the .mf files", checked)
+		c.Detail = countOf(checked, "file") + " stored as plaintext" + verbS(checked, " match") + " the .mf files"
 	default:
-		c.Detail = fmt.Sprintf("%d files decoded, plaintext matches the .mf files", decoded)
+		c.Detail = countOf(decoded, "file") + " decoded, plaintext matches the .mf files"
 	}
 	return c
+}
+
+// isOSLitter reports files that Finder, Explorer and Spotlight write into
+// any folder a person opens (.DS_Store, ._ AppleDouble files on exFAT
+// drives, Thumbs.db): a trustee who browses the drive must not thereby
+// make the bundle fail. They are named in the report as notes; anything
+// else unlisted still fails.
+func isOSLitter(p string) bool {
+	for _, part := range strings.Split(p, "/") {
+		switch {
+		case part == ".DS_Store", part == "Thumbs.db", strings.EqualFold(part, "desktop.ini"),
+			part == ".Spotlight-V100", part == ".Trashes", part == ".fseventsd", part == ".TemporaryItems":
+			return true
+		case strings.HasPrefix(part, "._"):
+			return true
+		}
+	}
+	return false
 }
 
 func checkSignerOptions(key ssh.PublicKey, fingerprint, allowed string) error {
@@ -810,6 +850,32 @@ func readSmallFile(p string) ([]byte, error) {
 		return nil, fmt.Errorf("%s is larger than 1 MiB", p)
 	}
 	return data, nil
+}
+
+// verbS puts a verb in the singular for one: " match" -> " matches".
+func verbS(n int, verb string) string {
+	if n != 1 {
+		return verb
+	}
+	if strings.HasSuffix(verb, "ch") {
+		return verb + "es"
+	}
+	return verb + "s"
+}
+
+func sIf(b bool) string {
+	if b {
+		return "s"
+	}
+	return ""
+}
+
+// countOf says "1 file", "2 files".
+func countOf(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }
 
 func verifySize(n int64) string {

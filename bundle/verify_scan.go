@@ -413,6 +413,10 @@ func scanTar(ctx context.Context, r io.Reader, jobs int, ids []age.Identity, pro
 		}(name)
 		var copyErr error
 		for {
+			if err := ctx.Err(); err != nil {
+				copyErr = err
+				break
+			}
 			bp := pool.get()
 			n, err := io.ReadFull(tr, *bp)
 			if n > 0 {
@@ -430,6 +434,10 @@ func scanTar(ctx context.Context, r io.Reader, jobs int, ids []age.Identity, pro
 			}
 		}
 		close(chunks)
+		if copyErr != nil && ctx.Err() != nil {
+			readErr = ctx.Err()
+			break
+		}
 		if copyErr != nil {
 			readErr = fmt.Errorf("read tar member %s: %w (the tar is truncated or damaged)", name, copyErr)
 			break

@@ -462,3 +462,41 @@ func TestVerifyStopsWhenCancelled(t *testing.T) {
 		t.Fatalf("err = %v, want context.Canceled", err)
 	}
 }
+
+func TestVerifyIgnoresFilesABrowsingOSLeavesBehind(t *testing.T) {
+	dir := t.TempDir()
+	vtBuildBag(t, dir, tbSpec{})
+	litter := []string{".DS_Store", "data/vms/web/._web-disk-1.vmdk", "data/Thumbs.db"}
+	for _, p := range litter {
+		vtWrite(t, filepath.Join(dir, p), []byte("junk"))
+	}
+	r := vtVerify(t, dir, VerifyOptions{})
+	if !r.OK {
+		t.Fatalf("OS litter failed the bundle:\n%s", vtText(r))
+	}
+	text := vtText(r)
+	for _, p := range litter {
+		if !strings.Contains(text, "note: "+p) {
+			t.Errorf("report does not note %s:\n%s", p, text)
+		}
+	}
+}
+
+func TestVerifyReadsATarFromStdin(t *testing.T) {
+	dir := t.TempDir()
+	bag := vtBuildBag(t, filepath.Join(dir, "bag"), tbSpec{Compress: true})
+	p := filepath.Join(dir, "bag.tar")
+	vtTar(t, bag.Dir, p, "bag/")
+	f, err := os.Open(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	r, err := Verify(context.Background(), "-", VerifyOptions{Stdin: f})
+	if err != nil || !r.OK {
+		t.Fatalf("err = %v\n%s", err, vtText(r))
+	}
+	if _, err := Verify(context.Background(), "-", VerifyOptions{}); err == nil {
+		t.Fatal("no error for - without Stdin")
+	}
+}

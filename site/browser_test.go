@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 
 	"github.com/exitkit/exitkit/internal/interop"
@@ -71,6 +73,44 @@ func run[T any](t *testing.T, ctx context.Context, a chromedp.Action[T]) T {
 	return v
 }
 
+type printCheck struct{ navHidden, textShown bool }
+
+// printView switches the page to print media and reports whether the
+// navigation is hidden and the clause text still shown.
+func printView() chromedp.Action[printCheck] {
+	return func(ctx context.Context, tg *chromedp.Target) (printCheck, error) {
+		if _, err := media("print")(ctx, tg); err != nil {
+			return printCheck{}, err
+		}
+		nav, err := chromedp.Evaluate[bool](`getComputedStyle(document.querySelector(".site-nav")).display === "none" && getComputedStyle(document.querySelector(".switcher")).display === "none"`)(ctx, tg)
+		if err != nil {
+			return printCheck{}, err
+		}
+		text, err := chromedp.Evaluate[bool](`getComputedStyle(document.querySelector(".clause-text")).display !== "none" && document.querySelector(".clause-text").innerText.length > 100`)(ctx, tg)
+		return printCheck{nav, text}, err
+	}
+}
+
+func media(m string) chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		_, err := cdp.Call(ctx, tg, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Media: m})
+		return err
+	})
+}
+
+// screenshot saves the page as name.png under $EXITSITE_SCREENSHOTS, for
+// a person to look at; without the variable it does nothing.
+func screenshot(t *testing.T, ctx context.Context, name string) {
+	dir := os.Getenv("EXITSITE_SCREENSHOTS")
+	if dir == "" {
+		return
+	}
+	png := run(t, ctx, chromedp.FullScreenshot(100))
+	if err := os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644); err != nil {
+		t.Error(err)
+	}
+}
+
 // follow clicks the language switcher's link to lang and returns the URL
 // the browser lands on.
 func follow(t *testing.T, ctx context.Context, lang string) string {
@@ -115,6 +155,7 @@ func TestBrowserReadsTheSiteAndModulesInBothLanguages(t *testing.T) {
 	for _, lang := range []string{"en", "nl"} {
 		t.Run(lang, func(t *testing.T) {
 			home := look(t, ctx, file(prefix[lang]+"index.html"))
+			screenshot(t, ctx, "home-"+lang)
 			if home.Lang != lang || !strings.Contains(home.Title, titles[lang]) || home.H1 != titles[lang] {
 				t.Errorf("home: lang %q, title %q, h1 %q; want %s and %q", home.Lang, home.Title, home.H1, lang, titles[lang])
 			}
@@ -133,12 +174,20 @@ func TestBrowserReadsTheSiteAndModulesInBothLanguages(t *testing.T) {
 			c := lib.Current(lang)[0]
 			r, _ := c.Render(lib, nil)
 			page := look(t, ctx, file(prefix[lang]+"clauses/"+c.ID+"/index.html"))
+			screenshot(t, ctx, "clause-"+lang)
 			if page.H1 != c.Title || !strings.HasPrefix(page.Title, c.Title) || page.Lang != lang {
 				t.Errorf("clause page: h1 %q, title %q, lang %q; want %q", page.H1, page.Title, page.Lang, c.Title)
 			}
 			if !strings.Contains(page.Text, r.Fingerprint) {
 				t.Error("the clause page does not show the fingerprint")
 			}
+			printed := run(t, ctx, printView())
+			if !printed.navHidden || !printed.textShown {
+				t.Errorf("the print view of the clause page: navigation hidden %v, text shown %v", printed.navHidden, printed.textShown)
+			}
+			screenshot(t, ctx, "print-clause-"+lang)
+			run(t, ctx, media(""))
+
 			want := "clauses/" + c.ID + "/index.html"
 			if got := follow(t, ctx, other[lang]); !strings.HasSuffix(got, "/"+prefix[other[lang]]+want) {
 				t.Errorf("the switcher on the clause page led to %s, want the same clause", got)

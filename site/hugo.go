@@ -56,8 +56,10 @@ func runHugo(files map[string][]byte, log io.Writer) (map[string][]byte, error) 
 	}
 	var errs bytes.Buffer
 	logger := loggers.New(loggers.Options{
-		Level:  logg.LevelWarn,
-		StdOut: io.MultiWriter(log, &errs),
+		Level: logg.LevelWarn,
+		// Hugo's standard output carries only its terminal progress
+		// escapes, which are not ours to print.
+		StdOut: io.Discard,
 		StdErr: io.MultiWriter(log, &errs),
 	})
 
@@ -123,8 +125,9 @@ func runHugo(files map[string][]byte, log io.Writer) (map[string][]byte, error) 
 }
 
 // hugoError rewrites the in-memory paths in Hugo's messages to the paths a
-// provider edits: a layout error names site/layouts/..., as under --templates.
+// provider edits: a layout error names site/layouts/..., the path under
+// templates/ or a --templates folder.
 func hugoError(what string, err error) error {
-	msg := strings.ReplaceAll(err.Error(), hugoRoot+"/", "")
+	msg := strings.ReplaceAll(err.Error(), hugoRoot+"/", "site/")
 	return &BuildError{What: what, Message: msg, Err: err}
 }

@@ -19,6 +19,13 @@ import (
 // project is a Hugo project being laid out in memory.
 type project struct {
 	files map[string][]byte // slash-separated paths relative to the project root
+	pages []pendingPage     // content pages, written by finish
+}
+
+type pendingPage struct {
+	lang, path, name string // path: the page's site path without language, "/clauses/EM-1/"
+	fm               frontMatter
+	body             string
 }
 
 // The site's URL layout. Pages are Hugo sections and bundles at these
@@ -48,15 +55,53 @@ type frontMatter struct {
 }
 
 func (p *project) page(lang, dir, name string, fm frontMatter, body string) error {
-	data, err := json.MarshalIndent(fm, "", "  ")
-	if err != nil {
-		return fmt.Errorf("lay out %s: %w", path.Join(lang, dir), err)
+	sitePath := "/"
+	if d := strings.Trim(dir, "/"); d != "" {
+		sitePath = "/" + d + "/"
 	}
-	var b bytes.Buffer
-	b.Write(data)
-	b.WriteString("\n\n")
-	b.WriteString(body)
-	p.files[contentFile(lang, dir, name)] = b.Bytes()
+	p.pages = append(p.pages, pendingPage{lang: lang, path: sitePath, name: name, fm: fm, body: body})
+	return nil
+}
+
+// finish writes the content pages, each with its language switcher: the
+// same page in every language where it exists, else that language's home
+// page. Computing the links here rather than in the layouts (with Hugo's
+// .Translations) keeps the layouts cheap on large libraries.
+func (p *project) finish(langs []string) error {
+	exists := map[string]bool{}
+	for _, pg := range p.pages {
+		exists[pg.lang+" "+pg.path] = true
+	}
+	for _, pg := range p.pages {
+		var switcher []map[string]any
+		for _, l := range langs {
+			name := languageNames[l]
+			if name == "" {
+				name = l
+			}
+			target, same := pg.path, true
+			if !exists[l+" "+pg.path] {
+				target, same = "/", false
+			}
+			switcher = append(switcher, map[string]any{
+				"lang": l, "label": name, "current": l == pg.lang, "translation": same,
+				"href": langPrefix(l, langs[0]) + target + "index.html",
+			})
+		}
+		if pg.fm.Params == nil {
+			pg.fm.Params = map[string]any{}
+		}
+		pg.fm.Params["languages"] = switcher
+		data, err := json.MarshalIndent(pg.fm, "", "  ")
+		if err != nil {
+			return fmt.Errorf("lay out %s%s: %w", pg.lang, pg.path, err)
+		}
+		var b bytes.Buffer
+		b.Write(data)
+		b.WriteString("\n\n")
+		b.WriteString(pg.body)
+		p.files[contentFile(pg.lang, pg.path, pg.name)] = b.Bytes()
+	}
 	return nil
 }
 
@@ -87,6 +132,9 @@ func layout(lib *clause.Library, tpl fs.FS, baseURL string) (map[string][]byte, 
 			return nil, err
 		}
 		index = append(index, entries...)
+	}
+	if err := p.finish(langs); err != nil {
+		return nil, err
 	}
 	data, err := clausesJSON(index, baseURL)
 	if err != nil {
@@ -209,7 +257,7 @@ func (p *project) language(lib *clause.Library, lang, defaultLang string) ([]ind
 	// clause list, which the layout takes from the clauses section.
 	if err := p.page(lang, "", "_index.md", frontMatter{
 		Title:  lib.Site.Title[lang],
-		Params: map[string]any{"kind": "home"},
+		Params: map[string]any{"glance": atAGlance(current, lang)},
 	}, lib.Site.Intro[lang]); err != nil {
 		return nil, err
 	}
@@ -383,6 +431,34 @@ func (p *project) renderOptions(lang, defaultLang string) clause.RenderOptions {
 	return clause.RenderOptions{XRefURL: func(id string) string {
 		return langPrefix(lang, defaultLang) + clausePath(id) + "index.html"
 	}}
+}
+
+// keyParams are the values a customer looks for first, in the order the
+// home page shows them.
+var keyParams = []string{
+	"notice_period_days", "transition_period_days", "retrieval_period_days",
+	"erasure_period_days", "switching_charge_eur", "trustee_access", "export_formats",
+}
+
+// atAGlance lists the default of each key parameter with its description
+// and the clause that sets it: the home page's summary of the commitments.
+func atAGlance(current []*clause.Clause, lang string) []map[string]any {
+	var out []map[string]any
+	for _, name := range keyParams {
+	search:
+		for _, c := range current {
+			for _, prm := range c.Params {
+				if prm.Name == name && prm.Default != nil {
+					out = append(out, map[string]any{
+						"name": name, "description": prm.Description, "value": textfmt.Value(prm, prm.Default, lang),
+						"clauseId": c.ID, "order": c.Order, "path": clausePath(c.ID),
+					})
+					break search
+				}
+			}
+		}
+	}
+	return out
 }
 
 func langPrefix(lang, defaultLang string) string {

@@ -3,6 +3,7 @@ package vsphere
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -50,11 +51,14 @@ func (s *Source) exportVM(ctx context.Context, sel selected, fn func(context.Con
 			return fmt.Errorf("start export (ExportVm): %w", err)
 		}
 	} else {
-		snap, err := s.createSnapshot(ctx, vm, sel)
+		var snap types.ManagedObjectReference
+		snap, err = s.createSnapshot(ctx, vm, sel)
 		if err != nil {
 			return err
 		}
 		defer func() {
+			// err is the function's result: a removal failure is reported
+			// with whatever happened before.
 			if rerr := s.removeSnapshot(ctx, snap, sel); rerr != nil {
 				err = errors.Join(err, rerr)
 			}
@@ -298,16 +302,31 @@ func attrEscape(s string) string {
 // opener returns the Open function of one lease item: a fresh GET each
 // time, its bytes counted for the lease's progress reports.
 func (s *Source) opener(item nfc.FileItem, kind string, k *keeper) func(context.Context) (io.ReadCloser, error) {
+	idle := s.opts.StallTimeout
+	if idle <= 0 {
+		idle = DefaultStallTimeout
+	}
 	return func(ctx context.Context) (io.ReadCloser, error) {
-		res, err := s.c.Client.DownloadRequest(ctx, item.URL, &soap.Download{Method: http.MethodGet})
+		d := &download{ctx: ctx, path: item.Path, checkVMDK: kind == itemDisk, k: k, key: item.DeviceId, idle: idle}
+		rctx, cancel := context.WithCancel(ctx)
+		d.cancel = cancel
+		// A connection that stays open but delivers nothing would hang the
+		// export forever: a watchdog cancels it after idle without data.
+		d.watchdog = time.AfterFunc(idle, func() { d.stalled.Store(true); cancel() })
+		res, err := s.c.Client.DownloadRequest(rctx, item.URL, &soap.Download{Method: http.MethodGet})
 		if err != nil {
+			d.stop()
 			if ctx.Err() != nil {
 				return nil, err
+			}
+			if d.stalled.Load() {
+				err = fmt.Errorf("no answer for %s", idle)
 			}
 			return nil, bundle.Transient(fmt.Errorf("download %s: %w", item.Path, err))
 		}
 		if res.StatusCode != http.StatusOK {
 			_ = res.Body.Close()
+			d.stop()
 			err := fmt.Errorf("download %s: server answered %s", item.Path, res.Status)
 			if res.StatusCode >= 500 || res.StatusCode == http.StatusRequestTimeout || res.StatusCode == http.StatusTooManyRequests {
 				return nil, bundle.Transient(err)
@@ -315,9 +334,14 @@ func (s *Source) opener(item nfc.FileItem, kind string, k *keeper) func(context.
 			return nil, fmt.Errorf("%w (the export lease may have expired or been cancelled in vCenter)", err)
 		}
 		k.restart(item.DeviceId)
-		return &download{ctx: ctx, body: res.Body, path: item.Path, checkVMDK: kind == itemDisk, k: k, key: item.DeviceId}, nil
+		d.body = res.Body
+		return d, nil
 	}
 }
+
+// DefaultStallTimeout is how long a download may deliver no data before
+// it counts as dropped and is retried.
+const DefaultStallTimeout = 2 * time.Minute
 
 // download is one NFC file being read. A read error that is not the
 // caller's own cancellation is Transient; a streamOptimized VMDK that ends
@@ -331,15 +355,26 @@ type download struct {
 	k         *keeper
 	key       string
 
+	idle     time.Duration
+	cancel   context.CancelFunc
+	watchdog *time.Timer
+	stalled  atomic.Bool
+
 	n    int64
-	head [4]byte
+	head [64]byte      // the sparse extent header's fields up to gdOffset
 	tail [3 * 512]byte // last bytes read, for the footer check
 	tn   int
+}
+
+func (d *download) stop() {
+	d.watchdog.Stop()
+	d.cancel()
 }
 
 func (d *download) Read(p []byte) (int, error) {
 	n, err := d.body.Read(p)
 	if n > 0 {
+		d.watchdog.Reset(d.idle)
 		d.observe(p[:n])
 	}
 	if err == nil || errors.Is(err, io.EOF) {
@@ -353,11 +388,14 @@ func (d *download) Read(p []byte) (int, error) {
 	if d.ctx.Err() != nil {
 		return n, d.ctx.Err()
 	}
+	if d.stalled.Load() {
+		return n, bundle.Transient(fmt.Errorf("download %s: no data for %s after %d bytes: stalled", d.path, d.idle, d.n))
+	}
 	return n, bundle.Transient(fmt.Errorf("download %s: connection dropped after %d bytes: %w", d.path, d.n, err))
 }
 
 func (d *download) observe(b []byte) {
-	if d.n < 4 {
+	if d.n < int64(len(d.head)) {
 		copy(d.head[d.n:], b)
 	}
 	d.n += int64(len(b))
@@ -374,17 +412,25 @@ func (d *download) observe(b []byte) {
 }
 
 func (d *download) checkEnd() error {
-	if string(d.head[:]) != "KDMV" {
-		return nil // not a sparse VMDK: nothing to check
+	le := binary.LittleEndian
+	if d.n < int64(len(d.head)) || string(d.head[:4]) != "KDMV" || le.Uint32(d.head[8:])&(1<<17) == 0 {
+		return nil // not a sparse VMDK with markers: nothing to check
 	}
 	t := d.tail[:d.tn]
-	if len(t) < 3*512 || string(t[512:516]) != "KDMV" || !bytes.Equal(t[1024:], make([]byte, 512)) {
+	truncated := len(t) < len(d.tail) || !bytes.Equal(t[1024:], make([]byte, 512)) // end-of-stream marker
+	if le.Uint64(d.head[56:]) == ^uint64(0) {                                      // grain directory at the end: a footer precedes the marker
+		truncated = truncated || string(t[512:516]) != "KDMV" || le.Uint32(t[12:]) != 3
+	}
+	if truncated {
 		return fmt.Errorf("download %s: the VMDK stream ended after %d bytes without its footer and end-of-stream marker: truncated", d.path, d.n)
 	}
 	return nil
 }
 
-func (d *download) Close() error { return d.body.Close() }
+func (d *download) Close() error {
+	d.stop()
+	return d.body.Close()
+}
 
 // keeper renews the lease with HttpNfcLeaseProgress while files are read.
 // govmomi's nfc.LeaseUpdater is not used: it follows each item through a

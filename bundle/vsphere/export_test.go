@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -473,5 +474,81 @@ func TestFailedVMAbortsItsLeaseAndTheNextVMStillGoes(t *testing.T) {
 	}
 	if lab.Calls("HttpNfcLeaseAbort") != 1 || lab.Calls("HttpNfcLeaseComplete") != 1 {
 		t.Errorf("abort %d complete %d, want one each", lab.Calls("HttpNfcLeaseAbort"), lab.Calls("HttpNfcLeaseComplete"))
+	}
+}
+
+func TestStalledDownloadIsTransient(t *testing.T) {
+	lab := startLab(t)
+	d := makeDisk(t, t.TempDir(), "s", 2<<20, 14)
+	addVM(t, lab, vcsimx.VMSpec{Name: "s", Disks: []vcsimx.Disk{{VMDK: d.vmdk, Capacity: d.capacity}}})
+	attempts := 0
+	lab.StallNFC(func(string) int64 {
+		attempts++
+		if attempts == 1 {
+			return 70_000
+		}
+		return -1
+	})
+	opts := options(lab)
+	opts.StallTimeout = 300 * time.Millisecond
+	err := open(t, lab, "vm=s", opts).Export(context.Background(), func(ctx context.Context, vm *bundle.SourceVM) error {
+		f := vm.Files[0]
+		rc, err := f.Open(ctx)
+		if err != nil {
+			return err
+		}
+		var buf bytes.Buffer
+		_, err = buf.ReadFrom(rc)
+		rc.Close()
+		if !errors.Is(err, bundle.ErrTransient) || !strings.Contains(err.Error(), "stalled") {
+			return fmt.Errorf("first try: got %v, want a transient stall", err)
+		}
+		rc, err = f.Open(ctx)
+		if err != nil {
+			return err
+		}
+		buf.Reset()
+		_, err = buf.ReadFrom(rc)
+		rc.Close()
+		if err != nil {
+			return err
+		}
+		checkDisk(t, buf.Bytes(), d)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestSnapshotThatCannotBeRemovedIsReportedByName(t *testing.T) {
+	lab := startLab(t)
+	d := makeDisk(t, t.TempDir(), "r", 1<<20, 15)
+	p := addVM(t, lab, vcsimx.VMSpec{Name: "r", PowerOn: true, Disks: []vcsimx.Disk{{VMDK: d.vmdk, Capacity: d.capacity}}})
+	lab.FailMethod("RemoveSnapshot_Task", true)
+	_, err := exportAll(t, open(t, lab, "vm=r", options(lab)))
+	if err == nil || !strings.Contains(err.Error(), vsphere.SnapshotPrefix) || !strings.Contains(err.Error(), "remove it by hand") {
+		t.Fatalf("got %v, want the leftover snapshot named", err)
+	}
+	if n, _ := lab.Snapshots(context.Background(), p); n != 1 {
+		t.Errorf("%d snapshots, want the one left over", n)
+	}
+}
+
+func TestVMDKStreamCutShortIsTransientEvenWhenHTTPSaysDone(t *testing.T) {
+	lab := startLab(t)
+	d := makeDisk(t, t.TempDir(), "cut", 2<<20, 16)
+	addVM(t, lab, vcsimx.VMSpec{Name: "cut", Disks: []vcsimx.Disk{{VMDK: d.vmdk, Capacity: d.capacity}}})
+	size := int64(len(readFile(t, d.vmdk)))
+	for _, cut := range []int64{size / 2, size - 512, size - 1024} {
+		lab.TruncateNFC(func(string) int64 { return cut })
+		_, err := exportAll(t, open(t, lab, "vm=cut", options(lab)))
+		if !errors.Is(err, bundle.ErrTransient) || !strings.Contains(err.Error(), "truncated") {
+			t.Errorf("cut at %d of %d: got %v, want a transient truncation", cut, size, err)
+		}
+	}
+	lab.TruncateNFC(nil)
+	if _, err := exportAll(t, open(t, lab, "vm=cut", options(lab))); err != nil {
+		t.Fatalf("whole stream: %v", err)
 	}
 }

@@ -13,8 +13,9 @@
 // reads, and hands over every file of the lease that belongs to the VM:
 // its disks as streamOptimized VMDKs and its NVRAM (without which an EFI
 // guest does not boot), CD and floppy images only when asked. Each file is
-// an HTTP download that goes straight into the pipeline; a dropped
-// download is a bundle.Transient error, which create retries from the
+// an HTTP download that goes straight into the pipeline; a dropped or
+// stalled download, or a VMDK stream cut short of its end-of-stream
+// marker, is a bundle.Transient error, which create retries from the
 // first byte (NFC cannot resume).
 //
 // The OVF descriptor comes from vCenter's OvfManager, with the networks
@@ -69,6 +70,10 @@ type Options struct {
 	// report; 0 means every 2 seconds, as govc does. Leases expire after
 	// a few minutes without one.
 	LeaseInterval time.Duration
+
+	// StallTimeout is how long a download may deliver nothing before it
+	// is dropped and retried; 0 means DefaultStallTimeout.
+	StallTimeout time.Duration
 }
 
 // Source is a vSphere inventory as a bundle.Source.

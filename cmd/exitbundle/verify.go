@@ -126,9 +126,10 @@ func newVerifyCmd() *cobra.Command {
 	var jobs int
 	var asJSON, progress bool
 	cmd := &cobra.Command{
-		Use:   "verify DIR|FILE.tar",
+		Use:   "verify DIR|FILE.tar|-",
 		Short: "Check a bundle's signature, completeness and every byte",
-		Long: `verify checks an exit bundle, a folder or a .tar, reading every byte once:
+		Long: `verify checks an exit bundle, a folder or a .tar ("-": a tar on standard input,
+e.g. streamed from a server), reading every byte once:
 
   complete       the signature exists and no .exitbundle-incomplete marker is left
   signature      the SSHSIG signature over tagmanifest-sha256.txt (namespace exitbundle),
@@ -165,7 +166,7 @@ in the bundle's own index.html and README.txt.`,
 			opts := bundle.VerifyOptions{
 				Signer: pub, SignerFingerprint: fp,
 				AllowedSigners: k.allowedSigners, Principal: k.principal,
-				Identities: ids, Jobs: jobs,
+				Identities: ids, Jobs: jobs, Stdin: cmd.InOrStdin(),
 			}
 			if progress {
 				opts.Progress = cmd.ErrOrStderr()

@@ -46,7 +46,9 @@ type Lab struct {
 
 	mu      sync.Mutex
 	nfcHook func(file string) int64
+	mode    nfcMode
 	calls   map[string]int
+	failing map[string]bool
 }
 
 // Start runs a simulator on a random local port.
@@ -70,7 +72,11 @@ func Start(ctx context.Context) (*Lab, error) {
 			l.calls = map[string]int{}
 		}
 		l.calls[method.Name]++
+		fail := l.failing[method.Name]
 		l.mu.Unlock()
+		if fail {
+			return nil, &types.SystemError{Reason: "injected by vcsimx.Lab.FailMethod"}
+		}
 		return installed(ctx, method)
 	}
 	if m.Service.ServeMux == nil {
@@ -120,22 +126,49 @@ func (l *Lab) Calls(method string) int {
 	return l.calls[method]
 }
 
+// FailMethod makes every call of an API method (e.g. "RemoveSnapshot_Task")
+// fail with a SystemError until called again with fail false.
+func (l *Lab) FailMethod(method string, fail bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.failing == nil {
+		l.failing = map[string]bool{}
+	}
+	l.failing[method] = fail
+}
+
 // FailNFC makes NFC downloads break: hook gets the file name of each GET
 // and returns after how many bytes to drop the connection, or -1 to serve
 // it whole. nil removes the hook.
 func (l *Lab) FailNFC(hook func(file string) int64) {
 	l.mu.Lock()
-	l.nfcHook = hook
+	l.nfcHook, l.mode = hook, nfcDrop
+	l.mu.Unlock()
+}
+
+// TruncateNFC is FailNFC for a server that ends the response cleanly, as
+// if the file were complete, after the given number of bytes.
+func (l *Lab) TruncateNFC(hook func(file string) int64) {
+	l.mu.Lock()
+	l.nfcHook, l.mode = hook, nfcCut
+	l.mu.Unlock()
+}
+
+// StallNFC is FailNFC for a connection that stays open after the given
+// number of bytes but sends nothing more, until the client gives up.
+func (l *Lab) StallNFC(hook func(file string) int64) {
+	l.mu.Lock()
+	l.nfcHook, l.mode = hook, nfcStall
 	l.mu.Unlock()
 }
 
 func (l *Lab) serveNFC(w http.ResponseWriter, r *http.Request) {
 	l.mu.Lock()
-	hook := l.nfcHook
+	hook, mode := l.nfcHook, l.mode
 	l.mu.Unlock()
 	if hook != nil {
 		if n := hook(r.PathValue("name")); n >= 0 {
-			w = &droppingWriter{ResponseWriter: w, left: n}
+			w = &droppingWriter{ResponseWriter: w, left: n, mode: mode, done: r.Context().Done()}
 		}
 	}
 	simulator.ServeNFC(w, r)
@@ -146,9 +179,23 @@ func (l *Lab) serveNFC(w http.ResponseWriter, r *http.Request) {
 type droppingWriter struct {
 	http.ResponseWriter
 	left int64
+	mode nfcMode
+	done <-chan struct{} // the request's end
 }
 
+// How a broken NFC download breaks.
+type nfcMode int
+
+const (
+	nfcDrop  nfcMode = iota // the connection closes mid-body
+	nfcStall                // the connection stays open, silent
+	nfcCut                  // the body ends cleanly, short
+)
+
 func (d *droppingWriter) Write(p []byte) (int, error) {
+	if d.mode == nfcCut && d.left == 0 {
+		return len(p), nil // swallowed: the response ends as if complete
+	}
 	if int64(len(p)) <= d.left {
 		d.left -= int64(len(p))
 		return d.ResponseWriter.Write(p)
@@ -157,6 +204,12 @@ func (d *droppingWriter) Write(p []byte) (int, error) {
 	d.left = 0
 	if f, ok := d.ResponseWriter.(http.Flusher); ok {
 		f.Flush()
+	}
+	switch d.mode {
+	case nfcCut:
+		return len(p), nil
+	case nfcStall:
+		<-d.done
 	}
 	_ = n
 	panic(http.ErrAbortHandler)
