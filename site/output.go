@@ -174,3 +174,20 @@ func removeEmptyParents(root, dir string) {
 		}
 	}
 }
+
+// InsideBuildOutput reports the build output folder that holds name, if
+// any: per-customer modules must never be published with the site.
+func InsideBuildOutput(name string) (string, bool) {
+	abs, err := filepath.Abs(name)
+	if err != nil {
+		return "", false
+	}
+	for dir := filepath.Dir(abs); ; dir = filepath.Dir(dir) {
+		if _, err := os.Stat(filepath.Join(dir, MarkerFile)); err == nil {
+			return dir, true
+		}
+		if filepath.Dir(dir) == dir {
+			return "", false
+		}
+	}
+}

@@ -140,3 +140,21 @@ func TestServeWaitAnswersWhenTheSiteChanges(t *testing.T) {
 		t.Fatal("wait did not answer after a change")
 	}
 }
+
+func TestServeShowsLintFindingsOfAProfileInABanner(t *testing.T) {
+	base, content, _ := startServe(t)
+	eventually(t, base+"/", "<main")
+	data, err := os.ReadFile(filepath.Join(content, "profiles", "bank.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := strings.Replace(string(data), "retrieval_period_days: 90", "retrieval_period_days: 3", 1)
+	if bad == string(data) {
+		t.Skip("bank.yaml no longer sets retrieval_period_days: 90")
+	}
+	os.WriteFile(filepath.Join(content, "profiles", "bank.yaml"), []byte(bad), 0o644)
+	body := eventually(t, base+"/", "DA-RETRIEVAL-MIN")
+	if !strings.Contains(body, `id="exitsite-findings"`) || !strings.Contains(body, "bank.yaml") {
+		t.Errorf("the banner does not name the profile:\n%.3000s", body)
+	}
+}

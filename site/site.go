@@ -11,7 +11,13 @@
 // in an in-memory filesystem, so nothing is read from or written to disk
 // outside the content folder, the templates folder and the output folder.
 // Its layouts, CSS and interface strings are the site/ folder of package
-// templates; a --templates folder replaces any of them file by file.
+// templates, laid out as a Hugo project: site/layouts/ (Hugo templates;
+// each page names its layout: clause, version, redline, clauses, coverage,
+// glossary, changes, keys), site/static/css/site.css (with a print
+// stylesheet), site/i18n/<lang>.toml. A --templates folder replaces any of
+// them file by file; site/static/css/brand.css, when given, is linked after
+// the default stylesheet. Every page's data is in its front matter params
+// (see project.go), so a layout needs no logic beyond presentation.
 //
 // Output is a pure function of the input: the same content and templates
 // give byte-identical files, so a published site can be rebuilt and

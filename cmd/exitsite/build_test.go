@@ -96,3 +96,18 @@ func TestModuleStopsOnAProfileWithErrors(t *testing.T) {
 		t.Error("a module was written despite the errors")
 	}
 }
+
+func TestModuleIsNeverWrittenIntoThePublicSite(t *testing.T) {
+	public := filepath.Join(t.TempDir(), "public")
+	if code, _, stderr := runExitsite(t, "build", "--content", shippedContent, "--out", public); code != 0 {
+		t.Fatalf("build: %d %s", code, stderr)
+	}
+	out := filepath.Join(public, "clauses", "bank-module.html")
+	code, _, stderr := runExitsite(t, "module", "--content", shippedContent, "--profile", shippedContent+"/profiles/bank.yaml", "--out", out)
+	if code != 2 || !strings.Contains(stderr, "public site") {
+		t.Errorf("exit %d, %q; want a refusal", code, stderr)
+	}
+	if _, err := os.Stat(out); err == nil {
+		t.Error("the module was written into the site")
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/exitkit/exitkit/internal/cli"
+	"github.com/exitkit/exitkit/site"
 	"github.com/exitkit/exitkit/site/clause"
 	"github.com/exitkit/exitkit/site/module"
 	"github.com/exitkit/exitkit/templates"
@@ -45,7 +46,8 @@ reads when it embeds the module in an exit bundle.
 
 The profile and the clauses it selects are checked first, as 'exitsite check
 --profile FILE' does: with errors no module is written. Modules are never
-written into the public site. An existing --out is kept unless --force.
+written into the public site: an --out inside a folder written by 'exitsite
+build' is refused. An existing --out is kept unless --force.
 
 To brand the module, pass --templates DIR with DIR/module/module.html,
 DIR/module/module.css, or DIR/module/brand.css (extra CSS added after the
@@ -62,6 +64,9 @@ Exit status: 0 on success, 1 when the profile or its clauses have errors,
 			}
 			if lang != "" && lang != "en" && lang != "nl" {
 				return cli.Usage(fmt.Errorf("--lang %q: use en or nl", lang))
+			}
+			if dir, ok := site.InsideBuildOutput(out); out != "" && ok {
+				return cli.Usage(fmt.Errorf("%s is inside the public site built in %s; write customer modules elsewhere", out, dir))
 			}
 			if out != "" && !force {
 				if _, err := os.Stat(out); err == nil {

@@ -106,6 +106,11 @@ const unselected = "#exitkit-not-in-module"
 
 var unselectedLink = regexp.MustCompile(`<a class="xref" href="` + unselected + `"([^>]*)>(.*?)</a>`)
 
+// plainUnselected turns links to clauses outside the module into text.
+func plainUnselected(html string) string {
+	return unselectedLink.ReplaceAllString(html, `<span class="xref"$1>$2</span>`)
+}
+
 // Render renders p's module from lib.
 func Render(lib *clause.Library, p *clause.Profile, opt Options) (*Module, error) {
 	lang := opt.Lang
@@ -173,7 +178,7 @@ func Render(lib *clause.Library, p *clause.Profile, opt Options) (*Module, error
 		if err != nil {
 			return nil, fmt.Errorf("render %s for %s: %w", c.File, p.File, err)
 		}
-		html := unselectedLink.ReplaceAllString(r.HTML, `<span class="xref"$1>$2</span>`)
+		html := plainUnselected(r.HTML)
 		v.Clauses = append(v.Clauses, clauseView{
 			ID: c.ID, Version: c.Version, Lang: c.Lang, Order: c.Order, Title: c.Title,
 			Fingerprint: r.Fingerprint, Summary: c.Summary, TranslationNote: c.TranslationNote,

@@ -217,3 +217,48 @@ func FuzzRead(f *testing.F) {
 		}
 	})
 }
+
+var update = flag.Bool("update", false, "rewrite the golden modules in testdata/golden")
+
+// TestModuleMatchesGolden renders the fixture library's customer module
+// in both languages: a diff of a golden file is a change in what
+// customers receive.
+func TestModuleMatchesGolden(t *testing.T) {
+	lib, err := clause.Load("testdata/lib")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := clause.LoadProfile("testdata/lib/profiles/customer.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, lang := range []string{"en", "nl"} {
+		m, err := Render(lib, p, Options{Lang: lang})
+		if err != nil {
+			t.Fatal(err)
+		}
+		golden := filepath.Join("testdata", "golden", "customer-"+lang+".html")
+		if *update {
+			os.MkdirAll(filepath.Dir(golden), 0o755)
+			if err := os.WriteFile(golden, m.HTML, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		want, err := os.ReadFile(golden)
+		if err != nil {
+			t.Fatalf("%v (run go test -update to create it)", err)
+		}
+		if !bytes.Equal(m.HTML, want) {
+			t.Errorf("%s differs from the rendered module; review and run go test -update", golden)
+		}
+	}
+}
+
+func TestReferencesToClausesOutsideTheModuleBecomePlainText(t *testing.T) {
+	in := `see <a class="xref" href="#FX-1" data-clause="FX-1">clause 1 (Retrieval)</a> and <a class="xref" href="` + unselected + `" data-clause="FX-9">clause 9 (Other)</a>.`
+	want := `see <a class="xref" href="#FX-1" data-clause="FX-1">clause 1 (Retrieval)</a> and <span class="xref" data-clause="FX-9">clause 9 (Other)</span>.`
+	if got := plainUnselected(in); got != want {
+		t.Errorf("plainUnselected =\n%s\nwant\n%s", got, want)
+	}
+}
