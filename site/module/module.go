@@ -7,8 +7,8 @@
 // Call Render with a loaded library and profile; write Module.HTML where
 // the customer gets it. The document links to nothing outside itself: it
 // is a contract annex, not a page of the public site, and `exitbundle
-// create --terms` embeds it in a bundle as TERMS.html. Read reads back the
-// machine-readable markers such a document carries.
+// create --terms` embeds it in a bundle as TERMS.html, reading back the
+// machine-readable markers below with package internal/terms.
 //
 // # Markers
 //

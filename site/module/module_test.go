@@ -17,6 +17,7 @@ import (
 	xhtml "golang.org/x/net/html"
 
 	"github.com/exitkit/exitkit/internal/interop"
+	"github.com/exitkit/exitkit/internal/terms"
 	"github.com/exitkit/exitkit/site/clause"
 )
 
@@ -51,7 +52,7 @@ func TestModuleMarkersMatchTheRenderedClauses(t *testing.T) {
 	} {
 		t.Run(tt.profile+"/"+tt.lang, func(t *testing.T) {
 			lib, p, m := render(t, tt.profile, tt.lang)
-			info, err := Read(bytes.NewReader(m.HTML))
+			info, err := terms.Read(bytes.NewReader(m.HTML))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -192,30 +193,6 @@ func TestRenderIsDeterministic(t *testing.T) {
 	if !bytes.Equal(a.HTML, b.HTML) {
 		t.Error("two renderings of the same module differ")
 	}
-}
-
-func TestReadRejectsDocumentsWithoutMarkers(t *testing.T) {
-	tests := map[string]string{
-		"plain page":        `<html><body><p>hi</p></body></html>`,
-		"bad fingerprint":   `<meta name="exitkit:module-fingerprint" content="md5:abc">`,
-		"bad clause marker": `<meta name="exitkit:module-fingerprint" content="sha256:` + strings.Repeat("a", 64) + `"><section data-clause-id="EM-1" data-clause-version="1.0.0" data-fingerprint="x">`,
-	}
-	for name, doc := range tests {
-		if _, err := Read(strings.NewReader(doc)); err == nil {
-			t.Errorf("%s: Read accepted it", name)
-		}
-	}
-}
-
-func FuzzRead(f *testing.F) {
-	f.Add([]byte(`<meta name="exitkit:module-fingerprint" content="sha256:` + strings.Repeat("0", 64) + `"><section class="clause" data-clause-id="EM-1" data-clause-version="1.0.0" data-clause-lang="en" data-fingerprint="sha256:` + strings.Repeat("1", 64) + `">`))
-	f.Add([]byte(`<html><meta name="exitkit:module-fingerprint"`))
-	f.Fuzz(func(t *testing.T, data []byte) {
-		info, err := Read(bytes.NewReader(data))
-		if err == nil && !fingerprintRE.MatchString(info.Fingerprint) {
-			t.Fatalf("Read accepted fingerprint %q", info.Fingerprint)
-		}
-	})
 }
 
 var update = flag.Bool("update", false, "rewrite the golden modules in testdata/golden")
