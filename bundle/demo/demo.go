@@ -30,6 +30,8 @@ import (
 	"github.com/exitkit/exitkit/bundle/vsphere"
 	"github.com/exitkit/exitkit/bundle/vsphere/vcsimx"
 	"github.com/exitkit/exitkit/internal/vmdk"
+	"github.com/exitkit/exitkit/site/clause"
+	"github.com/exitkit/exitkit/site/module"
 )
 
 // DefaultDir is where the demo writes when no folder is given.
@@ -45,6 +47,12 @@ const Principal = "exitbundle-demo"
 type Options struct {
 	Dir      string    // folder to write into: new or empty
 	Progress io.Writer // steps and create's progress; nil: quiet
+
+	// Profile, when set, is a customer profile of the clause library in
+	// Content: its exit-management module is rendered and embedded in the
+	// bundle as TERMS.html, and its parties name the bundle's provider and
+	// customer, so the demo shows both halves of exitkit meeting.
+	Content, Profile string
 }
 
 // Result is where everything went.
@@ -55,6 +63,7 @@ type Result struct {
 	SigningKey     string // OpenSSH private key (and .pub)
 	AllowedSigners string // for ssh-keygen -Y verify
 	AgeIdentity    string // age identity the payload is encrypted to
+	Terms          string // the customer's module embedded as TERMS.html; "" without a profile
 	Manifest       *bundle.Manifest
 	Report         *bundle.Report
 }
@@ -126,6 +135,20 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 		return nil, fmt.Errorf("demo: %w", err)
 	}
 
+	info := bundle.Info{
+		Provider:    "Example Cloud (demo)",
+		Customer:    "ACME (demo)",
+		Contact:     "exit@example.invalid",
+		Description: "exitbundle demo: three sample VMs from a simulated vCenter",
+	}
+	if opts.Profile != "" {
+		res.Terms = filepath.Join(dir, "terms.html")
+		step("rendering the exit-management module of %s from the clause library in %s", opts.Profile, opts.Content)
+		if info, err = writeTerms(opts.Content, opts.Profile, res.Terms, info); err != nil {
+			return nil, fmt.Errorf("demo: %w", err)
+		}
+	}
+
 	url := lab.URL("folder=Acme")
 	step("exporting %s (certificate pinned to %s...)", url, lab.Thumbprint[:23])
 	src, err := vsphere.Open(ctx, url, vsphere.Options{
@@ -142,13 +165,9 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 		Signer:         signer,
 		Recipients:     []age.Recipient{id.Recipient()},
 		RecipientNames: []string{id.Recipient().String()},
-		Info: bundle.Info{
-			Provider:    "Example Cloud (demo)",
-			Customer:    "ACME (demo)",
-			Contact:     "exit@example.invalid",
-			Description: "exitbundle demo: three sample VMs from a simulated vCenter",
-		},
-		Progress: progress,
+		Info:           info,
+		Terms:          res.Terms,
+		Progress:       progress,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("demo: %w", err)
@@ -165,6 +184,32 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 		return res, fmt.Errorf("demo: the bundle just written does not verify: %w", rep.Err())
 	}
 	return res, nil
+}
+
+// writeTerms renders the profile's module into path and names the
+// bundle's parties after the profile's.
+func writeTerms(content, profile, path string, info bundle.Info) (bundle.Info, error) {
+	lib, err := clause.Load(content)
+	if err != nil {
+		return info, err
+	}
+	p, err := clause.LoadProfile(profile)
+	if err != nil {
+		return info, err
+	}
+	mod, err := module.Render(lib, p, module.Options{})
+	if err != nil {
+		return info, fmt.Errorf("render the module of %s: %w", profile, err)
+	}
+	if err := os.WriteFile(path, mod.HTML, 0o644); err != nil {
+		return info, err
+	}
+	info.Provider = p.Provider.Name + " (demo)"
+	info.Customer = p.Customer.Name + " (demo)"
+	if p.Provider.Contact != "" {
+		info.Contact = p.Provider.Contact
+	}
+	return info, nil
 }
 
 // sampleDisk writes a streamOptimized VMDK of a small disk with a few

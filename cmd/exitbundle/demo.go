@@ -3,15 +3,18 @@ package main
 import (
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 
 	"github.com/spf13/cobra"
 
+	"github.com/exitkit/exitkit/bundle"
 	"github.com/exitkit/exitkit/bundle/demo"
 	"github.com/exitkit/exitkit/internal/cli"
 )
 
 func newDemoCmd() *cobra.Command {
-	var out string
+	var out, content, profile string
 	cmd := &cobra.Command{
 		Use:   "demo [--out DIR]",
 		Short: "Export three sample VMs from a built-in vCenter simulator into a bundle, and verify it",
@@ -25,12 +28,23 @@ encrypted, signed bundle in DIR/bundle, verifies it, and prints where the
 index is and the stock-tool commands (sha256sum, ssh-keygen, age, qemu-img)
 that check it by hand.
 
+With the clause library at hand (run from a checkout of exitkit, or pass
+--content and --profile), the customer's exit-management module is rendered
+from it and embedded as TERMS.html, so the bundle cites the exact clause
+versions that govern the hand-over.
+
 It takes a few seconds and leaves nothing running. DIR must be new or empty.`,
 		Example: `  exitbundle demo
   exitbundle demo --out /tmp/exit-demo`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			res, err := demo.Run(cmd.Context(), demo.Options{Dir: out, Progress: cmd.ErrOrStderr()})
+			if !cmd.Flags().Changed("profile") && !cmd.Flags().Changed("content") {
+				if _, err := os.Stat(profile); err != nil {
+					fmt.Fprintf(cmd.ErrOrStderr(), "demo: no clause library at %s; the bundle gets no TERMS.html (give --content and --profile)\n", content)
+					profile = ""
+				}
+			}
+			res, err := demo.Run(cmd.Context(), demo.Options{Dir: out, Progress: cmd.ErrOrStderr(), Content: content, Profile: profile})
 			if errors.Is(err, demo.ErrNotEmpty) {
 				return cli.Usage(err)
 			}
@@ -40,6 +54,9 @@ It takes a few seconds and leaves nothing running. DIR must be new or empty.`,
 			w := cmd.OutOrStdout()
 			fmt.Fprintf(w, "\nbundle:  %s (verified: %d files, signature, every hash, decrypted contents)\n", res.Bundle, res.Report.Files)
 			fmt.Fprintf(w, "index:   %s\n", res.Index)
+			if res.Terms != "" {
+				fmt.Fprintf(w, "terms:   %s (embedded as %s)\n", res.Terms, bundle.TermsFile)
+			}
 			fmt.Fprintf(w, "keys:    %s (signing), %s (age identity)\n", res.SigningKey, res.AgeIdentity)
 			fmt.Fprintf(w, "\nCheck it by hand with stock tools:\n")
 			for _, c := range res.Commands() {
@@ -50,5 +67,7 @@ It takes a few seconds and leaves nothing running. DIR must be new or empty.`,
 		},
 	}
 	cmd.Flags().StringVar(&out, "out", demo.DefaultDir, "folder to write the keys and the bundle into; must be new or empty")
+	cmd.Flags().StringVar(&content, "content", "content", "the clause library to render the customer's exit terms from")
+	cmd.Flags().StringVar(&profile, "profile", filepath.Join("content", "profiles", "bank.yaml"), "the customer profile whose module is embedded as TERMS.html")
 	return cmd
 }
