@@ -80,3 +80,30 @@ func TestPrintedCommandsCheckTheBundleWithStockTools(t *testing.T) {
 		}
 	}
 }
+
+func TestRunEmbedsTheProfilesExitTermsFromTheClauseLibrary(t *testing.T) {
+	content := filepath.Join("..", "..", "content")
+	profile := filepath.Join(content, "profiles", "bank.yaml")
+	if _, err := os.Stat(profile); err != nil {
+		t.Skipf("no shipped clause library: %v", err)
+	}
+	res, err := Run(context.Background(), Options{Dir: filepath.Join(t.TempDir(), "demo"), Content: content, Profile: profile})
+	if err != nil {
+		t.Fatal(err)
+	}
+	terms := res.Manifest.Terms
+	if terms == nil || len(terms.Clauses) == 0 || !strings.HasPrefix(terms.Fingerprint, "sha256:") {
+		t.Fatalf("manifest terms = %+v, want the module's clauses and fingerprint", terms)
+	}
+	embedded, err := os.ReadFile(filepath.Join(res.Bundle, bundle.TermsFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rendered, _ := os.ReadFile(res.Terms)
+	if !bytes.Equal(embedded, rendered) {
+		t.Error("TERMS.html differs from the rendered module")
+	}
+	if !strings.Contains(res.Manifest.Customer, "Zuiderzee Bank") {
+		t.Errorf("customer %q is not the profile's", res.Manifest.Customer)
+	}
+}
