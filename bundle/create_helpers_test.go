@@ -124,7 +124,7 @@ func (f *crFailWriter) Write(p []byte) (int, error) {
 
 var errNoSpace = syscall.ENOSPC
 
-func crSigner(t testing.TB) ssh.Signer {
+func testSigner(t testing.TB) ssh.Signer {
 	t.Helper()
 	_, priv, err := ed25519.GenerateKey(rand.Reader)
 	if err != nil {

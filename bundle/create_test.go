@@ -29,7 +29,7 @@ func crOptions(t testing.TB, fx *crFixture, out string, ids ...*age.X25519Identi
 	opts := CreateOptions{
 		Sources:    []Source{fx.source},
 		Out:        out,
-		Signer:     crSigner(t),
+		Signer:     testSigner(t),
 		Jobs:       2,
 		Info:       Info{Provider: "Example Cloud GmbH", Customer: "ACME AG", Contact: "ops@example.com", Description: "test export"},
 		retryDelay: time.Millisecond,

@@ -37,7 +37,7 @@ const allowedSignersPath = `"${TMPDIR:-/tmp}/allowed_signers"`
 const restoreDir = "~/exitbundle-restored"
 
 // outPath is rel inside the restore folder, quoted for the shell.
-func outPath(rel string) string { return `"$OUT"/` + shellQuote(rel) }
+func outPath(rel string) string { return `"$OUT"/` + ShellQuote(rel) }
 
 // SignerIdentity is the principal the index's commands put in the
 // allowed_signers file; ssh-keygen -Y verify -I must name the same.
@@ -194,10 +194,11 @@ func plainText(s string) string {
 	}, s)
 }
 
-// shellQuote quotes s for POSIX shells: single quotes when needed, and
-// $'...' with escapes for control characters, so that a quoted name is
-// always one line.
-func shellQuote(s string) string {
+// ShellQuote quotes s for POSIX shells as the bundle's index does: single
+// quotes when needed, and $'...' with escapes for control characters, so
+// that a quoted name is always one line. Use it to print commands a person
+// will paste.
+func ShellQuote(s string) string {
 	if s == "" {
 		return "''"
 	}
@@ -489,7 +490,7 @@ func newVMView(m *Manifest, vm VM) vmView {
 		v.Restore = append(v.Restore, restoreCommand(f, out+"/"+f.Name, identityArg(m.Encryption)))
 	}
 	if vm.MF != "" {
-		v.Check = []string{"(cd " + outPath(out) + " && sha256sum -c " + shellQuote(path.Base(vm.MF)) + ")"}
+		v.Check = []string{"(cd " + outPath(out) + " && sha256sum -c " + ShellQuote(path.Base(vm.MF)) + ")"}
 	}
 	for _, h := range vm.Hardware {
 		v.Systems = append(v.Systems, newSystemView(h, sizeByName))
@@ -508,7 +509,7 @@ func identityArg(e Encryption) string {
 }
 
 func restoreCommand(f File, dst, identity string) string {
-	src := shellQuote(f.Path)
+	src := ShellQuote(f.Path)
 	d := outPath(dst)
 	zstd := f.Compression == "zstd"
 	switch {

@@ -12,7 +12,7 @@ import (
 // hardware. out is the folder the restore commands write the plain OVF
 // package to.
 func restartGuide(m *Manifest, vm VM, out string, hasNVRAM bool) ([]restartTarget, []string) {
-	name := shellQuote(vm.Name)
+	name := ShellQuote(vm.Name)
 	ovfPath := outPath(out + "/" + path.Base(vm.OVF))
 	in := func(name string) string { return outPath(out + "/" + name) }
 	var disks []string // plaintext disk files, in descriptor order
@@ -134,13 +134,13 @@ func restartGuide(m *Manifest, vm VM, out string, hasNVRAM bool) ([]restartTarge
 	}
 	ova := outPath(vm.Name + ".ova")
 	ovaKey := plainText(vm.Name + ".ova")
-	tarArgs := []string{shellQuote(path.Base(vm.OVF))}
+	tarArgs := []string{ShellQuote(path.Base(vm.OVF))}
 	if vm.MF != "" {
-		tarArgs = append(tarArgs, shellQuote(path.Base(vm.MF)))
+		tarArgs = append(tarArgs, ShellQuote(path.Base(vm.MF)))
 	}
 	for _, f := range vm.Files {
 		if f.Role != RoleDescriptor && f.Role != RoleManifest {
-			tarArgs = append(tarArgs, shellQuote(f.Name))
+			tarArgs = append(tarArgs, ShellQuote(f.Name))
 		}
 	}
 	targets = append(targets, restartTarget{
@@ -148,8 +148,8 @@ func restartGuide(m *Manifest, vm VM, out string, hasNVRAM bool) ([]restartTarge
 		Notes: []string{"Pack the VM as an OVA (descriptor first), upload it to an S3 bucket of yours, and import it (needs the vmimport service role):"},
 		Lines: []string{
 			fmt.Sprintf("tar -C %s -cf %s %s", outPath(out), ova, strings.Join(tarArgs, " ")),
-			fmt.Sprintf("aws s3 cp %s %s", ova, shellQuote("s3://BUCKET/"+ovaKey)),
-			fmt.Sprintf("aws ec2 import-image --boot-mode %s --disk-containers %s", boot, shellQuote("Format=ova,UserBucket={S3Bucket=BUCKET,S3Key="+ovaKey+"}")),
+			fmt.Sprintf("aws s3 cp %s %s", ova, ShellQuote("s3://BUCKET/"+ovaKey)),
+			fmt.Sprintf("aws ec2 import-image --boot-mode %s --disk-containers %s", boot, ShellQuote("Format=ova,UserBucket={S3Bucket=BUCKET,S3Key="+ovaKey+"}")),
 		},
 	})
 
@@ -163,7 +163,7 @@ func restartGuide(m *Manifest, vm VM, out string, hasNVRAM bool) ([]restartTarge
 				genFlag = "V2"
 			}
 			az.Notes = []string{"Azure takes fixed-size VHDs whose size is a whole number of MiB (force_size keeps it exact; round up with qemu-img resize if needed). Convert each disk, create an upload-ready managed disk for it, copy the VHD into it with azcopy (az disk grant-access gives the URL), then create the VM from the OS disk (az vm create --attach-os-disk):"}
-			az.Lines = append(az.Lines, fmt.Sprintf("az disk create -g GROUP -n %s --upload-type Upload --upload-size-bytes $(wc -c < %s) --hyper-v-generation %s", shellQuote(vm.Name+"-os"), vhd, genFlag))
+			az.Lines = append(az.Lines, fmt.Sprintf("az disk create -g GROUP -n %s --upload-type Upload --upload-size-bytes $(wc -c < %s) --hyper-v-generation %s", ShellQuote(vm.Name+"-os"), vhd, genFlag))
 		}
 	}
 	targets = append(targets, az)

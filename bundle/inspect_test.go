@@ -2,8 +2,6 @@ package bundle
 
 import (
 	"context"
-	"crypto/ed25519"
-	"crypto/rand"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,19 +13,6 @@ import (
 
 	"github.com/exitkit/exitkit/internal/interop"
 )
-
-func inspectSigner(t testing.TB) ssh.Signer {
-	t.Helper()
-	_, priv, err := ed25519.GenerateKey(rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := ssh.NewSignerFromKey(priv)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
-}
 
 // inspectBundle creates a real bundle of the two-VM export folder, from
 // OpenSource through Create, in a folder or a tar.
@@ -49,7 +34,7 @@ func inspectBundleWithKey(t *testing.T, asTar bool) (string, ssh.Signer, *age.X2
 	if err != nil {
 		t.Fatal(err)
 	}
-	signer := inspectSigner(t)
+	signer := testSigner(t)
 	opts := CreateOptions{
 		Sources:        []Source{src},
 		Signer:         signer,

@@ -381,7 +381,7 @@ func slicesContainsPath(r *Report, p string) bool {
 
 func TestCreatedBundleFaults(t *testing.T) {
 	b := itCreate(t, "zstd", false)
-	other, err := ssh.NewPublicKey(vtSigner(t).PublicKey().(ssh.CryptoPublicKey).CryptoPublicKey())
+	other, err := ssh.NewPublicKey(testSigner(t).PublicKey().(ssh.CryptoPublicKey).CryptoPublicKey())
 	if err != nil {
 		t.Fatal(err)
 	}

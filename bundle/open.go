@@ -151,18 +151,9 @@ func openPreflight(bag bagReader, bagPath string, opts OpenOptions, progress io.
 		return nil, nil, fmt.Errorf("open: %w", err)
 	}
 	vopts := VerifyOptions{Signer: opts.Signer, SignerFingerprint: opts.SignerFingerprint, AllowedSigners: opts.AllowedSigners, Principal: opts.Principal, Now: time.Now}
-	var allowed []allowedSigner
-	if opts.AllowedSigners != "" {
-		if opts.Principal == "" {
-			return nil, nil, errors.New("open: an allowed signers file needs a principal to look up (--principal)")
-		}
-		data, err := readSmallFile(opts.AllowedSigners)
-		if err != nil {
-			return nil, nil, fmt.Errorf("open: read allowed signers: %w", err)
-		}
-		if allowed, err = parseAllowedSigners(data); err != nil {
-			return nil, nil, fmt.Errorf("open: allowed signers file %s: %w", opts.AllowedSigners, err)
-		}
+	allowed, err := loadAllowedSigners(opts.AllowedSigners, opts.Principal)
+	if err != nil {
+		return nil, nil, fmt.Errorf("open: %w", err)
 	}
 	e := &evaluator{res: res, opts: vopts, allowed: allowed, report: &Report{}}
 	complete := e.checkComplete()
@@ -341,7 +332,7 @@ func openVM(ctx context.Context, bag bagReader, vm VM, stored map[string]string,
 					errs = append(errs, err)
 					fmt.Fprintf(progress, "open: %s/%s FAILED: %v\n", vm.Name, f.Name, err)
 				} else {
-					fmt.Fprintf(progress, "open: %s/%s %s verified\n", vm.Name, f.Name, verifySize(f.Size))
+					fmt.Fprintf(progress, "open: %s/%s %s verified\n", vm.Name, f.Name, humanBytes(f.Size))
 				}
 				mu.Unlock()
 			}
@@ -481,15 +472,16 @@ func createTemp(dir, name string) (*os.File, error) {
 // fails on an existing name, atomically; where links are not supported it
 // falls back to a checked rename.
 func renameNoReplace(tmp, final string) error {
-	if err := os.Link(tmp, final); err == nil {
+	err := os.Link(tmp, final)
+	if err == nil {
 		return os.Remove(tmp)
-	} else if errors.Is(err, os.ErrExist) {
-		return fmt.Errorf("%s appeared while opening; not overwritten", final)
 	}
-	if _, err := os.Lstat(final); err == nil {
-		return fmt.Errorf("%s appeared while opening; not overwritten", final)
+	if !errors.Is(err, os.ErrExist) {
+		if _, serr := os.Lstat(final); serr != nil {
+			return os.Rename(tmp, final)
+		}
 	}
-	return os.Rename(tmp, final)
+	return fmt.Errorf("%s appeared while opening; not overwritten: move it away and run open again", final)
 }
 
 // writeNewFile writes a small file through a temporary name, never over

@@ -131,7 +131,7 @@ func TestOpenRefusesUnsignedUnlessForced(t *testing.T) {
 		{"signature removed", func(dir string, bag *tbResult) { os.Remove(filepath.Join(dir, SignatureFile)) }, ErrIncomplete},
 		{"incomplete marker", func(dir string, bag *tbResult) { vtWrite(t, filepath.Join(dir, IncompleteMarker), nil) }, ErrIncomplete},
 		{"re-signed by another key, pinned", func(dir string, bag *tbResult) {
-			vtWriteTags(t, dir, bag.Manifest, tbSpec{Signer: vtSigner(t)})
+			vtWriteTags(t, dir, bag.Manifest, tbSpec{Signer: testSigner(t)})
 		}, ErrSignature},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

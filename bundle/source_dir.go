@@ -298,19 +298,26 @@ func openPlain(p string, size int64) func(context.Context) (io.ReadCloser, error
 		} else if !info.Mode().IsRegular() {
 			return nil, fmt.Errorf("%s is no longer a regular file", p)
 		}
-		f, err := os.Open(p)
-		if err != nil {
-			return nil, err
-		}
-		info, err := f.Stat()
-		if err != nil {
-			f.Close()
-			return nil, err
-		}
-		if info.Size() != size {
-			f.Close()
-			return nil, fmt.Errorf("%s changed size since it was checked (%d bytes, now %d): is the export still being written?", p, size, info.Size())
-		}
-		return f, nil
+		return openSized(p, size)
 	}
+}
+
+// openSized opens p and checks it still has the size it had when the
+// source was scanned, so a file still being written is refused rather than
+// exported half-finished.
+func openSized(p string, size int64) (*os.File, error) {
+	f, err := os.Open(p)
+	if err != nil {
+		return nil, err
+	}
+	info, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	if info.Size() != size {
+		f.Close()
+		return nil, fmt.Errorf("%s changed size since it was checked (%d bytes, now %d): is the export still being written? Wait for it to finish and run again", p, size, info.Size())
+	}
+	return f, nil
 }

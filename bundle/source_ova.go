@@ -148,16 +148,13 @@ func indexOVA(p string, f *os.File) (map[string]*pkgFile, error) {
 			errs = append(errs, fmt.Errorf("member %s is a link (to %s); an OVA must hold regular files only: rebuild it with tar --dereference", name, hdr.Linkname))
 			files[name] = &pkgFile{name: name, link: true}
 			continue
-		case tar.TypeReg:
-		case tar.TypeGNUSparse:
-			errs = append(errs, fmt.Errorf("member %s is a sparse file, which exitbundle reads only as a stream: rebuild the OVA without --sparse", name))
-			continue
+		case tar.TypeReg, tar.TypeGNUSparse:
+			if hdr.Typeflag == tar.TypeGNUSparse || isPAXSparse(hdr) {
+				errs = append(errs, fmt.Errorf("member %s is a sparse file, which exitbundle reads only as a stream: rebuild the OVA without --sparse", name))
+				continue
+			}
 		default:
 			files[name] = &pkgFile{name: name, bad: fmt.Sprintf("member type %q is not a regular file", hdr.Typeflag)}
-			continue
-		}
-		if isPAXSparse(hdr) {
-			errs = append(errs, fmt.Errorf("member %s is a sparse file, which exitbundle reads only as a stream: rebuild the OVA without --sparse", name))
 			continue
 		}
 		if off+hdr.Size > total {
@@ -185,18 +182,9 @@ func isPAXSparse(hdr *tar.Header) bool {
 // reader.
 func openSection(p string, total, off, size int64) func(context.Context) (io.ReadCloser, error) {
 	return func(ctx context.Context) (io.ReadCloser, error) {
-		f, err := os.Open(p)
+		f, err := openSized(p, total)
 		if err != nil {
 			return nil, err
-		}
-		st, err := f.Stat()
-		if err != nil {
-			f.Close()
-			return nil, err
-		}
-		if st.Size() != total {
-			f.Close()
-			return nil, fmt.Errorf("%s changed size since it was checked (%d bytes, now %d)", p, total, st.Size())
 		}
 		return sectionReadCloser{io.NewSectionReader(f, off, size), f}, nil
 	}

@@ -19,6 +19,7 @@ import (
 	"github.com/hiddeco/sshsig"
 	"golang.org/x/crypto/ssh"
 
+	"github.com/exitkit/exitkit/bundle/keys"
 	"github.com/exitkit/exitkit/bundle/ovf"
 )
 
@@ -142,7 +143,7 @@ func (r *Report) Err() error {
 // files indented below it.
 func (r *Report) WriteText(w io.Writer) error {
 	var b bytes.Buffer
-	fmt.Fprintf(&b, "bundle  %s  (%d files, %s)\n", r.Path, r.Files, verifySize(r.Bytes))
+	fmt.Fprintf(&b, "bundle  %s  (%d files, %s)\n", r.Path, r.Files, humanBytes(r.Bytes))
 	if r.Signer != nil {
 		how := "pinned"
 		if !r.SignerPinned {
@@ -192,19 +193,9 @@ func Verify(ctx context.Context, bagPath string, opts VerifyOptions) (*Report, e
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	var allowed []allowedSigner
-	if opts.AllowedSigners != "" {
-		if opts.Principal == "" {
-			return nil, fmt.Errorf("verify: an allowed signers file needs a principal to look up (--principal)")
-		}
-		data, err := readSmallFile(opts.AllowedSigners)
-		if err != nil {
-			return nil, fmt.Errorf("verify: read allowed signers: %w", err)
-		}
-		allowed, err = parseAllowedSigners(data)
-		if err != nil {
-			return nil, fmt.Errorf("verify: allowed signers file %s: %w", opts.AllowedSigners, err)
-		}
+	allowed, err := loadAllowedSigners(opts.AllowedSigners, opts.Principal)
+	if err != nil {
+		return nil, fmt.Errorf("verify: %w", err)
 	}
 	if err := checkSignerOptions(opts.Signer, opts.SignerFingerprint, opts.AllowedSigners); err != nil {
 		return nil, fmt.Errorf("verify: %w", err)
@@ -223,11 +214,10 @@ func Verify(ctx context.Context, bagPath string, opts VerifyOptions) (*Report, e
 			if s.Err != nil {
 				status = "error: " + s.Err.Error()
 			}
-			fmt.Fprintf(opts.Progress, "verify: %s %s %s\n", s.Path, verifySize(s.Size), status)
+			fmt.Fprintf(opts.Progress, "verify: %s %s %s\n", s.Path, humanBytes(s.Size), status)
 		}
 	}
 	var res *scanResult
-	var err error
 	switch {
 	case info == nil && opts.Stdin == nil:
 		return nil, errors.New("verify -: no standard input to read a tar from")
@@ -564,7 +554,7 @@ func (e *evaluator) checkPayload() Check {
 		}
 	}
 	if len(c.Files) == 0 {
-		c.Detail = fmt.Sprintf("%s, %s, all SHA-256 match", countOf(len(e.payload), "file"), verifySize(bytes))
+		c.Detail = fmt.Sprintf("%s, %s, all SHA-256 match", countOf(len(e.payload), "file"), humanBytes(bytes))
 	} else {
 		c.Detail = fmt.Sprintf("%d of %s differ%s", len(c.Files), countOf(len(e.payload), "file"), sIf(len(c.Files) == 1))
 	}
@@ -667,11 +657,20 @@ func (e *evaluator) checkExitManifest() Check {
 	return c
 }
 
+// skipWithoutExit marks c skipped when exit-manifest.json could not be
+// read, as the checks that compare against it cannot run.
+func (e *evaluator) skipWithoutExit(c *Check) bool {
+	if e.exit != nil {
+		return false
+	}
+	c.Status = StatusSkip
+	c.Detail = "not run: no readable " + ExitManifestFile
+	return true
+}
+
 func (e *evaluator) checkOVF() Check {
 	c := Check{Name: CheckOVF}
-	if e.exit == nil {
-		c.Status = StatusSkip
-		c.Detail = "not run: no readable " + ExitManifestFile
+	if e.skipWithoutExit(&c) {
 		return c
 	}
 	for _, vm := range e.exit.VMs {
@@ -749,9 +748,7 @@ func (e *evaluator) checkOVF() Check {
 
 func (e *evaluator) checkPlaintext() Check {
 	c := Check{Name: CheckPlaintext}
-	if e.exit == nil {
-		c.Status = StatusSkip
-		c.Detail = "not run: no readable " + ExitManifestFile
+	if e.skipWithoutExit(&c) {
 		return c
 	}
 	checked, decoded, skipped := 0, 0, 0
@@ -835,21 +832,24 @@ func checkSignerOptions(key ssh.PublicKey, fingerprint, allowed string) error {
 	return nil
 }
 
-// readSmallFile reads a key or allowed-signers file, which is small.
-func readSmallFile(p string) ([]byte, error) {
-	f, err := os.Open(p)
+// loadAllowedSigners reads and parses an allowed signers file; nil when
+// path is empty.
+func loadAllowedSigners(path, principal string) ([]allowedSigner, error) {
+	if path == "" {
+		return nil, nil
+	}
+	if principal == "" {
+		return nil, errors.New("an allowed signers file needs a principal to look up (--principal)")
+	}
+	data, err := keys.ReadKeyFile(path)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("read allowed signers: %w", err)
 	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, 1<<20+1))
+	allowed, err := parseAllowedSigners(data)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("allowed signers file %s: %w", path, err)
 	}
-	if len(data) > 1<<20 {
-		return nil, fmt.Errorf("%s is larger than 1 MiB", p)
-	}
-	return data, nil
+	return allowed, nil
 }
 
 // verbS puts a verb in the singular for one: " match" -> " matches".
@@ -876,17 +876,4 @@ func countOf(n int, noun string) string {
 		return "1 " + noun
 	}
 	return fmt.Sprintf("%d %ss", n, noun)
-}
-
-func verifySize(n int64) string {
-	const unit = 1024
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	div, exp := int64(unit), 0
-	for m := n / unit; m >= unit; m /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
 }

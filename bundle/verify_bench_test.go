@@ -140,7 +140,7 @@ func vtBenchBag(b *testing.B, dir string, n int, size int64) []string {
 		File{Name: "bench.ovf", Path: vm.OVF, Role: RoleDescriptor, Size: int64(len(desc)), SHA256: vtSHA(desc), StoredSize: int64(len(desc)), StoredSHA256: vtSHA(desc)},
 		File{Name: "bench.mf", Path: vm.MF, Role: RoleManifest, Size: int64(len(mf)), SHA256: vtSHA([]byte(mf)), StoredSize: int64(len(mf)), StoredSHA256: vtSHA([]byte(mf))})
 	m := &Manifest{Format: FormatVersion, Encryption: Encryption{Mode: "none"}, Compression: "none", VMs: []VM{vm}}
-	signer := vtSigner(b)
+	signer := testSigner(b)
 	m.Signer = Signer{Fingerprint: ssh.FingerprintSHA256(signer.PublicKey())}
 	vtWriteTags(b, dir, m, tbSpec{Signer: signer})
 	return paths

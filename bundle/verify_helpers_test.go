@@ -3,7 +3,6 @@ package bundle
 import (
 	"archive/tar"
 	"bytes"
-	"crypto/ed25519"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
@@ -57,19 +56,6 @@ type tbResult struct {
 	Signer   ssh.Signer
 	Manifest *Manifest
 	Plain    map[string][]byte // "<vm>/<name>" -> plaintext
-}
-
-func vtSigner(t testing.TB) ssh.Signer {
-	t.Helper()
-	_, priv, err := ed25519.GenerateKey(rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := ssh.NewSignerFromKey(priv)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
 }
 
 func vtRandom(t testing.TB, n int) []byte {
@@ -158,7 +144,7 @@ func vtBuildBag(t *testing.T, dir string, spec tbSpec) *tbResult {
 		spec.VMs = vtDefaultVMs(t)
 	}
 	if spec.Signer == nil {
-		spec.Signer = vtSigner(t)
+		spec.Signer = testSigner(t)
 	}
 	res := &tbResult{Dir: dir, Signer: spec.Signer, Plain: map[string][]byte{}}
 	m := &Manifest{
@@ -263,7 +249,7 @@ func vtWriteTags(t testing.TB, dir string, m *Manifest, spec tbSpec) {
 	}
 	tags := map[string][]byte{
 		BagItFile:        []byte("BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n"),
-		BagInfoFile:      []byte(fmt.Sprintf("Source-Organization: Test Provider\nBagging-Date: 2026-11-27\nPayload-Oxum: %d.%d\nBag-Size: %s\n", octets, len(payload), verifySize(octets))),
+		BagInfoFile:      []byte(fmt.Sprintf("Source-Organization: Test Provider\nBagging-Date: 2026-11-27\nPayload-Oxum: %d.%d\nBag-Size: %s\n", octets, len(payload), humanBytes(octets))),
 		ManifestFile:     []byte(man.String()),
 		ExitManifestFile: append(jm, '\n'),
 		IndexFile:        []byte("<!doctype html><title>exit bundle</title>\n"),

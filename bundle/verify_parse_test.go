@@ -110,7 +110,7 @@ func TestParseMFFile(t *testing.T) {
 }
 
 func TestParseAllowedSigners(t *testing.T) {
-	key := strings.TrimSpace(string(ssh.MarshalAuthorizedKey(vtSigner(t).PublicKey())))
+	key := strings.TrimSpace(string(ssh.MarshalAuthorizedKey(testSigner(t).PublicKey())))
 	in := "# comment\n" +
 		`"legal@p.example,ops@p.example" namespaces="exitbundle" ` + key + " a comment\n" +
 		`*@p.example cert-authority ` + key + "\n" +

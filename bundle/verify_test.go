@@ -82,7 +82,7 @@ func vtPtr[T any](v T) *T { return &v }
 func TestVerifyPinsTheSigner(t *testing.T) {
 	dir := t.TempDir()
 	bag := vtBuildBag(t, dir, tbSpec{})
-	other := vtSigner(t)
+	other := testSigner(t)
 
 	r := vtVerify(t, dir, VerifyOptions{Signer: bag.Signer.PublicKey()})
 	if !r.OK || !r.SignerPinned || r.SignerNote != "" {
@@ -111,7 +111,7 @@ func TestVerifyAllowedSigners(t *testing.T) {
 		{"negated principal", "*@example.com,!provider@example.com " + key + "\n", "provider@example.com", false},
 		{"other namespace", `provider@example.com namespaces="git" ` + key + "\n", "provider@example.com", false},
 		{"expired", `provider@example.com valid-before="20200101" ` + key + "\n", "provider@example.com", false},
-		{"other key", "provider@example.com " + strings.TrimSpace(string(ssh.MarshalAuthorizedKey(vtSigner(t).PublicKey()))) + "\n", "provider@example.com", false},
+		{"other key", "provider@example.com " + strings.TrimSpace(string(ssh.MarshalAuthorizedKey(testSigner(t).PublicKey()))) + "\n", "provider@example.com", false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			as := filepath.Join(t.TempDir(), "allowed_signers")
@@ -208,7 +208,7 @@ func TestVerifyReplacedSignerKey(t *testing.T) {
 	t.Run("signer.pub swapped", func(t *testing.T) {
 		dir := t.TempDir()
 		vtBuildBag(t, dir, tbSpec{})
-		vtWrite(t, filepath.Join(dir, SignerFile), ssh.MarshalAuthorizedKey(vtSigner(t).PublicKey()))
+		vtWrite(t, filepath.Join(dir, SignerFile), ssh.MarshalAuthorizedKey(testSigner(t).PublicKey()))
 		r := vtVerify(t, dir, VerifyOptions{})
 		if r.OK || r.Check(CheckSignature).Status != StatusFail {
 			t.Fatalf("swapped signer.pub passed:\n%s", vtText(r))
@@ -219,7 +219,7 @@ func TestVerifyReplacedSignerKey(t *testing.T) {
 		// key makes a bag that is consistent: only pinning catches it.
 		dir := t.TempDir()
 		bag := vtBuildBag(t, dir, tbSpec{})
-		mallory := vtSigner(t)
+		mallory := testSigner(t)
 		disk := filepath.Join(dir, vtStoredPath(t, bag.Manifest, "db", "db-disk-1.vmdk"))
 		vtFlip(t, disk, 10)
 		vtWriteTags(t, dir, bag.Manifest, tbSpec{Signer: mallory})

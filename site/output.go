@@ -102,7 +102,7 @@ func previousBuild(dir string) (map[string]bool, error) {
 		return nil, fmt.Errorf("read %s: %w", MarkerFile, err)
 	}
 	if !bytes.HasPrefix(data, []byte(markerHeader)) {
-		return nil, fmt.Errorf("%w: %s in %s was not written by 'exitsite build'", ErrNotBuildOutput, MarkerFile, dir)
+		return nil, fmt.Errorf("%w: %s in %s was not written by 'exitsite build'; choose a new or empty folder with --out", ErrNotBuildOutput, MarkerFile, dir)
 	}
 	files := map[string]bool{}
 	sc := bufio.NewScanner(bytes.NewReader(data))

@@ -2,6 +2,7 @@ package site
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"io/fs"
@@ -13,7 +14,6 @@ import (
 	"strings"
 
 	"github.com/exitkit/exitkit/site/clause"
-	"github.com/exitkit/exitkit/site/internal/textfmt"
 )
 
 // project is a Hugo project being laid out in memory.
@@ -54,13 +54,12 @@ type frontMatter struct {
 	Params map[string]any `json:"params,omitempty"`
 }
 
-func (p *project) page(lang, dir, name string, fm frontMatter, body string) error {
+func (p *project) page(lang, dir, name string, fm frontMatter, body string) {
 	sitePath := "/"
 	if d := strings.Trim(dir, "/"); d != "" {
 		sitePath = "/" + d + "/"
 	}
 	p.pages = append(p.pages, pendingPage{lang: lang, path: sitePath, name: name, fm: fm, body: body})
-	return nil
 }
 
 // finish writes the content pages, each with its language switcher: the
@@ -225,17 +224,8 @@ unsafe = false
 	fmt.Fprintf(&b, "providerContact = %s\n", tomlString(lib.Site.Provider.Contact))
 	fmt.Fprintf(&b, "providerWebsite = %s\n", tomlString(lib.Site.Provider.Website))
 	for i, l := range langs {
-		name := languageNames[l]
-		if name == "" {
-			name = l
-		}
-		title := lib.Site.Title[l]
-		if title == "" {
-			title = lib.Site.Title[langs[0]]
-		}
-		if title == "" {
-			title = "Exit terms"
-		}
+		name := cmp.Or(languageNames[l], l)
+		title := cmp.Or(lib.Site.Title[l], lib.Site.Title[langs[0]], "Exit terms")
 		fmt.Fprintf(&b, "[languages.%s]\nweight = %d\ncontentDir = %q\nlabel = %s\nlocale = %q\ntitle = %s\n",
 			l, i+1, "content/"+l, tomlString(name), l, tomlString(title))
 	}
@@ -255,18 +245,14 @@ func (p *project) language(lib *clause.Library, lang, defaultLang string) ([]ind
 
 	// Home: the provider's explanation (Markdown, rendered by Hugo) and the
 	// clause list, which the layout takes from the clauses section.
-	if err := p.page(lang, "", "_index.md", frontMatter{
+	p.page(lang, "", "_index.md", frontMatter{
 		Title:  lib.Site.Title[lang],
 		Params: map[string]any{"glance": atAGlance(current, lang)},
-	}, lib.Site.Intro[lang]); err != nil {
-		return nil, err
-	}
-	if err := p.page(lang, "clauses", "_index.md", frontMatter{
+	}, lib.Site.Intro[lang])
+	p.page(lang, "clauses", "_index.md", frontMatter{
 		Title:  pageTitle("clauses", lang),
 		Layout: "clauses",
-	}, ""); err != nil {
-		return nil, err
-	}
+	}, "")
 
 	// Every id with a published or superseded version gets a clause page
 	// and its version pages; an id whose versions are all superseded is a
@@ -323,8 +309,8 @@ func (p *project) language(lib *clause.Library, lang, defaultLang string) ([]ind
 			versionList[i] = map[string]any{
 				"version":       c.Version,
 				"status":        c.Status,
-				"effective":     textfmt.ISODate(c.Effective),
-				"effectiveText": textfmt.LongDate(c.Effective, lang),
+				"effective":     clause.ISODate(c.Effective),
+				"effectiveText": clause.LongDate(c.Effective, lang),
 				"fingerprint":   rendered[i].Fingerprint,
 				"path":          versionPath(id, c.Version),
 				"current":       c == cur,
@@ -340,23 +326,21 @@ func (p *project) language(lib *clause.Library, lang, defaultLang string) ([]ind
 		params["path"] = clausePath(id)
 		if cur != nil {
 			params["fingerprint"] = curRendered.Fingerprint
-			params["body"] = siteHTML(curRendered.HTML)
+			params["body"] = curRendered.HTML
 			params["currentPath"] = versionPath(id, cur.Version)
 		}
 		weight := show.Order
 		if cur == nil {
 			weight += 100000 // withdrawn clauses list after the current ones
 		}
-		if err := p.page(lang, clausePath(id), "_index.md", frontMatter{
+		p.page(lang, clausePath(id), "_index.md", frontMatter{
 			Title: show.Title, Layout: "clause", Weight: weight, Params: params,
-		}, ""); err != nil {
-			return nil, err
-		}
+		}, "")
 
 		for i, c := range versions {
 			vp := clauseParams(lib, c, obligations, lang)
 			vp["fingerprint"] = rendered[i].Fingerprint
-			vp["body"] = siteHTML(rendered[i].HTML)
+			vp["body"] = rendered[i].HTML
 			vp["current"] = c == cur
 			vp["clausePath"] = clausePath(id)
 			vp["path"] = versionPath(id, c.Version)
@@ -369,11 +353,9 @@ func (p *project) language(lib *clause.Library, lang, defaultLang string) ([]ind
 				vp["successor"] = versions[i+1].Version
 				vp["successorPath"] = versionPath(id, versions[i+1].Version)
 			}
-			if err := p.page(lang, versionPath(id, c.Version), "_index.md", frontMatter{
+			p.page(lang, versionPath(id, c.Version), "_index.md", frontMatter{
 				Title: c.Title, Layout: "version", Weight: i + 1, Params: vp,
-			}, ""); err != nil {
-				return nil, err
-			}
+			}, "")
 			if i > 0 {
 				prev := versions[i-1]
 				diff := clause.Redline(rendered[i-1], rendered[i])
@@ -385,43 +367,33 @@ func (p *project) language(lib *clause.Library, lang, defaultLang string) ([]ind
 					"fromPath":        versionPath(id, prev.Version),
 					"toPath":          versionPath(id, c.Version),
 					"clausePath":      clausePath(id),
-					"fromEffective":   textfmt.LongDate(prev.Effective, lang),
-					"toEffective":     textfmt.LongDate(c.Effective, lang),
+					"fromEffective":   clause.LongDate(prev.Effective, lang),
+					"toEffective":     clause.LongDate(c.Effective, lang),
 					"fromFingerprint": rendered[i-1].Fingerprint,
 					"toFingerprint":   rendered[i].Fingerprint,
-					"diff":            redlineHTML(diff),
-					"changed":         diffChanged(diff),
+					"diff":            diff.HTML(),
+					"changed":         diff.Changed(),
 				}
 				if prev.Title != c.Title {
 					rp["fromTitle"] = prev.Title
 				}
-				if err := p.page(lang, redlinePath(id, c.Version), "index.md", frontMatter{
+				p.page(lang, redlinePath(id, c.Version), "index.md", frontMatter{
 					Title: c.Title, Layout: "redline", Params: rp,
-				}, ""); err != nil {
-					return nil, err
-				}
+				}, "")
 			}
 			entries = append(entries, indexEntry{
 				ID: id, Version: c.Version, Lang: lang, Title: c.Title,
-				Effective: textfmt.ISODate(c.Effective), Status: c.Status, Current: c == cur,
+				Effective: clause.ISODate(c.Effective), Status: c.Status, Current: c == cur,
 				Fingerprint: rendered[i].Fingerprint,
 				URL:         langPrefix(lang, defaultLang) + versionPath(id, c.Version),
 			})
 		}
 	}
 
-	if err := p.coverage(lib, lang); err != nil {
-		return nil, err
-	}
-	if err := p.glossary(lib, lang); err != nil {
-		return nil, err
-	}
-	if err := p.changes(lib, lang); err != nil {
-		return nil, err
-	}
-	if err := p.signingKeys(lib, lang); err != nil {
-		return nil, err
-	}
+	p.coverage(lib, lang)
+	p.glossary(lib, lang)
+	p.changes(lib, lang)
+	p.signingKeys(lib, lang)
 	return entries, nil
 }
 
@@ -450,7 +422,7 @@ func atAGlance(current []*clause.Clause, lang string) []map[string]any {
 			for _, prm := range c.Params {
 				if prm.Name == name && prm.Default != nil {
 					out = append(out, map[string]any{
-						"name": name, "description": prm.Description, "value": textfmt.Value(prm, prm.Default, lang),
+						"name": name, "description": prm.Description, "value": prm.FormatValue(prm.Default, lang),
 						"clauseId": c.ID, "order": c.Order, "path": clausePath(c.ID),
 					})
 					break search
@@ -485,7 +457,7 @@ func clauseParams(lib *clause.Library, c *clause.Clause, obligations map[string]
 		if ok {
 			entry["regulation"] = o.Regulation
 			entry["article"] = o.Article
-			entry["duty"] = dutyText(o, lang)
+			entry["duty"] = o.DutyText(lang)
 		}
 		covers = append(covers, entry)
 	}
@@ -494,8 +466,8 @@ func clauseParams(lib *clause.Library, c *clause.Clause, obligations map[string]
 		"order":           c.Order,
 		"version":         c.Version,
 		"status":          c.Status,
-		"effective":       textfmt.ISODate(c.Effective),
-		"effectiveText":   textfmt.LongDate(c.Effective, lang),
+		"effective":       clause.ISODate(c.Effective),
+		"effectiveText":   clause.LongDate(c.Effective, lang),
 		"summary":         c.Summary,
 		"covers":          covers,
 		"translationNote": c.TranslationNote,
@@ -507,7 +479,7 @@ func clauseParams(lib *clause.Library, c *clause.Clause, obligations map[string]
 			"name":        prm.Name,
 			"type":        prm.Type,
 			"description": prm.Description,
-			"default":     paramDefault(prm, lang),
+			"default":     prm.FormatValue(prm.Default, lang),
 			"required":    prm.Required,
 		})
 	}
@@ -517,18 +489,7 @@ func clauseParams(lib *clause.Library, c *clause.Clause, obligations map[string]
 	return params
 }
 
-func dutyText(o clause.Obligation, lang string) string {
-	if d := o.Duty[lang]; d != "" {
-		return d
-	}
-	return o.Duty["en"]
-}
-
-func paramDefault(p clause.Param, lang string) string {
-	return textfmt.Value(p, p.Default, lang)
-}
-
-func (p *project) coverage(lib *clause.Library, lang string) error {
+func (p *project) coverage(lib *clause.Library, lang string) {
 	var rows []map[string]any
 	gaps := 0
 	for _, row := range lib.Coverage(lang) {
@@ -548,7 +509,7 @@ func (p *project) coverage(lib *clause.Library, lang string) error {
 			"anchor":     coverageAnchor(o.Ref),
 			"regulation": o.Regulation,
 			"article":    o.Article,
-			"duty":       dutyText(o, lang),
+			"duty":       o.DutyText(lang),
 			"figure":     o.Figure,
 			"owed":       o.OwedByProvider,
 			"clauses":    cs,
@@ -561,14 +522,14 @@ func (p *project) coverage(lib *clause.Library, lang string) error {
 			regs = append(regs, reg)
 		}
 	}
-	return p.page(lang, "coverage", "index.md", frontMatter{
+	p.page(lang, "coverage", "index.md", frontMatter{
 		Title:  pageTitle("coverage", lang),
 		Layout: "coverage",
 		Params: map[string]any{"rows": rows, "regulations": regs, "gaps": gaps},
 	}, "")
 }
 
-func (p *project) glossary(lib *clause.Library, lang string) error {
+func (p *project) glossary(lib *clause.Library, lang string) {
 	terms := lib.Glossary(lang)
 	sort.SliceStable(terms, func(i, j int) bool {
 		return strings.ToLower(terms[i].Name) < strings.ToLower(terms[j].Name)
@@ -587,24 +548,20 @@ func (p *project) glossary(lib *clause.Library, lang string) error {
 			"clauseId": t.ClauseID, "clausePath": clausePath(t.ClauseID),
 		})
 	}
-	return p.page(lang, "glossary", "index.md", frontMatter{
+	p.page(lang, "glossary", "index.md", frontMatter{
 		Title:  pageTitle("glossary", lang),
 		Layout: "glossary",
 		Params: map[string]any{"terms": ts},
 	}, "")
 }
 
-func (p *project) changes(lib *clause.Library, lang string) error {
+func (p *project) changes(lib *clause.Library, lang string) {
 	var entries []map[string]any
 	log := slices.Clone(lib.Site.Changelog)
 	sort.SliceStable(log, func(i, j int) bool { return log[i].Date.After(log[j].Date) })
 	for _, c := range log {
-		text := c.Text[lang]
-		if text == "" {
-			text = c.Text["en"]
-		}
 		entries = append(entries, map[string]any{
-			"date": textfmt.ISODate(c.Date), "dateText": textfmt.LongDate(c.Date, lang), "text": text,
+			"date": clause.ISODate(c.Date), "dateText": clause.LongDate(c.Date, lang), "text": cmp.Or(c.Text[lang], c.Text["en"]),
 		})
 	}
 	// Every published or superseded version, newest first: the clause
@@ -635,7 +592,7 @@ func (p *project) changes(lib *clause.Library, lang string) error {
 		}
 		v := map[string]any{
 			"id": c.ID, "order": c.Order, "title": c.Title, "version": c.Version, "status": c.Status,
-			"effective": textfmt.ISODate(c.Effective), "effectiveText": textfmt.LongDate(c.Effective, lang),
+			"effective": clause.ISODate(c.Effective), "effectiveText": clause.LongDate(c.Effective, lang),
 			"path": versionPath(c.ID, c.Version),
 		}
 		if prev != "" {
@@ -644,22 +601,22 @@ func (p *project) changes(lib *clause.Library, lang string) error {
 		}
 		vs = append(vs, v)
 	}
-	return p.page(lang, "changes", "index.md", frontMatter{
+	p.page(lang, "changes", "index.md", frontMatter{
 		Title:  pageTitle("changes", lang),
 		Layout: "changes",
 		Params: map[string]any{"entries": entries, "versions": vs},
 	}, "")
 }
 
-func (p *project) signingKeys(lib *clause.Library, lang string) error {
+func (p *project) signingKeys(lib *clause.Library, lang string) {
 	var keys []map[string]any
 	for _, k := range lib.Site.SigningKeys {
 		keys = append(keys, map[string]any{
 			"fingerprint": k.Fingerprint, "comment": k.Comment,
-			"validFrom": textfmt.ISODate(k.ValidFrom), "validFromText": textfmt.LongDate(k.ValidFrom, lang),
+			"validFrom": clause.ISODate(k.ValidFrom), "validFromText": clause.LongDate(k.ValidFrom, lang),
 		})
 	}
-	return p.page(lang, "signing-keys", "index.md", frontMatter{
+	p.page(lang, "signing-keys", "index.md", frontMatter{
 		Title:  pageTitle("keys", lang),
 		Layout: "keys",
 		Params: map[string]any{"keys": keys},
@@ -682,15 +639,9 @@ type indexEntry struct {
 // clausesJSON is the machine-readable index. URLs are absolute when the
 // site has a base URL, else relative to the site root.
 func clausesJSON(entries []indexEntry, baseURL string) ([]byte, error) {
-	sort.SliceStable(entries, func(i, j int) bool {
-		a, b := entries[i], entries[j]
-		if a.Lang != b.Lang {
-			return a.Lang < b.Lang
-		}
-		if a.ID != b.ID {
-			return a.ID < b.ID
-		}
-		return false // keep Versions' oldest-first order
+	// Stable: each clause keeps Versions' oldest-first order.
+	slices.SortStableFunc(entries, func(a, b indexEntry) int {
+		return cmp.Or(cmp.Compare(a.Lang, b.Lang), cmp.Compare(a.ID, b.ID))
 	})
 	base := strings.TrimSuffix(baseURL, "/")
 	for i := range entries {

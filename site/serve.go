@@ -14,7 +14,6 @@ import (
 	"net/http"
 	"path"
 	"path/filepath"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -105,25 +104,14 @@ func (s *server) rebuild(ctx context.Context) {
 		}
 		lib, err := clause.Load(s.opts.Content)
 		if err != nil {
-			return fmt.Errorf("load %s: %w", s.opts.Content, err)
+			return err
 		}
-		var profiles []*clause.Profile
-		names, _ := filepath.Glob(filepath.Join(s.opts.Content, "profiles", "*.yaml"))
-		sort.Strings(names)
-		for _, name := range names {
-			p, err := clause.LoadProfile(name)
-			var f *clause.Finding
-			switch {
-			case errors.As(err, &f):
-				findings = append(findings, *f)
-			case err != nil:
-				findings = append(findings, clause.Finding{File: name, Severity: clause.SeverityError, Rule: "profile", Message: err.Error()})
-			default:
-				profiles = append(profiles, p)
-			}
+		profiles, unparsed, err := clause.LoadProfiles(s.opts.Content, nil)
+		if err != nil {
+			return err
 		}
-		findings = append(findings, clause.Check(lib, profiles)...)
-		res, err := BuildLibrary(ctx, lib, Options{Content: s.opts.Content, Templates: tpl, Log: s.opts.Log})
+		findings = append(unparsed, clause.Check(lib, profiles)...)
+		res, err := BuildLibrary(ctx, lib, Options{Templates: tpl, Log: s.opts.Log})
 		if err != nil {
 			return err
 		}
@@ -144,7 +132,7 @@ func (s *server) rebuild(ctx context.Context) {
 		fmt.Fprintf(s.opts.Log, "built %d files in %v\n", len(files), time.Since(start).Round(time.Millisecond))
 	} else {
 		fmt.Fprintf(s.opts.Log, "build failed: %v\n", err)
-		var fe *FindingsError
+		var fe *clause.FindingsError
 		if errors.As(err, &fe) {
 			s.findings = fe.Findings
 		}

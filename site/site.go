@@ -27,7 +27,6 @@ package site
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"io/fs"
 	"maps"
@@ -39,7 +38,7 @@ import (
 
 // Options says what to build.
 type Options struct {
-	Content   string // the content folder: clauses/, obligations.yaml, site.yaml
+	Content   string // the content folder for Build: clauses/, obligations.yaml, site.yaml
 	Templates fs.FS  // from templates.Open; nil means the embedded defaults
 	BaseURL   string // e.g. https://example.com/exit/; empty for a site that works from any folder
 	Log       io.Writer
@@ -58,30 +57,13 @@ func (r *Result) Paths() []string { return slices.Sorted(maps.Keys(r.Files)) }
 // terms that do not validate. The findings say what to fix.
 var ErrInvalid = errors.New("the clause library has errors")
 
-// FindingsError carries the findings that stopped a build.
-type FindingsError struct {
-	Findings []clause.Finding
-}
-
-func (e *FindingsError) Error() string {
-	n := 0
-	for _, f := range e.Findings {
-		if f.Severity == clause.SeverityError {
-			n++
-		}
-	}
-	return fmt.Sprintf("%v: %d error(s); run 'exitsite check' for details", ErrInvalid, n)
-}
-
-func (e *FindingsError) Unwrap() error { return ErrInvalid }
-
 // Build loads the library from opts.Content and renders the site. Clause
-// files with errors stop it with a *FindingsError; warnings are returned
+// files with errors stop it with a *clause.FindingsError; warnings are returned
 // in Result.Warnings.
 func Build(ctx context.Context, opts Options) (*Result, error) {
 	lib, err := clause.Load(opts.Content)
 	if err != nil {
-		return nil, fmt.Errorf("load %s: %w", opts.Content, err)
+		return nil, err // it names the folder and what is wrong with it
 	}
 	return BuildLibrary(ctx, lib, opts)
 }
@@ -97,7 +79,7 @@ func BuildLibrary(ctx context.Context, lib *clause.Library, opts Options) (*Resu
 		}
 	}
 	if len(errs) > 0 {
-		return nil, &FindingsError{Findings: lib.Findings}
+		return nil, &clause.FindingsError{Err: ErrInvalid, Findings: lib.Findings, Fix: "run 'exitsite check' for details"}
 	}
 	tpl := opts.Templates
 	if tpl == nil {

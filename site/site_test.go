@@ -7,6 +7,7 @@ import (
 	"errors"
 	"flag"
 	"io"
+	"maps"
 	"net/url"
 	"os"
 	"os/exec"
@@ -21,6 +22,7 @@ import (
 	"golang.org/x/net/html"
 
 	"github.com/exitkit/exitkit/site/clause"
+	"github.com/exitkit/exitkit/site/internal/htmltest"
 	"github.com/exitkit/exitkit/templates"
 )
 
@@ -201,10 +203,11 @@ func checkLinks(files map[string][]byte) []string {
 		if !strings.HasSuffix(name, ".html") {
 			continue
 		}
-		ids[name], links[name] = scanHTML(data)
+		page := htmltest.Scan(data)
+		ids[name], links[name] = page.IDs, page.Links
 	}
 	var problems []string
-	for _, page := range slices.Sorted(mapsKeys(links)) {
+	for _, page := range slices.Sorted(maps.Keys(links)) {
 		for _, link := range links[page] {
 			u, err := url.Parse(link)
 			if err != nil {
@@ -236,37 +239,6 @@ func checkLinks(files map[string][]byte) []string {
 		}
 	}
 	return problems
-}
-
-func mapsKeys[V any](m map[string]V) func(func(string) bool) {
-	return func(yield func(string) bool) {
-		for k := range m {
-			if !yield(k) {
-				return
-			}
-		}
-	}
-}
-
-func scanHTML(data []byte) (ids map[string]bool, links []string) {
-	ids = map[string]bool{}
-	z := html.NewTokenizer(bytes.NewReader(data))
-	for {
-		switch z.Next() {
-		case html.ErrorToken:
-			return ids, links
-		case html.StartTagToken, html.SelfClosingTagToken:
-			tok := z.Token()
-			for _, a := range tok.Attr {
-				switch a.Key {
-				case "id":
-					ids[a.Val] = true
-				case "href", "src":
-					links = append(links, a.Val)
-				}
-			}
-		}
-	}
 }
 
 func TestRebuildIsByteIdentical(t *testing.T) {
@@ -631,9 +603,9 @@ func TestBuildStopsOnClauseErrors(t *testing.T) {
 	}
 	os.WriteFile(file, append(data, []byte("\nAnd {{no_such_value}}.\n")...), 0o644)
 	_, err = Build(context.Background(), Options{Content: content})
-	var fe *FindingsError
+	var fe *clause.FindingsError
 	if !errors.As(err, &fe) || !errors.Is(err, ErrInvalid) {
-		t.Fatalf("Build = %v, want a *FindingsError", err)
+		t.Fatalf("Build = %v, want a *clause.FindingsError", err)
 	}
 	found := false
 	for _, f := range fe.Findings {

@@ -120,7 +120,11 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	}
 
 	// vcsim logs every TLS handshake a thumbprint check starts with, and
-	// more; the demo's output is for people.
+	// more; the demo's output is for people. This is the global logger
+	// because there is no other way in: govmomi's simulator starts its
+	// http.Server inside Service.NewServer (too late to set ErrorLog without
+	// a race) and logs through the log package itself. The previous output
+	// is restored when the demo returns.
 	prevLog := log.Writer()
 	log.SetOutput(io.Discard)
 	defer log.SetOutput(prevLog)
@@ -284,30 +288,21 @@ func (r *Result) Commands() []string {
 		}
 	}
 	cmds := []string{
-		"cd " + shellQuote(r.Bundle),
+		"cd " + bundle.ShellQuote(r.Bundle),
 		"sha256sum -c tagmanifest-sha256.txt",
 		"sha256sum -c manifest-sha256.txt",
 		fmt.Sprintf("ssh-keygen -Y verify -f %s -I %s -n %s -s %s < %s",
-			shellQuote(r.AllowedSigners), Principal, bundle.SignatureNamespace, bundle.SignatureFile, bundle.TagManifestFile),
+			bundle.ShellQuote(r.AllowedSigners), Principal, bundle.SignatureNamespace, bundle.SignatureFile, bundle.TagManifestFile),
 	}
 	if disk != "" {
 		out := filepath.Join(r.Dir, name) // beside the bundle: a file inside it would be unlisted
-		dec := fmt.Sprintf("age -d -i %s %s", shellQuote(r.AgeIdentity), disk)
+		dec := fmt.Sprintf("age -d -i %s %s", bundle.ShellQuote(r.AgeIdentity), disk)
 		if strings.Contains(disk, ".zst") {
 			dec += " | zstd -d"
 		}
 		cmds = append(cmds,
-			dec+" > "+shellQuote(out),
-			"qemu-img check "+shellQuote(out)+" && qemu-img info "+shellQuote(out))
+			dec+" > "+bundle.ShellQuote(out),
+			"qemu-img check "+bundle.ShellQuote(out)+" && qemu-img info "+bundle.ShellQuote(out))
 	}
 	return cmds
-}
-
-func shellQuote(s string) string {
-	if strings.IndexFunc(s, func(r rune) bool {
-		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("/._-+:@", r))
-	}) < 0 {
-		return s
-	}
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }

@@ -29,7 +29,7 @@ func LoadIdentities(path string) ([]age.Identity, error) {
 // from several goroutines at once (agessh's lazily decrypting identity is
 // not).
 func LoadIdentitiesWithPassphrase(path string, passphrase func() ([]byte, error)) ([]age.Identity, error) {
-	data, err := readBounded(path)
+	data, err := ReadKeyFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("load identity: %w", err)
 	}

@@ -15,6 +15,10 @@
 // packaged by Debian (1.1.1) cannot read hybrid keys and the customer must be
 // able to decrypt with whatever age they have installed.
 //
+// On the customer's side, ParseSigner reads the signer a bundle must be
+// signed by (a fingerprint, a key line or a public key file), and
+// ReadPassphraseFile reads a passphrase the way create wrote with it.
+//
 // Every private key file is written with mode 0600 and never over an
 // existing file.
 package keys
@@ -129,7 +133,7 @@ func writeNew(path string, data []byte, mode os.FileMode) error {
 // encrypted, passphrase is called once for its passphrase; a nil passphrase
 // func makes an encrypted key an error.
 func LoadSigner(path string, passphrase func() ([]byte, error)) (ssh.Signer, error) {
-	data, err := readBounded(path)
+	data, err := ReadKeyFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("load signing key: %w", err)
 	}
@@ -191,7 +195,7 @@ func ParseRecipient(s string) (age.Recipient, error) {
 // per line, blank lines and lines starting with # ignored. It returns the
 // recipients and their public strings, for the bundle's manifest.
 func ReadRecipientsFile(path string) ([]age.Recipient, []string, error) {
-	data, err := readBounded(path)
+	data, err := ReadKeyFile(path)
 	if err != nil {
 		return nil, nil, fmt.Errorf("read recipients file: %w", err)
 	}
@@ -229,7 +233,36 @@ func Fingerprint(pub ssh.PublicKey) string {
 	return ssh.FingerprintSHA256(pub)
 }
 
-func readBounded(path string) ([]byte, error) {
+// ParseSigner reads the key a bundle must be signed by, given as a person
+// has it: a fingerprint "SHA256:..." as ssh-keygen -l prints it (returned
+// as fingerprint, with a nil key), an authorized_keys line
+// "ssh-ed25519 AAAA...", or the path of a public key file such as the
+// signer.pub a provider publishes. An empty s returns nothing.
+func ParseSigner(s string) (pub ssh.PublicKey, fingerprint string, err error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return nil, "", nil
+	}
+	if strings.HasPrefix(s, "SHA256:") {
+		return nil, s, nil
+	}
+	data := []byte(s)
+	if !strings.HasPrefix(s, "ssh-") && !strings.HasPrefix(s, "ecdsa-") && !strings.HasPrefix(s, "sk-") {
+		if data, err = ReadKeyFile(s); err != nil {
+			return nil, "", fmt.Errorf("%w (give a public key file, an ssh-ed25519 line or a SHA256: fingerprint)", err)
+		}
+	}
+	pub, _, _, _, err = ssh.ParseAuthorizedKey(data)
+	if err != nil {
+		return nil, "", fmt.Errorf("not an OpenSSH public key: %w", err)
+	}
+	return pub, "", nil
+}
+
+// ReadKeyFile reads a key, recipients or allowed-signers file, refusing one
+// larger than 1 MiB (real ones are a few kilobytes) so a wrong path, such as
+// a disk image, fails fast instead of filling memory.
+func ReadKeyFile(path string) ([]byte, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
@@ -240,7 +273,32 @@ func readBounded(path string) ([]byte, error) {
 		return nil, fmt.Errorf("read %s: %w", path, err)
 	}
 	if len(data) > maxKeyFile {
-		return nil, fmt.Errorf("read %s: larger than %d bytes; not a key file", path, maxKeyFile)
+		return nil, fmt.Errorf("read %s: larger than %d bytes; not a key file, check the path", path, maxKeyFile)
+	}
+	return data, nil
+}
+
+// maxPassphraseFile bounds what is read from a passphrase file.
+const maxPassphraseFile = 64 << 10
+
+// ReadPassphraseFile returns the first line of the file at path, the
+// passphrase a bundle is encrypted or decrypted with, as create, verify and
+// open all read it so that what encrypted also decrypts.
+func ReadPassphraseFile(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, maxPassphraseFile))
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", path, err)
+	}
+	if i := bytes.IndexAny(data, "\r\n"); i >= 0 {
+		data = data[:i]
+	}
+	if len(data) == 0 {
+		return nil, fmt.Errorf("%s is empty; its first line must hold the passphrase", path)
 	}
 	return data, nil
 }

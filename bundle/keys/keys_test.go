@@ -208,3 +208,77 @@ func FuzzParseRecipient(f *testing.F) {
 		ParseRecipient(s)
 	})
 }
+
+func TestParseSignerAcceptsFingerprintLineAndFile(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "sign")
+	pub, err := GenerateSigningKey(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	line := strings.TrimSpace(string(ssh.MarshalAuthorizedKey(pub)))
+	big := filepath.Join(dir, "big")
+	if err := os.WriteFile(big, make([]byte, maxKeyFile+1), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name, in, wantFP, wantErr string
+		wantKey                   bool
+	}{
+		{"empty", "  ", "", "", false},
+		{"fingerprint", "SHA256:abc", "SHA256:abc", "", false},
+		{"authorized_keys line", line, "", "", true},
+		{"public key file", path + ".pub", "", "", true},
+		{"missing file", filepath.Join(dir, "nope.pub"), "", "give a public key file", false},
+		{"file too large", big, "", "not a key file", false},
+		{"not a key", path, "", "not an OpenSSH public key", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, fp, err := ParseSigner(tc.in)
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("err = %v, want %q", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if fp != tc.wantFP {
+				t.Errorf("fingerprint = %q, want %q", fp, tc.wantFP)
+			}
+			if (got != nil) != tc.wantKey || (got != nil && Fingerprint(got) != Fingerprint(pub)) {
+				t.Errorf("key = %v, want the generated key: %v", got, tc.wantKey)
+			}
+		})
+	}
+}
+
+func TestReadPassphraseFileTakesTheFirstLine(t *testing.T) {
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		name, content, want, wantErr string
+	}{
+		{"one line", "correct horse\n", "correct horse", ""},
+		{"crlf", "battery staple\r\nsecond", "battery staple", ""},
+		{"no newline", "pass", "pass", ""},
+		{"empty first line", "\nlater", "", "is empty"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := filepath.Join(dir, strings.ReplaceAll(tc.name, " ", "-"))
+			if err := os.WriteFile(p, []byte(tc.content), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			got, err := ReadPassphraseFile(p)
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("err = %v, want %q", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil || string(got) != tc.want {
+				t.Errorf("got %q, %v; want %q", got, err, tc.want)
+			}
+		})
+	}
+}

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -34,6 +33,7 @@ func newCreateCmd() *cobra.Command {
 		jobs           int
 		info           bundle.Info
 		terms          string
+		sf             *sourceFlags // the vSphere flags, registered below
 	)
 	cmd := &cobra.Command{
 		Use:   "create --source SRC... (--out DIR | --tar FILE) --sign-key KEY [flags]",
@@ -77,6 +77,7 @@ reason (the bundle is then unfinished and resumable).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			stderr := cmd.ErrOrStderr()
+			sf.stderr = stderr
 			switch {
 			case len(sources) == 0:
 				return cli.Usage(errors.New("--source is required: a folder of OVF exports, an .ova file, or a vSphere URL"))
@@ -115,7 +116,7 @@ reason (the bundle is then unfinished and resumable).`,
 			}
 			var srcs []bundle.Source
 			for _, s := range sources {
-				src, err := parseSource(cmd.Context(), s)
+				src, err := parseSource(cmd.Context(), s, sf)
 				if err != nil {
 					return cli.Usage(fmt.Errorf("--source %s: %w", s, err))
 				}
@@ -160,7 +161,9 @@ reason (the bundle is then unfinished and resumable).`,
 	f.StringVar(&info.Description, "description", "", "why and for what the bundle was made, e.g. \"end of contract 2026-11-30\"")
 	f.StringVar(&terms, "terms", "", "the customer's exit terms (the contract module HTML from exitsite) to embed as TERMS.html")
 	// vSphere connection flags (--vsphere-thumbprint, --insecure, --include-iso), read by parseSource.
-	return withSourceFlags(cmd)
+	sf = addSourceFlags(f)
+	cmd.Long += "\n\n" + vsphereHelp
+	return cmd
 }
 
 // signPassphrase returns where an encrypted signing key's passphrase comes
@@ -169,37 +172,34 @@ func signPassphrase(keyPath string, stderr io.Writer) func() ([]byte, error) {
 	if v, ok := os.LookupEnv(signPassphraseEnv); ok {
 		return func() ([]byte, error) { return []byte(v), nil }
 	}
+	return promptPassphrase("Enter passphrase for signing key "+keyPath+": ", stderr)
+}
+
+// promptPassphrase asks for a key's passphrase on the terminal, without
+// echo; nil when standard input is no terminal, which makes an encrypted
+// key a clear error instead of a hang.
+func promptPassphrase(prompt string, stderr io.Writer) func() ([]byte, error) {
 	if !term.IsTerminal(int(os.Stdin.Fd())) {
 		return nil
 	}
 	return func() ([]byte, error) {
-		fmt.Fprintf(stderr, "Enter passphrase for signing key %s: ", keyPath)
+		fmt.Fprint(stderr, prompt)
 		pass, err := term.ReadPassword(int(os.Stdin.Fd()))
 		fmt.Fprintln(stderr)
 		return pass, err
 	}
 }
 
-// agePassphrase reads --passphrase-file (its first line) or the
-// environment; nil when neither is given.
+// agePassphrase reads the age passphrase from --passphrase-file (its first
+// line) or the environment, the same way for create, verify and open so
+// that what encrypted also decrypts; nil when neither is given.
 func agePassphrase(path string) ([]byte, error) {
 	if path != "" {
-		f, err := os.Open(path)
+		pass, err := keys.ReadPassphraseFile(path)
 		if err != nil {
 			return nil, fmt.Errorf("--passphrase-file: %w", err)
 		}
-		defer f.Close()
-		data, err := io.ReadAll(io.LimitReader(f, 64<<10))
-		if err != nil {
-			return nil, fmt.Errorf("--passphrase-file: %w", err)
-		}
-		if i := bytes.IndexAny(data, "\r\n"); i >= 0 {
-			data = data[:i]
-		}
-		if len(data) == 0 {
-			return nil, fmt.Errorf("--passphrase-file %s is empty", path)
-		}
-		return data, nil
+		return pass, nil
 	}
 	if v := os.Getenv(agePassphraseEnv); v != "" {
 		return []byte(v), nil

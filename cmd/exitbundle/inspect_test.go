@@ -14,16 +14,6 @@ import (
 	"github.com/exitkit/exitkit/internal/vmdk"
 )
 
-func inspRun(t *testing.T, args ...string) (int, string, string) {
-	t.Helper()
-	root := newRoot()
-	var stdout, stderr bytes.Buffer
-	root.SetOut(&stdout)
-	root.SetErr(&stderr)
-	code := cli.Run(root, args, &stderr)
-	return code, stdout.String(), stderr.String()
-}
-
 // inspBundle makes a small bundle the way a provider does: keygen, then
 // create from an OVF folder holding a real streamOptimized VMDK.
 func inspBundle(t *testing.T) string {
@@ -51,11 +41,11 @@ func inspBundle(t *testing.T) string {
 	os.WriteFile(filepath.Join(src, "db.ovf"), []byte(desc), 0o644)
 
 	key := filepath.Join(work, "sign")
-	if code, _, stderr := inspRun(t, "keygen", "--type", "sign", "--out", key); code != 0 {
+	if code, _, stderr := runExitbundle(t, "keygen", "--type", "sign", "--out", key); code != 0 {
 		t.Fatalf("keygen: %s", stderr)
 	}
 	out := filepath.Join(work, "bundle")
-	if code, _, stderr := inspRun(t, "create", "--source", filepath.Join(work, "exports"), "--out", out, "--sign-key", key, "--provider", "Nordcloud", "--customer", "Acme"); code != 0 {
+	if code, _, stderr := runExitbundle(t, "create", "--source", filepath.Join(work, "exports"), "--out", out, "--sign-key", key, "--provider", "Nordcloud", "--customer", "Acme"); code != 0 {
 		t.Fatalf("create: %s", stderr)
 	}
 	return out
@@ -63,7 +53,7 @@ func inspBundle(t *testing.T) string {
 
 func TestInspectPrintsTheBundleAndItsVMs(t *testing.T) {
 	dir := inspBundle(t)
-	code, stdout, stderr := inspRun(t, "inspect", dir)
+	code, stdout, stderr := runExitbundle(t, "inspect", dir)
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
@@ -74,25 +64,25 @@ func TestInspectPrintsTheBundleAndItsVMs(t *testing.T) {
 		}
 	}
 
-	code, stdout, _ = inspRun(t, "inspect", dir, "--json")
+	code, stdout, _ = runExitbundle(t, "inspect", dir, "--json")
 	var in bundle.Inspection
 	if code != 0 || json.Unmarshal([]byte(stdout), &in) != nil || !in.Complete || len(in.Manifest.VMs) != 1 {
 		t.Errorf("--json: exit %d, %+v\n%s", code, in, stdout)
 	}
 
 	os.Remove(filepath.Join(dir, bundle.SignatureFile))
-	code, stdout, _ = inspRun(t, "inspect", dir)
+	code, stdout, _ = runExitbundle(t, "inspect", dir)
 	if code != cli.ExitFailed || !strings.Contains(stdout, "UNFINISHED") {
 		t.Errorf("an unsigned bundle: exit %d\n%s", code, stdout)
 	}
 }
 
 func TestInspectRefusesANonBundleWithExit2(t *testing.T) {
-	code, _, stderr := inspRun(t, "inspect", t.TempDir())
+	code, _, stderr := runExitbundle(t, "inspect", t.TempDir())
 	if code != cli.ExitUsage || !strings.Contains(stderr, "not an exit bundle") {
 		t.Errorf("exit %d: %s", code, stderr)
 	}
-	if code, _, _ := inspRun(t, "inspect"); code != cli.ExitUsage {
+	if code, _, _ := runExitbundle(t, "inspect"); code != cli.ExitUsage {
 		t.Errorf("no argument: exit %d", code)
 	}
 }

@@ -38,20 +38,13 @@ Exit status: 0 all chosen VMs opened, 1 a check failed, 2 usage or unreadable in
 			if out == "" {
 				return cli.Usage(errors.New("--out is required: the folder that receives one OVF folder per VM"))
 			}
-			pub, fp, err := k.pinned()
-			if err != nil {
-				return err
-			}
-			if (k.allowedSigners == "") != (k.principal == "") {
-				return cli.Usage(errors.New("--allowed-signers and --principal go together"))
-			}
-			ids, err := k.decryptIdentities(cmd.ErrOrStderr())
+			ko, err := k.resolve(cmd.ErrOrStderr())
 			if err != nil {
 				return err
 			}
 			err = bundle.Open(cmd.Context(), args[0], bundle.OpenOptions{
-				Out: out, VMs: vms, Identities: ids,
-				Signer: pub, SignerFingerprint: fp,
+				Out: out, VMs: vms, Identities: ko.identities,
+				Signer: ko.signer, SignerFingerprint: ko.fingerprint,
 				AllowedSigners: k.allowedSigners, Principal: k.principal,
 				Force: force, Jobs: jobs, Progress: cmd.ErrOrStderr(),
 			})

@@ -8,7 +8,6 @@ import (
 	"os"
 	"strings"
 
-	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 	"golang.org/x/term"
 
@@ -27,7 +26,7 @@ type sourceFlags struct {
 
 // addSourceFlags registers the source flags on fs and returns where their
 // values land. Calling it again on the same FlagSet returns the same
-// holder, so create.go and withSourceFlags may both call it.
+// holder rather than registering the flags twice.
 func addSourceFlags(fs *pflag.FlagSet) *sourceFlags {
 	if f := fs.Lookup("vsphere-thumbprint"); f != nil {
 		if v, ok := f.Value.(*thumbprintFlag); ok {
@@ -49,8 +48,6 @@ func (t *thumbprintFlag) String() string     { return t.sf.thumbprint }
 func (t *thumbprintFlag) Set(v string) error { t.sf.thumbprint = v; return nil }
 func (t *thumbprintFlag) Type() string       { return "sha256" }
 
-type sourceFlagsKey struct{}
-
 // vsphereHelp explains vsphere:// sources in the help of the commands
 // that take them.
 const vsphereHelp = `vSphere sources: --source 'vsphere://USER@HOST[:PORT]/sdk?SELECTORS' exports
@@ -67,46 +64,14 @@ URL. Powered-off VMs are exported directly; running ones through a temporary
 snapshot that is removed afterwards, even on failure or Ctrl-C. Every disk and
 the NVRAM are taken; a dropped download is retried from the start.`
 
-// withSourceFlags adds the source flags to a command whose RunE calls
-// parseSource without passing them, handing them over through the
-// command's context.
-func withSourceFlags(cmd *cobra.Command) *cobra.Command {
-	const mark = "exitbundle/source-flags"
-	if cmd.Annotations[mark] != "" {
-		return cmd // already wrapped
-	}
-	if cmd.Annotations == nil {
-		cmd.Annotations = map[string]string{}
-	}
-	cmd.Annotations[mark] = "1"
-	sf := addSourceFlags(cmd.Flags())
-	cmd.Long += "\n\n" + vsphereHelp
-	prev := cmd.PreRunE
-	cmd.PreRunE = func(c *cobra.Command, args []string) error {
-		sf.stderr = c.ErrOrStderr()
-		ctx := c.Context()
-		if ctx == nil {
-			ctx = context.Background()
-		}
-		c.SetContext(context.WithValue(ctx, sourceFlagsKey{}, sf))
-		if prev != nil {
-			return prev(c, args)
-		}
-		return nil
-	}
-	return cmd
-}
-
 // parseSource turns a --source value into a Source: a vsphere:// URL
 // becomes a vSphere source (logged in and with its VMs resolved, so a
 // wrong password or an empty selection fails before anything is written);
-// anything else is a folder of OVF exports or an .ova file.
-func parseSource(ctx context.Context, s string, opts ...*sourceFlags) (bundle.Source, error) {
-	sf := &sourceFlags{}
-	if len(opts) > 0 && opts[0] != nil {
-		sf = opts[0]
-	} else if v, ok := ctx.Value(sourceFlagsKey{}).(*sourceFlags); ok {
-		sf = v
+// anything else is a folder of OVF exports or an .ova file. sf holds the
+// source flags; nil means none given.
+func parseSource(ctx context.Context, s string, sf *sourceFlags) (bundle.Source, error) {
+	if sf == nil {
+		sf = &sourceFlags{}
 	}
 	if !strings.HasPrefix(s, vsphere.Scheme+"://") {
 		if sf.thumbprint != "" || sf.insecure || sf.includeImages {

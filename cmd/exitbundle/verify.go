@@ -4,13 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"strings"
 
 	"filippo.io/age"
 	"github.com/spf13/cobra"
 	"golang.org/x/crypto/ssh"
-	"golang.org/x/term"
 
 	"github.com/exitkit/exitkit/bundle"
 	"github.com/exitkit/exitkit/bundle/keys"
@@ -35,41 +32,50 @@ func (k *keyFlags) register(cmd *cobra.Command) {
 	f.StringVar(&k.passphraseFile, "passphrase-file", "", "a file whose first line is the passphrase the bundle was encrypted with; or set "+agePassphraseEnv+"\n(passphrases never go on the command line)")
 }
 
+// keyOptions are keyFlags resolved: what verify and open pass on to bundle.
+type keyOptions struct {
+	signer      ssh.PublicKey
+	fingerprint string
+	identities  []age.Identity
+}
+
+// resolve checks the signer flags and loads the decryption keys, asking on
+// stderr for an SSH key's passphrase.
+func (k *keyFlags) resolve(stderr io.Writer) (keyOptions, error) {
+	pub, fp, err := k.pinned()
+	if err != nil {
+		return keyOptions{}, err
+	}
+	if (k.allowedSigners == "") != (k.principal == "") {
+		return keyOptions{}, cli.Usage(errors.New("--allowed-signers and --principal go together"))
+	}
+	ids, err := k.decryptIdentities(stderr)
+	if err != nil {
+		return keyOptions{}, err
+	}
+	return keyOptions{signer: pub, fingerprint: fp, identities: ids}, nil
+}
+
 // pinned returns the signer key or fingerprint given on the command line.
 func (k *keyFlags) pinned() (ssh.PublicKey, string, error) {
-	s := strings.TrimSpace(k.signer)
-	if s == "" {
-		return nil, "", nil
-	}
-	if strings.HasPrefix(s, "SHA256:") {
-		return nil, s, nil
-	}
-	data := []byte(s)
-	if !strings.HasPrefix(s, "ssh-") && !strings.HasPrefix(s, "ecdsa-") && !strings.HasPrefix(s, "sk-") {
-		var err error
-		data, err = readSmall(s)
-		if err != nil {
-			return nil, "", cli.Usage(fmt.Errorf("--signer: %w (give a public key file, an ssh-ed25519 line or a SHA256: fingerprint)", err))
-		}
-	}
-	pub, _, _, _, err := ssh.ParseAuthorizedKey(data)
+	pub, fp, err := keys.ParseSigner(k.signer)
 	if err != nil {
-		return nil, "", cli.Usage(fmt.Errorf("--signer: not an OpenSSH public key: %w", err))
+		return nil, "", cli.Usage(fmt.Errorf("--signer: %w", err))
 	}
-	return pub, "", nil
+	return pub, fp, nil
 }
 
 // decryptIdentities loads every --identity and the passphrase, if any.
 func (k *keyFlags) decryptIdentities(stderr io.Writer) ([]age.Identity, error) {
 	var ids []age.Identity
 	for _, p := range k.identities {
-		loaded, err := keys.LoadIdentitiesWithPassphrase(p, terminalPassphrase(p, stderr))
+		loaded, err := keys.LoadIdentitiesWithPassphrase(p, promptPassphrase("Enter passphrase for "+p+": ", stderr))
 		if err != nil {
 			return nil, cli.Usage(err)
 		}
 		ids = append(ids, loaded...)
 	}
-	pass, err := k.passphrase()
+	pass, err := agePassphrase(k.passphraseFile)
 	if err != nil {
 		return nil, cli.Usage(err)
 	}
@@ -82,43 +88,6 @@ func (k *keyFlags) decryptIdentities(stderr io.Writer) ([]age.Identity, error) {
 		ids = append(ids, id)
 	}
 	return ids, nil
-}
-
-// passphrase reads the bundle's passphrase exactly as create does
-// (agePassphrase: the first line of --passphrase-file, or the environment),
-// so that what encrypted also decrypts; nil when neither is given.
-func (k *keyFlags) passphrase() ([]byte, error) {
-	return agePassphrase(k.passphraseFile)
-}
-
-// terminalPassphrase asks for an SSH key's passphrase on the terminal, or
-// returns nil (an encrypted key is then a clear error) when there is none.
-func terminalPassphrase(keyPath string, stderr io.Writer) func() ([]byte, error) {
-	if !term.IsTerminal(int(os.Stdin.Fd())) {
-		return nil
-	}
-	return func() ([]byte, error) {
-		fmt.Fprintf(stderr, "Enter passphrase for %s: ", keyPath)
-		pass, err := term.ReadPassword(int(os.Stdin.Fd()))
-		fmt.Fprintln(stderr)
-		return pass, err
-	}
-}
-
-func readSmall(p string) ([]byte, error) {
-	f, err := os.Open(p)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, 1<<20+1))
-	if err != nil {
-		return nil, err
-	}
-	if len(data) > 1<<20 {
-		return nil, fmt.Errorf("%s is larger than 1 MiB", p)
-	}
-	return data, nil
 }
 
 func newVerifyCmd() *cobra.Command {
@@ -152,21 +121,14 @@ in the bundle's own index.html and README.txt.`,
   exitbundle verify /media/drive/exit-2026 --signer SHA256:Xk3... --identity customer.agekey --json`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			pub, fp, err := k.pinned()
-			if err != nil {
-				return err
-			}
-			if (k.allowedSigners == "") != (k.principal == "") {
-				return cli.Usage(errors.New("--allowed-signers and --principal go together"))
-			}
-			ids, err := k.decryptIdentities(cmd.ErrOrStderr())
+			ko, err := k.resolve(cmd.ErrOrStderr())
 			if err != nil {
 				return err
 			}
 			opts := bundle.VerifyOptions{
-				Signer: pub, SignerFingerprint: fp,
+				Signer: ko.signer, SignerFingerprint: ko.fingerprint,
 				AllowedSigners: k.allowedSigners, Principal: k.principal,
-				Identities: ids, Jobs: jobs, Stdin: cmd.InOrStdin(),
+				Identities: ko.identities, Jobs: jobs, Stdin: cmd.InOrStdin(),
 			}
 			if progress {
 				opts.Progress = cmd.ErrOrStderr()

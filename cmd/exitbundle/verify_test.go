@@ -14,9 +14,9 @@ import (
 	"github.com/exitkit/exitkit/internal/vmdk"
 )
 
-// vfRun runs exitbundle with args and returns the exit code, stdout and
+// runExitbundle runs exitbundle with args and returns the exit code, stdout and
 // stderr.
-func vfRun(t *testing.T, args ...string) (int, string, string) {
+func runExitbundle(t *testing.T, args ...string) (int, string, string) {
 	t.Helper()
 	root := newRoot()
 	var stdout, stderr bytes.Buffer
@@ -62,7 +62,7 @@ func vfBundle(t *testing.T) (dir, signPub, ageKey string) {
 	sign := filepath.Join(work, "sign")
 	ageKey = filepath.Join(work, "customer.agekey")
 	for _, args := range [][]string{{"keygen", "--type", "sign", "--out", sign}, {"keygen", "--type", "age", "--out", ageKey}} {
-		if code, _, stderr := vfRun(t, args...); code != 0 {
+		if code, _, stderr := runExitbundle(t, args...); code != 0 {
 			t.Fatalf("%v: exit %d\n%s", args, code, stderr)
 		}
 	}
@@ -74,7 +74,7 @@ func vfBundle(t *testing.T) (dir, signPub, ageKey string) {
 		}
 	}
 	dir = filepath.Join(work, "bundle")
-	if code, _, stderr := vfRun(t, "create", "--source", filepath.Join(work, "src"), "--out", dir, "--sign-key", sign, "--recipient", recipient); code != 0 {
+	if code, _, stderr := runExitbundle(t, "create", "--source", filepath.Join(work, "src"), "--out", dir, "--sign-key", sign, "--recipient", recipient); code != 0 {
 		t.Fatalf("create: exit %d\n%s", code, stderr)
 	}
 	return dir, sign + ".pub", ageKey
@@ -83,15 +83,15 @@ func vfBundle(t *testing.T) (dir, signPub, ageKey string) {
 func TestVerifyAndOpenCommandsExitCodes(t *testing.T) {
 	dir, signPub, ageKey := vfBundle(t)
 
-	code, out, stderr := vfRun(t, "verify", dir, "--signer", signPub, "--identity", ageKey)
+	code, out, stderr := runExitbundle(t, "verify", dir, "--signer", signPub, "--identity", ageKey)
 	if code != cli.ExitOK || !strings.Contains(out, "PASS  plaintext") {
 		t.Fatalf("good bundle: exit %d\n%s%s", code, out, stderr)
 	}
-	code, out, _ = vfRun(t, "verify", dir)
+	code, out, _ = runExitbundle(t, "verify", dir)
 	if code != cli.ExitOK || !strings.Contains(out, "NOT pinned") {
 		t.Fatalf("unpinned: exit %d, want 0 and a warning\n%s", code, out)
 	}
-	code, out, _ = vfRun(t, "verify", dir, "--json")
+	code, out, _ = runExitbundle(t, "verify", dir, "--json")
 	var report struct {
 		OK     bool `json:"ok"`
 		Checks []struct{ Name, Status string }
@@ -110,30 +110,30 @@ func TestVerifyAndOpenCommandsExitCodes(t *testing.T) {
 		{"open", dir},
 		{"open", dir, "--out", t.TempDir() + "/o"}, // encrypted, no identity
 	} {
-		if code, _, stderr := vfRun(t, args...); code != cli.ExitUsage {
+		if code, _, stderr := runExitbundle(t, args...); code != cli.ExitUsage {
 			t.Errorf("%v: exit %d, want 2\n%s", args, code, stderr)
 		}
 	}
 
 	// Open, then open again into the same place: never overwritten.
 	outDir := filepath.Join(t.TempDir(), "restored")
-	if code, _, stderr := vfRun(t, "open", dir, "--identity", ageKey, "--out", outDir, "--signer", signPub); code != 0 {
+	if code, _, stderr := runExitbundle(t, "open", dir, "--identity", ageKey, "--out", outDir, "--signer", signPub); code != 0 {
 		t.Fatalf("open: exit %d\n%s", code, stderr)
 	}
 	if _, err := os.Stat(filepath.Join(outDir, "vm1", "vm1.ovf")); err != nil {
 		t.Fatal(err)
 	}
-	if code, _, stderr := vfRun(t, "open", dir, "--identity", ageKey, "--out", outDir); code != cli.ExitUsage || !strings.Contains(stderr, "already exists") {
+	if code, _, stderr := runExitbundle(t, "open", dir, "--identity", ageKey, "--out", outDir); code != cli.ExitUsage || !strings.Contains(stderr, "already exists") {
 		t.Errorf("open over existing output: exit %d\n%s", code, stderr)
 	}
 
 	// A failed check: 1.
 	os.Remove(filepath.Join(dir, "tagmanifest-sha256.txt.sig"))
-	code, out, stderr = vfRun(t, "verify", dir)
+	code, out, stderr = runExitbundle(t, "verify", dir)
 	if code != cli.ExitFailed || !strings.Contains(stderr, "run the same create command again") {
 		t.Fatalf("unsigned: exit %d, want 1 and how to resume\n%s%s", code, out, stderr)
 	}
-	if code, _, stderr := vfRun(t, "open", dir, "--identity", ageKey, "--out", filepath.Join(t.TempDir(), "x")); code != cli.ExitFailed {
+	if code, _, stderr := runExitbundle(t, "open", dir, "--identity", ageKey, "--out", filepath.Join(t.TempDir(), "x")); code != cli.ExitFailed {
 		t.Errorf("open of an unsigned bundle: exit %d, want 1\n%s", code, stderr)
 	}
 }

@@ -1,14 +1,12 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 
 	"github.com/spf13/cobra"
 
 	"github.com/exitkit/exitkit/internal/cli"
 	"github.com/exitkit/exitkit/site"
-	"github.com/exitkit/exitkit/templates"
 )
 
 func newBuildCmd() *cobra.Command {
@@ -56,26 +54,21 @@ Exit status: 0 on success, 1 when clause files have errors (see
   exitsite build --templates branding --out /media/usb/exit-terms`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			fsys, err := templates.Open(tpl)
+			fsys, err := openTemplates(tpl)
 			if err != nil {
-				return cli.Usage(fmt.Errorf("--templates: %w", err))
+				return err
 			}
-			res, err := site.Build(cmd.Context(), site.Options{
-				Content: content, Templates: fsys, BaseURL: baseURL, Log: cmd.ErrOrStderr(),
+			lib, err := loadLibrary(content)
+			if err != nil {
+				return err
+			}
+			res, err := site.BuildLibrary(cmd.Context(), lib, site.Options{
+				Templates: fsys, BaseURL: baseURL, Log: cmd.ErrOrStderr(),
 			})
-			var fe *site.FindingsError
-			if errors.As(err, &fe) {
-				for _, f := range fe.Findings {
-					fmt.Fprintln(cmd.ErrOrStderr(), f)
-				}
-				return cli.Failed(err)
+			if err := exitStatus(cmd.ErrOrStderr(), err); err != nil {
+				return err
 			}
-			if err != nil {
-				return cli.Usage(err)
-			}
-			for _, f := range res.Warnings {
-				fmt.Fprintln(cmd.ErrOrStderr(), f)
-			}
+			printFindings(cmd.ErrOrStderr(), res.Warnings)
 			if err := res.Write(out); err != nil {
 				return cli.Usage(err)
 			}

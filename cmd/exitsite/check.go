@@ -2,10 +2,7 @@ package main
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
-	"path/filepath"
-	"sort"
 
 	"github.com/spf13/cobra"
 
@@ -51,27 +48,13 @@ are validation or lint errors, 2 for usage errors or unreadable input.`,
 			if format != "text" && format != "json" {
 				return cli.Usage(fmt.Errorf("--format %q: use text or json", format))
 			}
-			lib, err := clause.Load(content)
+			lib, err := loadLibrary(content)
 			if err != nil {
-				return cli.Usage(fmt.Errorf("%w\nPass the content folder with --content.", err))
+				return err
 			}
-			if len(profiles) == 0 {
-				profiles, _ = filepath.Glob(filepath.Join(content, "profiles", "*.yaml"))
-				sort.Strings(profiles)
-			}
-			var loaded []*clause.Profile
-			var parseErrs []clause.Finding
-			for _, path := range profiles {
-				p, err := clause.LoadProfile(path)
-				var f *clause.Finding
-				switch {
-				case errors.As(err, &f):
-					parseErrs = append(parseErrs, *f)
-				case err != nil:
-					return cli.Usage(err)
-				default:
-					loaded = append(loaded, p)
-				}
+			loaded, parseErrs, err := clause.LoadProfiles(content, profiles)
+			if err != nil {
+				return cli.Usage(err)
 			}
 			findings := append(parseErrs, clause.Check(lib, loaded)...)
 			out := cmd.OutOrStdout()
@@ -85,9 +68,7 @@ are validation or lint errors, 2 for usage errors or unreadable input.`,
 					return err
 				}
 			} else {
-				for _, f := range findings {
-					fmt.Fprintln(out, f.String())
-				}
+				printFindings(out, findings)
 			}
 			counts := map[string]int{}
 			for _, f := range findings {

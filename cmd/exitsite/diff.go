@@ -43,9 +43,9 @@ version change itself shows there.`,
 			default:
 				return cli.Usage(fmt.Errorf("--color %q: use auto, always or never", color))
 			}
-			lib, err := clause.Load(content)
+			lib, err := loadLibrary(content)
 			if err != nil {
-				return cli.Usage(fmt.Errorf("%w\nPass the content folder with --content.", err))
+				return err
 			}
 			id := args[0]
 			var r [2]*clause.Rendered

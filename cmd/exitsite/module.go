@@ -13,7 +13,6 @@ import (
 	"github.com/exitkit/exitkit/site"
 	"github.com/exitkit/exitkit/site/clause"
 	"github.com/exitkit/exitkit/site/module"
-	"github.com/exitkit/exitkit/templates"
 )
 
 func newModuleCmd() *cobra.Command {
@@ -73,32 +72,23 @@ Exit status: 0 on success, 1 when the profile or its clauses have errors,
 					return cli.Usage(fmt.Errorf("%s exists; choose another --out or pass --force to replace it", out))
 				}
 			}
-			fsys, err := templates.Open(tpl)
+			fsys, err := openTemplates(tpl)
 			if err != nil {
-				return cli.Usage(fmt.Errorf("--templates: %w", err))
+				return err
 			}
-			lib, err := clause.Load(content)
+			lib, err := loadLibrary(content)
 			if err != nil {
-				return cli.Usage(fmt.Errorf("%w\nPass the content folder with --content.", err))
+				return err
 			}
 			p, err := clause.LoadProfile(profile)
 			if err != nil {
 				return cli.Usage(err)
 			}
 			m, err := module.Render(lib, p, module.Options{Lang: lang, Templates: fsys})
-			var fe *module.FindingsError
-			if errors.As(err, &fe) {
-				for _, f := range fe.Findings {
-					fmt.Fprintln(cmd.ErrOrStderr(), f)
-				}
-				return cli.Failed(err)
+			if err := exitStatus(cmd.ErrOrStderr(), err); err != nil {
+				return err
 			}
-			if err != nil {
-				return cli.Usage(err)
-			}
-			for _, f := range m.Warnings {
-				fmt.Fprintln(cmd.ErrOrStderr(), f)
-			}
+			printFindings(cmd.ErrOrStderr(), m.Warnings)
 			if out == "" {
 				_, err := cmd.OutOrStdout().Write(m.HTML)
 				return err

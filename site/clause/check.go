@@ -369,14 +369,14 @@ func (lc *lintCtx) coverage() []Finding {
 		if lc.prof == nil {
 			out = append(out, lc.finding(SeverityError, RuleCoverage, l.obligationsFile, o.Line, o.Col,
 				fmt.Sprintf("add %s to the covers: list of the published %s clause that meets it, or write one", o.Ref, lc.lang),
-				"no published %s clause covers %s (%s): %s", lc.lang, o.Ref, o.Article, o.Duty[lc.lang]))
+				"no published %s clause covers %s (%s): %s", lc.lang, o.Ref, o.Article, o.DutyText(lc.lang)))
 			continue
 		}
 		if covered(all, o.Ref) { // the library covers it, the selection drops it
 			line, col := lc.prof.at("clauses")
 			f := lc.finding(SeverityError, RuleCoverage, lc.prof.File, line, col,
 				"add the clause that covers it to clauses:, or mark COVERAGE not_applicable with a reason",
-				"the selected clauses do not cover %s (%s): %s", o.Ref, o.Article, o.Duty[lc.lang])
+				"the selected clauses do not cover %s (%s): %s", o.Ref, o.Article, o.DutyText(lc.lang))
 			out = append(out, f)
 		}
 	}

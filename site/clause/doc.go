@@ -4,12 +4,15 @@
 // and for one customer, fingerprints each rendering, and redlines versions.
 //
 // Call [Load] on a content folder (clauses/<lang>/<id>-v<version>.md,
-// obligations.yaml, site.yaml) and [LoadProfile] on each customer profile,
-// then [Check] to get every problem as a [Finding] with file:line:col and a
-// hint. Render a clause with [Clause.Render]: a nil profile gives the
+// obligations.yaml, site.yaml) and [LoadProfile] on each customer profile
+// (or [LoadProfiles] on a folder's), then [Check] to get every problem as a
+// [Finding] with file:line:col and a hint. Render a clause with [Clause.Render]: a nil profile gives the
 // library view, where each parameter is a marked placeholder with its
 // description and default; a profile gives the customer view with its
-// values. [Redline] compares two renderings word by word.
+// values. [Redline] compares two renderings word by word. The site and the
+// module print values and dates outside a clause with [Param.FormatValue]
+// and [LongDate], so they read exactly as in the rendered clause, and stop
+// on errors with a [FindingsError].
 //
 // Loading never stops at the first problem: Load returns an error only when
 // the folder cannot be read, and keeps everything wrong inside the files in

@@ -1,6 +1,7 @@
 package clause
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"strconv"
@@ -13,12 +14,15 @@ var monthNames = map[string][12]string{
 	"nl": {"januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september", "oktober", "november", "december"},
 }
 
-// words holds the few words the renderings print, by language.
+// words holds the few words the renderings print, and the default money
+// format, by language.
 var words = map[string]map[string]string{
 	"en": {"day": "day", "days": "days", "yes": "yes", "no": "no", "clause": "clause",
-		"default": "default", "unset": "to be agreed", "if": "If", "is": "is", "else": "Otherwise", "end": "End if"},
+		"default": "default", "unset": "to be agreed", "if": "If", "is": "is", "else": "Otherwise", "end": "End if",
+		"money": "EUR 0,0.00"},
 	"nl": {"day": "dag", "days": "dagen", "yes": "ja", "no": "nee", "clause": "artikel",
-		"default": "standaard", "unset": "overeen te komen", "if": "Indien", "is": "is", "else": "Anders", "end": "Einde indien"},
+		"default": "standaard", "unset": "overeen te komen", "if": "Indien", "is": "is", "else": "Anders", "end": "Einde indien",
+		"money": "EUR 0.0,00"},
 }
 
 func word(lang, key string) string {
@@ -27,6 +31,42 @@ func word(lang, key string) string {
 	}
 	return words["en"][key]
 }
+
+// FormatValue prints v, a value of parameter p, in lang exactly as a
+// customer's rendered clause prints it without an `as` format: "60 days",
+// "EUR 1,234.00", "1 June 2026", "yes". The site and the module call it so
+// every view of a value reads the same. nil prints as ""; a value that does
+// not fit p's type (Check reports those) prints as given.
+func (p Param) FormatValue(v any, lang string) string {
+	if v == nil {
+		return ""
+	}
+	s, err := formatValue(p.Type, v, lang, "")
+	if err != nil {
+		return fmt.Sprint(v)
+	}
+	return s
+}
+
+// LongDate prints t as clauses print dates by default, "12 January 2026"
+// or "12 januari 2026"; "" for the zero time.
+func LongDate(t time.Time, lang string) string {
+	if t.IsZero() {
+		return ""
+	}
+	s, _ := formatDate(t, lang, defaultDateFormat) // the default layout is valid
+	return s
+}
+
+// ISODate prints t as YYYY-MM-DD for machines; "" for the zero time.
+func ISODate(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.Format(time.DateOnly)
+}
+
+const defaultDateFormat = "D MMMM YYYY"
 
 // formatValue prints v, a value of parameter type typ, in lang; format is
 // the optional `as "..."` of the tag.
@@ -52,22 +92,13 @@ func formatValue(typ string, v any, lang, format string) (string, error) {
 		if !ok {
 			return "", fmt.Errorf("%v is not an amount", v)
 		}
-		if format == "" {
-			format = "EUR 0,0.00"
-			if lang == "nl" {
-				format = "EUR 0.0,00"
-			}
-		}
-		return formatMoney(f, format)
+		return formatMoney(f, cmp.Or(format, word(lang, "money")))
 	case TypeDate:
 		t, ok := toDate(v)
 		if !ok {
 			return "", fmt.Errorf("%v is not a date (YYYY-MM-DD)", v)
 		}
-		if format == "" {
-			format = "D MMMM YYYY"
-		}
-		return formatDate(t, lang, format)
+		return formatDate(t, lang, cmp.Or(format, defaultDateFormat))
 	case TypeBoolean:
 		b, ok := v.(bool)
 		if !ok {
@@ -158,7 +189,7 @@ func parseMoneyFormat(s string) (moneyFormat, error) {
 		f.decimal, f.places = s[0], len(s)-1
 	}
 	if f.decimal != 0 && f.decimal == f.thousand {
-		return f, fmt.Errorf("money format uses %q for thousands and decimals", f.decimal)
+		return f, fmt.Errorf("money format uses %q for thousands and decimals; use two different separators, e.g. \"EUR 0,0.00\"", f.decimal)
 	}
 	return f, nil
 }

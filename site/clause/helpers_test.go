@@ -19,21 +19,7 @@ type edit struct {
 func fixture(t testing.TB, edits ...edit) string {
 	t.Helper()
 	dir := t.TempDir()
-	err := filepath.WalkDir("testdata/lib", func(path string, d os.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel("testdata/lib", path)
-		if d.IsDir() {
-			return os.MkdirAll(filepath.Join(dir, rel), 0o755)
-		}
-		data, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(filepath.Join(dir, rel), data, 0o644)
-	})
-	if err != nil {
+	if err := os.CopyFS(dir, os.DirFS("testdata/lib")); err != nil {
 		t.Fatal(err)
 	}
 	for _, e := range edits {

@@ -2,12 +2,14 @@ package clause
 
 import (
 	"bytes"
+	"cmp"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -110,6 +112,46 @@ func (ld *loader) yamlError(err error, what string) {
 		f.Line = n + ld.lineOff
 	}
 	ld.findings = append(ld.findings, f)
+}
+
+// document parses data as YAML; a syntax error becomes a finding and nil.
+func (ld *loader) document(data []byte, what string) *yaml.Node {
+	var root yaml.Node
+	if err := yaml.Unmarshal(normalize(data), &root); err != nil {
+		ld.yamlError(err, what)
+		return nil
+	}
+	return &root
+}
+
+// fields parses data as one YAML mapping, as front matter and profiles
+// are; when it is not one, a finding with hint and nil.
+func (ld *loader) fields(data []byte, what, hint string) *yaml.Node {
+	root := ld.document(data, what)
+	if root == nil {
+		return nil
+	}
+	if len(root.Content) == 0 || root.Content[0].Kind != yaml.MappingNode {
+		n := root
+		if len(root.Content) > 0 {
+			n = root.Content[0]
+		}
+		ld.errorf(CodeFrontMatter, n, hint, "%s must be a set of fields", what)
+		return nil
+	}
+	return root.Content[0]
+}
+
+// byLang reads a mapping from language to text, such as an obligation's
+// duty or the site's title.
+func (ld *loader) byLang(v *yaml.Node, key string) map[string]string {
+	m := map[string]string{}
+	if v.Kind != yaml.MappingNode {
+		ld.errorf(CodeWrongType, v, "write one line per language, e.g. en: ...", "%s must map languages to text", key)
+		return m
+	}
+	mapping(v, func(k, v2 *yaml.Node) { m[k.Value], _ = ld.str(v2, key+"."+k.Value) })
+	return m
 }
 
 // mapping iterates the key/value pairs of a mapping node.
@@ -315,22 +357,13 @@ func parseClause(file string, data []byte, dirLang string) (*Clause, []Finding) 
 			"no front matter")
 		return nil, ld.findings
 	}
-	var root yaml.Node
-	if err := yaml.Unmarshal(fm, &root); err != nil {
-		ld.yamlError(err, "the front matter")
-		return nil, ld.findings
-	}
-	if len(root.Content) == 0 || root.Content[0].Kind != yaml.MappingNode {
-		n := &root
-		if len(root.Content) > 0 {
-			n = root.Content[0]
-		}
-		ld.errorf(CodeFrontMatter, n, "write one 'key: value' per line", "the front matter must be a set of fields")
+	top := ld.fields(fm, "the front matter", "write one 'key: value' per line")
+	if top == nil {
 		return nil, ld.findings
 	}
 	c := &Clause{File: file, pos: map[string]position{}}
 	seen := map[string]bool{}
-	mapping(root.Content[0], func(k, v *yaml.Node) {
+	mapping(top, func(k, v *yaml.Node) {
 		key := k.Value
 		c.pos[key] = position{k.Line + 1, k.Column}
 		if seen[key] {
@@ -384,12 +417,12 @@ func parseClause(file string, data []byte, dirLang string) (*Clause, []Finding) 
 	})
 	for _, req := range []string{"id", "title", "version", "effective", "status", "lang", "order"} {
 		if !seen[req] {
-			ld.errorf(CodeFrontMatter, root.Content[0], fmt.Sprintf("add a line '%s: ...' to the front matter", req), "the front matter has no %s", req)
+			ld.errorf(CodeFrontMatter, top, fmt.Sprintf("add a line '%s: ...' to the front matter", req), "the front matter has no %s", req)
 		}
 	}
 	if c.ID != "" && c.Version != "" {
 		if want := c.ID + "-v" + c.Version + ".md"; filepath.Base(file) != want {
-			ld.add(SeverityWarning, CodeFrontMatter, root.Content[0], "rename the file to "+want+" so each version has its own file",
+			ld.add(SeverityWarning, CodeFrontMatter, top, "rename the file to "+want+" so each version has its own file",
 				"file name %s does not match id %s and version %s", filepath.Base(file), c.ID, c.Version)
 		}
 	}
@@ -567,15 +600,13 @@ func (l *Library) loadObligations(path string) error {
 	}
 	l.obligationsFile = path
 	ld := &loader{file: path}
-	var root yaml.Node
-	if err := yaml.Unmarshal(normalize(data), &root); err != nil {
-		ld.yamlError(err, "the obligations catalogue")
-		l.Findings = append(l.Findings, ld.findings...)
+	defer func() { l.Findings = append(l.Findings, ld.findings...) }()
+	root := ld.document(data, "the obligations catalogue")
+	if root == nil {
 		return nil
 	}
 	if len(root.Content) == 0 || root.Content[0].Kind != yaml.SequenceNode {
 		ld.errorf(CodeFrontMatter, nil, "write a list: one '- ref: ...' entry per obligation", "the obligations catalogue must be a list")
-		l.Findings = append(l.Findings, ld.findings...)
 		return nil
 	}
 	seen := map[string]bool{}
@@ -598,11 +629,7 @@ func (l *Library) loadObligations(path string) error {
 			case "figure":
 				o.Figure, _ = ld.str(v, "figure")
 			case "duty":
-				if v.Kind != yaml.MappingNode {
-					ld.errorf(CodeWrongType, v, "write one line per language, e.g. en: ...", "duty must map languages to text")
-					return
-				}
-				mapping(v, func(lk, lv *yaml.Node) { o.Duty[lk.Value], _ = ld.str(lv, "duty."+lk.Value) })
+				o.Duty = ld.byLang(v, "duty")
 			default:
 				ld.errorf(CodeUnknownField, k, "an obligation has ref, regulation, article, owed_by_provider, figure and duty", "unknown field %q", k.Value)
 			}
@@ -618,7 +645,6 @@ func (l *Library) loadObligations(path string) error {
 		seen[o.Ref] = true
 		l.Obligations = append(l.Obligations, o)
 	}
-	l.Findings = append(l.Findings, ld.findings...)
 	return nil
 }
 
@@ -632,33 +658,25 @@ func (l *Library) loadSite(path string) error {
 	}
 	l.siteFile = path
 	ld := &loader{file: path}
-	var root yaml.Node
-	if err := yaml.Unmarshal(normalize(data), &root); err != nil {
-		ld.yamlError(err, "site.yaml")
-		l.Findings = append(l.Findings, ld.findings...)
-		return nil
+	defer func() { l.Findings = append(l.Findings, ld.findings...) }()
+	root := ld.document(data, "site.yaml")
+	if root == nil || len(root.Content) == 0 {
+		return nil // an empty site.yaml keeps every default
 	}
-	if len(root.Content) == 0 || root.Content[0].Kind != yaml.MappingNode {
+	top := root.Content[0]
+	if top.Kind != yaml.MappingNode {
+		ld.errorf(CodeFrontMatter, top, "write provider, title, intro, signing_keys and changelog as 'key: value' lines", "site.yaml must be a set of fields")
 		return nil
 	}
 	s := &l.Site
-	byLang := func(v *yaml.Node, key string) map[string]string {
-		m := map[string]string{}
-		if v.Kind != yaml.MappingNode {
-			ld.errorf(CodeWrongType, v, "write one line per language, e.g. en: ...", "%s must map languages to text", key)
-			return m
-		}
-		mapping(v, func(k2, v2 *yaml.Node) { m[k2.Value], _ = ld.str(v2, key+"."+k2.Value) })
-		return m
-	}
-	mapping(root.Content[0], func(k, v *yaml.Node) {
+	mapping(top, func(k, v *yaml.Node) {
 		switch k.Value {
 		case "provider":
 			s.Provider = ld.party(v, "provider")
 		case "title":
-			s.Title = byLang(v, "title")
+			s.Title = ld.byLang(v, "title")
 		case "intro":
-			s.Intro = byLang(v, "intro")
+			s.Intro = ld.byLang(v, "intro")
 		case "signing_keys":
 			for _, it := range v.Content {
 				var sk SigningKey
@@ -692,7 +710,6 @@ func (l *Library) loadSite(path string) error {
 			ld.errorf(CodeUnknownField, k, "site.yaml has provider, title, intro, signing_keys and changelog", "unknown field %q", k.Value)
 		}
 	})
-	l.Findings = append(l.Findings, ld.findings...)
 	return nil
 }
 
@@ -738,32 +755,17 @@ func compareVersions(a, b string) int {
 	for i := 1; i <= 3; i++ {
 		x, _ := strconv.Atoi(pa[i])
 		y, _ := strconv.Atoi(pb[i])
-		if x != y {
-			if x < y {
-				return -1
-			}
-			return 1
+		if c := cmp.Compare(x, y); c != 0 {
+			return c
 		}
 	}
 	return 0
 }
 
 func sortFindings(fs []Finding) {
-	sort.SliceStable(fs, func(i, j int) bool {
-		a, b := fs[i], fs[j]
-		if a.File != b.File {
-			return a.File < b.File
-		}
-		if a.Line != b.Line {
-			return a.Line < b.Line
-		}
-		if a.Col != b.Col {
-			return a.Col < b.Col
-		}
-		if a.Rule != b.Rule {
-			return a.Rule < b.Rule
-		}
-		return a.Message < b.Message
+	slices.SortStableFunc(fs, func(a, b Finding) int {
+		return cmp.Or(cmp.Compare(a.File, b.File), cmp.Compare(a.Line, b.Line), cmp.Compare(a.Col, b.Col),
+			cmp.Compare(a.Rule, b.Rule), cmp.Compare(a.Message, b.Message))
 	})
 }
 

@@ -1,8 +1,11 @@
 package clause
 
 import (
+	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -21,25 +24,40 @@ func LoadProfile(path string) (*Profile, error) {
 	return parseProfile(path, data)
 }
 
+// LoadProfiles loads the profiles at paths or, when there are none, every
+// profiles/*.yaml of the content folder dir, as 'exitsite check' and the
+// preview do. A profile that cannot be parsed is returned as a finding, so
+// one broken profile does not hide the others; err reports a file that
+// cannot be read.
+func LoadProfiles(dir string, paths []string) (profiles []*Profile, unparsed []Finding, err error) {
+	if len(paths) == 0 {
+		paths, _ = filepath.Glob(filepath.Join(dir, "profiles", "*.yaml"))
+		sort.Strings(paths)
+	}
+	for _, path := range paths {
+		p, err := LoadProfile(path)
+		var f *Finding
+		switch {
+		case errors.As(err, &f):
+			unparsed = append(unparsed, *f)
+		case err != nil:
+			return nil, nil, err
+		default:
+			profiles = append(profiles, p)
+		}
+	}
+	return profiles, unparsed, nil
+}
+
 func parseProfile(path string, data []byte) (*Profile, error) {
 	ld := &loader{file: path}
-	var root yaml.Node
-	if err := yaml.Unmarshal(normalize(data), &root); err != nil {
-		ld.yamlError(err, "the profile")
-		f := ld.findings[0]
-		return nil, &f
-	}
-	if len(root.Content) == 0 || root.Content[0].Kind != yaml.MappingNode {
-		n := &root
-		if len(root.Content) > 0 {
-			n = root.Content[0]
-		}
-		ld.errorf(CodeFrontMatter, n, "write provider, customer, lang, effective and values as 'key: value' lines", "the profile must be a set of fields")
+	top := ld.fields(data, "the profile", "write provider, customer, lang, effective and values as 'key: value' lines")
+	if top == nil {
 		f := ld.findings[0]
 		return nil, &f
 	}
 	p := &Profile{File: path, Values: map[string]any{}, Justifications: map[string]string{}, pos: map[string]position{}}
-	mapping(root.Content[0], func(k, v *yaml.Node) {
+	mapping(top, func(k, v *yaml.Node) {
 		p.pos[k.Value] = position{k.Line, k.Column}
 		switch k.Value {
 		case "provider":

@@ -1,6 +1,7 @@
 package clause
 
 import (
+	"cmp"
 	"fmt"
 	"time"
 )
@@ -131,6 +132,9 @@ type Obligation struct {
 	Line, Col                int
 }
 
+// DutyText is the duty in lang, or in English when it has no translation.
+func (o Obligation) DutyText(lang string) string { return cmp.Or(o.Duty[lang], o.Duty["en"]) }
+
 // Term is a defined term from the definitions clause.
 type Term struct {
 	Name, Definition, ClauseID string
@@ -208,5 +212,25 @@ func (f Finding) String() string {
 // Error makes a *Finding usable as an error: LoadProfile returns one when a
 // profile cannot be parsed at all.
 func (f *Finding) Error() string { return f.String() }
+
+// FindingsError carries the findings that stopped a site build or a
+// module, so a command can print every one of them.
+type FindingsError struct {
+	Err      error // what was refused, e.g. site.ErrInvalid; Unwrap returns it
+	Findings []Finding
+	Fix      string // what to do next, e.g. "run 'exitsite check' for details"
+}
+
+func (e *FindingsError) Error() string {
+	n := 0
+	for _, f := range e.Findings {
+		if f.Severity == SeverityError {
+			n++
+		}
+	}
+	return fmt.Sprintf("%v: %d error(s); %s", e.Err, n, e.Fix)
+}
+
+func (e *FindingsError) Unwrap() error { return e.Err }
 
 type position struct{ line, col int }

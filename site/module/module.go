@@ -41,6 +41,7 @@ package module
 
 import (
 	"bytes"
+	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -52,7 +53,6 @@ import (
 	"strings"
 
 	"github.com/exitkit/exitkit/site/clause"
-	"github.com/exitkit/exitkit/site/internal/textfmt"
 	"github.com/exitkit/exitkit/templates"
 )
 
@@ -85,21 +85,6 @@ type ClauseRef struct {
 // module is issued with values the rules reject.
 var ErrInvalid = errors.New("the module has errors")
 
-// FindingsError carries the findings that stopped a module.
-type FindingsError struct{ Findings []clause.Finding }
-
-func (e *FindingsError) Error() string {
-	n := 0
-	for _, f := range e.Findings {
-		if f.Severity == clause.SeverityError {
-			n++
-		}
-	}
-	return fmt.Sprintf("%v: %d error(s); fix them, then run 'exitsite check --profile FILE'", ErrInvalid, n)
-}
-
-func (e *FindingsError) Unwrap() error { return ErrInvalid }
-
 // unselected is the link target of a cross-reference to a clause the
 // module does not contain; such links become plain text.
 const unselected = "#exitkit-not-in-module"
@@ -113,13 +98,7 @@ func plainUnselected(html string) string {
 
 // Render renders p's module from lib.
 func Render(lib *clause.Library, p *clause.Profile, opt Options) (*Module, error) {
-	lang := opt.Lang
-	if lang == "" {
-		lang = p.Lang
-	}
-	if lang == "" {
-		lang = "en"
-	}
+	lang := cmp.Or(opt.Lang, p.Lang, "en")
 	if p.Effective.IsZero() {
 		return nil, fmt.Errorf("%s: the profile has no effective date; add 'effective: YYYY-MM-DD'", p.File)
 	}
@@ -146,7 +125,7 @@ func Render(lib *clause.Library, p *clause.Profile, opt Options) (*Module, error
 		}
 	}
 	if len(blocking) > 0 {
-		return nil, &FindingsError{Findings: blocking}
+		return nil, &clause.FindingsError{Err: ErrInvalid, Findings: blocking, Fix: fmt.Sprintf("fix them, then run 'exitsite check --profile %s'", p.File)}
 	}
 
 	inModule := map[string]bool{}
@@ -162,7 +141,7 @@ func Render(lib *clause.Library, p *clause.Profile, opt Options) (*Module, error
 
 	v := view{
 		Lang: lang, S: strings_[lang], Provider: p.Provider, Customer: p.Customer,
-		Effective: textfmt.LongDate(p.Effective, lang), EffectiveISO: textfmt.ISODate(p.Effective),
+		Effective: clause.LongDate(p.Effective, lang), EffectiveISO: clause.ISODate(p.Effective),
 		Regulated: p.Regulated,
 	}
 	if v.S == nil {
@@ -182,7 +161,7 @@ func Render(lib *clause.Library, p *clause.Profile, opt Options) (*Module, error
 		v.Clauses = append(v.Clauses, clauseView{
 			ID: c.ID, Version: c.Version, Lang: c.Lang, Order: c.Order, Title: c.Title,
 			Fingerprint: r.Fingerprint, Summary: c.Summary, TranslationNote: c.TranslationNote,
-			Effective: textfmt.LongDate(c.Effective, lang), HTML: template.HTML(html),
+			Effective: clause.LongDate(c.Effective, lang), HTML: template.HTML(html),
 		})
 		m.Clauses = append(m.Clauses, ClauseRef{ID: c.ID, Version: c.Version, Lang: c.Lang, Title: c.Title, Fingerprint: r.Fingerprint, Order: c.Order})
 		for _, prm := range c.Params {
@@ -194,17 +173,12 @@ func Render(lib *clause.Library, p *clause.Profile, opt Options) (*Module, error
 			if !given {
 				val = prm.Default
 			}
-			row := valueRow{Name: prm.Name, Description: prm.Description, Value: textfmt.Value(prm, val, lang), Default: !given}
-			if j := p.Justifications[prm.Name]; j != "" {
-				row.Justification = j
-			}
-			v.Values = append(v.Values, row)
+			v.Values = append(v.Values, valueRow{Name: prm.Name, Description: prm.Description, Value: prm.FormatValue(val, lang),
+				Justification: p.Justifications[prm.Name], Default: !given})
 		}
 	}
 	v.Coverage = coverage(lib, selected, lang)
-	for _, w := range p.NotApplicable {
-		v.Waivers = append(v.Waivers, w)
-	}
+	v.Waivers = p.NotApplicable
 
 	m.Canonical = canonical(lang, p, m.Clauses, v.Provider.Name)
 	sum := sha256.Sum256([]byte(m.Canonical))
@@ -250,10 +224,7 @@ func selectClauses(lib *clause.Library, p *clause.Profile, lang string) ([]*clau
 func coverage(lib *clause.Library, selected []*clause.Clause, lang string) []coverageRow {
 	var rows []coverageRow
 	for _, o := range lib.Obligations {
-		row := coverageRow{Regulation: o.Regulation, Article: o.Article, Owed: o.OwedByProvider, Duty: o.Duty[lang]}
-		if row.Duty == "" {
-			row.Duty = o.Duty["en"]
-		}
+		row := coverageRow{Regulation: o.Regulation, Article: o.Article, Owed: o.OwedByProvider, Duty: o.DutyText(lang)}
 		for _, c := range selected {
 			if slices.Contains(c.Covers, o.Ref) {
 				row.Clauses = append(row.Clauses, clauseLink{ID: c.ID, Order: c.Order, Title: c.Title})
@@ -270,7 +241,7 @@ func canonical(lang string, p *clause.Profile, clauses []ClauseRef, provider str
 	var b strings.Builder
 	b.WriteString("exitkit-module/1\n")
 	fmt.Fprintf(&b, "lang: %s\n", lang)
-	fmt.Fprintf(&b, "effective: %s\n", textfmt.ISODate(p.Effective))
+	fmt.Fprintf(&b, "effective: %s\n", clause.ISODate(p.Effective))
 	fmt.Fprintf(&b, "provider: %s\n", line(provider))
 	fmt.Fprintf(&b, "customer: %s\n", line(p.Customer.Name))
 	for _, c := range clauses {

@@ -14,11 +14,10 @@ import (
 	"strings"
 	"testing"
 
-	xhtml "golang.org/x/net/html"
-
 	"github.com/exitkit/exitkit/internal/interop"
 	"github.com/exitkit/exitkit/internal/terms"
 	"github.com/exitkit/exitkit/site/clause"
+	"github.com/exitkit/exitkit/site/internal/htmltest"
 )
 
 var contentDir = flag.String("content", "../../content", "the content folder the tests use")
@@ -119,35 +118,17 @@ func TestSha256sumOfTheCanonicalTextGivesTheModuleFingerprint(t *testing.T) {
 
 func TestModuleIsSelfContained(t *testing.T) {
 	_, _, m := render(t, "bank.yaml", "en")
-	ids := map[string]bool{}
-	var links []string
-	z := xhtml.NewTokenizer(bytes.NewReader(m.HTML))
-	for {
-		tt := z.Next()
-		if tt == xhtml.ErrorToken {
-			break
-		}
-		if tt != xhtml.StartTagToken && tt != xhtml.SelfClosingTagToken {
-			continue
-		}
-		tok := z.Token()
-		switch tok.Data {
+	page := htmltest.Scan(m.HTML)
+	for _, el := range page.Elements {
+		switch el {
 		case "script", "link", "img", "iframe":
-			t.Errorf("the module has a <%s> element", tok.Data)
-		}
-		for _, a := range tok.Attr {
-			switch a.Key {
-			case "id":
-				ids[a.Val] = true
-			case "href", "src":
-				links = append(links, a.Val)
-			}
+			t.Errorf("the module has a <%s> element", el)
 		}
 	}
-	for _, l := range links {
+	for _, l := range page.Links {
 		if !strings.HasPrefix(l, "#") {
 			t.Errorf("link %q leaves the document", l)
-		} else if !ids[l[1:]] {
+		} else if !page.IDs[l[1:]] {
 			t.Errorf("link %q has no target", l)
 		}
 	}
@@ -173,9 +154,9 @@ func TestModuleRefusesAProfileWithErrors(t *testing.T) {
 	lib, p := load(t, "bank.yaml")
 	p.Values["retrieval_period_days"] = 3 // below the Data Act's 30 days
 	_, err := Render(lib, p, Options{Lang: "en"})
-	var fe *FindingsError
+	var fe *clause.FindingsError
 	if !errors.As(err, &fe) || !errors.Is(err, ErrInvalid) {
-		t.Fatalf("Render = %v, want a *FindingsError", err)
+		t.Fatalf("Render = %v, want a *clause.FindingsError", err)
 	}
 }
 

@@ -1,0 +1,56 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+
+	"github.com/exitkit/exitkit/internal/cli"
+	"github.com/exitkit/exitkit/site/clause"
+	"github.com/exitkit/exitkit/templates"
+)
+
+// Helpers the subcommands share, so each reports the same failure the same
+// way.
+
+// loadLibrary loads the content folder; one that cannot be read is a usage
+// error.
+func loadLibrary(dir string) (*clause.Library, error) {
+	lib, err := clause.Load(dir)
+	if err != nil {
+		return nil, cli.Usage(fmt.Errorf("%w\nPass the content folder with --content.", err))
+	}
+	return lib, nil
+}
+
+// openTemplates opens the --templates override folder ("" for the
+// built-in templates only).
+func openTemplates(dir string) (fs.FS, error) {
+	fsys, err := templates.Open(dir)
+	if err != nil {
+		return nil, cli.Usage(fmt.Errorf("--templates: %w", err))
+	}
+	return fsys, nil
+}
+
+// exitStatus maps the error of site.Build or module.Render to the exit
+// status: findings that stopped it are printed to w and exit 1, anything
+// else is unreadable input and exits 2.
+func exitStatus(w io.Writer, err error) error {
+	var fe *clause.FindingsError
+	if errors.As(err, &fe) {
+		printFindings(w, fe.Findings)
+		return cli.Failed(err)
+	}
+	if err != nil {
+		return cli.Usage(err)
+	}
+	return nil
+}
+
+func printFindings(w io.Writer, findings []clause.Finding) {
+	for _, f := range findings {
+		fmt.Fprintln(w, f)
+	}
+}
