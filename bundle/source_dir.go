@@ -38,6 +38,9 @@ import (
 // to it and share its VM's name, are part of the VM: EFI guests need them.
 func OpenSource(p string) (Source, error) {
 	info, err := os.Stat(p)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("open source %s: no such file or folder; give a folder of OVF exports, an .ova file or a vsphere:// URL", p)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("open source %s: %w", p, err)
 	}

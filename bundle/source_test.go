@@ -474,3 +474,10 @@ func FuzzOpenSourceOVA(f *testing.F) {
 		}
 	})
 }
+
+func TestOpenSourceOfAMissingPathSaysWhatToGive(t *testing.T) {
+	_, err := OpenSource(filepath.Join(t.TempDir(), "acme-export"))
+	if err == nil || !strings.Contains(err.Error(), "give a folder of OVF exports, an .ova file or a vsphere:// URL") {
+		t.Fatalf("OpenSource of a missing path: %v", err)
+	}
+}
