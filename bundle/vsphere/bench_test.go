@@ -60,21 +60,9 @@ func BenchmarkExport1GiBVM(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			o := opts
-			o.Sources, o.Out = []bundle.Source{src}, out
-			if _, err := bundle.Create(context.Background(), o); err != nil {
-				b.Fatal(err)
-			}
-			written = du(b, out)
-			b.StopTimer()
-			os.RemoveAll(out)
-			b.StartTimer()
+			written = createAndMeasure(b, opts, src, out, out)
 		}
-		b.ReportMetric(float64(written), "written-bytes/op")
-		b.ReportMetric((cpuSeconds()-cpu0)/float64(b.N), "cpu-s/op")
-		if logOn {
-			b.Logf("direct: wrote %d bytes", written)
-		}
+		reportExport(b, "direct", written, cpu0, logOn)
 	})
 
 	b.Run("govc-export.ovf+create", func(b *testing.B) {
@@ -96,21 +84,9 @@ func BenchmarkExport1GiBVM(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			o := opts
-			o.Sources, o.Out = []bundle.Source{src}, out
-			if _, err := bundle.Create(context.Background(), o); err != nil {
-				b.Fatal(err)
-			}
-			written = du(b, dir)
-			b.StopTimer()
-			os.RemoveAll(dir)
-			b.StartTimer()
+			written = createAndMeasure(b, opts, src, out, dir)
 		}
-		b.ReportMetric(float64(written), "written-bytes/op")
-		b.ReportMetric((cpuSeconds()-cpu0)/float64(b.N), "cpu-s/op")
-		if logOn {
-			b.Logf("govc: wrote %d bytes", written)
-		}
+		reportExport(b, "govc", written, cpu0, logOn)
 	})
 }
 
@@ -232,6 +208,29 @@ func buildGovc(b *testing.B) string {
 }
 
 // du sums the sizes of the files under dir.
+// createAndMeasure creates the bundle out from src and returns the bytes
+// the path wrote under root (the bundle, plus any staging folder), then
+// removes root outside the timer.
+func createAndMeasure(b *testing.B, opts bundle.CreateOptions, src bundle.Source, out, root string) int64 {
+	opts.Sources, opts.Out = []bundle.Source{src}, out
+	if _, err := bundle.Create(context.Background(), opts); err != nil {
+		b.Fatal(err)
+	}
+	written := du(b, root)
+	b.StopTimer()
+	os.RemoveAll(root)
+	b.StartTimer()
+	return written
+}
+
+func reportExport(b *testing.B, path string, written int64, cpu0 float64, logOn bool) {
+	b.ReportMetric(float64(written), "written-bytes/op")
+	b.ReportMetric((cpuSeconds()-cpu0)/float64(b.N), "cpu-s/op")
+	if logOn {
+		b.Logf("%s: wrote %d bytes", path, written)
+	}
+}
+
 func du(b *testing.B, dir string) int64 {
 	var n int64
 	err := filepath.WalkDir(dir, func(_ string, d fs.DirEntry, err error) error {
