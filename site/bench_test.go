@@ -15,6 +15,8 @@ import (
 
 	"github.com/exitkit/exitkit/site/clause"
 	"github.com/exitkit/exitkit/templates"
+
+	_ "github.com/exitkit/exitkit/internal/golden"
 )
 
 // generateLibrary writes a content folder of n published English clauses

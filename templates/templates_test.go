@@ -5,6 +5,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	_ "github.com/exitkit/exitkit/internal/golden"
 )
 
 func TestOpenOverridesFileByFile(t *testing.T) {

@@ -12,6 +12,8 @@ import (
 
 	"github.com/exitkit/exitkit/bundle"
 	"github.com/exitkit/exitkit/internal/interop"
+
+	_ "github.com/exitkit/exitkit/internal/golden"
 )
 
 func TestRunWritesAVerifiedBundleOfThreeVMs(t *testing.T) {

@@ -15,6 +15,8 @@ import (
 	"filippo.io/age"
 	"filippo.io/age/agessh"
 	"golang.org/x/crypto/ssh"
+
+	_ "github.com/exitkit/exitkit/internal/golden"
 )
 
 // roundTrip encrypts to r and reports whether ids decrypt it.

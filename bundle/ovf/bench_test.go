@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"os"
 	"testing"
+
+	_ "github.com/exitkit/exitkit/internal/golden"
 )
 
 func benchDescriptor(b *testing.B) []byte {

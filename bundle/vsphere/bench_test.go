@@ -20,6 +20,8 @@ import (
 	"github.com/exitkit/exitkit/bundle"
 	"github.com/exitkit/exitkit/bundle/vsphere"
 	"github.com/exitkit/exitkit/internal/vmdk"
+
+	_ "github.com/exitkit/exitkit/internal/golden"
 )
 
 // BenchmarkExport1GiBVM exports a VM with a 1 GiB disk (half random, half

@@ -4,6 +4,8 @@ import (
 	"os/exec"
 	"strings"
 	"testing"
+
+	_ "github.com/exitkit/exitkit/internal/golden"
 )
 
 // A trustee's verifier must stay small: exitbundle must never link the

@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	_ "github.com/exitkit/exitkit/internal/golden"
 )
 
 const shippedContent = "../../content"

@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/spf13/cobra"
+
+	_ "github.com/exitkit/exitkit/internal/golden"
 )
 
 func TestRunMapsErrorsToExitCodes(t *testing.T) {

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"strings"
 	"testing"
+
+	_ "github.com/exitkit/exitkit/internal/golden"
 )
 
 var (

@@ -15,6 +15,8 @@ import (
 	"testing"
 
 	"github.com/exitkit/exitkit/internal/interop"
+
+	_ "github.com/exitkit/exitkit/internal/golden"
 )
 
 // testDisk describes a raw image: capacity bytes, with random data in the

@@ -1,16 +1,15 @@
 package clause
 
 import (
-	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
-)
 
-var update = flag.Bool("update", false, "rewrite the golden files under testdata/golden")
+	"github.com/exitkit/exitkit/internal/golden"
+)
 
 const contentDir = "../../content"
 
@@ -63,7 +62,7 @@ func TestGoldenRenderings(t *testing.T) {
 	got["fingerprints.txt"] = strings.Join(prints, "\n") + "\n"
 
 	root := filepath.Join("testdata", "golden")
-	if *update {
+	if golden.Update() {
 		if err := os.RemoveAll(root); err != nil {
 			t.Fatal(err)
 		}

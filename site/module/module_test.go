@@ -14,6 +14,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/exitkit/exitkit/internal/golden"
+
 	"github.com/exitkit/exitkit/internal/interop"
 	"github.com/exitkit/exitkit/internal/terms"
 	"github.com/exitkit/exitkit/site/clause"
@@ -176,8 +178,6 @@ func TestRenderIsDeterministic(t *testing.T) {
 	}
 }
 
-var update = flag.Bool("update", false, "rewrite the golden modules in testdata/golden")
-
 // TestModuleMatchesGolden renders the fixture library's customer module
 // in both languages: a diff of a golden file is a change in what
 // customers receive.
@@ -195,21 +195,7 @@ func TestModuleMatchesGolden(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		golden := filepath.Join("testdata", "golden", "customer-"+lang+".html")
-		if *update {
-			os.MkdirAll(filepath.Dir(golden), 0o755)
-			if err := os.WriteFile(golden, m.HTML, 0o644); err != nil {
-				t.Fatal(err)
-			}
-			continue
-		}
-		want, err := os.ReadFile(golden)
-		if err != nil {
-			t.Fatalf("%v (run go test -update to create it)", err)
-		}
-		if !bytes.Equal(m.HTML, want) {
-			t.Errorf("%s differs from the rendered module; review and run go test -update", golden)
-		}
+		golden.Check(t, "customer-"+lang+".html", m.HTML)
 	}
 }
 
