@@ -12,6 +12,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/exitkit/exitkit/site/clause"
 )
@@ -20,6 +21,7 @@ import (
 type project struct {
 	files map[string][]byte // slash-separated paths relative to the project root
 	pages []pendingPage     // content pages, written by finish
+	asOf  time.Time         // the day whose versions in force the site shows as current
 }
 
 type pendingPage struct {
@@ -107,8 +109,8 @@ func (p *project) finish(langs []string) error {
 // layout writes the Hugo project for lib: configuration, one content page
 // per site page, clauses.json, and the layouts, CSS and translations of
 // templates (the site/ subtree of the templates filesystem).
-func layout(lib *clause.Library, tpl fs.FS, baseURL string) (map[string][]byte, error) {
-	p := &project{files: map[string][]byte{}}
+func layout(lib *clause.Library, tpl fs.FS, baseURL string, asOf time.Time) (map[string][]byte, error) {
+	p := &project{files: map[string][]byte{}, asOf: clause.Day(asOf)}
 	if baseURL != "" {
 		u, err := url.Parse(baseURL)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
@@ -135,7 +137,7 @@ func layout(lib *clause.Library, tpl fs.FS, baseURL string) (map[string][]byte, 
 	if err := p.finish(langs); err != nil {
 		return nil, err
 	}
-	data, err := clausesJSON(index, baseURL)
+	data, err := clausesJSON(index, baseURL, p.asOf)
 	if err != nil {
 		return nil, err
 	}
@@ -240,7 +242,7 @@ func tomlString(s string) string {
 // language lays out every page of one language and returns its entries
 // for clauses.json.
 func (p *project) language(lib *clause.Library, lang, defaultLang string) ([]indexEntry, error) {
-	current := lib.Current(lang)
+	current := lib.InForce(lang, p.asOf)
 	obligations := obligationsByRef(lib)
 
 	// Home: the provider's explanation (Markdown, rendered by Hugo) and the
@@ -276,33 +278,51 @@ func (p *project) language(lib *clause.Library, lang, defaultLang string) ([]ind
 		if len(versions) == 0 {
 			continue
 		}
+		// Each version page is a permalink that never changes, so its
+		// cross-references go to the permalinks of the versions in force
+		// when it took effect; the clause page, which moves, links to the
+		// clause pages.
 		rendered := make([]*clause.Rendered, len(versions))
 		for i, c := range versions {
-			r, err := c.RenderWith(lib, nil, p.renderOptions(lang, defaultLang))
+			r, err := c.RenderWith(lib, nil, p.versionRenderOptions(lib, lang, defaultLang, c.Effective))
 			if err != nil {
 				return nil, fmt.Errorf("render %s: %w", c.File, err)
 			}
 			rendered[i] = r
 		}
+		history := lib.History(id, lang, p.asOf)
+		state := map[*clause.Clause]clause.VersionState{}
+		var upcoming []map[string]any
+		for _, st := range history {
+			state[st.Clause] = st
+			if st.State == clause.StateUpcoming {
+				upcoming = append(upcoming, map[string]any{
+					"version": st.Clause.Version, "effective": clause.ISODate(st.Clause.Effective),
+					"effectiveText": clause.LongDate(st.Clause.Effective, lang), "path": versionPath(id, st.Clause.Version),
+				})
+			}
+		}
 		cur := currentByID[id]
 		latest := versions[len(versions)-1]
 		show := latest
+		if cur == nil && len(upcoming) > 0 {
+			// Not in force yet: the clause page shows the first version to come.
+			for _, st := range history {
+				if st.State == clause.StateUpcoming && (show == latest || st.Clause.Effective.Before(show.Effective)) {
+					show = st.Clause
+				}
+			}
+		}
 		var curRendered *clause.Rendered
 		if cur != nil {
 			show = cur
-			for i, c := range versions {
-				if c == cur {
-					curRendered = rendered[i]
-				}
+			r, err := cur.RenderWith(lib, nil, p.renderOptions(lang, defaultLang))
+			if err != nil {
+				return nil, fmt.Errorf("render %s: %w", cur.File, err)
 			}
-			if curRendered == nil { // Current and Versions disagree: render it on its own.
-				r, err := cur.RenderWith(lib, nil, p.renderOptions(lang, defaultLang))
-				if err != nil {
-					return nil, fmt.Errorf("render %s: %w", cur.File, err)
-				}
-				curRendered = r
-			}
+			curRendered = r
 		}
+		withdrawn := cur == nil && len(upcoming) == 0
 
 		versionList := make([]map[string]any, len(versions))
 		for i, c := range versions {
@@ -315,6 +335,9 @@ func (p *project) language(lib *clause.Library, lang, defaultLang string) ([]ind
 				"path":          versionPath(id, c.Version),
 				"current":       c == cur,
 			}
+			for k, v := range stateParams(state[c], lang) {
+				versionList[i][k] = v
+			}
 			if i > 0 {
 				versionList[i]["redlinePath"] = redlinePath(id, c.Version)
 			}
@@ -322,15 +345,29 @@ func (p *project) language(lib *clause.Library, lang, defaultLang string) ([]ind
 
 		params := clauseParams(lib, show, obligations, lang)
 		params["versions"] = versionList
-		params["withdrawn"] = cur == nil
+		for k, v := range stateParams(state[show], lang) {
+			params[k] = v
+		}
+		params["withdrawn"] = withdrawn
 		params["path"] = clausePath(id)
+		params["upcoming"] = upcoming
+		params["asOfText"] = clause.LongDate(p.asOf, lang)
 		if cur != nil {
 			params["fingerprint"] = curRendered.Fingerprint
 			params["body"] = curRendered.HTML
 			params["currentPath"] = versionPath(id, cur.Version)
+		} else if !withdrawn {
+			for i, c := range versions {
+				if c == show {
+					params["fingerprint"] = rendered[i].Fingerprint
+					params["body"] = rendered[i].HTML
+					params["currentPath"] = versionPath(id, c.Version)
+				}
+			}
+			params["notYetInForce"] = true
 		}
 		weight := show.Order
-		if cur == nil {
+		if withdrawn {
 			weight += 100000 // withdrawn clauses list after the current ones
 		}
 		p.page(lang, clausePath(id), "_index.md", frontMatter{
@@ -342,6 +379,14 @@ func (p *project) language(lib *clause.Library, lang, defaultLang string) ([]ind
 			vp["fingerprint"] = rendered[i].Fingerprint
 			vp["body"] = rendered[i].HTML
 			vp["current"] = c == cur
+			for k, v := range stateParams(state[c], lang) {
+				vp[k] = v
+			}
+			vp["asOfText"] = clause.LongDate(p.asOf, lang)
+			if cur != nil && c != cur {
+				vp["inForceVersion"] = cur.Version
+				vp["inForcePath"] = versionPath(id, cur.Version)
+			}
 			vp["clausePath"] = clausePath(id)
 			vp["path"] = versionPath(id, c.Version)
 			if i > 0 {
@@ -384,6 +429,7 @@ func (p *project) language(lib *clause.Library, lang, defaultLang string) ([]ind
 			entries = append(entries, indexEntry{
 				ID: id, Version: c.Version, Lang: lang, Title: c.Title,
 				Effective: clause.ISODate(c.Effective), Status: c.Status, Current: c == cur,
+				State: state[c].State, Upcoming: state[c].State == clause.StateUpcoming,
 				Fingerprint: rendered[i].Fingerprint,
 				URL:         langPrefix(lang, defaultLang) + versionPath(id, c.Version),
 			})
@@ -395,6 +441,29 @@ func (p *project) language(lib *clause.Library, lang, defaultLang string) ([]ind
 	p.changes(lib, lang)
 	p.signingKeys(lib, lang)
 	return entries, nil
+}
+
+// stateParams are a version's state on the build date for the layouts:
+// state (in-force, upcoming, superseded, withdrawn) and since, the day it
+// began (the successor's effective date for a superseded version).
+func stateParams(st clause.VersionState, lang string) map[string]any {
+	m := map[string]any{"state": st.State, "since": clause.ISODate(st.Since), "sinceText": clause.LongDate(st.Since, lang)}
+	if st.Successor != nil {
+		m["successorVersion"] = st.Successor.Version
+	}
+	return m
+}
+
+// versionRenderOptions links the cross-references of a version page to the
+// permalink of each target's version in force on date (the referring
+// version's effective date), or to the target's clause page when none was.
+func (p *project) versionRenderOptions(lib *clause.Library, lang, defaultLang string, date time.Time) clause.RenderOptions {
+	return clause.RenderOptions{XRefURL: func(id string) string {
+		if v := lib.VersionOn(id, lang, date); v != nil {
+			return langPrefix(lang, defaultLang) + versionPath(id, v.Version) + "index.html"
+		}
+		return langPrefix(lang, defaultLang) + clausePath(id) + "index.html"
+	}}
 }
 
 // renderOptions links cross-references to the clause pages of lang, as
@@ -492,7 +561,7 @@ func clauseParams(lib *clause.Library, c *clause.Clause, obligations map[string]
 func (p *project) coverage(lib *clause.Library, lang string) {
 	var rows []map[string]any
 	gaps := 0
-	for _, row := range lib.Coverage(lang) {
+	for _, row := range lib.CoverageOn(lang, p.asOf) {
 		o := row.Obligation
 		var cs []map[string]any
 		for _, c := range row.Clauses {
@@ -595,6 +664,13 @@ func (p *project) changes(lib *clause.Library, lang string) {
 			"effective": clause.ISODate(c.Effective), "effectiveText": clause.LongDate(c.Effective, lang),
 			"path": versionPath(c.ID, c.Version),
 		}
+		for _, st := range lib.History(c.ID, lang, p.asOf) {
+			if st.Clause == c {
+				for k, x := range stateParams(st, lang) {
+					v[k] = x
+				}
+			}
+		}
 		if prev != "" {
 			v["predecessor"] = prev
 			v["redlinePath"] = redlinePath(c.ID, c.Version)
@@ -631,14 +707,16 @@ type indexEntry struct {
 	Title       string `json:"title"`
 	Effective   string `json:"effective"`
 	Status      string `json:"status"`
-	Current     bool   `json:"current"`
+	State       string `json:"state"`              // on the build date: in-force, upcoming, superseded, withdrawn
+	Current     bool   `json:"current"`            // in force on the build date
+	Upcoming    bool   `json:"upcoming,omitempty"` // takes effect after the build date, on effective
 	Fingerprint string `json:"fingerprint"`
 	URL         string `json:"url"`
 }
 
 // clausesJSON is the machine-readable index. URLs are absolute when the
 // site has a base URL, else relative to the site root.
-func clausesJSON(entries []indexEntry, baseURL string) ([]byte, error) {
+func clausesJSON(entries []indexEntry, baseURL string, asOf time.Time) ([]byte, error) {
 	// Stable: each clause keeps Versions' oldest-first order.
 	slices.SortStableFunc(entries, func(a, b indexEntry) int {
 		return cmp.Or(cmp.Compare(a.Lang, b.Lang), cmp.Compare(a.ID, b.ID))
@@ -649,8 +727,9 @@ func clausesJSON(entries []indexEntry, baseURL string) ([]byte, error) {
 	}
 	doc := struct {
 		Format  string       `json:"format"`
+		AsOf    string       `json:"as_of"` // the day current and upcoming refer to
 		Clauses []indexEntry `json:"clauses"`
-	}{"exitkit-clauses/1", entries}
+	}{"exitkit-clauses/1", clause.ISODate(asOf), entries}
 	if doc.Clauses == nil {
 		doc.Clauses = []indexEntry{}
 	}

@@ -29,6 +29,10 @@ type ServeOptions struct {
 	TemplatesDir string        // a --templates folder, watched; "" for the defaults
 	Log          io.Writer     // rebuilds, errors and lint findings, for the terminal
 	Poll         time.Duration // how often to look for changes; 0 means 300ms
+	// AsOf is the day whose versions in force the preview marks current,
+	// and whose versions unpinned profiles are linted with; zero means
+	// today, on every rebuild.
+	AsOf time.Time
 }
 
 // Serve previews the site on ln until ctx is cancelled. It rebuilds when a
@@ -110,8 +114,11 @@ func (s *server) rebuild(ctx context.Context) {
 		if err != nil {
 			return err
 		}
+		for _, p := range profiles {
+			p.AsOf = s.opts.AsOf
+		}
 		findings = append(unparsed, clause.Check(lib, profiles)...)
-		res, err := BuildLibrary(ctx, lib, Options{Templates: tpl, Log: s.opts.Log})
+		res, err := BuildLibrary(ctx, lib, Options{Templates: tpl, Log: s.opts.Log, AsOf: s.opts.AsOf})
 		if err != nil {
 			return err
 		}

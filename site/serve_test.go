@@ -85,6 +85,12 @@ func TestServeShowsAnEditedClause(t *testing.T) {
 	if err := os.WriteFile(file, edited, 0o644); err != nil {
 		t.Fatal(err)
 	}
+	// EM-1 1.0.0 is published and locked: the preview says so instead.
+	eventually(t, base+"/clauses/EM-1/", "published-changed")
+	// Without the lock (a library before its first lock), the edit shows.
+	if err := os.Remove(filepath.Join(content, "versions.lock")); err != nil {
+		t.Fatal(err)
+	}
 	eventually(t, base+"/clauses/EM-1/", "Words We Define Carefully")
 }
 

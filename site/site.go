@@ -19,9 +19,11 @@
 // the default stylesheet. Every page's data is in its front matter params
 // (see project.go), so a layout needs no logic beyond presentation.
 //
-// Output is a pure function of the input: the same content and templates
-// give byte-identical files, so a published site can be rebuilt and
-// compared, and a diff of two builds shows only real changes.
+// Output is a pure function of the input: the same content, templates and
+// AsOf day give byte-identical files, so a published site can be rebuilt
+// and compared, and a diff of two builds shows only real changes. The day
+// matters because "current" means in force: a version published ahead of
+// its effective date is shown as upcoming until that day.
 package site
 
 import (
@@ -31,6 +33,7 @@ import (
 	"io/fs"
 	"maps"
 	"slices"
+	"time"
 
 	"github.com/exitkit/exitkit/site/clause"
 	"github.com/exitkit/exitkit/templates"
@@ -41,7 +44,10 @@ type Options struct {
 	Content   string // the content folder for Build: clauses/, obligations.yaml, site.yaml
 	Templates fs.FS  // from templates.Open; nil means the embedded defaults
 	BaseURL   string // e.g. https://example.com/exit/; empty for a site that works from any folder
-	Log       io.Writer
+	// AsOf is the day whose versions in force the site marks current (and
+	// later ones upcoming); zero means today, in UTC.
+	AsOf time.Time
+	Log  io.Writer
 }
 
 // Result is a built site, in memory.
@@ -88,7 +94,11 @@ func BuildLibrary(ctx context.Context, lib *clause.Library, opts Options) (*Resu
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	proj, err := layout(lib, tpl, opts.BaseURL)
+	asOf := opts.AsOf
+	if asOf.IsZero() {
+		asOf = time.Now().UTC()
+	}
+	proj, err := layout(lib, tpl, opts.BaseURL, asOf)
 	if err != nil {
 		return nil, err
 	}

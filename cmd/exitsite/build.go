@@ -12,30 +12,38 @@ import (
 func newBuildCmd() *cobra.Command {
 	var (
 		content, tpl, out, baseURL string
+		asOf                       asOfFlag
 	)
 	cmd := &cobra.Command{
-		Use:   "build [--content DIR] [--templates DIR] [--out DIR] [--base-url URL]",
+		Use:   "build [--content DIR] [--templates DIR] [--out DIR] [--base-url URL] [--as-of DATE]",
 		Short: "Publish the clause library as a static legal website",
 		Long: `build renders the clause library into a static website, in every language
 that has published clauses (English at the root, Dutch under /nl/):
 
   /                               the exit commitments and the list of clauses
-  /clauses/<id>/                  each clause at its current published version
+  /clauses/<id>/                  each clause at the version in force today
                                   (library view: values as placeholders with their
                                   defaults), summary, effective date, fingerprint
                                   and the regulations it covers
   /clauses/<id>/v<version>/       every published and superseded version, never
                                   moved or changed, linked to its predecessor and
-                                  successor
+                                  successor, marked in force, upcoming from its
+                                  effective date, or superseded on its successor's
   /clauses/<id>/v<version>/redline/  changes from the previous version
   /coverage/                      the compliance matrix: each Data Act, DORA, EBA
                                   and GDPR obligation against the clauses meeting it
   /glossary/  /changes/  /signing-keys/
   /clauses.json                   every clause version for machines
 
-Drafts never appear. The site needs no JavaScript and no network: open
-index.html from a folder or a USB stick, or serve the folder from any web
-server. The same input always gives byte-identical output.
+Drafts never appear. "Current" means in force: a version published ahead of
+its effective date is shown as upcoming until that day, so the site depends
+on the day it is built (today, or --as-of DATE); rebuild it when a version
+takes effect. The site needs no JavaScript and no network: open index.html
+from a folder or a USB stick, or serve the folder from any web server. The
+same input and day always give byte-identical output.
+
+A published version must never change: build stops when a version locked in
+DIR/versions.lock has a new text (see 'exitsite check --write-lock').
 
 The layouts, CSS and interface strings are built in. To brand the site, pass
 --templates DIR where DIR/site/ mirrors the built-in files you want to
@@ -63,7 +71,7 @@ Exit status: 0 on success, 1 when clause files have errors (see
 				return err
 			}
 			res, err := site.BuildLibrary(cmd.Context(), lib, site.Options{
-				Templates: fsys, BaseURL: baseURL, Log: cmd.ErrOrStderr(),
+				Templates: fsys, BaseURL: baseURL, AsOf: asOf.t, Log: cmd.ErrOrStderr(),
 			})
 			if err := exitStatus(cmd.ErrOrStderr(), err); err != nil {
 				return err
@@ -81,5 +89,6 @@ Exit status: 0 on success, 1 when clause files have errors (see
 	f.StringVar(&tpl, "templates", "", "a `folder` whose site/ files replace the built-in layouts, CSS and strings one by one")
 	f.StringVar(&out, "out", "public", "the output `folder`: new, empty, or an earlier build's output")
 	f.StringVar(&baseURL, "base-url", "", "the site's public `URL` (e.g. https://example.com/exit/), for canonical links and absolute URLs in clauses.json; links stay relative")
+	f.Var(&asOf, "as-of", "mark the versions in force on `DATE` (YYYY-MM-DD) as current instead of today's")
 	return cmd
 }

@@ -15,9 +15,11 @@ func newCheckCmd() *cobra.Command {
 		content  string
 		profiles []string
 		format   string
+		lock     bool
+		asOf     asOfFlag
 	)
 	cmd := &cobra.Command{
-		Use:   "check [--content DIR] [--profile FILE]... [--format text|json]",
+		Use:   "check [--content DIR] [--profile FILE]... [--format text|json] [--write-lock] [--as-of DATE]",
 		Short: "Validate the clause library and lint it against the Data Act, DORA and GDPR",
 		Long: `check loads every clause version under DIR/clauses/<lang>/, the obligations
 catalogue DIR/obligations.yaml and the profiles, and reports:
@@ -32,6 +34,20 @@ catalogue DIR/obligations.yaml and the profiles, and reports:
             DA-RETRIEVAL-MIN, DA-SWITCH-CHARGES, COVERAGE, TRUSTEE-ACCESS,
             DORA-EXIT-PLAN (regulated profiles), GDPR-RETURN-DELETE;
   info      rules a profile marks not_applicable, with its reason.
+  versions  a published version whose text differs from DIR/versions.lock
+            (error: publish a new version instead), a published version
+            not yet locked (warning), a profile that pins no versions
+            (warning: its module changes with the library), a pinned
+            clause with a newer version (note), a selected version that
+            takes effect after the profile's effective date (error).
+
+--write-lock adds every published version not yet in DIR/versions.lock to
+it (creating it), then checks; it never rewrites a locked line. Commit the
+file with the new version. To lock a whole library afresh, delete the file
+and run 'exitsite check --write-lock'.
+
+--as-of DATE lints every profile with the versions in force on DATE instead
+of on its effective date (pinned versions stay as pinned).
 
 Each finding prints as file:line:col: severity: message (rule), followed by
 a hint on what to do. Without --profile, every DIR/profiles/*.yaml is
@@ -41,7 +57,8 @@ Exit status: 0 when there are no errors (warnings allowed), 1 when there
 are validation or lint errors, 2 for usage errors or unreadable input.`,
 		Example: `  exitsite check
   exitsite check --content content --profile content/profiles/bank.yaml
-  exitsite check --format json > findings.json`,
+  exitsite check --format json > findings.json
+  exitsite check --write-lock`,
 		Args:                  cobra.NoArgs,
 		DisableFlagsInUseLine: true,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -52,9 +69,17 @@ are validation or lint errors, 2 for usage errors or unreadable input.`,
 			if err != nil {
 				return err
 			}
+			if lock {
+				if lib, err = writeLock(cmd.ErrOrStderr(), lib); err != nil {
+					return err
+				}
+			}
 			loaded, parseErrs, err := clause.LoadProfiles(content, profiles)
 			if err != nil {
 				return cli.Usage(err)
+			}
+			for _, p := range loaded {
+				p.AsOf = asOf.t
 			}
 			findings := append(parseErrs, clause.Check(lib, loaded)...)
 			out := cmd.OutOrStdout()
@@ -85,5 +110,7 @@ are validation or lint errors, 2 for usage errors or unreadable input.`,
 	cmd.Flags().StringVar(&content, "content", "content", "content `DIR` holding clauses/<lang>/, profiles/ and obligations.yaml")
 	cmd.Flags().StringArrayVar(&profiles, "profile", nil, "customer profile `FILE` to validate and lint (repeatable; default: every DIR/profiles/*.yaml)")
 	cmd.Flags().StringVar(&format, "format", "text", "output `format`: text (file:line:col lines with hints) or json (an array of findings for CI)")
+	cmd.Flags().BoolVar(&lock, "write-lock", false, "add every published version not yet locked to DIR/versions.lock, then check")
+	cmd.Flags().Var(&asOf, "as-of", "lint profiles with the versions in force on `DATE` (YYYY-MM-DD) instead of their effective dates")
 	return cmd
 }

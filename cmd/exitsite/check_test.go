@@ -91,13 +91,34 @@ func TestCheckJSONIsAnArrayOfFindings(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &fs); err != nil {
 		t.Fatalf("not JSON: %v\n%s", err, out)
 	}
-	if code != 1 || len(fs) != 1 || fs[0].Rule != "DA-NOTICE-MAX" || fs[0].Line != 3 || fs[0].Article == "" {
+	var errs []int
+	for i, f := range fs {
+		if f.Severity == "error" {
+			errs = append(errs, i)
+		}
+	}
+	if code != 1 || len(errs) != 1 || fs[errs[0]].Rule != "DA-NOTICE-MAX" || fs[errs[0]].Line != 3 || fs[errs[0]].Article == "" {
 		t.Fatalf("exit %d, findings %+v", code, fs)
 	}
-	_, out, _ = runExitsite(t, "check", "--content", clauseFixture, "--format", "json")
+	clean := lockedAndPinned(t)
+	_, out, _ = runExitsite(t, "check", "--content", clean, "--format", "json")
 	if strings.TrimSpace(out) != "[]" {
 		t.Fatalf("a clean library prints [], got %q", out)
 	}
+}
+
+// lockedAndPinned is a copy of the fixture library with its lock written
+// and its profile pinned: nothing left to report.
+func lockedAndPinned(t *testing.T) string {
+	t.Helper()
+	dir := copyClauseFixture(t, clauseFixture)
+	prof := filepath.Join(dir, "profiles", "bank.yaml")
+	data, _ := os.ReadFile(prof)
+	os.WriteFile(prof, bytes.Replace(data, []byte("values:"), []byte("clauses: {EM-1: 1.0.0, EM-2: 1.0.0}\nvalues:"), 1), 0o644)
+	if code, out, errs := runExitsite(t, "check", "--content", dir, "--write-lock"); code != 0 || !strings.Contains(errs, "locked 4 new published versions") {
+		t.Fatalf("check --write-lock: exit %d\n%s\n%s", code, out, errs)
+	}
+	return dir
 }
 
 func TestCheckOnShippedContentExitsZero(t *testing.T) {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"time"
 
 	"github.com/exitkit/exitkit/internal/cli"
 	"github.com/exitkit/exitkit/site/clause"
@@ -48,6 +49,28 @@ func exitStatus(w io.Writer, err error) error {
 	}
 	return nil
 }
+
+// asOfFlag is the --as-of DATE flag that build, serve, module and check
+// share: the day whose versions in force are used.
+type asOfFlag struct{ t time.Time }
+
+func (f *asOfFlag) String() string {
+	if f.t.IsZero() {
+		return ""
+	}
+	return f.t.Format(time.DateOnly)
+}
+
+func (f *asOfFlag) Set(s string) error {
+	t, err := time.Parse(time.DateOnly, s)
+	if err != nil {
+		return fmt.Errorf("write the date as YYYY-MM-DD, e.g. 2027-01-12")
+	}
+	f.t = t
+	return nil
+}
+
+func (f *asOfFlag) Type() string { return "DATE" }
 
 func printFindings(w io.Writer, findings []clause.Finding) {
 	for _, f := range findings {

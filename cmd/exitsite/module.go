@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -19,6 +20,8 @@ func newModuleCmd() *cobra.Command {
 	var (
 		profile, content, lang, out, tpl string
 		force                            bool
+		pin                              bool
+		asOf                             asOfFlag
 	)
 	cmd := &cobra.Command{
 		Use:   "module --profile FILE [--content DIR] [--lang en|nl] [--out FILE]",
@@ -29,8 +32,9 @@ itself, that prints cleanly and can be stored, mailed or attached to a
 contract. It holds:
 
   a cover page   provider, customer, effective date, every agreed value
-  the clauses    the profile's selection (default: every current clause),
-                 at their current published version, with the customer's
+  the clauses    the profile's selection (default: every clause), at the
+                 versions it pins, else at the version in force on its
+                 effective date (or --as-of DATE), with the customer's
                  values filled in, each with its sha256 fingerprint
   coverage       each Data Act, DORA, EBA and GDPR obligation against the
                  clauses of this module; rules the profile marks not
@@ -47,6 +51,12 @@ The profile and the clauses it selects are checked first, as 'exitsite check
 --profile FILE' does: with errors no module is written. Modules are never
 written into the public site: an --out inside a folder written by 'exitsite
 build' is refused. An existing --out is kept unless --force.
+
+--pin records the versions the module rendered in the profile (clauses:
+with each id and version), rewriting --profile in place and keeping its
+comments, so that the module issued again later has the same text; 'exitsite
+check' then notes where a newer version exists. --as-of changes the date for
+unpinned clauses only, never a pin.
 
 To brand the module, pass --templates DIR with DIR/module/module.html,
 DIR/module/module.css, or DIR/module/brand.css (extra CSS added after the
@@ -84,19 +94,25 @@ Exit status: 0 on success, 1 when the profile or its clauses have errors,
 			if err != nil {
 				return cli.Usage(err)
 			}
+			p.AsOf = asOf.t
 			m, err := module.Render(lib, p, module.Options{Lang: lang, Templates: fsys})
 			if err := exitStatus(cmd.ErrOrStderr(), err); err != nil {
 				return err
 			}
 			printFindings(cmd.ErrOrStderr(), m.Warnings)
 			if out == "" {
-				_, err := cmd.OutOrStdout().Write(m.HTML)
-				return err
+				if _, err := cmd.OutOrStdout().Write(m.HTML); err != nil {
+					return err
+				}
+			} else {
+				if err := writeNew(out, m.HTML, force); err != nil {
+					return cli.Usage(err)
+				}
+				fmt.Fprintf(cmd.ErrOrStderr(), "wrote %s: %d clauses, module fingerprint %s\n", out, len(m.Clauses), m.Fingerprint)
 			}
-			if err := writeNew(out, m.HTML, force); err != nil {
-				return cli.Usage(err)
+			if pin {
+				return pinProfile(cmd.ErrOrStderr(), profile, m)
 			}
-			fmt.Fprintf(cmd.ErrOrStderr(), "wrote %s: %d clauses, module fingerprint %s\n", out, len(m.Clauses), m.Fingerprint)
 			return nil
 		},
 	}
@@ -107,6 +123,8 @@ Exit status: 0 on success, 1 when the profile or its clauses have errors,
 	f.StringVar(&out, "out", "", "write the module to `FILE` (default: standard output)")
 	f.StringVar(&tpl, "templates", "", "a `folder` whose module/ files replace the built-in module template and CSS")
 	f.BoolVar(&force, "force", false, "replace --out if it exists")
+	f.BoolVar(&pin, "pin", false, "record each clause's rendered version in the --profile file (rewritten in place, comments kept)")
+	f.Var(&asOf, "as-of", "take unpinned clauses at the versions in force on `DATE` (YYYY-MM-DD) instead of the profile's effective date")
 	return cmd
 }
 
@@ -138,6 +156,24 @@ func writeNew(name string, data []byte, force bool) error {
 			return fmt.Errorf("%s exists; choose another --out or pass --force to replace it", name)
 		}
 		return err
+	}
+	return nil
+}
+
+// pinProfile writes the versions of m into the profile file.
+func pinProfile(w io.Writer, profile string, m *module.Module) error {
+	pins := make([]clause.Pinned, len(m.Clauses))
+	for i, c := range m.Clauses {
+		pins[i] = clause.Pinned{ID: c.ID, Version: c.Version}
+	}
+	changed, err := clause.Pin(profile, pins)
+	if err != nil {
+		return cli.Usage(err)
+	}
+	if changed {
+		fmt.Fprintf(w, "pinned %d clause versions in %s\n", len(pins), profile)
+	} else {
+		fmt.Fprintf(w, "%s already pins these %d clause versions\n", profile, len(pins))
 	}
 	return nil
 }

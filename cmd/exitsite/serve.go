@@ -15,9 +15,10 @@ func newServeCmd() *cobra.Command {
 	var (
 		port         int
 		content, tpl string
+		asOf         asOfFlag
 	)
 	cmd := &cobra.Command{
-		Use:   "serve [--port N] [--content DIR] [--templates DIR]",
+		Use:   "serve [--port N] [--content DIR] [--templates DIR] [--as-of DATE]",
 		Short: "Preview the legal website live while editing clauses, profiles or templates",
 		Long: `serve builds the site as 'exitsite build' does, serves it on
 http://localhost:PORT/ and rebuilds whenever a file under the content folder
@@ -43,7 +44,7 @@ The preview only listens on the loopback interface (127.0.0.1).`,
 			}
 			fmt.Fprintf(cmd.ErrOrStderr(), "serving http://%s/ (Ctrl-C to stop)\n", ln.Addr())
 			return site.Serve(cmd.Context(), ln, site.ServeOptions{
-				Content: content, TemplatesDir: tpl, Log: cmd.ErrOrStderr(),
+				Content: content, TemplatesDir: tpl, AsOf: asOf.t, Log: cmd.ErrOrStderr(),
 			})
 		},
 	}
@@ -51,5 +52,6 @@ The preview only listens on the loopback interface (127.0.0.1).`,
 	f.IntVar(&port, "port", 1313, "the TCP `port` on 127.0.0.1 to serve on; 0 picks a free one")
 	f.StringVar(&content, "content", "content", "the content `folder` to build and watch")
 	f.StringVar(&tpl, "templates", "", "a templates `folder` to use and watch (see 'exitsite build --help')")
+	f.Var(&asOf, "as-of", "preview the site as on `DATE` (YYYY-MM-DD): which versions are in force, and which versions unpinned profiles take")
 	return cmd
 }

@@ -104,23 +104,9 @@ func (l *Library) checkProfile(p *Profile) []Finding {
 			"the library has no published clauses in %q", p.Lang))
 		return out
 	}
-	selected := cur
-	if p.Clauses != nil {
-		selected = nil
-		byID := map[string]*Clause{}
-		for _, c := range cur {
-			byID[c.ID] = c
-		}
-		for i, id := range p.Clauses {
-			c, ok := byID[id]
-			if !ok {
-				out = append(out, p.finding(SeverityError, CodeBrokenReference, fmt.Sprintf("clauses.%d", i),
-					"list ids of published clauses, or leave clauses out to use all of them", "clause %s has no published %s version", id, p.Lang))
-				continue
-			}
-			selected = append(selected, c)
-		}
-	}
+	selected, problems := l.selection(p, p.Lang)
+	out = append(out, problems...)
+	out = append(out, l.checkVersions(p, selected)...)
 	// Values: declared, typed, in bounds.
 	spec := map[string]*Param{}
 	for _, c := range append(append([]*Clause(nil), selected...), cur...) {

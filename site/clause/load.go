@@ -583,6 +583,7 @@ func Load(dir string) (*Library, error) {
 		return compareVersions(a.Version, b.Version) < 0
 	})
 	l.validate()
+	l.checkLock()
 	sortFindings(l.Findings)
 	return l, nil
 }
@@ -784,7 +785,9 @@ func (l *Library) Languages() []string {
 }
 
 // Current returns the latest published version of each clause in lang,
-// ordered by Order (then id).
+// ordered by Order (then id): the newest text of each clause, which the
+// library lint checks. It may not be in force yet; use InForce for the
+// versions that apply on a date.
 func (l *Library) Current(lang string) []*Clause {
 	latest := map[string]*Clause{}
 	var ids []string
@@ -837,8 +840,14 @@ func (l *Library) Find(id, version, lang string) *Clause {
 
 // Coverage pairs each obligation of the catalogue, in its order, with the
 // current clauses in lang that cover it.
-func (l *Library) Coverage(lang string) []CoverageRow {
-	cur := l.Current(lang)
+func (l *Library) Coverage(lang string) []CoverageRow { return l.coverageOf(l.Current(lang)) }
+
+// CoverageOn is Coverage for the clauses in force on date.
+func (l *Library) CoverageOn(lang string, date time.Time) []CoverageRow {
+	return l.coverageOf(l.InForce(lang, date))
+}
+
+func (l *Library) coverageOf(cur []*Clause) []CoverageRow {
 	rows := make([]CoverageRow, 0, len(l.Obligations))
 	for _, o := range l.Obligations {
 		row := CoverageRow{Obligation: o}

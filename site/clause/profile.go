@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -16,6 +17,15 @@ import (
 // that cannot be read, and a *Finding (as the error) with file:line:col
 // for YAML that cannot be parsed. Smaller problems, such as unknown fields,
 // are kept with the profile and reported by Check.
+//
+// Its clauses: field is either a list of ids (each at the version in force
+// on the effective date) or a mapping from id to the version agreed, as
+// 'exitsite module --pin' writes it:
+//
+//	clauses:
+//	  EM-1: 1.0.0
+//	  EM-13: 1.0.0
+//	  EM-18:        # selected, not pinned
 func LoadProfile(path string) (*Profile, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -56,7 +66,7 @@ func parseProfile(path string, data []byte) (*Profile, error) {
 		f := ld.findings[0]
 		return nil, &f
 	}
-	p := &Profile{File: path, Values: map[string]any{}, Justifications: map[string]string{}, pos: map[string]position{}}
+	p := &Profile{File: path, Pins: map[string]string{}, Values: map[string]any{}, Justifications: map[string]string{}, pos: map[string]position{}}
 	mapping(top, func(k, v *yaml.Node) {
 		p.pos[k.Value] = position{k.Line, k.Column}
 		switch k.Value {
@@ -71,10 +81,7 @@ func parseProfile(path string, data []byte) (*Profile, error) {
 		case "regulated":
 			p.Regulated = ld.boolean(v, "regulated")
 		case "clauses":
-			p.Clauses = ld.strings(v, "clauses")
-			for i, it := range v.Content {
-				p.pos["clauses."+strconv.Itoa(i)] = position{it.Line, it.Column}
-			}
+			p.Clauses, p.Pins = ld.clauseList(v, p.pos)
 		case "values":
 			if v.Kind != yaml.MappingNode {
 				ld.errorf(CodeWrongType, v, "write one 'name: value' line per parameter", "values must map parameter names to values")
@@ -134,4 +141,52 @@ func (p *Profile) at(key string) (int, int) {
 		return ps.line, ps.col
 	}
 	return 1, 1
+}
+
+// clauseList reads clauses: as a list of ids or a mapping from id to
+// pinned version (empty for an unpinned id), recording each entry's
+// position as clauses.N.
+func (ld *loader) clauseList(v *yaml.Node, pos map[string]position) (ids []string, pins map[string]string) {
+	pins = map[string]string{}
+	ids = []string{}
+	switch v.Kind {
+	case yaml.SequenceNode:
+		for _, it := range v.Content {
+			if s, ok := ld.str(it, "clauses item"); ok {
+				pos["clauses."+strconv.Itoa(len(ids))] = position{it.Line, it.Column}
+				ids = append(ids, s)
+			}
+		}
+	case yaml.MappingNode:
+		mapping(v, func(k, v2 *yaml.Node) {
+			id := k.Value
+			if slices.Contains(ids, id) {
+				ld.errorf(CodeDuplicate, k, "list each clause once", "clause %s is listed twice", id)
+				return
+			}
+			pos["clauses."+strconv.Itoa(len(ids))] = position{k.Line, k.Column}
+			ids = append(ids, id)
+			if v2.Kind == yaml.ScalarNode && v2.ShortTag() == "!!null" {
+				return // selected, not pinned
+			}
+			ver, ok := ld.str(v2, "clauses."+id)
+			ver = strings.TrimPrefix(ver, "v")
+			if ok && !reSemver.MatchString(ver) {
+				ld.errorf(CodeWrongType, v2, "write the agreed version as MAJOR.MINOR.PATCH, e.g. "+id+": 1.1.0, or leave it empty to take the version in force",
+					"clauses.%s: %q is not a version", id, v2.Value)
+				return
+			}
+			if ok {
+				pins[id] = ver
+			}
+		})
+	default:
+		ld.errorf(CodeWrongType, v, "write a list of ids ([EM-1, EM-2]) or one 'EM-1: 1.0.0' line per clause with the version agreed",
+			"clauses must be a list of ids or a mapping from id to version")
+		return nil, pins
+	}
+	if len(ids) == 0 {
+		ids = nil // clauses: [] selects every clause, as an absent list does
+	}
+	return ids, pins
 }

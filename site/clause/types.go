@@ -84,7 +84,15 @@ type Profile struct {
 	Lang               string
 	Effective          time.Time
 	Regulated          bool
-	Clauses            []string
+	// Clauses lists the selected clause ids, nil for every clause; Pins
+	// maps an id to the version agreed for it (the mapping form of
+	// clauses:, see LoadProfile). An id without a pin takes the version
+	// in force on SelectionDate.
+	Clauses []string
+	Pins    map[string]string
+	// AsOf, when set (by --as-of), replaces Effective as the day whose
+	// versions in force an unpinned selection takes. It never changes a pin.
+	AsOf time.Time
 	// Values holds typed values as for Param.Default; a value whose type
 	// does not fit is kept as YAML gave it and reported by Check.
 	Values         map[string]any

@@ -193,32 +193,10 @@ func Render(lib *clause.Library, p *clause.Profile, opt Options) (*Module, error
 	return m, nil
 }
 
-// selectClauses returns the clauses of p's module in lang: the ids p lists,
-// or every current clause, at their current published version, in order.
+// selectClauses returns the clauses of p's module in lang, in order: the
+// versions p pins, else those in force on its effective date (or AsOf).
 func selectClauses(lib *clause.Library, p *clause.Profile, lang string) ([]*clause.Clause, error) {
-	current := lib.Current(lang)
-	if len(p.Clauses) == 0 {
-		if len(current) == 0 {
-			return nil, fmt.Errorf("%s: no published clause in language %q; publish clauses or choose another --lang", lib.Dir, lang)
-		}
-		return current, nil
-	}
-	byID := map[string]*clause.Clause{}
-	for _, c := range current {
-		byID[c.ID] = c
-	}
-	var out []*clause.Clause
-	for _, id := range p.Clauses {
-		c := byID[id]
-		if c == nil {
-			return nil, fmt.Errorf("%s: clause %s has no published version in language %q; remove it from 'clauses' or publish it", p.File, id, lang)
-		}
-		if !slices.Contains(out, c) {
-			out = append(out, c)
-		}
-	}
-	slices.SortStableFunc(out, func(a, b *clause.Clause) int { return a.Order - b.Order })
-	return out, nil
+	return lib.Select(p, lang)
 }
 
 func coverage(lib *clause.Library, selected []*clause.Clause, lang string) []coverageRow {
