@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"os"
-	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -50,10 +49,9 @@ version change itself shows there.`,
 			id := args[0]
 			var r [2]*clause.Rendered
 			for i, v := range args[1:] {
-				v = strings.TrimPrefix(v, "v")
-				c := lib.Find(id, v, lang)
-				if c == nil {
-					return cli.Usage(fmt.Errorf("clause %s has no version %s in %s; versions: %s", id, v, lang, versions(lib, id, lang)))
+				c, err := lib.FindVersion(id, v, lang)
+				if err != nil {
+					return cli.Usage(err)
 				}
 				if r[i], err = c.Render(lib, nil); err != nil {
 					return cli.Usage(err)
@@ -69,15 +67,3 @@ version change itself shows there.`,
 	return cmd
 }
 
-func versions(lib *clause.Library, id, lang string) string {
-	var vs []string
-	for _, c := range lib.Clauses {
-		if c.ID == id && c.Lang == lang {
-			vs = append(vs, c.Version+" ("+c.Status+")")
-		}
-	}
-	if len(vs) == 0 {
-		return "none"
-	}
-	return strings.Join(vs, ", ")
-}

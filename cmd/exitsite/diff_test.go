@@ -34,7 +34,8 @@ func TestDiffUsageErrorsExitTwo(t *testing.T) {
 		args []string
 		want string
 	}{
-		{"a version that does not exist", []string{"diff", "EM-2", "1.0.0", "9.9.9", "--content", clauseFixture}, "versions: 1.0.0 (published)"},
+		{"a version that does not exist", []string{"diff", "EM-2", "1.0.0", "9.9.9", "--content", clauseFixture}, "versions: 1.0.0 (published, effective 2027-02-01)"},
+		{"a clause that does not exist", []string{"diff", "EM-99", "1", "2", "--content", clauseFixture}, "no clause EM-99; the library has EM-1, EM-2"},
 		{"too few arguments", []string{"diff", "EM-2", "1.0.0"}, "diff takes ID FROM TO"},
 		{"a bad colour mode", []string{"diff", "EM-2", "1.0.0", "1.0.0", "--content", clauseFixture, "--color", "sometimes"}, "auto, always or never"},
 	}

@@ -1,0 +1,323 @@
+package clause
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func day(s string) time.Time {
+	t, err := time.Parse(time.DateOnly, s)
+	if err != nil {
+		panic(err)
+	}
+	return t
+}
+
+// withEM2v11 is the fixture library with EM-2 1.1.0 published in both
+// languages, effective 2027-06-01, after the fixture profile's 2027-02-01;
+// the edits add more.
+func withEM2v11(t *testing.T, edits ...edit) string {
+	t.Helper()
+	var add []edit
+	for _, f := range []string{em2en, em2nl} {
+		data, err := os.ReadFile(filepath.Join("testdata/lib", f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := strings.Replace(string(data), "version: 1.0.0", "version: 1.1.0", 1)
+		s = strings.Replace(s, "effective: 2027-02-01", "effective: 2027-06-01", 1)
+		s = strings.Replace(s, "2.1 ", "2.1 From June: ", 1)
+		add = append(add, edit{file: strings.Replace(f, "v1.0.0", "v1.1.0", 1), new: s})
+	}
+	return fixture(t, append(add, edits...)...)
+}
+
+func TestHistoryGivesEachVersionItsStateOnADay(t *testing.T) {
+	l := load(t, withEM2v11(t))
+	tests := []struct {
+		day              string
+		v100, v110       string
+		v100since, inFor string
+	}{
+		{"2027-01-31", StateUpcoming, StateUpcoming, "2027-02-01", ""},
+		{"2027-02-01", StateInForce, StateUpcoming, "2027-02-01", "1.0.0"},
+		{"2027-05-31", StateInForce, StateUpcoming, "2027-02-01", "1.0.0"},
+		{"2027-06-01", StateSuperseded, StateInForce, "2027-06-01", "1.1.0"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.day, func(t *testing.T) {
+			h := l.History("EM-2", "en", day(tc.day))
+			if len(h) != 2 || h[0].Clause.Version != "1.0.0" || h[1].Clause.Version != "1.1.0" {
+				t.Fatalf("history %+v", h)
+			}
+			if h[0].State != tc.v100 || h[1].State != tc.v110 || ISODate(h[0].Since) != tc.v100since {
+				t.Errorf("1.0.0 %s since %s, 1.1.0 %s; want %s since %s, %s", h[0].State, ISODate(h[0].Since), h[1].State, tc.v100, tc.v100since, tc.v110)
+			}
+			got := ""
+			if c := l.VersionOn("EM-2", "en", day(tc.day)); c != nil {
+				got = c.Version
+			}
+			if got != tc.inFor {
+				t.Errorf("in force: %q, want %q", got, tc.inFor)
+			}
+		})
+	}
+	if c := l.Current("en"); c[len(c)-1].Version != "1.1.0" {
+		t.Errorf("Current is the latest published version, got %s", c[len(c)-1].Version)
+	}
+}
+
+func TestAClauseWhoseVersionsAreAllSupersededIsWithdrawn(t *testing.T) {
+	dir := fixture(t, edit{file: em2en, old: "status: published", new: "status: superseded"})
+	h := load(t, dir).History("EM-2", "en", day("2030-01-01"))
+	if len(h) != 1 || h[0].State != StateWithdrawn {
+		t.Fatalf("history %+v", h)
+	}
+}
+
+func TestSelectTakesPinsElseTheVersionsInForce(t *testing.T) {
+	dir := withEM2v11(t)
+	l := load(t, dir)
+	tests := []struct {
+		name        string
+		effective   string
+		asOf        string
+		pins        map[string]string
+		wantVersion string
+	}{
+		{"unpinned, before the new version", "2027-02-01", "", nil, "1.0.0"},
+		{"unpinned, after it", "2027-07-01", "", nil, "1.1.0"},
+		{"--as-of moves the date", "2027-02-01", "2027-07-01", nil, "1.1.0"},
+		{"a pin wins over the date", "2027-07-01", "", map[string]string{"EM-2": "1.0.0"}, "1.0.0"},
+		{"--as-of never changes a pin", "2027-02-01", "2027-07-01", map[string]string{"EM-2": "1.0.0"}, "1.0.0"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			p := &Profile{File: "p.yaml", Lang: "en", Effective: day(tc.effective), Pins: tc.pins}
+			if tc.pins != nil {
+				p.Clauses = []string{"EM-1", "EM-2"}
+			}
+			if tc.asOf != "" {
+				p.AsOf = day(tc.asOf)
+			}
+			sel, err := l.Select(p, "en")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(sel) != 2 || sel[1].ID != "EM-2" || sel[1].Version != tc.wantVersion {
+				t.Fatalf("selected %v, want EM-2 %s", sel, tc.wantVersion)
+			}
+		})
+	}
+}
+
+func TestCheckReportsOnTheVersionsAProfileSelects(t *testing.T) {
+	tests := []struct {
+		name     string
+		clauses  string // the profile's clauses: line
+		code     string
+		severity string
+		want     string
+	}{
+		{"an unpinned profile is warned that its module changes", "", CodeUnpinned, SeverityWarning, "pins no clause version"},
+		{"a list of ids is not a pin", "clauses: [EM-1, EM-2]", CodeUnpinned, SeverityWarning, "for EM-1, EM-2"},
+		{"a pin with a newer version gets a note with the redline command", "clauses: {EM-1: 1.0.0, EM-2: 1.0.0}", CodeNewerVersion, SeverityInfo, "exitsite diff EM-2 1.0.0 1.1.0 --lang en"},
+		{"a pinned version not yet in force is an error", "clauses: {EM-1: 1.0.0, EM-2: 1.1.0}", CodeNotInForce, SeverityError, "takes effect on 2027-06-01, after the profile's effective date 2027-02-01"},
+		{"a pinned version that does not exist is an error", "clauses: {EM-1: 1.0.0, EM-2: 9.0.0}", CodeBrokenReference, SeverityError, "no published en version 9.0.0"},
+		{"a pin that is not a version is an error", "clauses: {EM-1: 1.0.0, EM-2: latest}", CodeWrongType, SeverityError, `"latest" is not a version`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var edits []edit
+			if tc.clauses != "" {
+				edits = append(edits, edit{file: bank, old: "values:", new: tc.clauses + "\nvalues:"})
+			}
+			fs := withRule(checkDir(t, withEM2v11(t, edits...)), tc.code)
+			if len(fs) != 1 || fs[0].Severity != tc.severity || !strings.Contains(fs[0].Message+fs[0].Hint, tc.want) {
+				t.Fatalf("%s findings:\n%s", tc.code, dump(fs))
+			}
+			if !strings.HasSuffix(fs[0].File, bank) || fs[0].Line < 1 {
+				t.Errorf("finding at %s:%d", fs[0].File, fs[0].Line)
+			}
+		})
+	}
+	// Pinned at the versions in force: nothing about versions to say.
+	dir := withEM2v11(t, edit{file: bank, old: "values:", new: "clauses:\n  EM-1: 1.0.0 # definitions\n  EM-2: 1.1.0\nvalues:"},
+		edit{file: bank, old: "effective: 2027-02-01", new: "effective: 2027-06-01"})
+	for _, f := range checkDir(t, dir) {
+		if f.Rule == CodeUnpinned || f.Rule == CodeNotInForce || f.Rule == CodeNewerVersion || f.Rule == CodeBrokenReference {
+			t.Errorf("unexpected: %s", f)
+		}
+	}
+}
+
+func TestLockFindsChangedRemovedAndUnlockedVersions(t *testing.T) {
+	locked := func(t *testing.T, edits ...edit) string {
+		dir := fixture(t)
+		if n, err := load(t, dir).WriteLock(); err != nil || n != 4 {
+			t.Fatalf("WriteLock: %d, %v", n, err)
+		}
+		for _, e := range edits {
+			path := filepath.Join(dir, e.file)
+			if e.remove {
+				os.Remove(path)
+				continue
+			}
+			data, _ := os.ReadFile(path)
+			s := string(data)
+			if e.old == "" {
+				s = e.new
+			} else {
+				s = strings.Replace(s, e.old, e.new, 1)
+			}
+			os.WriteFile(path, []byte(s), 0o644)
+		}
+		return dir
+	}
+	v2 := func() string {
+		data, _ := os.ReadFile(filepath.Join("testdata/lib", em2en))
+		return strings.Replace(strings.Replace(string(data), "version: 1.0.0", "version: 2.0.0", 1), "2.1 ", "2.1 New: ", 1)
+	}()
+	tests := []struct {
+		name     string
+		edits    []edit
+		code     string
+		severity string
+		file     string
+		want     string
+	}{
+		{"an edited published version is an error at its file", []edit{{file: em2en, old: "2.1 Notice", new: "2.1 The notice"}},
+			CodeLockChanged, SeverityError, em2en, "publish the change as a new version"},
+		{"a changed parameter default changes the text too", []edit{{file: em2en, old: "default: 60", new: "default: 90"}},
+			CodeLockChanged, SeverityError, em2en, "EM-2 version 1.0.0 (en) is published and locked"},
+		{"a new published version not yet locked is a warning", []edit{{file: "clauses/en/EM-2-v2.0.0.md", new: v2}},
+			CodeNotLocked, SeverityWarning, "clauses/en/EM-2-v2.0.0.md", "check --write-lock"},
+		{"a removed published version is an error in the lock", []edit{{file: em2nl, remove: true}},
+			CodeLockMissing, SeverityError, LockFile, "EM-2 version 1.0.0 (nl) was published and no longer exists"},
+		{"a published version made a draft is an error", []edit{{file: em1nl, old: "status: published", new: "status: draft"}},
+			CodeLockMissing, SeverityError, LockFile, "is now a draft"},
+		{"a garbled lock line is an error", []edit{{file: LockFile, old: "EM-1 1.0.0 en sha256:", new: "EM-1 1.0.0 en md5:"}},
+			CodeLockSyntax, SeverityError, LockFile, "is not a sha256"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := locked(t, tc.edits...)
+			fs := withRule(load(t, dir).Findings, tc.code)
+			if len(fs) != 1 || fs[0].Severity != tc.severity || !strings.HasSuffix(fs[0].File, tc.file) || !strings.Contains(fs[0].Message+fs[0].Hint, tc.want) {
+				t.Fatalf("%s findings:\n%s", tc.code, dump(fs))
+			}
+		})
+	}
+	t.Run("without a lock one warning says how to write it", func(t *testing.T) {
+		fs := withRule(load(t, fixture(t)).Findings, CodeNotLocked)
+		if len(fs) != 1 || !strings.Contains(fs[0].Message, "4 published clause versions are not locked") {
+			t.Fatalf("findings:\n%s", dump(fs))
+		}
+	})
+	t.Run("WriteLock adds new versions and never rewrites a locked line", func(t *testing.T) {
+		dir := locked(t, edit{file: em2en, old: "2.1 Notice", new: "2.1 The notice"}, edit{file: "clauses/en/EM-2-v2.0.0.md", new: v2})
+		before, _ := os.ReadFile(filepath.Join(dir, LockFile))
+		n, err := load(t, dir).WriteLock()
+		if err != nil || n != 1 {
+			t.Fatalf("WriteLock: %d, %v", n, err)
+		}
+		after, _ := os.ReadFile(filepath.Join(dir, LockFile))
+		for _, line := range strings.Split(string(before), "\n") {
+			if !strings.Contains(string(after), line+"\n") {
+				t.Errorf("line %q was rewritten", line)
+			}
+		}
+		if !strings.Contains(string(after), "EM-2 2.0.0 en sha256:") {
+			t.Errorf("EM-2 2.0.0 not added:\n%s", after)
+		}
+		if fs := withRule(load(t, dir).Findings, CodeLockChanged); len(fs) != 1 {
+			t.Errorf("the edited version is still an error after WriteLock:\n%s", dump(fs))
+		}
+	})
+	t.Run("the lock is sorted as people read ids", func(t *testing.T) {
+		es, fs := ParseLock("x", strings.NewReader("EM-10 1.0.0 en sha256:"+strings.Repeat("a", 64)+"\nEM-2 1.0.0 en sha256:"+strings.Repeat("b", 64)+"\n"))
+		sortLock(es)
+		if len(fs) != 0 || es[0].ID != "EM-2" {
+			t.Fatalf("%v %v", es, fs)
+		}
+	})
+}
+
+func TestPinRewritesTheProfileKeepingItsComments(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "bank.yaml")
+	src := "# The customer's deal.\nlang: en   # English module\neffective: 2027-02-01\nclauses:\n  - EM-1 # definitions\n  - EM-2\nvalues:\n  # agreed on the phone\n  notice_period_days: 30\n"
+	if err := os.WriteFile(path, []byte(src), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	changed, err := Pin(path, []Pinned{{"EM-1", "1.0.0"}, {"EM-2", "1.1.0"}})
+	if err != nil || !changed {
+		t.Fatalf("Pin: %v, %v", changed, err)
+	}
+	got, _ := os.ReadFile(path)
+	for _, want := range []string{"# The customer's deal.\n", "lang: en # English module\n", "  EM-1: 1.0.0 # definitions\n", "  EM-2: 1.1.0\n", "  # agreed on the phone\n"} {
+		if !bytes.Contains(got, []byte(want)) {
+			t.Errorf("pinned profile lacks %q:\n%s", want, got)
+		}
+	}
+	if st, _ := os.Stat(path); st.Mode().Perm() != 0o600 {
+		t.Errorf("mode %v, want the original 0600", st.Mode().Perm())
+	}
+	p, err := LoadProfile(path)
+	if err != nil || !p.Pinned() || p.Pins["EM-2"] != "1.1.0" || strings.Join(p.Clauses, ",") != "EM-1,EM-2" {
+		t.Fatalf("reloaded: %+v, %v", p, err)
+	}
+	if changed, err := Pin(path, []Pinned{{"EM-1", "1.0.0"}, {"EM-2", "1.1.0"}}); err != nil || changed {
+		t.Errorf("pinning again: changed %v, %v", changed, err)
+	}
+
+	// A profile without clauses: gets them before values:, with a comment.
+	plain := filepath.Join(dir, "plain.yaml")
+	os.WriteFile(plain, []byte("lang: nl\nvalues:\n  x: 1\n"), 0o644)
+	if _, err := Pin(plain, []Pinned{{"EM-1", "1.0.0"}}); err != nil {
+		t.Fatal(err)
+	}
+	got, _ = os.ReadFile(plain)
+	if !strings.HasPrefix(string(got), "lang: nl\n# Clause versions agreed") || !strings.Contains(string(got), "clauses:\n  EM-1: 1.0.0\nvalues:\n") {
+		t.Errorf("pinned plain profile:\n%s", got)
+	}
+
+	link := filepath.Join(dir, "link.yaml")
+	if err := os.Symlink(path, link); err == nil {
+		if _, err := Pin(link, nil); err == nil || !strings.Contains(err.Error(), "not a regular file") {
+			t.Errorf("pinning through a symlink: %v", err)
+		}
+	}
+}
+
+func TestFindVersionSaysWhichClausesAndVersionsExist(t *testing.T) {
+	l := load(t, fixture(t))
+	if _, err := l.FindVersion("EM-99", "1.0.0", "en"); err == nil || !strings.Contains(err.Error(), "no clause EM-99; the library has EM-1, EM-2") {
+		t.Errorf("EM-99: %v", err)
+	}
+	if _, err := l.FindVersion("EM-2", "3.0.0", "en"); err == nil || !strings.Contains(err.Error(), "versions: 1.0.0 (published, effective 2027-02-01)") {
+		t.Errorf("EM-2 3.0.0: %v", err)
+	}
+	if c, err := l.FindVersion("EM-2", "v1.0.0", "en"); err != nil || c.Version != "1.0.0" {
+		t.Errorf("v1.0.0: %v, %v", c, err)
+	}
+}
+
+// FuzzLock feeds arbitrary text to the lock parser: it never panics, and
+// every entry it accepts is well formed.
+func FuzzLock(f *testing.F) {
+	f.Add("# c\nEM-1 1.0.0 en sha256:" + strings.Repeat("0", 64) + "\n")
+	f.Add("EM-1 1.0.0 en\n\n\tEM-1 1.0.0 en sha256:x")
+	f.Fuzz(func(t *testing.T, src string) {
+		es, _ := ParseLock("f", strings.NewReader(src))
+		for _, e := range es {
+			if !reID.MatchString(e.ID) || !reSemver.MatchString(e.Version) || !reFingerprint.MatchString(e.Fingerprint) {
+				t.Fatalf("accepted %+v", e)
+			}
+		}
+	})
+}
