@@ -66,4 +66,3 @@ version change itself shows there.`,
 	cmd.Flags().StringVar(&color, "color", "auto", "`when` to colour the redline: auto (on a terminal, unless NO_COLOR is set), always or never")
 	return cmd
 }
-
