@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/exitkit/exitkit/site/clause"
+	"github.com/exitkit/exitkit/site/clause/redline"
 )
 
 // project is a Hugo project being laid out in memory.
@@ -403,7 +404,7 @@ func (p *project) language(lib *clause.Library, lang, defaultLang string) ([]ind
 			}, "")
 			if i > 0 {
 				prev := versions[i-1]
-				diff := clause.Redline(rendered[i-1], rendered[i])
+				diff := redline.Compare(rendered[i-1].Text, rendered[i].Text)
 				rp := map[string]any{
 					"id":              id,
 					"order":           c.Order,

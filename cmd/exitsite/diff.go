@@ -8,6 +8,7 @@ import (
 
 	"github.com/exitkit/exitkit/internal/cli"
 	"github.com/exitkit/exitkit/site/clause"
+	"github.com/exitkit/exitkit/site/clause/redline"
 )
 
 func newDiffCmd() *cobra.Command {
@@ -15,11 +16,13 @@ func newDiffCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:                   "diff ID FROM TO [--content DIR] [--lang en] [--color auto|always|never]",
 		DisableFlagsInUseLine: true,
-		Short:                 "Print the word-level redline between two versions of a clause",
+		Short:                 "Print the redline between two versions of a clause",
 		Long: `diff renders versions FROM and TO of clause ID in the library view (each
-parameter shown as a placeholder with its default) and prints what changed,
-word by word: deletions in red and struck through, insertions in green and
-underlined, or [-deleted-] and {+inserted+} without colour.
+parameter shown as a placeholder with its default) and prints what changed:
+by paragraph and sentence, word by word only inside an edited sentence (a
+rewritten one is shown deleted and inserted whole); deletions in red and
+struck through, insertions in green and underlined, or [-deleted-] and
+{+inserted+} without colour.
 
 The first line of each rendering names the clause and its version, so the
 version change itself shows there.`,
@@ -57,7 +60,7 @@ version change itself shows there.`,
 					return cli.Usage(err)
 				}
 			}
-			fmt.Fprint(cmd.OutOrStdout(), clause.Redline(r[0], r[1]).Terminal(useColor))
+			fmt.Fprint(cmd.OutOrStdout(), redline.Compare(r[0].Text, r[1].Text).Terminal(useColor))
 			return nil
 		},
 	}

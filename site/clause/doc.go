@@ -9,7 +9,7 @@
 // [Finding] with file:line:col and a hint. Render a clause with [Clause.Render]: a nil profile gives the
 // library view, where each parameter is a marked placeholder with its
 // description and default; a profile gives the customer view with its
-// values. [Redline] compares two renderings word by word. The site and the
+// values. Package redline compares two renderings. The site and the
 // module print values and dates outside a clause with [Param.FormatValue]
 // and [LongDate], so they read exactly as in the rendered clause, and stop
 // on errors with a [FindingsError].

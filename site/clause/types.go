@@ -161,25 +161,6 @@ type Rendered struct {
 	Fingerprint string // "sha256:<hex>" of Text
 }
 
-// DiffKind says what a DiffOp does.
-type DiffKind int
-
-const (
-	Equal DiffKind = iota
-	Insert
-	Delete
-)
-
-// DiffOp is one run of equal, inserted or deleted text.
-type DiffOp struct {
-	Kind DiffKind
-	Text string
-}
-
-// Diff is a word-level redline; concatenating the Equal and Delete texts
-// gives the old text, the Equal and Insert texts the new one.
-type Diff []DiffOp
-
 // Severities of a Finding.
 const (
 	SeverityError   = "error"
