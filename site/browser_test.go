@@ -206,6 +206,40 @@ func TestBrowserReadsTheSiteAndModulesInBothLanguages(t *testing.T) {
 			if len(red.Switch) != 1 {
 				t.Errorf("redline switcher offers %v", red.Switch)
 			}
+			// A lawyer reads text, not Markdown, and every header cell has text.
+			diffText := run(t, ctx, chromedp.Evaluate[string](`document.querySelector(".diff").innerText`))
+			if strings.Contains(diffText, "# "+redlined.ID) || strings.Contains(diffText, "**") {
+				t.Errorf("the redline shows Markdown: %.200q", diffText)
+			}
+			if n := run(t, ctx, chromedp.Evaluate[int](`Array.from(document.querySelectorAll("th")).filter(th => th.innerText.trim() === "").length`)); n != 0 {
+				t.Errorf("the redline has %d empty table header cells", n)
+			}
+			screenshot(t, ctx, "redline-"+lang)
+
+			// A version published ahead of its effective date is upcoming,
+			// and points to the version in force until then.
+			up := lib.Upcoming(lang, reviewDay)
+			if len(up) == 0 {
+				t.Fatalf("the shipped content has no %s version upcoming on %s", lang, clause.ISODate(reviewDay))
+			}
+			u, inForce := up[0], lib.VersionOn(up[0].ID, lang, reviewDay)
+			look(t, ctx, file(prefix[lang]+"clauses/"+u.ID+"/v"+u.Version+"/index.html"))
+			screenshot(t, ctx, "upcoming-"+lang)
+			notice := run(t, ctx, chromedp.Evaluate[string](`(document.querySelector(".notice.upcoming")||{}).innerText||""`))
+			if !strings.Contains(notice, clause.LongDate(u.Effective, lang)) {
+				t.Errorf("%s %s says %q, not when it takes effect", u.ID, u.Version, notice)
+			}
+			if inForce != nil {
+				if !strings.Contains(notice, inForce.Version) {
+					t.Errorf("%s %s says %q, not which version is in force", u.ID, u.Version, notice)
+				}
+				if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(".notice.upcoming a")), chromedp.WaitReady(chromedp.CSS(".notice.current"))); err != nil {
+					t.Fatalf("follow the link to the version in force: %v", err)
+				}
+				if got := run(t, ctx, chromedp.Location()); !strings.HasSuffix(got, "/clauses/"+u.ID+"/v"+inForce.Version+"/index.html") {
+					t.Errorf("the link to the version in force led to %s", got)
+				}
+			}
 		})
 	}
 
