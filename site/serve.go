@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/exitkit/exitkit/site/clause"
+	"github.com/exitkit/exitkit/site/clause/lock"
 	"github.com/exitkit/exitkit/templates"
 )
 
@@ -110,6 +111,7 @@ func (s *server) rebuild(ctx context.Context) {
 		if err != nil {
 			return err
 		}
+		lock.Apply(lib)
 		profiles, unparsed, err := clause.LoadProfiles(s.opts.Content, nil)
 		if err != nil {
 			return err

@@ -36,6 +36,7 @@ import (
 	"time"
 
 	"github.com/exitkit/exitkit/site/clause"
+	"github.com/exitkit/exitkit/site/clause/lock"
 	"github.com/exitkit/exitkit/templates"
 )
 
@@ -71,10 +72,13 @@ func Build(ctx context.Context, opts Options) (*Result, error) {
 	if err != nil {
 		return nil, err // it names the folder and what is wrong with it
 	}
+	lock.Apply(lib)
 	return BuildLibrary(ctx, lib, opts)
 }
 
-// BuildLibrary renders the site of an already loaded library.
+// BuildLibrary renders the site of an already loaded library (loaded with
+// clause.Load, then lock.Apply, so that a changed published version stops
+// it).
 func BuildLibrary(ctx context.Context, lib *clause.Library, opts Options) (*Result, error) {
 	var warnings, errs []clause.Finding
 	for _, f := range lib.Findings {

@@ -9,19 +9,21 @@ import (
 
 	"github.com/exitkit/exitkit/internal/cli"
 	"github.com/exitkit/exitkit/site/clause"
+	"github.com/exitkit/exitkit/site/clause/lock"
 	"github.com/exitkit/exitkit/templates"
 )
 
 // Helpers the subcommands share, so each reports the same failure the same
 // way.
 
-// loadLibrary loads the content folder; one that cannot be read is a usage
-// error.
+// loadLibrary loads the content folder and verifies its versions lock; a
+// folder that cannot be read is a usage error.
 func loadLibrary(dir string) (*clause.Library, error) {
 	lib, err := clause.Load(dir)
 	if err != nil {
 		return nil, cli.Usage(fmt.Errorf("%w\nPass the content folder with --content.", err))
 	}
+	lock.Apply(lib)
 	return lib, nil
 }
 

@@ -43,9 +43,28 @@ func Day(t time.Time) time.Time {
 	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
 }
 
-// issued reports whether a version was ever published: published or
-// superseded, not a draft.
+// Issued reports whether a version was ever published: published or
+// superseded, not a draft. Issued versions are citable and never change.
+func (c *Clause) Issued() bool { return c.issued() }
+
 func (c *Clause) issued() bool { return c.Status == StatusPublished || c.Status == StatusSuperseded }
+
+// Position returns where front-matter field (e.g. "version") is in the
+// clause file, or 1:1.
+func (c *Clause) Position(field string) (line, col int) { return c.at(field) }
+
+// ValidID reports whether s is a clause id such as EM-10.
+func ValidID(s string) bool { return reID.MatchString(s) }
+
+// ValidVersion reports whether s is a MAJOR.MINOR.PATCH version.
+func ValidVersion(s string) bool { return reSemver.MatchString(s) }
+
+// CompareVersions orders semantic versions; unparsable ones sort first.
+func CompareVersions(a, b string) int { return compareVersions(a, b) }
+
+// SortFindings sorts findings by file, line, column, rule and message, as
+// Load and Check return them.
+func SortFindings(fs []Finding) { sortFindings(fs) }
 
 // timeline returns the issued versions of id in lang in the order they take
 // effect: by effective date, then version.
@@ -273,12 +292,12 @@ func (l *Library) IDs() []string {
 			ids = append(ids, c.ID)
 		}
 	}
-	slices.SortFunc(ids, compareIDs)
+	slices.SortFunc(ids, CompareIDs)
 	return ids
 }
 
-// compareIDs orders clause ids by prefix, then number: EM-2 before EM-10.
-func compareIDs(a, b string) int {
+// CompareIDs orders clause ids by prefix, then number: EM-2 before EM-10.
+func CompareIDs(a, b string) int {
 	pa, na, _ := strings.Cut(a, "-")
 	pb, nb, _ := strings.Cut(b, "-")
 	if c := cmp.Compare(pa, pb); c != 0 {

@@ -155,98 +155,6 @@ func TestCheckReportsOnTheVersionsAProfileSelects(t *testing.T) {
 	}
 }
 
-func TestLockFindsChangedRemovedAndUnlockedVersions(t *testing.T) {
-	locked := func(t *testing.T, edits ...edit) string {
-		dir := fixture(t)
-		if n, err := load(t, dir).WriteLock(); err != nil || n != 4 {
-			t.Fatalf("WriteLock: %d, %v", n, err)
-		}
-		for _, e := range edits {
-			path := filepath.Join(dir, e.file)
-			if e.remove {
-				os.Remove(path)
-				continue
-			}
-			data, _ := os.ReadFile(path)
-			s := string(data)
-			if e.old == "" {
-				s = e.new
-			} else {
-				s = strings.Replace(s, e.old, e.new, 1)
-			}
-			os.WriteFile(path, []byte(s), 0o644)
-		}
-		return dir
-	}
-	v2 := func() string {
-		data, _ := os.ReadFile(filepath.Join("testdata/lib", em2en))
-		return strings.Replace(strings.Replace(string(data), "version: 1.0.0", "version: 2.0.0", 1), "2.1 ", "2.1 New: ", 1)
-	}()
-	tests := []struct {
-		name     string
-		edits    []edit
-		code     string
-		severity string
-		file     string
-		want     string
-	}{
-		{"an edited published version is an error at its file", []edit{{file: em2en, old: "2.1 Notice", new: "2.1 The notice"}},
-			CodeLockChanged, SeverityError, em2en, "publish the change as a new version"},
-		{"a changed parameter default changes the text too", []edit{{file: em2en, old: "default: 60", new: "default: 90"}},
-			CodeLockChanged, SeverityError, em2en, "EM-2 version 1.0.0 (en) is published and locked"},
-		{"a new published version not yet locked is a warning", []edit{{file: "clauses/en/EM-2-v2.0.0.md", new: v2}},
-			CodeNotLocked, SeverityWarning, "clauses/en/EM-2-v2.0.0.md", "check --write-lock"},
-		{"a removed published version is an error in the lock", []edit{{file: em2nl, remove: true}},
-			CodeLockMissing, SeverityError, LockFile, "EM-2 version 1.0.0 (nl) was published and no longer exists"},
-		{"a published version made a draft is an error", []edit{{file: em1nl, old: "status: published", new: "status: draft"}},
-			CodeLockMissing, SeverityError, LockFile, "is now a draft"},
-		{"a garbled lock line is an error", []edit{{file: LockFile, old: "EM-1 1.0.0 en sha256:", new: "EM-1 1.0.0 en md5:"}},
-			CodeLockSyntax, SeverityError, LockFile, "is not a sha256"},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			dir := locked(t, tc.edits...)
-			fs := withRule(load(t, dir).Findings, tc.code)
-			if len(fs) != 1 || fs[0].Severity != tc.severity || !strings.HasSuffix(fs[0].File, tc.file) || !strings.Contains(fs[0].Message+fs[0].Hint, tc.want) {
-				t.Fatalf("%s findings:\n%s", tc.code, dump(fs))
-			}
-		})
-	}
-	t.Run("without a lock one warning says how to write it", func(t *testing.T) {
-		fs := withRule(load(t, fixture(t)).Findings, CodeNotLocked)
-		if len(fs) != 1 || !strings.Contains(fs[0].Message, "4 published clause versions are not locked") {
-			t.Fatalf("findings:\n%s", dump(fs))
-		}
-	})
-	t.Run("WriteLock adds new versions and never rewrites a locked line", func(t *testing.T) {
-		dir := locked(t, edit{file: em2en, old: "2.1 Notice", new: "2.1 The notice"}, edit{file: "clauses/en/EM-2-v2.0.0.md", new: v2})
-		before, _ := os.ReadFile(filepath.Join(dir, LockFile))
-		n, err := load(t, dir).WriteLock()
-		if err != nil || n != 1 {
-			t.Fatalf("WriteLock: %d, %v", n, err)
-		}
-		after, _ := os.ReadFile(filepath.Join(dir, LockFile))
-		for _, line := range strings.Split(string(before), "\n") {
-			if !strings.Contains(string(after), line+"\n") {
-				t.Errorf("line %q was rewritten", line)
-			}
-		}
-		if !strings.Contains(string(after), "EM-2 2.0.0 en sha256:") {
-			t.Errorf("EM-2 2.0.0 not added:\n%s", after)
-		}
-		if fs := withRule(load(t, dir).Findings, CodeLockChanged); len(fs) != 1 {
-			t.Errorf("the edited version is still an error after WriteLock:\n%s", dump(fs))
-		}
-	})
-	t.Run("the lock is sorted as people read ids", func(t *testing.T) {
-		es, fs := ParseLock("x", strings.NewReader("EM-10 1.0.0 en sha256:"+strings.Repeat("a", 64)+"\nEM-2 1.0.0 en sha256:"+strings.Repeat("b", 64)+"\n"))
-		sortLock(es)
-		if len(fs) != 0 || es[0].ID != "EM-2" {
-			t.Fatalf("%v %v", es, fs)
-		}
-	})
-}
-
 func TestPinRewritesTheProfileKeepingItsComments(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "bank.yaml")
@@ -305,19 +213,4 @@ func TestFindVersionSaysWhichClausesAndVersionsExist(t *testing.T) {
 	if c, err := l.FindVersion("EM-2", "v1.0.0", "en"); err != nil || c.Version != "1.0.0" {
 		t.Errorf("v1.0.0: %v, %v", c, err)
 	}
-}
-
-// FuzzLock feeds arbitrary text to the lock parser: it never panics, and
-// every entry it accepts is well formed.
-func FuzzLock(f *testing.F) {
-	f.Add("# c\nEM-1 1.0.0 en sha256:" + strings.Repeat("0", 64) + "\n")
-	f.Add("EM-1 1.0.0 en\n\n\tEM-1 1.0.0 en sha256:x")
-	f.Fuzz(func(t *testing.T, src string) {
-		es, _ := ParseLock("f", strings.NewReader(src))
-		for _, e := range es {
-			if !reID.MatchString(e.ID) || !reSemver.MatchString(e.Version) || !reFingerprint.MatchString(e.Fingerprint) {
-				t.Fatalf("accepted %+v", e)
-			}
-		}
-	})
 }
