@@ -14,6 +14,14 @@
 // and [LongDate], so they read exactly as in the rendered clause, and stop
 // on errors with a [FindingsError].
 //
+// Which version of a clause applies is a matter of dates: [Library.InForce]
+// and [Library.History] give the versions in force, upcoming and superseded
+// on a day, and [Library.Select] the versions of one customer's module: the
+// ones its profile pins, else those in force on its effective date
+// ([Profile.AsOf] overrides the date, never a pin). [Pin] writes the
+// versions a module used back into the profile. Package lock keeps
+// published versions from changing; package redline compares two.
+//
 // Loading never stops at the first problem: Load returns an error only when
 // the folder cannot be read, and keeps everything wrong inside the files in
 // Library.Findings, so one run shows the legal team all of it.
