@@ -4,6 +4,8 @@ import (
 	"strings"
 
 	"github.com/yuin/goldmark/ast"
+
+	"github.com/exitkit/exitkit/site/clause/syntax"
 )
 
 // Glossary returns the defined terms of the current definitions clauses in
@@ -68,15 +70,15 @@ func (e *renderEnv) plainNode(n ast.Node) string {
 		return s
 	case *ast.String:
 		return string(n.Value)
-	case *tagNode:
-		switch n.kind {
-		case tagVar:
+	case *syntax.Tag:
+		switch n.Op {
+		case syntax.Var:
 			return e.varText(n)
-		case tagXRef:
+		case syntax.XRef:
 			return e.xrefText(n)
 		}
-		return string(n.raw)
-	case *condInline:
+		return string(n.Raw)
+	case *syntax.CondInline:
 		return e.plain(n.FirstChild())
 	}
 	return e.plain(n)

@@ -17,6 +17,8 @@ import (
 
 	"github.com/yuin/goldmark/ast"
 	"gopkg.in/yaml.v3"
+
+	"github.com/exitkit/exitkit/site/clause/syntax"
 )
 
 // Validation finding codes.
@@ -48,7 +50,7 @@ var (
 type template struct {
 	src   []byte // the whole file, front matter blanked, so offsets are file offsets
 	doc   ast.Node
-	errs  []syntaxError
+	errs  []syntax.Error
 	lines []int // offset of the start of each line
 }
 
@@ -78,7 +80,7 @@ func parseTemplate(file []byte, bodyStart int) *template {
 			t.lines = append(t.lines, i+1)
 		}
 	}
-	t.doc, t.errs = parseBody(src)
+	t.doc, t.errs = syntax.Parse(src)
 	return t
 }
 
@@ -440,7 +442,7 @@ func (ld *loader) params(n *yaml.Node) []Param {
 	var out []Param
 	mapping(n, func(k, v *yaml.Node) {
 		p := Param{Name: k.Value, Line: k.Line + ld.lineOff, Col: k.Column}
-		if !reName.MatchString(p.Name) {
+		if !syntax.ValidName(p.Name) {
 			ld.errorf(CodeFrontMatter, k, "use letters, digits and underscores, e.g. retrieval_period_days", "parameter name %q is not valid", p.Name)
 		}
 		for _, q := range out {

@@ -12,6 +12,8 @@ import (
 	"github.com/yuin/goldmark/renderer"
 	"github.com/yuin/goldmark/renderer/html"
 	"github.com/yuin/goldmark/util"
+
+	"github.com/exitkit/exitkit/site/clause/syntax"
 )
 
 // RenderOptions adjusts a rendering beyond the contract's defaults.
@@ -93,23 +95,23 @@ type renderEnv struct {
 }
 
 // condTrue evaluates {{#if name}} or {{#if name = "value"}}.
-func (e *renderEnv) condTrue(t *tagNode) bool {
-	v := e.values[t.name]
-	if t.hasCmp {
+func (e *renderEnv) condTrue(t *syntax.Tag) bool {
+	v := e.values[t.Name]
+	if t.HasCmp {
 		s, _ := v.(string)
-		return s == t.value
+		return s == t.Value
 	}
 	b, _ := v.(bool)
 	return b
 }
 
-func (e *renderEnv) label(t *tagNode, which string) string {
+func (e *renderEnv) label(t *syntax.Tag, which string) string {
 	switch which {
 	case "if":
-		if t.hasCmp {
-			return fmt.Sprintf("[%s %s %s %q:]", word(e.lang, "if"), t.name, word(e.lang, "is"), t.value)
+		if t.HasCmp {
+			return fmt.Sprintf("[%s %s %s %q:]", word(e.lang, "if"), t.Name, word(e.lang, "is"), t.Value)
 		}
-		return fmt.Sprintf("[%s %s:]", word(e.lang, "if"), t.name)
+		return fmt.Sprintf("[%s %s:]", word(e.lang, "if"), t.Name)
 	case "else":
 		return "[" + word(e.lang, "else") + ":]"
 	}
@@ -118,24 +120,24 @@ func (e *renderEnv) label(t *tagNode, which string) string {
 
 // varText is the text of {{name}}: the formatted value, or in the library
 // view the placeholder "[name: default 60 days]".
-func (e *renderEnv) varText(t *tagNode) string {
-	p := e.c.Param(t.name)
+func (e *renderEnv) varText(t *syntax.Tag) string {
+	p := e.c.Param(t.Name)
 	if p == nil {
-		return string(t.raw)
+		return string(t.Raw)
 	}
 	if e.library {
 		if p.Default == nil {
 			return fmt.Sprintf("[%s: %s]", p.Name, word(e.lang, "unset"))
 		}
-		s, err := formatValue(p.Type, p.Default, e.lang, t.format)
+		s, err := formatValue(p.Type, p.Default, e.lang, t.Format)
 		if err != nil {
 			s = fmt.Sprint(p.Default)
 		}
 		return fmt.Sprintf("[%s: %s %s]", p.Name, word(e.lang, "default"), s)
 	}
-	s, err := formatValue(p.Type, e.values[t.name], e.lang, t.format)
+	s, err := formatValue(p.Type, e.values[t.Name], e.lang, t.Format)
 	if err != nil {
-		return string(t.raw)
+		return string(t.Raw)
 	}
 	return s
 }
@@ -166,10 +168,10 @@ func (l *Library) resolve(id, lang string) *Clause {
 	return fallback
 }
 
-func (e *renderEnv) xrefText(t *tagNode) string {
-	target := e.xref(t.name)
+func (e *renderEnv) xrefText(t *syntax.Tag) string {
+	target := e.xref(t.Name)
 	if target == nil {
-		return string(t.raw)
+		return string(t.Raw)
 	}
 	return fmt.Sprintf("%s %d (%s)", word(e.lang, "clause"), target.Order, target.Title)
 }
@@ -220,23 +222,23 @@ func (e *renderEnv) blocks(parent ast.Node) []string {
 func (e *renderEnv) block(n ast.Node) []string {
 	src := e.c.tpl.src
 	switch n := n.(type) {
-	case *condBlock:
+	case *syntax.CondBlock:
 		then, els := n.FirstChild(), n.LastChild()
 		if !e.library {
-			if e.condTrue(n.open) {
+			if e.condTrue(n.Open) {
 				return e.blocks(then)
 			}
 			return e.blocks(els)
 		}
-		out := []string{e.label(n.open, "if")}
+		out := []string{e.label(n.Open, "if")}
 		out = append(out, e.blocks(then)...)
 		if els.HasChildren() {
-			out = append(out, e.label(n.open, "else"))
+			out = append(out, e.label(n.Open, "else"))
 			out = append(out, e.blocks(els)...)
 		}
-		return append(out, e.label(n.open, "end"))
-	case *markerBlock:
-		return []string{string(n.tag.raw)}
+		return append(out, e.label(n.Open, "end"))
+	case *syntax.MarkerBlock:
+		return []string{string(n.Tag.Raw)}
 	case *ast.Paragraph, *ast.TextBlock:
 		s := strings.TrimSpace(collapseSpaces(e.inline(n)))
 		if s == "" {
@@ -287,24 +289,24 @@ func (e *renderEnv) listItems(n ast.Node) []listItem {
 	var out []listItem
 	for c := n.FirstChild(); c != nil; c = c.NextSibling() {
 		switch c := c.(type) {
-		case *condBlock:
+		case *syntax.CondBlock:
 			then, els := c.FirstChild(), c.LastChild()
 			switch {
-			case !e.library && e.condTrue(c.open):
+			case !e.library && e.condTrue(c.Open):
 				out = append(out, e.listItems(then)...)
 			case !e.library:
 				out = append(out, e.listItems(els)...)
 			default:
-				out = append(out, listItem{label: e.label(c.open, "if")})
+				out = append(out, listItem{label: e.label(c.Open, "if")})
 				out = append(out, e.listItems(then)...)
 				if els.HasChildren() {
-					out = append(out, listItem{label: e.label(c.open, "else")})
+					out = append(out, listItem{label: e.label(c.Open, "else")})
 					out = append(out, e.listItems(els)...)
 				}
-				out = append(out, listItem{label: e.label(c.open, "end")})
+				out = append(out, listItem{label: e.label(c.Open, "end")})
 			}
-		case *markerBlock:
-			out = append(out, listItem{label: string(c.tag.raw)})
+		case *syntax.MarkerBlock:
+			out = append(out, listItem{label: string(c.Tag.Raw)})
 		default:
 			out = append(out, listItem{node: c})
 		}
@@ -394,30 +396,30 @@ func (e *renderEnv) inlineTo(b *strings.Builder, parent ast.Node) {
 				seg := n.Segments.At(i)
 				b.Write(seg.Value(src))
 			}
-		case *tagNode:
-			switch n.kind {
-			case tagVar:
+		case *syntax.Tag:
+			switch n.Op {
+			case syntax.Var:
 				b.WriteString(e.varText(n))
-			case tagXRef:
+			case syntax.XRef:
 				b.WriteString(e.xrefText(n))
 			default:
-				b.Write(n.raw)
+				b.Write(n.Raw)
 			}
-		case *condInline:
+		case *syntax.CondInline:
 			then, els := n.FirstChild(), n.LastChild()
 			switch {
-			case !e.library && e.condTrue(n.open):
+			case !e.library && e.condTrue(n.Open):
 				e.inlineTo(b, then)
 			case !e.library:
 				e.inlineTo(b, els)
 			default:
-				b.WriteString(e.label(n.open, "if") + " ")
+				b.WriteString(e.label(n.Open, "if") + " ")
 				e.inlineTo(b, then)
 				if els.HasChildren() {
-					b.WriteString(" " + e.label(n.open, "else") + " ")
+					b.WriteString(" " + e.label(n.Open, "else") + " ")
 					e.inlineTo(b, els)
 				}
-				b.WriteString(" " + e.label(n.open, "end"))
+				b.WriteString(" " + e.label(n.Open, "end"))
 			}
 		default:
 			e.inlineTo(b, n)
@@ -431,12 +433,12 @@ func (e *renderEnv) inlineTo(b *strings.Builder, parent ast.Node) {
 type htmlExt struct{ env *renderEnv }
 
 func (h *htmlExt) RegisterFuncs(reg renderer.NodeRendererFuncRegisterer) {
-	reg.Register(kindTag, h.tag)
-	reg.Register(kindCondInline, h.condInline)
-	reg.Register(kindBranchInline, h.branch)
-	reg.Register(kindCondBlock, h.condBlock)
-	reg.Register(kindBranchBlock, h.branch)
-	reg.Register(kindMarkerBlock, h.marker)
+	reg.Register(syntax.KindTag, h.tag)
+	reg.Register(syntax.KindCondInline, h.condInline)
+	reg.Register(syntax.KindBranchInline, h.branch)
+	reg.Register(syntax.KindCondBlock, h.condBlock)
+	reg.Register(syntax.KindBranchBlock, h.branch)
+	reg.Register(syntax.KindMarkerBlock, h.marker)
 }
 
 func esc(s string) string { return string(util.EscapeHTML([]byte(s))) }
@@ -445,62 +447,62 @@ func (h *htmlExt) tag(w util.BufWriter, src []byte, node ast.Node, entering bool
 	if !entering {
 		return ast.WalkContinue, nil
 	}
-	e, t := h.env, node.(*tagNode)
-	switch t.kind {
-	case tagVar:
-		p := e.c.Param(t.name)
+	e, t := h.env, node.(*syntax.Tag)
+	switch t.Op {
+	case syntax.Var:
+		p := e.c.Param(t.Name)
 		switch {
 		case p == nil:
-			_, _ = w.WriteString(esc(string(t.raw)))
+			_, _ = w.WriteString(esc(string(t.Raw)))
 		case e.library:
 			fmt.Fprintf(w, `<span class="param" data-param="%s" data-type="%s" title="%s">%s</span>`,
 				esc(p.Name), esc(p.Type), esc(p.Description), esc(e.varText(t)))
 		default:
 			fmt.Fprintf(w, `<span class="value" data-param="%s">%s</span>`, esc(p.Name), esc(e.varText(t)))
 		}
-	case tagXRef:
-		target := e.xref(t.name)
+	case syntax.XRef:
+		target := e.xref(t.Name)
 		if target == nil {
-			_, _ = w.WriteString(esc(string(t.raw)))
+			_, _ = w.WriteString(esc(string(t.Raw)))
 			break
 		}
-		href := "#" + t.name
+		href := "#" + t.Name
 		if e.opt.XRefURL != nil {
-			href = e.opt.XRefURL(t.name)
+			href = e.opt.XRefURL(t.Name)
 		}
-		fmt.Fprintf(w, `<a class="xref" href="%s" data-clause="%s">%s</a>`, esc(href), esc(t.name), esc(e.xrefText(t)))
+		fmt.Fprintf(w, `<a class="xref" href="%s" data-clause="%s">%s</a>`, esc(href), esc(t.Name), esc(e.xrefText(t)))
 	default:
-		_, _ = w.WriteString(esc(string(t.raw)))
+		_, _ = w.WriteString(esc(string(t.Raw)))
 	}
 	return ast.WalkContinue, nil
 }
 
-func (h *htmlExt) chosen(open *tagNode, branchThen bool) bool {
+func (h *htmlExt) chosen(open *syntax.Tag, branchThen bool) bool {
 	return h.env.library || h.env.condTrue(open) == branchThen
 }
 
 func (h *htmlExt) condInline(w util.BufWriter, src []byte, node ast.Node, entering bool) (ast.WalkStatus, error) {
-	n := node.(*condInline)
+	n := node.(*syntax.CondInline)
 	if !h.env.library {
 		return ast.WalkContinue, nil
 	}
 	if entering {
-		fmt.Fprintf(w, `<span class="cond" data-param="%s"><span class="cond-label">%s</span> `, esc(n.open.name), esc(h.env.label(n.open, "if")))
+		fmt.Fprintf(w, `<span class="cond" data-param="%s"><span class="cond-label">%s</span> `, esc(n.Open.Name), esc(h.env.label(n.Open, "if")))
 	} else {
-		fmt.Fprintf(w, ` <span class="cond-label">%s</span></span>`, esc(h.env.label(n.open, "end")))
+		fmt.Fprintf(w, ` <span class="cond-label">%s</span></span>`, esc(h.env.label(n.Open, "end")))
 	}
 	return ast.WalkContinue, nil
 }
 
 func (h *htmlExt) branch(w util.BufWriter, src []byte, node ast.Node, entering bool) (ast.WalkStatus, error) {
 	var then bool
-	var open *tagNode
+	var open *syntax.Tag
 	inList := false
 	switch n := node.(type) {
-	case *branchInline:
-		then, open = n.then, n.Parent().(*condInline).open
-	case *branchBlock:
-		then, open = n.then, n.Parent().(*condBlock).open
+	case *syntax.BranchInline:
+		then, open = n.Then, n.Parent().(*syntax.CondInline).Open
+	case *syntax.BranchBlock:
+		then, open = n.Then, n.Parent().(*syntax.CondBlock).Open
 		inList = listParent(n.Parent())
 	}
 	if !h.chosen(open, then) {
@@ -525,7 +527,7 @@ func listParent(n ast.Node) bool {
 		switch p.(type) {
 		case *ast.List:
 			return true
-		case *condBlock, *branchBlock:
+		case *syntax.CondBlock, *syntax.BranchBlock:
 			continue
 		}
 		return false
@@ -534,7 +536,7 @@ func listParent(n ast.Node) bool {
 }
 
 func (h *htmlExt) condBlock(w util.BufWriter, src []byte, node ast.Node, entering bool) (ast.WalkStatus, error) {
-	n := node.(*condBlock)
+	n := node.(*syntax.CondBlock)
 	if !h.env.library {
 		return ast.WalkContinue, nil
 	}
@@ -542,12 +544,12 @@ func (h *htmlExt) condBlock(w util.BufWriter, src []byte, node ast.Node, enterin
 	if !entering {
 		which = "end"
 	}
-	label := esc(h.env.label(n.open, which))
+	label := esc(h.env.label(n.Open, which))
 	switch {
 	case listParent(n):
 		fmt.Fprintf(w, "<li class=\"cond-label\">%s</li>\n", label)
 	case entering:
-		fmt.Fprintf(w, "<div class=\"cond\" data-param=\"%s\">\n<p class=\"cond-label\">%s</p>\n", esc(n.open.name), label)
+		fmt.Fprintf(w, "<div class=\"cond\" data-param=\"%s\">\n<p class=\"cond-label\">%s</p>\n", esc(n.Open.Name), label)
 	default:
 		fmt.Fprintf(w, "<p class=\"cond-label\">%s</p>\n</div>\n", label)
 	}
@@ -556,7 +558,7 @@ func (h *htmlExt) condBlock(w util.BufWriter, src []byte, node ast.Node, enterin
 
 func (h *htmlExt) marker(w util.BufWriter, src []byte, node ast.Node, entering bool) (ast.WalkStatus, error) {
 	if entering {
-		fmt.Fprintf(w, "<p>%s</p>\n", esc(string(node.(*markerBlock).tag.raw)))
+		fmt.Fprintf(w, "<p>%s</p>\n", esc(string(node.(*syntax.MarkerBlock).Tag.Raw)))
 	}
 	return ast.WalkContinue, nil
 }

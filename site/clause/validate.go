@@ -5,6 +5,8 @@ import (
 	"strings"
 
 	"github.com/yuin/goldmark/ast"
+
+	"github.com/exitkit/exitkit/site/clause/syntax"
 )
 
 func (c *Clause) finding(sev, code string, line, col int, hint, format string, args ...any) Finding {
@@ -20,7 +22,7 @@ func (c *Clause) at(key string) (int, int) {
 
 // tags calls fn for every tag of the body, including the opening tags of
 // paired conditionals.
-func (c *Clause) tags(fn func(t *tagNode)) {
+func (c *Clause) tags(fn func(t *syntax.Tag)) {
 	if c.tpl == nil {
 		return
 	}
@@ -29,14 +31,14 @@ func (c *Clause) tags(fn func(t *tagNode)) {
 			return ast.WalkContinue, nil
 		}
 		switch n := n.(type) {
-		case *tagNode:
+		case *syntax.Tag:
 			fn(n)
-		case *condInline:
-			fn(n.open)
-		case *condBlock:
-			fn(n.open)
-		case *markerBlock:
-			fn(n.tag)
+		case *syntax.CondInline:
+			fn(n.Open)
+		case *syntax.CondBlock:
+			fn(n.Open)
+		case *syntax.MarkerBlock:
+			fn(n.Tag)
 		}
 		return ast.WalkContinue, nil
 	})
@@ -76,35 +78,35 @@ func (c *Clause) validateBody(l *Library, ids map[string]bool) []Finding {
 		return nil
 	}
 	for _, e := range c.tpl.errs {
-		line, col := c.tpl.pos(e.off)
-		out = append(out, c.finding(SeverityError, CodeTemplateSyntax, line, col, e.hint, "%s", e.msg))
+		line, col := c.tpl.pos(e.Off)
+		out = append(out, c.finding(SeverityError, CodeTemplateSyntax, line, col, e.Hint, "%s", e.Msg))
 	}
 	used := map[string]bool{}
-	c.tags(func(t *tagNode) {
-		line, col := c.tpl.pos(t.off)
-		switch t.kind {
-		case tagBad:
-			out = append(out, c.finding(SeverityError, CodeTemplateSyntax, line, col, tagUsage, "%s", t.msg))
-		case tagXRef:
-			target := l.resolve(t.name, c.Lang)
+	c.tags(func(t *syntax.Tag) {
+		line, col := c.tpl.pos(t.Off)
+		switch t.Op {
+		case syntax.Bad:
+			out = append(out, c.finding(SeverityError, CodeTemplateSyntax, line, col, syntax.Usage, "%s", t.Msg))
+		case syntax.XRef:
+			target := l.resolve(t.Name, c.Lang)
 			switch {
-			case !ids[t.name]:
+			case !ids[t.Name]:
 				out = append(out, c.finding(SeverityError, CodeBrokenReference, line, col,
-					"refer to the id of an existing clause, e.g. [[EM-3]]", "[[%s]] refers to no clause", t.name))
+					"refer to the id of an existing clause, e.g. [[EM-3]]", "[[%s]] refers to no clause", t.Name))
 			case target == nil:
 				out = append(out, c.finding(SeverityError, CodeBrokenReference, line, col,
-					"publish the clause it refers to, or refer to a published one", "[[%s]] refers to a clause with no published version", t.name))
+					"publish the clause it refers to, or refer to a published one", "[[%s]] refers to a clause with no published version", t.Name))
 			case target.Lang != c.Lang:
 				out = append(out, c.finding(SeverityWarning, CodeBrokenReference, line, col,
-					"publish a "+c.Lang+" translation of "+t.name, "[[%s]] has no published %s version; it links to the %s one", t.name, c.Lang, target.Lang))
+					"publish a "+c.Lang+" translation of "+t.Name, "[[%s]] has no published %s version; it links to the %s one", t.Name, c.Lang, target.Lang))
 			}
-		case tagVar, tagIf:
-			used[t.name] = true
-			p := c.Param(t.name)
+		case syntax.Var, syntax.If:
+			used[t.Name] = true
+			p := c.Param(t.Name)
 			if p == nil {
 				out = append(out, c.finding(SeverityError, CodeUndeclaredVariable, line, col,
 					fmt.Sprintf("declare it under params: in the front matter (type, default, description), or fix the spelling; declared: %s", c.paramNames()),
-					"%s is not a declared parameter", t.name))
+					"%s is not a declared parameter", t.Name))
 				return
 			}
 			out = append(out, c.checkTagType(t, p, line, col)...)
@@ -130,32 +132,32 @@ func (c *Clause) paramNames() string {
 	return strings.Join(names, ", ")
 }
 
-func (c *Clause) checkTagType(t *tagNode, p *Param, line, col int) []Finding {
+func (c *Clause) checkTagType(t *syntax.Tag, p *Param, line, col int) []Finding {
 	var out []Finding
 	bad := func(code, hint, format string, args ...any) {
 		out = append(out, c.finding(SeverityError, code, line, col, hint, format, args...))
 	}
-	switch t.kind {
-	case tagIf:
+	switch t.Op {
+	case syntax.If:
 		switch {
-		case t.hasCmp && p.Type != TypeEnum && p.Type != TypeString:
+		case t.HasCmp && p.Type != TypeEnum && p.Type != TypeString:
 			bad(CodeWrongType, "compare enum parameters only; for a boolean write {{#if "+p.Name+"}}", "{{#if %s = ...}} compares a %s parameter", p.Name, p.Type)
-		case t.hasCmp && p.Type == TypeEnum && bounds(p, t.value) != "":
-			bad(CodeOutOfBounds, "compare with one of the declared values: "+strings.Join(quoteAll(p.Values), ", "), "{{#if %s = %q}}: %s", p.Name, t.value, bounds(p, t.value))
-		case !t.hasCmp && p.Type != TypeBoolean:
+		case t.HasCmp && p.Type == TypeEnum && bounds(p, t.Value) != "":
+			bad(CodeOutOfBounds, "compare with one of the declared values: "+strings.Join(quoteAll(p.Values), ", "), "{{#if %s = %q}}: %s", p.Name, t.Value, bounds(p, t.Value))
+		case !t.HasCmp && p.Type != TypeBoolean:
 			bad(CodeWrongType, fmt.Sprintf("{{#if name}} needs a boolean; for an enum write {{#if %s = \"value\"}}", p.Name), "{{#if %s}} tests a %s parameter", p.Name, p.Type)
 		}
-	case tagVar:
-		if t.format == "" {
+	case syntax.Var:
+		if t.Format == "" {
 			break
 		}
 		switch p.Type {
 		case TypeDate:
-			if _, err := formatDate(c.Effective, c.Lang, t.format); err != nil {
+			if _, err := formatDate(c.Effective, c.Lang, t.Format); err != nil {
 				bad(CodeTemplateSyntax, `use the tokens D, DD, MMMM, MMM, MM and YYYY, e.g. "D MMMM YYYY"`, "%v", err)
 			}
 		case TypeMoney:
-			if _, err := parseMoneyFormat(t.format); err != nil {
+			if _, err := parseMoneyFormat(t.Format); err != nil {
 				bad(CodeTemplateSyntax, `e.g. "EUR 0,0.00" (en) or "EUR 0.0,00" (nl)`, "%v", err)
 			}
 		default:

@@ -1,4 +1,13 @@
-package clause
+// Package syntax is the clause template language, TemplateMark-style, as a
+// goldmark extension: an inline parser turns {{...}} and [[ID]] into Tag
+// nodes that keep their byte offsets in the file, and an AST transformer
+// pairs {{#if}}, {{else}} and {{/if}} into conditional nodes, inline
+// within one paragraph (CondInline) or around whole blocks and list items
+// (CondBlock).
+//
+// Call Parse on a clause file (front matter blanked, so offsets are file
+// offsets); package clause walks the tree to validate and render it.
+package syntax
 
 import (
 	"bytes"
@@ -14,97 +23,94 @@ import (
 	"github.com/yuin/goldmark/util"
 )
 
-// The clause syntax is a goldmark extension: an inline parser turns
-// {{...}} and [[ID]] into tag nodes that keep their byte offsets, and an
-// AST transformer pairs {{#if}}, {{else}} and {{/if}} into conditional
-// nodes, inline within one paragraph or around whole blocks and list items.
-
-type tagKind int
+// TagOp says what a Tag is.
+type TagOp int
 
 const (
-	tagVar tagKind = iota
-	tagIf
-	tagElse
-	tagEnd
-	tagXRef
-	tagBad
+	Var  TagOp = iota // {{name}} or {{name as "format"}}
+	If                // {{#if name}} or {{#if name = "value"}}
+	Else              // {{else}}
+	End               // {{/if}}
+	XRef              // [[EM-3]]
+	Bad               // a tag that cannot be read; Msg says why
 )
 
-// tagNode is one {{...}} or [[...]] in the body.
-type tagNode struct {
+// Tag is one {{...}} or [[...]] in the body.
+type Tag struct {
 	ast.BaseInline
-	kind   tagKind
-	name   string // parameter, or clause id for tagXRef
-	value  string // enum value compared in {{#if name = "value"}}
-	hasCmp bool
-	format string // {{name as "format"}}
-	msg    string // for tagBad: what is wrong
-	raw    []byte // the tag as written
-	off    int    // byte offset of the tag in the file
+	Op     TagOp
+	Name   string // parameter, or clause id for XRef
+	Value  string // enum value compared in {{#if name = "value"}}
+	HasCmp bool
+	Format string // {{name as "format"}}
+	Msg    string // for Bad: what is wrong
+	Raw    []byte // the tag as written
+	Off    int    // byte offset of the tag in the file
 }
 
-var kindTag = ast.NewNodeKind("ClauseTag")
+// Node kinds of the extension, for registering renderers.
+var KindTag = ast.NewNodeKind("ClauseTag")
 
-func (n *tagNode) Kind() ast.NodeKind { return kindTag }
-func (n *tagNode) Dump(source []byte, level int) {
-	ast.DumpHelper(n, source, level, map[string]string{"Raw": string(n.raw)}, nil)
+func (n *Tag) Kind() ast.NodeKind { return KindTag }
+func (n *Tag) Dump(source []byte, level int) {
+	ast.DumpHelper(n, source, level, map[string]string{"Raw": string(n.Raw)}, nil)
 }
 
-// condInline is a conditional inside one paragraph: its children are two
-// branchInline nodes, then and else.
-type condInline struct {
+// CondInline is a conditional inside one paragraph: its children are two
+// BranchInline nodes, then and else.
+type CondInline struct {
 	ast.BaseInline
-	open *tagNode
+	Open *Tag
 }
 
-// condBlock is a conditional around blocks (paragraphs, list items): its
-// children are two branchBlock nodes.
-type condBlock struct {
+// CondBlock is a conditional around blocks (paragraphs, list items): its
+// children are two BranchBlock nodes.
+type CondBlock struct {
 	ast.BaseBlock
-	open *tagNode
+	Open *Tag
 }
 
-type branchInline struct {
+type BranchInline struct {
 	ast.BaseInline
-	then bool
+	Then bool
 }
 
-type branchBlock struct {
+type BranchBlock struct {
 	ast.BaseBlock
-	then bool
+	Then bool
 }
 
 var (
-	kindCondInline   = ast.NewNodeKind("ClauseCondInline")
-	kindCondBlock    = ast.NewNodeKind("ClauseCondBlock")
-	kindBranchInline = ast.NewNodeKind("ClauseBranchInline")
-	kindBranchBlock  = ast.NewNodeKind("ClauseBranchBlock")
+	KindCondInline   = ast.NewNodeKind("ClauseCondInline")
+	KindCondBlock    = ast.NewNodeKind("ClauseCondBlock")
+	KindBranchInline = ast.NewNodeKind("ClauseBranchInline")
+	KindBranchBlock  = ast.NewNodeKind("ClauseBranchBlock")
 )
 
-func (n *condInline) Kind() ast.NodeKind              { return kindCondInline }
-func (n *condBlock) Kind() ast.NodeKind               { return kindCondBlock }
-func (n *branchInline) Kind() ast.NodeKind            { return kindBranchInline }
-func (n *branchBlock) Kind() ast.NodeKind             { return kindBranchBlock }
-func (n *condInline) Dump(source []byte, level int)   { ast.DumpHelper(n, source, level, nil, nil) }
-func (n *condBlock) Dump(source []byte, level int)    { ast.DumpHelper(n, source, level, nil, nil) }
-func (n *branchInline) Dump(source []byte, level int) { ast.DumpHelper(n, source, level, nil, nil) }
-func (n *branchBlock) Dump(source []byte, level int)  { ast.DumpHelper(n, source, level, nil, nil) }
-func (n *branchBlock) IsRaw() bool                    { return false }
-func (n *condBlock) IsRaw() bool                      { return false }
+func (n *CondInline) Kind() ast.NodeKind              { return KindCondInline }
+func (n *CondBlock) Kind() ast.NodeKind               { return KindCondBlock }
+func (n *BranchInline) Kind() ast.NodeKind            { return KindBranchInline }
+func (n *BranchBlock) Kind() ast.NodeKind             { return KindBranchBlock }
+func (n *CondInline) Dump(source []byte, level int)   { ast.DumpHelper(n, source, level, nil, nil) }
+func (n *CondBlock) Dump(source []byte, level int)    { ast.DumpHelper(n, source, level, nil, nil) }
+func (n *BranchInline) Dump(source []byte, level int) { ast.DumpHelper(n, source, level, nil, nil) }
+func (n *BranchBlock) Dump(source []byte, level int)  { ast.DumpHelper(n, source, level, nil, nil) }
+func (n *BranchBlock) IsRaw() bool                    { return false }
+func (n *CondBlock) IsRaw() bool                      { return false }
 
-// markerBlock is a line holding nothing but {{#if ...}}, {{else}} or
+// MarkerBlock is a line holding nothing but {{#if ...}}, {{else}} or
 // {{/if}}. Parsing it as a block of its own, which may interrupt a
 // paragraph, lets authors put markers on their own lines without blank
 // lines around them, and still wrap whole paragraphs and list items.
-type markerBlock struct {
+type MarkerBlock struct {
 	ast.BaseBlock
-	tag *tagNode
+	Tag *Tag
 }
 
-var kindMarkerBlock = ast.NewNodeKind("ClauseMarkerBlock")
+var KindMarkerBlock = ast.NewNodeKind("ClauseMarkerBlock")
 
-func (n *markerBlock) Kind() ast.NodeKind            { return kindMarkerBlock }
-func (n *markerBlock) Dump(source []byte, level int) { ast.DumpHelper(n, source, level, nil, nil) }
+func (n *MarkerBlock) Kind() ast.NodeKind            { return KindMarkerBlock }
+func (n *MarkerBlock) Dump(source []byte, level int) { ast.DumpHelper(n, source, level, nil, nil) }
 
 var reMarkerLine = regexp.MustCompile(`^[ \t]*(\{\{\s*(?:#if\s[^{}]*|else|/if)\s*\}\})[ \t]*\n?$`)
 
@@ -120,7 +126,7 @@ func (markerParser) Open(parent ast.Node, reader text.Reader, pc parser.Context)
 	}
 	tag := parseTag(line[m[2]:m[3]], seg.Start+m[2])
 	reader.Advance(seg.Len() - 1)
-	return &markerBlock{tag: tag}, parser.NoChildren
+	return &MarkerBlock{Tag: tag}, parser.NoChildren
 }
 
 func (markerParser) Continue(node ast.Node, reader text.Reader, pc parser.Context) parser.State {
@@ -131,12 +137,14 @@ func (markerParser) CanInterruptParagraph() bool                                
 func (markerParser) CanAcceptIndentedLine() bool                                { return false }
 
 var (
-	reName   = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
-	reVar    = regexp.MustCompile(`^([A-Za-z_][A-Za-z0-9_]*)(?:\s+as\s+"([^"]*)")?$`)
-	reIf     = regexp.MustCompile(`^#if\s+([A-Za-z_][A-Za-z0-9_]*)(?:\s*==?\s*"([^"]*)")?$`)
-	reXRef   = regexp.MustCompile(`^[A-Z]{2,5}-[0-9]{1,3}$`)
-	tagUsage = `write {{name}}, {{name as "format"}}, {{#if name}}, {{#if name = "value"}}, {{else}} or {{/if}}`
+	reName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+	reVar  = regexp.MustCompile(`^([A-Za-z_][A-Za-z0-9_]*)(?:\s+as\s+"([^"]*)")?$`)
+	reIf   = regexp.MustCompile(`^#if\s+([A-Za-z_][A-Za-z0-9_]*)(?:\s*==?\s*"([^"]*)")?$`)
+	reXRef = regexp.MustCompile(`^[A-Z]{2,5}-[0-9]{1,3}$`)
 )
+
+// Usage says how to write a tag, for hints.
+const Usage = `write {{name}}, {{name as "format"}}, {{#if name}}, {{#if name = "value"}}, {{else}} or {{/if}}`
 
 type tagParser struct{}
 
@@ -160,7 +168,7 @@ func (tagParser) Parse(parent ast.Node, block text.Reader, pc parser.Context) as
 			return nil // an ordinary link label, e.g. [[1]](url)
 		}
 		block.Advance(end + 2)
-		return &tagNode{kind: tagXRef, name: id, raw: line[:end+2], off: seg.Start}
+		return &Tag{Op: XRef, Name: id, Raw: line[:end+2], Off: seg.Start}
 	}
 	if line[1] != '{' {
 		return nil
@@ -172,60 +180,60 @@ func (tagParser) Parse(parent ast.Node, block text.Reader, pc parser.Context) as
 			n = len(line)
 		}
 		block.Advance(n)
-		return &tagNode{kind: tagBad, raw: line[:n], off: seg.Start,
-			msg: fmt.Sprintf("%q is not closed with }} on the same line", line[:n])}
+		return &Tag{Op: Bad, Raw: line[:n], Off: seg.Start,
+			Msg: fmt.Sprintf("%q is not closed with }} on the same line", line[:n])}
 	}
 	block.Advance(end + 2)
 	return parseTag(line[:end+2], seg.Start)
 }
 
 // parseTag reads the inside of one {{...}}.
-func parseTag(raw []byte, off int) *tagNode {
-	t := &tagNode{raw: raw, off: off}
+func parseTag(raw []byte, off int) *Tag {
+	t := &Tag{Raw: raw, Off: off}
 	in := strings.TrimSpace(string(raw[2 : len(raw)-2]))
 	switch {
 	case in == "else":
-		t.kind = tagElse
+		t.Op = Else
 	case in == "/if":
-		t.kind = tagEnd
+		t.Op = End
 	case strings.HasPrefix(in, "#if"):
 		m := reIf.FindStringSubmatch(in)
 		if m == nil {
-			t.kind, t.msg = tagBad, fmt.Sprintf("cannot read %s: a condition is {{#if name}} or {{#if name = \"value\"}}", raw)
+			t.Op, t.Msg = Bad, fmt.Sprintf("cannot read %s: a condition is {{#if name}} or {{#if name = \"value\"}}", raw)
 			break
 		}
-		t.kind, t.name, t.value = tagIf, m[1], m[2]
-		t.hasCmp = strings.Contains(in, "=")
+		t.Op, t.Name, t.Value = If, m[1], m[2]
+		t.HasCmp = strings.Contains(in, "=")
 	default:
 		m := reVar.FindStringSubmatch(in)
 		if m == nil {
-			t.kind, t.msg = tagBad, fmt.Sprintf("cannot read %s", raw)
+			t.Op, t.Msg = Bad, fmt.Sprintf("cannot read %s", raw)
 			break
 		}
-		t.kind, t.name, t.format = tagVar, m[1], m[2]
+		t.Op, t.Name, t.Format = Var, m[1], m[2]
 		if strings.Contains(in, " as ") && m[2] == "" {
-			t.kind, t.msg = tagBad, fmt.Sprintf("%s has an empty format", raw)
+			t.Op, t.Msg = Bad, fmt.Sprintf("%s has an empty format", raw)
 		}
 	}
 	return t
 }
 
-// syntaxError is a problem in the body found while parsing.
-type syntaxError struct {
-	off       int
-	msg, hint string
+// Error is a problem in the body found while parsing.
+type Error struct {
+	Off       int // byte offset in the file
+	Msg, Hint string
 }
 
 // condTransformer pairs if/else/end tags. Errors go to the slice the
 // parse context holds under errsKey.
 type condTransformer struct {
-	errs *[]syntaxError
+	errs *[]Error
 }
 
 func (condTransformer) Transform(doc *ast.Document, reader text.Reader, pc parser.Context) {
-	errs, _ := pc.Get(errsKey).(*[]syntaxError)
+	errs, _ := pc.Get(errsKey).(*[]Error)
 	if errs == nil {
-		errs = new([]syntaxError)
+		errs = new([]Error)
 	}
 	t := condTransformer{errs: errs}
 	// Inline level first: pair tags inside each paragraph, unless the
@@ -248,24 +256,24 @@ func (condTransformer) Transform(doc *ast.Document, reader text.Reader, pc parse
 
 // loneMarker returns the if/else/end tag when it is the only content of
 // block n (a marker line, a paragraph, or a list item holding just that).
-func loneMarker(n ast.Node, source []byte) *tagNode {
+func loneMarker(n ast.Node, source []byte) *Tag {
 	if n.Kind() == ast.KindListItem {
 		if n.FirstChild() == nil || n.FirstChild() != n.LastChild() {
 			return nil
 		}
 		n = n.FirstChild()
 	}
-	if m, ok := n.(*markerBlock); ok {
-		return m.tag
+	if m, ok := n.(*MarkerBlock); ok {
+		return m.Tag
 	}
 	if n.Kind() != ast.KindParagraph && n.Kind() != ast.KindTextBlock {
 		return nil
 	}
-	var found *tagNode
+	var found *Tag
 	for c := n.FirstChild(); c != nil; c = c.NextSibling() {
 		switch c := c.(type) {
-		case *tagNode:
-			if found != nil || (c.kind != tagIf && c.kind != tagElse && c.kind != tagEnd) {
+		case *Tag:
+			if found != nil || (c.Op != If && c.Op != Else && c.Op != End) {
 				return nil
 			}
 			found = c
@@ -281,7 +289,7 @@ func loneMarker(n ast.Node, source []byte) *tagNode {
 }
 
 func (t condTransformer) errorf(off int, hint, format string, args ...any) {
-	*t.errs = append(*t.errs, syntaxError{off: off, msg: fmt.Sprintf(format, args...), hint: hint})
+	*t.errs = append(*t.errs, Error{Off: off, Msg: fmt.Sprintf(format, args...), Hint: hint})
 }
 
 const hintIf = "every {{#if ...}} needs a {{/if}} in the same paragraph, or both on lines of their own around whole paragraphs or list items (see content/README.md)"
@@ -289,35 +297,35 @@ const hintIf = "every {{#if ...}} needs a {{/if}} in the same paragraph, or both
 // pairInline wraps the inline children between paired tags of host.
 func (t condTransformer) pairInline(host ast.Node) {
 	type open struct {
-		tag *tagNode
-		els *tagNode
+		tag *Tag
+		els *Tag
 	}
 	var stack []open
 	for c := host.FirstChild(); c != nil; {
 		next := c.NextSibling()
-		tg, ok := c.(*tagNode)
+		tg, ok := c.(*Tag)
 		if !ok {
 			c = next
 			continue
 		}
-		switch tg.kind {
-		case tagIf:
+		switch tg.Op {
+		case If:
 			stack = append(stack, open{tag: tg})
-		case tagElse:
+		case Else:
 			if len(stack) == 0 || stack[len(stack)-1].els != nil {
-				t.errorf(tg.off, hintIf, "{{else}} without a matching {{#if}} in this paragraph")
+				t.errorf(tg.Off, hintIf, "{{else}} without a matching {{#if}} in this paragraph")
 			} else {
 				stack[len(stack)-1].els = tg
 			}
-		case tagEnd:
+		case End:
 			if len(stack) == 0 {
-				t.errorf(tg.off, hintIf, "{{/if}} without a matching {{#if}} in this paragraph")
+				t.errorf(tg.Off, hintIf, "{{/if}} without a matching {{#if}} in this paragraph")
 				break
 			}
 			o := stack[len(stack)-1]
 			stack = stack[:len(stack)-1]
-			cond := &condInline{open: o.tag}
-			then, els := &branchInline{then: true}, &branchInline{}
+			cond := &CondInline{Open: o.tag}
+			then, els := &BranchInline{Then: true}, &BranchInline{}
 			cond.AppendChild(cond, then)
 			cond.AppendChild(cond, els)
 			dst := ast.Node(then)
@@ -337,7 +345,7 @@ func (t condTransformer) pairInline(host ast.Node) {
 		c = next
 	}
 	for _, o := range stack {
-		t.errorf(o.tag.off, hintIf, "{{#if %s}} is not closed with {{/if}} in this paragraph", o.tag.name)
+		t.errorf(o.tag.Off, hintIf, "{{#if %s}} is not closed with {{/if}} in this paragraph", o.tag.Name)
 	}
 }
 
@@ -349,7 +357,7 @@ func (t condTransformer) pairBlocks(n ast.Node, source []byte) {
 		}
 	}
 	type open struct {
-		tag      *tagNode
+		tag      *Tag
 		tagBlock ast.Node
 		els      ast.Node
 	}
@@ -361,24 +369,24 @@ func (t condTransformer) pairBlocks(n ast.Node, source []byte) {
 			c = next
 			continue
 		}
-		switch m.kind {
-		case tagIf:
+		switch m.Op {
+		case If:
 			stack = append(stack, open{tag: m, tagBlock: c})
-		case tagElse:
+		case Else:
 			if len(stack) == 0 || stack[len(stack)-1].els != nil {
-				t.errorf(m.off, hintIf, "{{else}} without a matching {{#if}}")
+				t.errorf(m.Off, hintIf, "{{else}} without a matching {{#if}}")
 			} else {
 				stack[len(stack)-1].els = c
 			}
-		case tagEnd:
+		case End:
 			if len(stack) == 0 {
-				t.errorf(m.off, hintIf, "{{/if}} without a matching {{#if}}")
+				t.errorf(m.Off, hintIf, "{{/if}} without a matching {{#if}}")
 				break
 			}
 			o := stack[len(stack)-1]
 			stack = stack[:len(stack)-1]
-			cond := &condBlock{open: o.tag}
-			then, els := &branchBlock{then: true}, &branchBlock{}
+			cond := &CondBlock{Open: o.tag}
+			then, els := &BranchBlock{Then: true}, &BranchBlock{}
 			cond.AppendChild(cond, then)
 			cond.AppendChild(cond, els)
 			dst := ast.Node(then)
@@ -398,11 +406,11 @@ func (t condTransformer) pairBlocks(n ast.Node, source []byte) {
 		c = next
 	}
 	for _, o := range stack {
-		t.errorf(o.tag.off, hintIf, "{{#if %s}} is not closed with {{/if}}", o.tag.name)
+		t.errorf(o.tag.Off, hintIf, "{{#if %s}} is not closed with {{/if}}", o.tag.Name)
 	}
 }
 
-// errsKey holds the *[]syntaxError of one parse in the parser context,
+// errsKey holds the *[]Error of one parse in the parser context,
 // so that one parser, built once, serves every clause and goroutine.
 var errsKey = parser.NewContextKey()
 
@@ -419,12 +427,16 @@ var clauseParser = sync.OnceValue(func() parser.Parser {
 	return p
 })
 
-// parseBody parses src and returns the document and the syntax errors the
+// Parse parses src and returns the document and the syntax errors the
 // transformer found.
-func parseBody(src []byte) (ast.Node, []syntaxError) {
-	var errs []syntaxError
+func Parse(src []byte) (ast.Node, []Error) {
+	var errs []Error
 	ctx := parser.NewContext()
 	ctx.Set(errsKey, &errs)
 	doc := clauseParser().Parse(text.NewReader(src), parser.WithContext(ctx))
 	return doc, errs
 }
+
+// ValidName reports whether s can name a parameter: letters, digits and
+// underscores, not starting with a digit.
+func ValidName(s string) bool { return reName.MatchString(s) }
