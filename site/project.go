@@ -600,7 +600,7 @@ func (p *project) coverage(lib *clause.Library, lang string) {
 }
 
 func (p *project) glossary(lib *clause.Library, lang string) {
-	terms := lib.Glossary(lang)
+	terms := lib.GlossaryOn(lang, p.asOf)
 	sort.SliceStable(terms, func(i, j int) bool {
 		return strings.ToLower(terms[i].Name) < strings.ToLower(terms[j].Name)
 	})

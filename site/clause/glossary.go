@@ -2,6 +2,7 @@ package clause
 
 import (
 	"strings"
+	"time"
 
 	"github.com/yuin/goldmark/ast"
 
@@ -12,9 +13,16 @@ import (
 // lang, in their order. A definition is a list item (or paragraph) that
 // starts with the term in bold quotes: **"Term"** means ... or
 // **"Term"**: ...; Definition is the rest as plain text, without "means".
-func (l *Library) Glossary(lang string) []Term {
+func (l *Library) Glossary(lang string) []Term { return l.glossaryOf(l.Current(lang)) }
+
+// GlossaryOn is Glossary for the definitions in force on date.
+func (l *Library) GlossaryOn(lang string, date time.Time) []Term {
+	return l.glossaryOf(l.InForce(lang, date))
+}
+
+func (l *Library) glossaryOf(clauses []*Clause) []Term {
 	var out []Term
-	for _, c := range l.Current(lang) {
+	for _, c := range clauses {
 		if !c.Definitions || c.tpl == nil {
 			continue
 		}

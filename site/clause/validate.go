@@ -92,7 +92,7 @@ func (c *Clause) validateBody(l *Library, ids map[string]bool) []Finding {
 			switch {
 			case !ids[t.Name]:
 				out = append(out, c.finding(SeverityError, CodeBrokenReference, line, col,
-					"refer to the id of an existing clause, e.g. [[EM-3]]", "[[%s]] refers to no clause", t.Name))
+					"refer to an existing clause: "+strings.Join(l.IDs(), ", "), "[[%s]] refers to no clause", t.Name))
 			case target == nil:
 				out = append(out, c.finding(SeverityError, CodeBrokenReference, line, col,
 					"publish the clause it refers to, or refer to a published one", "[[%s]] refers to a clause with no published version", t.Name))
@@ -105,7 +105,7 @@ func (c *Clause) validateBody(l *Library, ids map[string]bool) []Finding {
 			p := c.Param(t.Name)
 			if p == nil {
 				out = append(out, c.finding(SeverityError, CodeUndeclaredVariable, line, col,
-					fmt.Sprintf("declare it under params: in the front matter (type, default, description), or fix the spelling; declared: %s", c.paramNames()),
+					didYouMean(t.Name, c.Params)+fmt.Sprintf("declare it under params: in the front matter (type, default, description), or fix the spelling; declared: %s", c.paramNames()),
 					"%s is not a declared parameter", t.Name))
 				return
 			}

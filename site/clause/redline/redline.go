@@ -183,8 +183,13 @@ func script(n, m int, eq, sim func(i, j int) bool) []step {
 	return out
 }
 
-// maxCells bounds an LCS table; beyond it, texts are shown replaced whole.
-const maxCells = 4 << 20
+// maxCells bounds an LCS table, and maxPairs the similarity tests in one
+// changed run; beyond them, texts are shown replaced whole, so time and
+// memory stay bounded whatever the input.
+const (
+	maxCells = 4 << 20
+	maxPairs = 4096
+)
 
 func table(n, m int, eq func(i, j int) bool) [][]int32 {
 	if (n+1)*(m+1) > maxCells {
@@ -210,6 +215,16 @@ func table(n, m int, eq func(i, j int) bool) [][]int32 {
 // where sim says they are versions of one another.
 func pairRun(di, dj []int, sim func(i, j int) bool) []step {
 	var out []step
+	if len(di)*len(dj) > maxPairs {
+		// Too many to compare: shown replaced whole.
+		for _, i := range di {
+			out = append(out, step{i, -1})
+		}
+		for _, j := range dj {
+			out = append(out, step{-1, j})
+		}
+		return out
+	}
 	k := 0
 	for _, i := range di {
 		// The next inserted item similar to this deleted one, if any.
@@ -545,8 +560,13 @@ func (d Diff) Terminal(color bool) string {
 	return b.String()
 }
 
+// controls are the characters a clause file should never hold and a
+// terminal must never receive raw: they are printed as \x.. escapes.
+var controls = regexp.MustCompile(`[\x00-\x08\x0b-\x1f\x7f]`)
+
 func writeOps(b *strings.Builder, ops []Op, color bool) {
 	for _, op := range ops {
+		op.Text = controls.ReplaceAllStringFunc(op.Text, func(c string) string { return fmt.Sprintf("\\x%02x", c[0]) })
 		switch {
 		case op.Kind == Equal:
 			b.WriteString(op.Text)

@@ -74,6 +74,13 @@ func TestAnUnchangedBodyIsNotChanged(t *testing.T) {
 	}
 }
 
+func TestTerminalEscapesControlCharacters(t *testing.T) {
+	got := Compare("# X v1\n\nA\x1b[2Jb.\n", "# X v2\n\nA\x1b[2Jc.\n").Terminal(false)
+	if strings.Contains(got, "\x1b") || !strings.Contains(got, `\x1b[2J`) {
+		t.Errorf("%q", got)
+	}
+}
+
 func TestSentencesSplitAtEndsAndSemicolonsNotAbbreviations(t *testing.T) {
 	got := sentences("See e.g. clause 3. The term ends; (a) it lapses: and Art. 25 applies.")
 	want := []string{"See e.g. clause 3. ", "The term ends; ", "(a) it lapses: ", "and Art. 25 applies."}
