@@ -17,6 +17,12 @@ import (
 // the copy's folder and the templates folder it watches.
 func startServe(t *testing.T) (base, content, tpl string) {
 	t.Helper()
+	return startServeAsOf(t, time.Time{})
+}
+
+// startServeAsOf is startServe previewing the site as on day asOf.
+func startServeAsOf(t *testing.T, asOf time.Time) (base, content, tpl string) {
+	t.Helper()
 	content = copyContent(t)
 	tpl = t.TempDir()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -26,7 +32,7 @@ func startServe(t *testing.T) (base, content, tpl string) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
-		done <- Serve(ctx, ln, ServeOptions{Content: content, TemplatesDir: tpl, Log: io.Discard, Poll: 50 * time.Millisecond})
+		done <- Serve(ctx, ln, ServeOptions{Content: content, TemplatesDir: tpl, Log: io.Discard, Poll: 50 * time.Millisecond, AsOf: asOf})
 	}()
 	t.Cleanup(func() {
 		cancel()
@@ -163,4 +169,10 @@ func TestServeShowsLintFindingsOfAProfileInABanner(t *testing.T) {
 	if !strings.Contains(body, `id="exitsite-findings"`) || !strings.Contains(body, "bank.yaml") {
 		t.Errorf("the banner does not name the profile:\n%.3000s", body)
 	}
+}
+
+func TestServeAsOfPreviewsTheVersionsInForceOnThatDay(t *testing.T) {
+	base, _, _ := startServeAsOf(t, time.Date(2027, 2, 1, 0, 0, 0, 0, time.UTC))
+	eventually(t, base+"/clauses/EM-13/v2.0.0/", "This version is in force.")
+	eventually(t, base+"/clauses/EM-13/v1.0.0/", "This version was superseded on 12 January 2027 by version 2.0.0.")
 }

@@ -620,3 +620,48 @@ func TestBuildStopsOnClauseErrors(t *testing.T) {
 		t.Errorf("no error names EM-1-v1.0.0.md: %v", fe.Findings)
 	}
 }
+
+// TestVersionPagesSayWhatIsInForceOnTheBuildDay is the newcomer's EM-13
+// case on 2026-12-01: 2.0.0 is published but takes effect on 12 January
+// 2027, so 1.0.0 is the version in force.
+func TestVersionPagesSayWhatIsInForceOnTheBuildDay(t *testing.T) {
+	res := buildShipped(t)
+	lib := loadShipped(t)
+	text := func(p string) string {
+		data, ok := res.Files[p]
+		if !ok {
+			t.Fatalf("no %s", p)
+		}
+		return html.UnescapeString(string(data))
+	}
+	tests := []struct{ page, want string }{
+		{"clauses/EM-13/v2.0.0/index.html", "This version takes effect on 12 January 2027. Until then, version 1.0.0 is in force."},
+		{"clauses/EM-13/v2.0.0/index.html", "2.0.0 (upcoming from 12 January 2027)"},
+		{"clauses/EM-13/v1.0.0/index.html", "This version is in force."},
+		{"clauses/EM-10/v1.0.0/index.html", "This version was superseded on 1 June 2026 by version 1.1.0."},
+		{"clauses/EM-13/index.html", "Version 2.0.0 takes effect on 12 January 2027."},
+		{"nl/clauses/EM-13/v2.0.0/index.html", "Deze versie wordt van kracht op 12 januari 2027. Tot dan is versie 1.0.0 van kracht."},
+	}
+	for _, tc := range tests {
+		if !strings.Contains(text(tc.page), tc.want) {
+			t.Errorf("%s does not say %q", tc.page, tc.want)
+		}
+	}
+	if strings.Contains(text("clauses/EM-13/v2.0.0/index.html"), "This is the current version") {
+		t.Error("an upcoming version says it is current")
+	}
+	// The clause page shows the text in force, with its fingerprint.
+	r, err := lib.Find("EM-13", "1.0.0", "en").Render(lib, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(text("clauses/EM-13/index.html"), r.Fingerprint) {
+		t.Error("the EM-13 page does not show the fingerprint of 1.0.0, the version in force")
+	}
+	// A versioned permalink links to the permalinks of the versions in
+	// force when it took effect, never to a moving clause page.
+	v2 := text("clauses/EM-13/v2.0.0/index.html")
+	if !strings.Contains(v2, `class="xref" href="../../../clauses/EM-10/v1.1.0/index.html"`) || strings.Contains(v2, `class="xref" href="../../../clauses/EM-10/index.html"`) {
+		t.Error("EM-13 2.0.0 does not link to EM-10 1.1.0's permalink")
+	}
+}

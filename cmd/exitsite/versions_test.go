@@ -53,6 +53,10 @@ func TestModuleTakesTheVersionsInForceAndKeepsItsPins(t *testing.T) {
 		t.Errorf("module effective 2026-12-15 --as-of 2027-02-01: exit %d\n%s", code, errs)
 	}
 
+	if code, out, _ := runExitsite(t, "check", "--content", shippedContent, "--profile", bank, "--as-of", "2026-12-15"); code != 0 || !strings.Contains(out, "takes the versions in force on 2026-12-15") {
+		t.Errorf("check --as-of: exit %d\n%s", code, out)
+	}
+
 	// Pin what the customer agreed on 2026-12-15.
 	code, _, errs := runExitsite(t, "module", "--content", shippedContent, "--profile", bank, "--as-of", "2026-12-15", "--pin", "--out", filepath.Join(dir, "m.html"))
 	if code != 0 || !strings.Contains(errs, "pinned ") {
