@@ -100,3 +100,28 @@ func FuzzCompare(f *testing.F) {
 		_ = d.Terminal(true)
 	})
 }
+
+// BenchmarkCompare redlines a long rewritten clause: 200 paragraphs, every
+// third edited, every seventh rewritten.
+func BenchmarkCompare(b *testing.B) {
+	var old, new strings.Builder
+	old.WriteString("# X T v1\n")
+	new.WriteString("# X T v2\n")
+	for i := range 200 {
+		p := strings.Repeat("The Provider keeps the Exportable Data available for retrieval. ", 4)
+		old.WriteString("\n" + p + "\n")
+		switch {
+		case i%7 == 0:
+			new.WriteString("\nA wholly different obligation applies to the Customer in this case.\n")
+		case i%3 == 0:
+			new.WriteString("\n" + strings.Replace(p, "available", "intact and available", 2) + "\n")
+		default:
+			new.WriteString("\n" + p + "\n")
+		}
+	}
+	a, c := old.String(), new.String()
+	b.SetBytes(int64(len(a) + len(c)))
+	for b.Loop() {
+		Compare(a, c).HTML()
+	}
+}
