@@ -142,11 +142,17 @@ func (e *renderEnv) varText(t *syntax.Tag) string {
 	return s
 }
 
-// xref resolves [[ID]] to the target clause: the current version in the
-// same language, else in any language.
+// xref resolves [[ID]] to the target clause: the version in the same
+// language in force on the referring version's effective date, so that
+// the text of a published version (and its fingerprint) does not change
+// when the target is later retitled or renumbered; else the current
+// version in the same language, else in any language.
 func (e *renderEnv) xref(id string) *Clause {
 	if e.lib == nil {
 		return nil
+	}
+	if v := e.lib.VersionOn(id, e.lang, e.c.Effective); v != nil {
+		return v
 	}
 	return e.lib.resolve(id, e.lang)
 }

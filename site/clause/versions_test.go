@@ -214,3 +214,23 @@ func TestFindVersionSaysWhichClausesAndVersionsExist(t *testing.T) {
 		t.Errorf("v1.0.0: %v, %v", c, err)
 	}
 }
+
+func TestACrossReferenceReadsAsTheTargetWasWhenTheVersionTookEffect(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join("testdata/lib", em1en))
+	if err != nil {
+		t.Fatal(err)
+	}
+	retitled := strings.NewReplacer("version: 1.0.0", "version: 2.0.0", "title: Definitions", "title: Words and Meanings",
+		"effective: 2025-09-12", "effective: 2028-01-01").Replace(string(data))
+	l := load(t, fixture(t, edit{file: "clauses/en/EM-1-v2.0.0.md", new: retitled}))
+	if l.Find("EM-1", "2.0.0", "en") == nil || l.Find("EM-1", "2.0.0", "en").Title != "Words and Meanings" {
+		t.Fatal("the fixture edit did not make EM-1 2.0.0")
+	}
+	r, err := l.Find("EM-2", "1.0.0", "en").Render(l, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(r.Text, "clause 1 (Definitions)") || strings.Contains(r.Text, "Words and Meanings") {
+		t.Errorf("EM-2 1.0.0 changed with a later EM-1:\n%s", r.Text)
+	}
+}
