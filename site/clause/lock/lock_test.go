@@ -63,7 +63,7 @@ func TestLockFindsChangedRemovedAndUnlockedVersions(t *testing.T) {
 	locked := func(t *testing.T, edits ...edit) string {
 		dir := fixture(t)
 		if n, err := Write(load(t, dir)); err != nil || n != 4 {
-			t.Fatalf("WriteLock: %d, %v", n, err)
+			t.Fatalf("Write: %d, %v", n, err)
 		}
 		for _, e := range edits {
 			path := filepath.Join(dir, e.file)
@@ -122,12 +122,12 @@ func TestLockFindsChangedRemovedAndUnlockedVersions(t *testing.T) {
 			t.Fatalf("findings:\n%s", dump(fs))
 		}
 	})
-	t.Run("WriteLock adds new versions and never rewrites a locked line", func(t *testing.T) {
+	t.Run("Write adds new versions and never rewrites a locked line", func(t *testing.T) {
 		dir := locked(t, edit{file: em2en, old: "2.1 Notice", new: "2.1 The notice"}, edit{file: "clauses/en/EM-2-v2.0.0.md", new: v2})
 		before, _ := os.ReadFile(filepath.Join(dir, File))
 		n, err := Write(load(t, dir))
 		if err != nil || n != 1 {
-			t.Fatalf("WriteLock: %d, %v", n, err)
+			t.Fatalf("Write: %d, %v", n, err)
 		}
 		after, _ := os.ReadFile(filepath.Join(dir, File))
 		for _, line := range strings.Split(string(before), "\n") {
@@ -139,7 +139,7 @@ func TestLockFindsChangedRemovedAndUnlockedVersions(t *testing.T) {
 			t.Errorf("EM-2 2.0.0 not added:\n%s", after)
 		}
 		if fs := withRule(Verify(load(t, dir)), CodeLockChanged); len(fs) != 1 {
-			t.Errorf("the edited version is still an error after WriteLock:\n%s", dump(fs))
+			t.Errorf("the edited version is still an error after Write:\n%s", dump(fs))
 		}
 	})
 	t.Run("the lock is sorted as people read ids", func(t *testing.T) {
