@@ -104,9 +104,9 @@ func (l *Library) checkProfile(p *Profile) []Finding {
 			"the library has no published clauses in %q", p.Lang))
 		return out
 	}
-	selected, problems := l.selection(p, p.Lang)
+	selected, problems := l.Selection(p, p.Lang)
 	out = append(out, problems...)
-	out = append(out, l.checkVersions(p, selected)...)
+	out = append(out, l.CheckVersions(p, selected)...)
 	// Values: declared, typed, in bounds.
 	spec := map[string]*Param{}
 	for _, c := range append(append([]*Clause(nil), selected...), cur...) {

@@ -26,10 +26,10 @@ const (
 	CodeNewerVersion = "newer-version"
 )
 
-// checkVersions reports on the versions a profile selects: any not in
+// CheckVersions reports on the versions a profile selects: any not in
 // force on its effective date, pins with a newer version, and a selection
 // that is not pinned.
-func (l *Library) checkVersions(p *Profile, selected []*Clause) []Finding {
+func (l *Library) CheckVersions(p *Profile, selected []*Clause) []Finding {
 	var out []Finding
 	idx := map[string]int{}
 	for i, id := range p.Clauses {

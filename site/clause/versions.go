@@ -197,7 +197,7 @@ func (p *Profile) Pinned() bool {
 // selects the latest published versions, as exitkit did before versions
 // were dated. The error lists every clause that cannot be selected.
 func (l *Library) Select(p *Profile, lang string) ([]*Clause, error) {
-	sel, problems := l.selection(p, lang)
+	sel, problems := l.Selection(p, lang)
 	if len(problems) > 0 {
 		msgs := make([]string, len(problems))
 		for i, f := range problems {
@@ -211,9 +211,9 @@ func (l *Library) Select(p *Profile, lang string) ([]*Clause, error) {
 	return sel, nil
 }
 
-// selection is Select with its problems as findings at their place in the
+// Selection is Select with its problems as findings at their place in the
 // profile.
-func (l *Library) selection(p *Profile, lang string) ([]*Clause, []Finding) {
+func (l *Library) Selection(p *Profile, lang string) ([]*Clause, []Finding) {
 	date := p.SelectionDate()
 	pick := func(id string) *Clause {
 		if date.IsZero() {
