@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/exitkit/exitkit/site/clause"
+	"github.com/exitkit/exitkit/site/clause/lint"
 	"github.com/exitkit/exitkit/templates"
 )
 
@@ -110,7 +111,7 @@ func (s *server) rebuild(ctx context.Context) {
 		if err != nil {
 			return err
 		}
-		findings = append(unparsed, clause.Check(lib, profiles)...)
+		findings = append(unparsed, lint.Check(lib, profiles)...)
 		res, err := BuildLibrary(ctx, lib, Options{Templates: tpl, Log: s.opts.Log})
 		if err != nil {
 			return err

@@ -8,6 +8,7 @@ import (
 
 	"github.com/exitkit/exitkit/internal/cli"
 	"github.com/exitkit/exitkit/site/clause"
+	"github.com/exitkit/exitkit/site/clause/lint"
 )
 
 func newCheckCmd() *cobra.Command {
@@ -56,7 +57,7 @@ are validation or lint errors, 2 for usage errors or unreadable input.`,
 			if err != nil {
 				return cli.Usage(err)
 			}
-			findings := append(parseErrs, clause.Check(lib, loaded)...)
+			findings := append(parseErrs, lint.Check(lib, loaded)...)
 			out := cmd.OutOrStdout()
 			if format == "json" {
 				enc := json.NewEncoder(out)

@@ -11,7 +11,7 @@ import (
 	"github.com/exitkit/exitkit/internal/cli"
 )
 
-const clauseFixture = "../../site/clause/testdata/lib"
+const clauseFixture = "../../site/clause/lint/testdata/lib"
 
 // runExitsite executes exitsite in-process and returns its exit code and output.
 func runExitsite(t *testing.T, args ...string) (code int, stdout, stderr string) {
@@ -75,7 +75,7 @@ func TestCheckPrintsHintsUnderFindings(t *testing.T) {
 	broken := copyClauseFixture(t, clauseFixture)
 	os.WriteFile(filepath.Join(broken, "profiles", "bank.yaml"), []byte("lang: en\nvalues:\n  notice_period_days: 90\n"), 0o644)
 	_, out, _ := runExitsite(t, "check", "--content", broken)
-	if !strings.Contains(out, "(DA-NOTICE-MAX)\n\thint: set notice_period_days to at most 60") {
+	if !strings.Contains(out, "(DA-NOTICE-MAX)\n\thint: set notice_period_days to at most 59") {
 		t.Fatalf("no hint line:\n%s", out)
 	}
 }
