@@ -14,7 +14,7 @@
 // values or the clause text as rendered for the profile; a rule that only
 // checks a covers tag says so in its summary. One file per rule family:
 // periods.go, charges.go, coverage.go, dora.go, dataact.go, trustee.go,
-// timing.go, versions.go.
+// terms.go, timing.go, versions.go.
 package lint
 
 import (
@@ -52,6 +52,8 @@ func Rules() []Rule {
 		{ID: RuleGDPRReturnDelete, Article: "GDPR Art. 28(3)(g)", Summary: "gdpr/28/3/g (erase or return personal data) is covered (checks the covers tag only)", run: (*ctx).gdprReturnDelete},
 		{ID: RuleTiming, Article: "Data Act Art. 25(2)(a), (c), (g); DORA Art. 30(3)(f)", Summary: "the periods fit together: acceptance_period_working_days >= media_verification_working_days; dora_transition_period_days >= transition_period_days", run: (*ctx).timing},
 		{ID: RuleEffectiveInForce, Article: "DORA Art. 30(1); Data Act Art. 25(1)", Summary: "a profile cites only versions in force on its effective date; versions of a clause take effect in version order", run: (*ctx).effectiveInForce},
+		{ID: RuleChangeNotice, Article: "DORA Art. 30(1); Data Act Art. 25(1); clause 14.4", Summary: "a new version with a published: date takes effect at least 30 days after it", run: (*ctx).changeNotice},
+		{ID: RuleTermsMatch, Article: "Data Act Art. 25(1) (terms the customer can rely on)", Summary: "each translation's definitions clause defines as many terms as the English one (one term per defined term)", run: (*ctx).termsMatch},
 		{ID: RuleDORAFlagMatch, Article: "DORA Art. 28(8), 30(3)(f)", Summary: "a regulated profile renders every clause's DORA branch: dora_applies is true wherever a selected clause declares it (an error); dora_applies true on an unregulated profile is a warning", run: (*ctx).doraFlag},
 		{ID: RuleDORAExitPlan, Article: "DORA Art. 28(8), 30(3)(f); RTS 2024/1773 Art. 10", Regulated: true, Summary: "selected clauses cover dora/28/8 and dora/30/3/f and their rendered text cites DORA Art. 28(8) and 30(3)(f)", run: (*ctx).doraExitPlan},
 		{ID: RuleDORATermination, Article: "DORA Art. 28(7)(a)-(d)", Regulated: true, Summary: "selected clauses cover dora/28/7/a to /d and their rendered text cites Art. 28(7)", run: (*ctx).doraTermination},
@@ -77,6 +79,8 @@ const (
 	RuleGDPRReturnDelete   = "GDPR-RETURN-DELETE"
 	RuleTiming             = "TIMING-CONSISTENCY"
 	RuleEffectiveInForce   = "EFFECTIVE-IN-FORCE"
+	RuleChangeNotice       = "CHANGE-NOTICE-30"
+	RuleTermsMatch         = "TERMS-MATCH"
 	RuleDORAFlagMatch      = "DORA-FLAG-MATCH"
 	RuleDORAExitPlan       = "DORA-EXIT-PLAN"
 	RuleDORATermination    = "DORA-TERMINATION-RIGHTS"

@@ -80,6 +80,12 @@ func TestEachLintRuleIsReported(t *testing.T) {
 		{"a later version that takes effect before an earlier one", []edit{
 			{file: "clauses/en/EM-1-v1.1.0.md", new: "---\nid: EM-1\ntitle: Definitions\nversion: 1.1.0\neffective: 2025-01-01\nstatus: published\nlang: en\norder: 1\ndefinitions: true\n---\n1.1 In this module:\n\n- **\"Retrieval Period\"** means the period described in [[EM-2]].\n"}},
 			RuleEffectiveInForce, clause.SeverityError, "clauses/en/EM-1-v1.1.0.md", 5},
+		{"a new version that takes effect less than 30 days after it was published", []edit{
+			{file: "clauses/en/EM-1-v1.1.0.md", new: "---\nid: EM-1\ntitle: Definitions\nversion: 1.1.0\neffective: 2026-12-15\npublished: 2026-12-01\nstatus: published\nlang: en\norder: 1\ndefinitions: true\n---\n1.1 In this module:\n\n- **\"Retrieval Period\"** means the period described in [[EM-2]].\n- **\"Trustee\"**: a trustee in bankruptcy or administrator.\n"},
+			{file: "clauses/nl/EM-1-v1.1.0.md", new: "---\nid: EM-1\ntitle: Definities\nversion: 1.1.0\neffective: 2026-12-15\npublished: 2026-12-01\nstatus: published\nlang: nl\norder: 1\ndefinitions: true\ntranslation_note: true\n---\n1.1 In deze module:\n\n- **\"Ophaalperiode\"**: de periode van [[EM-2]].\n- **\"Curator\"**: een curator.\n"}},
+			RuleChangeNotice, clause.SeverityError, "clauses/en/EM-1-v1.1.0.md", 5},
+		{"a translation that drops a defined term", []edit{{file: "clauses/nl/EM-1-v1.0.0.md", old: "\n- **\"Curator\"**: een curator of bewindvoerder.", new: ""}},
+			RuleTermsMatch, clause.SeverityError, "clauses/nl/EM-1-v1.0.0.md", 1},
 		{"a regulated profile whose clauses render without their DORA branch", []edit{{file: bank, old: "dora_applies: true", new: "dora_applies: false"}},
 			RuleDORAFlagMatch, clause.SeverityError, bank, 12},
 		{"a regulated profile that relies on the default dora_applies false", []edit{{file: bank, old: "  dora_applies: true\n", new: ""}},
@@ -238,7 +244,7 @@ func TestInForceIsTheLatestVersionEffectiveOnTheDate(t *testing.T) {
 func TestRulesAreStableAndCiteArticles(t *testing.T) {
 	want := []string{"DA-NOTICE-MAX", "DA-TRANSITION-MAX", "DA-TRANSITION-ALT-MAX", "DA-RETRIEVAL-MIN", "DA-SWITCH-CHARGES",
 		"DA-PARALLEL-EGRESS", "COVERAGE", "DA-EXIT-WITHOUT-REQUEST", "DA-FUNC-EQUIV", "TRUSTEE-ACCESS", "LEGAL-CUTOFF",
-		"GDPR-RETURN-DELETE", "TIMING-CONSISTENCY", "EFFECTIVE-IN-FORCE", "DORA-FLAG-MATCH", "DORA-EXIT-PLAN",
+		"GDPR-RETURN-DELETE", "TIMING-CONSISTENCY", "EFFECTIVE-IN-FORCE", "CHANGE-NOTICE-30", "TERMS-MATCH", "DORA-FLAG-MATCH", "DORA-EXIT-PLAN",
 		"DORA-TERMINATION-RIGHTS", "DORA-RESOLUTION", "DORA-TRANSITION-ADEQUATE", "DORA-PROVIDER-NOTICE"}
 	got := Rules()
 	if len(got) != len(want) {

@@ -68,3 +68,39 @@ func (c *ctx) effectiveOrder() []clause.Finding {
 	}
 	return out
 }
+
+// minChangeNotice is how long before it takes effect a new version must
+// be published: clause 14.4 of the default set promises 30 days, as
+// published legal terms conventionally give.
+const minChangeNotice = 30
+
+// changeNotice checks every version that replaces an earlier one and
+// states when it was published: it takes effect at least 30 days later,
+// so customers can read it before it binds them.
+func (c *ctx) changeNotice() []clause.Finding {
+	if c.prof != nil {
+		return nil
+	}
+	var out []clause.Finding
+	seen := map[string]bool{}
+	for _, cl := range c.lib.Clauses {
+		if cl.Lang != c.lang || seen[cl.ID] {
+			continue
+		}
+		seen[cl.ID] = true
+		vs := c.lib.Versions(cl.ID, c.lang)
+		for i := 1; i < len(vs); i++ {
+			v := vs[i]
+			if v.Published.IsZero() {
+				continue
+			}
+			if earliest := v.Published.AddDate(0, 0, minChangeNotice); v.Effective.Before(earliest) {
+				line, col := v.At("effective")
+				out = append(out, c.finding(clause.SeverityError, RuleChangeNotice, v.File, line, col,
+					"set effective: to "+day(earliest)+" or later: a new version is published at least 30 days before it takes effect",
+					"%s v%s, published %s, takes effect on %s, less than 30 days later", v.ID, v.Version, day(v.Published), day(v.Effective)))
+			}
+		}
+	}
+	return out
+}
