@@ -30,8 +30,13 @@ catalogue DIR/obligations.yaml and the profiles, and reports:
   warnings  parameters never used, published clauses without a translation;
   lint      regulatory rules, run on the library's defaults (per language)
             and on every profile: DA-NOTICE-MAX, DA-TRANSITION-MAX,
-            DA-RETRIEVAL-MIN, DA-SWITCH-CHARGES, COVERAGE, TRUSTEE-ACCESS,
-            DORA-EXIT-PLAN (regulated profiles), GDPR-RETURN-DELETE;
+            DA-TRANSITION-ALT-MAX, DA-RETRIEVAL-MIN, DA-SWITCH-CHARGES,
+            DA-PARALLEL-EGRESS, COVERAGE, DA-EXIT-WITHOUT-REQUEST,
+            DA-FUNC-EQUIV, TRUSTEE-ACCESS, LEGAL-CUTOFF, GDPR-RETURN-DELETE,
+            TIMING-CONSISTENCY, EFFECTIVE-IN-FORCE, CHANGE-NOTICE-30,
+            TERMS-MATCH, DORA-FLAG-MATCH; on regulated profiles also
+            DORA-EXIT-PLAN, DORA-TERMINATION-RIGHTS, DORA-RESOLUTION,
+            DORA-TRANSITION-ADEQUATE, DORA-PROVIDER-NOTICE;
   info      rules a profile marks not_applicable, with its reason.
 
 Each finding prints as file:line:col: severity: message (rule), followed by
