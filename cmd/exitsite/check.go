@@ -33,8 +33,9 @@ catalogue DIR/obligations.yaml and the profiles, and reports:
             DA-TRANSITION-ALT-MAX, DA-RETRIEVAL-MIN, DA-SWITCH-CHARGES,
             DA-PARALLEL-EGRESS, COVERAGE, DA-EXIT-WITHOUT-REQUEST,
             DA-FUNC-EQUIV, TRUSTEE-ACCESS, LEGAL-CUTOFF, GDPR-RETURN-DELETE,
-            TIMING-CONSISTENCY, EFFECTIVE-IN-FORCE, CHANGE-NOTICE-30,
-            TERMS-MATCH, DORA-FLAG-MATCH; on regulated profiles also
+            TIMING-CONSISTENCY, SURVIVAL-COMPLETE, EFFECTIVE-IN-FORCE,
+            CHANGE-NOTICE-30, TERMS-MATCH, DORA-FLAG-MATCH; on regulated
+            profiles also
             DORA-EXIT-PLAN, DORA-TERMINATION-RIGHTS, DORA-RESOLUTION,
             DORA-TRANSITION-ADEQUATE, DORA-PROVIDER-NOTICE;
   info      rules a profile marks not_applicable, with its reason.

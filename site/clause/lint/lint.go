@@ -51,6 +51,7 @@ func Rules() []Rule {
 		{ID: RuleLegalCutoff, Article: "Art. 105b Faillissementswet; DORA Art. 30(2)(d); ECLI:NL:RBAMS:2022:4452", Summary: "a selected clause covers exit/legal-compulsion: a cut-off the law forces keeps the data intact and hands it over by a lawful route (checks the covers tag only)", run: (*ctx).legalCutoff},
 		{ID: RuleGDPRReturnDelete, Article: "GDPR Art. 28(3)(g)", Summary: "gdpr/28/3/g (erase or return personal data) is covered (checks the covers tag only)", run: (*ctx).gdprReturnDelete},
 		{ID: RuleTiming, Article: "Data Act Art. 25(2)(a), (c), (g); DORA Art. 30(3)(f)", Summary: "the periods fit together: acceptance_period_working_days >= media_verification_working_days; dora_transition_period_days >= transition_period_days", run: (*ctx).timing},
+		{ID: RuleSurvival, Article: "Data Act Art. 25(2)(g), (h); DORA Art. 30(2)(d)", Summary: "the rendered text of the clause covering exit/survival names every other selected clause", run: (*ctx).survival},
 		{ID: RuleEffectiveInForce, Article: "DORA Art. 30(1); Data Act Art. 25(1)", Summary: "a profile cites only versions in force on its effective date; versions of a clause take effect in version order", run: (*ctx).effectiveInForce},
 		{ID: RuleChangeNotice, Article: "DORA Art. 30(1); Data Act Art. 25(1); clause 14.4", Summary: "a new version with a published: date takes effect at least 30 days after it", run: (*ctx).changeNotice},
 		{ID: RuleTermsMatch, Article: "Data Act Art. 25(1) (terms the customer can rely on)", Summary: "each translation's definitions clause defines as many terms as the English one (one term per defined term)", run: (*ctx).termsMatch},
@@ -78,6 +79,7 @@ const (
 	RuleLegalCutoff        = "LEGAL-CUTOFF"
 	RuleGDPRReturnDelete   = "GDPR-RETURN-DELETE"
 	RuleTiming             = "TIMING-CONSISTENCY"
+	RuleSurvival           = "SURVIVAL-COMPLETE"
 	RuleEffectiveInForce   = "EFFECTIVE-IN-FORCE"
 	RuleChangeNotice       = "CHANGE-NOTICE-30"
 	RuleTermsMatch         = "TERMS-MATCH"

@@ -75,6 +75,11 @@ func TestEachLintRuleIsReported(t *testing.T) {
 			RuleTiming, clause.SeverityError, bank, 7},
 		{"a DORA transition period shorter than the Data Act one", []edit{{file: bank, old: "values:\n", new: "justifications:\n  transition_period_days: \"Customer: two windows\"\nvalues:\n  transition_period_days: 400\n"}},
 			RuleTiming, clause.SeverityError, bank, 0},
+		{"a survival list that leaves a selected clause out", []edit{{file: em3en, old: "3.2 The Provider takes all", new: "3.2 [[EM-1]] survives. The Provider takes all"},
+			{file: em3nl, old: "3.2 De Aanbieder neemt alle", new: "3.2 [[EM-1]] blijft na beëindiging gelden. De Aanbieder neemt alle"},
+			{file: em3en, old: " data-act/30/2]", new: " data-act/30/2, exit/survival]"}, {file: em3nl, old: " data-act/30/2]", new: " data-act/30/2, exit/survival]"},
+			{file: oblFile, old: "- ref: data-act/30/1\n", new: "- ref: exit/survival\n  regulation: data-act\n  article: \"Art. 25(2)(h)\"\n  owed_by_provider: true\n  duty: {en: \"Survival.\", nl: \"Voortbestaan.\"}\n- ref: data-act/30/1\n"}},
+			RuleSurvival, clause.SeverityError, em3en, 0},
 		{"a profile that starts before a selected version takes effect", []edit{{file: bank, old: "effective: 2027-02-01", new: "effective: 2026-12-15"}},
 			RuleEffectiveInForce, clause.SeverityError, bank, 4},
 		{"a later version that takes effect before an earlier one", []edit{
@@ -124,6 +129,18 @@ func TestEachLintRuleIsReported(t *testing.T) {
 			}
 			t.Fatalf("want %s %s at %s:%d, got:\n%s", tc.severity, tc.rule, tc.file, tc.line, dump(all))
 		})
+	}
+}
+
+func TestRulesCheckOnlyDutiesTheCatalogueLists(t *testing.T) {
+	// The fixture's clauses lose the tags, and the catalogue the duties:
+	// the legal team has decided they are not owed, so no rule asks.
+	dir := fixture(t, append(both("EM-3-v1.0.0.md", " exit/deemed-request, exit/legal-compulsion,", ""),
+		edit{file: oblFile, old: "owed_by_provider: true\n  duty: {en: \"An exit path", new: "owed_by_provider: false\n  duty: {en: \"An exit path"},
+		edit{file: oblFile, old: "owed_by_provider: true\n  duty: {en: \"A rule for", new: "owed_by_provider: false\n  duty: {en: \"A rule for"})...)
+	fs := checkDir(t, dir)
+	if got := append(withRule(fs, RuleExitWithoutRequest), withRule(fs, RuleLegalCutoff)...); len(got) != 0 {
+		t.Fatalf("duties the catalogue does not owe are not required, got:\n%s", dump(got))
 	}
 }
 
@@ -244,7 +261,7 @@ func TestInForceIsTheLatestVersionEffectiveOnTheDate(t *testing.T) {
 func TestRulesAreStableAndCiteArticles(t *testing.T) {
 	want := []string{"DA-NOTICE-MAX", "DA-TRANSITION-MAX", "DA-TRANSITION-ALT-MAX", "DA-RETRIEVAL-MIN", "DA-SWITCH-CHARGES",
 		"DA-PARALLEL-EGRESS", "COVERAGE", "DA-EXIT-WITHOUT-REQUEST", "DA-FUNC-EQUIV", "TRUSTEE-ACCESS", "LEGAL-CUTOFF",
-		"GDPR-RETURN-DELETE", "TIMING-CONSISTENCY", "EFFECTIVE-IN-FORCE", "CHANGE-NOTICE-30", "TERMS-MATCH", "DORA-FLAG-MATCH", "DORA-EXIT-PLAN",
+		"GDPR-RETURN-DELETE", "TIMING-CONSISTENCY", "SURVIVAL-COMPLETE", "EFFECTIVE-IN-FORCE", "CHANGE-NOTICE-30", "TERMS-MATCH", "DORA-FLAG-MATCH", "DORA-EXIT-PLAN",
 		"DORA-TERMINATION-RIGHTS", "DORA-RESOLUTION", "DORA-TRANSITION-ADEQUATE", "DORA-PROVIDER-NOTICE"}
 	got := Rules()
 	if len(got) != len(want) {

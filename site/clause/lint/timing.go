@@ -1,6 +1,12 @@
 package lint
 
-import "github.com/exitkit/exitkit/site/clause"
+import (
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/exitkit/exitkit/site/clause"
+)
 
 // timing checks that the exit timeline's periods fit together, so that
 // one clause never gives less time than another relies on: the customer's
@@ -32,6 +38,57 @@ func (c *ctx) timing() []clause.Finding {
 				}
 			}
 		}
+	}
+	return out
+}
+
+const refSurvival = "exit/survival"
+
+var survivalPara = regexp.MustCompile(`(?i)\bsurviv|blijven na beëindiging|blijft na beëindiging`)
+
+// survival checks the survival clause against the selection: its rendered
+// text names every other selected clause, so no exit term (a choice, a
+// charge rule, the exit plan in the run-off) lapses when the Agreement
+// ends while the exit is still running.
+func (c *ctx) survival() []clause.Finding {
+	if !c.listed(refSurvival) {
+		return nil
+	}
+	var out []clause.Finding
+	for _, sc := range covered(c.clauses, refSurvival) {
+		full, ok := c.rendered(sc)
+		if !ok {
+			continue
+		}
+		// Only the survival paragraphs count: a reference elsewhere in
+		// the clause (a charge rule citing clause 13) keeps nothing alive.
+		var parts []string
+		for _, p := range strings.Split(full, "\n\n") {
+			if survivalPara.MatchString(p) {
+				parts = append(parts, p)
+			}
+		}
+		txt := strings.Join(parts, "\n\n")
+		var missing []string
+		for _, cl := range c.clauses {
+			if cl.ID == sc.ID {
+				continue
+			}
+			ref := regexp.MustCompile(fmt.Sprintf(`\b(clause|artikel) %d \(`, cl.Order))
+			if !ref.MatchString(txt) {
+				missing = append(missing, cl.ID)
+			}
+		}
+		if len(missing) == 0 {
+			continue
+		}
+		file, line, col := sc.File, 1, 1
+		if c.prof != nil {
+			file, line, col = c.profileAt("clauses")
+		}
+		out = append(out, c.finding(clause.SeverityError, RuleSurvival, file, line, col,
+			"add [["+strings.Join(missing, "]], [[")+"]] to the survival list of "+sc.ID+", in a new version",
+			"%s v%s does not keep %s alive after the Agreement ends", sc.ID, sc.Version, strings.Join(missing, ", ")))
 	}
 	return out
 }
