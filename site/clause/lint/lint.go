@@ -47,6 +47,7 @@ func Rules() []Rule {
 		{ID: RuleCoverage, Article: "obligations.yaml (Data Act Ch. VI, DORA, BRRD, GDPR, Faillissementswet)", Summary: "every obligation a provider owes is covered by a published clause in every language, and by a profile's selection (checks covers tags only)", run: (*ctx).coverage},
 		{ID: RuleExitWithoutRequest, Article: "Data Act Art. 25(2)(g); DORA Art. 30(2)(d); GDPR Art. 28(3)(g)", Summary: "a selected clause covers exit/deemed-request and its rendered text gives the deemed Switching Request, so notice, transitional and retrieval periods exist on every ending", run: (*ctx).exitWithoutRequest},
 		{ID: RuleFuncEquiv, Article: "Data Act Art. 30(1), 30(2), recital 86", Summary: "service_model iaas: a selected clause covers data-act/30/1 and renders the functional-equivalence duty; otherwise data-act/30/2 (open interfaces free of charge)", run: (*ctx).funcEquiv},
+		{ID: RuleExemptionScope, Article: "Data Act Art. 31(1), 31(3)", Summary: "the rendered custom-built exemption names only clauses implementing Arts 23(d), 29, 30(1) and 30(3)", run: (*ctx).exemptionScope},
 		{ID: RuleTrusteeAccess, Article: "Art. 105b Faillissementswet; Rb. Amsterdam 3 May 2022, ECLI:NL:RBAMS:2022:4452", Summary: "a published clause covers nl-fw/105b and trustee_access is true", run: (*ctx).trustee},
 		{ID: RuleLegalCutoff, Article: "Art. 105b Faillissementswet; DORA Art. 30(2)(d); ECLI:NL:RBAMS:2022:4452", Summary: "a selected clause covers exit/legal-compulsion: a cut-off the law forces keeps the data intact and hands it over by a lawful route (checks the covers tag only)", run: (*ctx).legalCutoff},
 		{ID: RuleGDPRReturnDelete, Article: "GDPR Art. 28(3)(g)", Summary: "gdpr/28/3/g (erase or return personal data) is covered (checks the covers tag only)", run: (*ctx).gdprReturnDelete},
@@ -75,6 +76,7 @@ const (
 	RuleCoverage           = "COVERAGE"
 	RuleExitWithoutRequest = "DA-EXIT-WITHOUT-REQUEST"
 	RuleFuncEquiv          = "DA-FUNC-EQUIV"
+	RuleExemptionScope     = "DA-EXEMPTION-SCOPE"
 	RuleTrusteeAccess      = "TRUSTEE-ACCESS"
 	RuleLegalCutoff        = "LEGAL-CUTOFF"
 	RuleGDPRReturnDelete   = "GDPR-RETURN-DELETE"

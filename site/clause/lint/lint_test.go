@@ -63,6 +63,10 @@ func TestEachLintRuleIsReported(t *testing.T) {
 			RuleExitWithoutRequest, clause.SeverityError, oblFile, 0},
 		{"an IaaS profile whose functional-equivalence text is not rendered", []edit{{file: em3en, old: "towards functional equivalence", new: "to help"}, {file: em3nl, old: "voor functionele gelijkwaardigheid", new: "om te helpen"}},
 			RuleFuncEquiv, clause.SeverityError, bank, 5},
+		{"a custom-built exemption that reaches beyond Art. 31(1)", []edit{{file: em3en, old: "disapply [[EM-3]] only", new: "disapply [[EM-2]] only"}, {file: em3nl, old: "verklaren: [[EM-3]], en niets", new: "verklaren: [[EM-2]], en niets"}},
+			RuleExemptionScope, clause.SeverityError, em3en, 1},
+		{"a custom-built exemption that names no clause", []edit{{file: em3en, old: "disapply [[EM-3]] only", new: "disapply any provision"}, {file: em3nl, old: "buiten toepassing verklaren: [[EM-3]], en niets anders", new: "iedere bepaling buiten toepassing verklaren"}},
+			RuleExemptionScope, clause.SeverityError, em3en, 1},
 		{"trustee access switched off", []edit{{file: bank, old: "trustee_access: true", new: "trustee_access: false"}},
 			RuleTrusteeAccess, clause.SeverityError, bank, 10},
 		{"no clause covering the trustee's statutory access", both("EM-2-v1.0.0.md", ", nl-fw/105b", ""),
@@ -77,7 +81,7 @@ func TestEachLintRuleIsReported(t *testing.T) {
 			RuleTiming, clause.SeverityError, bank, 0},
 		{"a survival list that leaves a selected clause out", []edit{{file: em3en, old: "3.2 The Provider takes all", new: "3.2 [[EM-1]] survives. The Provider takes all"},
 			{file: em3nl, old: "3.2 De Aanbieder neemt alle", new: "3.2 [[EM-1]] blijft na beëindiging gelden. De Aanbieder neemt alle"},
-			{file: em3en, old: " data-act/30/2]", new: " data-act/30/2, exit/survival]"}, {file: em3nl, old: " data-act/30/2]", new: " data-act/30/2, exit/survival]"},
+			{file: em3en, old: " data-act/31/3]", new: " data-act/31/3, exit/survival]"}, {file: em3nl, old: " data-act/31/3]", new: " data-act/31/3, exit/survival]"},
 			{file: oblFile, old: "- ref: data-act/30/1\n", new: "- ref: exit/survival\n  regulation: data-act\n  article: \"Art. 25(2)(h)\"\n  owed_by_provider: true\n  duty: {en: \"Survival.\", nl: \"Voortbestaan.\"}\n- ref: data-act/30/1\n"}},
 			RuleSurvival, clause.SeverityError, em3en, 0},
 		{"a profile that starts before a selected version takes effect", []edit{{file: bank, old: "effective: 2027-02-01", new: "effective: 2026-12-15"}},
@@ -260,7 +264,7 @@ func TestInForceIsTheLatestVersionEffectiveOnTheDate(t *testing.T) {
 
 func TestRulesAreStableAndCiteArticles(t *testing.T) {
 	want := []string{"DA-NOTICE-MAX", "DA-TRANSITION-MAX", "DA-TRANSITION-ALT-MAX", "DA-RETRIEVAL-MIN", "DA-SWITCH-CHARGES",
-		"DA-PARALLEL-EGRESS", "COVERAGE", "DA-EXIT-WITHOUT-REQUEST", "DA-FUNC-EQUIV", "TRUSTEE-ACCESS", "LEGAL-CUTOFF",
+		"DA-PARALLEL-EGRESS", "COVERAGE", "DA-EXIT-WITHOUT-REQUEST", "DA-FUNC-EQUIV", "DA-EXEMPTION-SCOPE", "TRUSTEE-ACCESS", "LEGAL-CUTOFF",
 		"GDPR-RETURN-DELETE", "TIMING-CONSISTENCY", "SURVIVAL-COMPLETE", "EFFECTIVE-IN-FORCE", "CHANGE-NOTICE-30", "TERMS-MATCH", "DORA-FLAG-MATCH", "DORA-EXIT-PLAN",
 		"DORA-TERMINATION-RIGHTS", "DORA-RESOLUTION", "DORA-TRANSITION-ADEQUATE", "DORA-PROVIDER-NOTICE"}
 	got := Rules()
