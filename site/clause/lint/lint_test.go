@@ -1,6 +1,7 @@
 package lint
 
 import (
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -259,6 +260,21 @@ func TestInForceIsTheLatestVersionEffectiveOnTheDate(t *testing.T) {
 		if got != want {
 			t.Errorf("in force on %s: %q, want %q", date, got, want)
 		}
+	}
+}
+
+func TestTheDefaultsAreLintedOnTheLatestPublishedVersions(t *testing.T) {
+	// A later version without a duty is caught before it takes effect,
+	// whichever version a site shows as current on the day of the check.
+	em2 := func(lang, covers string) edit {
+		src, _ := os.ReadFile(filepath.Join("testdata", "lib", "clauses", lang, "EM-2-v1.0.0.md"))
+		s := strings.Replace(string(src), "version: 1.0.0", "version: 1.1.0", 1)
+		s = strings.Replace(s, "effective: 2027-02-01", "effective: 2030-01-01", 1)
+		return edit{file: "clauses/" + lang + "/EM-2-v1.1.0.md", new: strings.Replace(s, "gdpr/28/3/g, ", covers, 1)}
+	}
+	fs := withRule(Check(load(t, fixture(t, em2("en", ""), em2("nl", ""))), nil), RuleGDPRReturnDelete)
+	if len(fs) != 2 {
+		t.Fatalf("want the upcoming version's gap in en and nl, got:\n%s", dump(fs))
 	}
 }
 
