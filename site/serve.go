@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/exitkit/exitkit/site/clause"
+	"github.com/exitkit/exitkit/site/clause/lint"
 	"github.com/exitkit/exitkit/site/clause/lock"
 	"github.com/exitkit/exitkit/templates"
 )
@@ -119,7 +120,7 @@ func (s *server) rebuild(ctx context.Context) {
 		for _, p := range profiles {
 			p.AsOf = s.opts.AsOf
 		}
-		findings = append(unparsed, clause.Check(lib, profiles)...)
+		findings = append(unparsed, lint.Check(lib, profiles)...)
 		res, err := BuildLibrary(ctx, lib, Options{Templates: tpl, Log: s.opts.Log, AsOf: s.opts.AsOf})
 		if err != nil {
 			return err

@@ -82,14 +82,21 @@ func TestServeShowsAnEditedClause(t *testing.T) {
 	if !strings.Contains(body, "/__exitsite/wait") {
 		t.Error("the preview page lacks its reload script")
 	}
-	file := filepath.Join(content, "clauses", "en", "EM-1-v1.0.0.md")
-	data, err := os.ReadFile(file)
-	if err != nil {
-		t.Fatal(err)
+	// Edit every English version, so the page shows the edit whichever
+	// version is current.
+	files, _ := filepath.Glob(filepath.Join(content, "clauses", "en", "EM-1-v*.md"))
+	if len(files) == 0 {
+		t.Fatal("no EM-1 clause in the shipped content")
 	}
-	edited := titleLine.ReplaceAll(data, []byte("title: Words We Define Carefully"))
-	if err := os.WriteFile(file, edited, 0o644); err != nil {
-		t.Fatal(err)
+	for _, file := range files {
+		data, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		edited := titleLine.ReplaceAll(data, []byte("title: Words We Define Carefully"))
+		if err := os.WriteFile(file, edited, 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
 	// EM-1 1.0.0 is published and locked: the preview says so instead.
 	eventually(t, base+"/clauses/EM-1/", "published-changed")

@@ -95,7 +95,7 @@ func TestBuildPublishesEveryPageOfTheShippedContent(t *testing.T) {
 func TestClausePageShowsSummaryEffectiveDateFingerprintAndCovers(t *testing.T) {
 	res := buildShipped(t)
 	lib := loadShipped(t)
-	for _, c := range lib.Current("en") {
+	for _, c := range lib.InForce("en", reviewDay) { // a clause's page shows the version in force
 		page := string(res.Files["clauses/"+c.ID+"/index.html"])
 		r, err := c.Render(lib, nil)
 		if err != nil {
@@ -566,7 +566,8 @@ func TestCoverageMatrixShowsAGapPlainly(t *testing.T) {
     nl: "Een verplichting die geen artikel regelt."
 `)
 	f.Close()
-	res, err := Build(context.Background(), Options{Content: content})
+	// On 2027-02-01 the versions in force cover every other obligation.
+	res, err := Build(context.Background(), Options{Content: content, AsOf: time.Date(2027, 2, 1, 0, 0, 0, 0, time.UTC)})
 	if err != nil {
 		t.Fatal(err)
 	}

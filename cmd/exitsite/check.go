@@ -8,6 +8,7 @@ import (
 
 	"github.com/exitkit/exitkit/internal/cli"
 	"github.com/exitkit/exitkit/site/clause"
+	"github.com/exitkit/exitkit/site/clause/lint"
 )
 
 func newCheckCmd() *cobra.Command {
@@ -31,8 +32,14 @@ catalogue DIR/obligations.yaml and the profiles, and reports:
   warnings  parameters never used, published clauses without a translation;
   lint      regulatory rules, run on the library's defaults (per language)
             and on every profile: DA-NOTICE-MAX, DA-TRANSITION-MAX,
-            DA-RETRIEVAL-MIN, DA-SWITCH-CHARGES, COVERAGE, TRUSTEE-ACCESS,
-            DORA-EXIT-PLAN (regulated profiles), GDPR-RETURN-DELETE;
+            DA-TRANSITION-ALT-MAX, DA-RETRIEVAL-MIN, DA-SWITCH-CHARGES,
+            DA-PARALLEL-EGRESS, COVERAGE, DA-EXIT-WITHOUT-REQUEST,
+            DA-FUNC-EQUIV, DA-EXEMPTION-SCOPE, TRUSTEE-ACCESS, LEGAL-CUTOFF,
+            GDPR-RETURN-DELETE, TIMING-CONSISTENCY, SURVIVAL-COMPLETE,
+            EFFECTIVE-IN-FORCE, CHANGE-NOTICE-30, TERMS-MATCH,
+            DORA-FLAG-MATCH; on regulated profiles also DORA-EXIT-PLAN,
+            DORA-TERMINATION-RIGHTS, DORA-RESOLUTION,
+            DORA-TRANSITION-ADEQUATE, DORA-PROVIDER-NOTICE;
   info      rules a profile marks not_applicable, with its reason.
   versions  a published version whose text differs from DIR/versions.lock
             (error: publish a new version instead), a published version
@@ -81,7 +88,7 @@ are validation or lint errors, 2 for usage errors or unreadable input.`,
 			for _, p := range loaded {
 				p.AsOf = asOf.t
 			}
-			findings := append(parseErrs, clause.Check(lib, loaded)...)
+			findings := append(parseErrs, lint.Check(lib, loaded)...)
 			out := cmd.OutOrStdout()
 			if format == "json" {
 				enc := json.NewEncoder(out)

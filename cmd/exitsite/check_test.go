@@ -11,7 +11,7 @@ import (
 	"github.com/exitkit/exitkit/internal/cli"
 )
 
-const clauseFixture = "../../site/clause/testdata/lib"
+const clauseFixture = "../../site/clause/lint/testdata/lib"
 
 // runExitsite executes exitsite in-process and returns its exit code and output.
 func runExitsite(t *testing.T, args ...string) (code int, stdout, stderr string) {
@@ -75,7 +75,7 @@ func TestCheckPrintsHintsUnderFindings(t *testing.T) {
 	broken := copyClauseFixture(t, clauseFixture)
 	os.WriteFile(filepath.Join(broken, "profiles", "bank.yaml"), []byte("lang: en\nvalues:\n  notice_period_days: 90\n"), 0o644)
 	_, out, _ := runExitsite(t, "check", "--content", broken)
-	if !strings.Contains(out, "(DA-NOTICE-MAX)\n\thint: set notice_period_days to at most 60") {
+	if !strings.Contains(out, "(DA-NOTICE-MAX)\n\thint: set notice_period_days to at most 59") {
 		t.Fatalf("no hint line:\n%s", out)
 	}
 }
@@ -108,14 +108,11 @@ func TestCheckJSONIsAnArrayOfFindings(t *testing.T) {
 }
 
 // lockedAndPinned is a copy of the fixture library with its lock written
-// and its profile pinned: nothing left to report.
+// (its profile is pinned already): nothing left to report.
 func lockedAndPinned(t *testing.T) string {
 	t.Helper()
 	dir := copyClauseFixture(t, clauseFixture)
-	prof := filepath.Join(dir, "profiles", "bank.yaml")
-	data, _ := os.ReadFile(prof)
-	os.WriteFile(prof, bytes.Replace(data, []byte("values:"), []byte("clauses: {EM-1: 1.0.0, EM-2: 1.0.0}\nvalues:"), 1), 0o644)
-	if code, out, errs := runExitsite(t, "check", "--content", dir, "--write-lock"); code != 0 || !strings.Contains(errs, "locked 4 new published versions") {
+	if code, out, errs := runExitsite(t, "check", "--content", dir, "--write-lock"); code != 0 || !strings.Contains(errs, "locked 6 new published versions") {
 		t.Fatalf("check --write-lock: exit %d\n%s\n%s", code, out, errs)
 	}
 	return dir

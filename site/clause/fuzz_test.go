@@ -60,7 +60,7 @@ func FuzzTemplate(f *testing.F) {
 			}
 		}
 		_ = l.Glossary("en")
-		_ = Check(l, nil)
+		_ = Validate(l, nil)
 	})
 }
 

@@ -73,10 +73,10 @@ func profiles(t testing.TB, dir string) []*Profile {
 	return out
 }
 
-// checkDir loads dir and its profiles and runs Check.
+// checkDir loads dir and its profiles and runs Validate.
 func checkDir(t testing.TB, dir string) []Finding {
 	t.Helper()
-	return Check(load(t, dir), profiles(t, dir))
+	return Validate(load(t, dir), profiles(t, dir))
 }
 
 func withRule(fs []Finding, rule string) []Finding {

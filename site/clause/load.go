@@ -346,7 +346,7 @@ func normalize(data []byte) []byte {
 }
 
 var clauseFields = map[string]bool{"id": true, "title": true, "version": true, "effective": true, "status": true,
-	"lang": true, "order": true, "definitions": true, "covers": true, "summary": true, "params": true, "translation_note": true}
+	"lang": true, "order": true, "definitions": true, "covers": true, "summary": true, "params": true, "translation_note": true, "published": true}
 
 // parseClause reads one clause file. It returns nil when the front matter
 // cannot be read at all; the findings say why.
@@ -405,6 +405,8 @@ func parseClause(file string, data []byte, dirLang string) (*Clause, []Finding) 
 			c.Definitions = ld.boolean(v, key)
 		case "translation_note":
 			c.TranslationNote = ld.boolean(v, key)
+		case "published":
+			c.Published = ld.date(v, key)
 		case "summary":
 			c.Summary, _ = ld.str(v, key)
 			c.Summary = strings.TrimSpace(c.Summary)
@@ -413,7 +415,7 @@ func parseClause(file string, data []byte, dirLang string) (*Clause, []Finding) 
 		case "params":
 			c.Params = ld.params(v)
 		default:
-			ld.errorf(CodeUnknownField, k, "the fields are id, title, version, effective, status, lang, order, definitions, translation_note, covers, summary and params; check the spelling",
+			ld.errorf(CodeUnknownField, k, "the fields are id, title, version, effective, published, status, lang, order, definitions, translation_note, covers, summary and params; check the spelling",
 				"unknown field %q", key)
 		}
 	})

@@ -16,9 +16,10 @@ import (
 // Codes of the findings about a profile's clause versions.
 const (
 	// CodeNotInForce: a selected version takes effect after the profile's
-	// effective date, so the contract would cite a text not yet in force
-	// (the legal review's EFFECTIVE-IN-FORCE).
-	CodeNotInForce = "not-in-force"
+	// effective date, so the contract would cite a text not yet in force.
+	// It carries the lint rule's id: the lint (site/clause/lint) lists the
+	// rule and checks the library half, the order of effective dates.
+	CodeNotInForce = "EFFECTIVE-IN-FORCE"
 	// CodeUnpinned (warning): the profile does not record the versions
 	// agreed, so its module changes whenever the library does.
 	CodeUnpinned = "unpinned"
@@ -48,9 +49,11 @@ func (l *Library) CheckVersions(p *Profile, selected []*Clause) []Finding {
 				hint = fmt.Sprintf("pin the version in force on %s (%s: %s), or give the profile an effective date on or after %s",
 					ISODate(p.Effective), c.ID, prev.Version, ISODate(c.Effective))
 			}
-			out = append(out, p.finding(SeverityError, CodeNotInForce, key(c.ID), hint,
+			f := p.finding(SeverityError, CodeNotInForce, key(c.ID), hint,
 				"%s version %s takes effect on %s, after the profile's effective date %s: the module would cite a text not yet in force",
-				c.ID, c.Version, ISODate(c.Effective), ISODate(p.Effective)))
+				c.ID, c.Version, ISODate(c.Effective), ISODate(p.Effective))
+			f.Article = "DORA Art. 30(1); Data Act Art. 25(1)"
+			out = append(out, f)
 		}
 		if p.Pins[c.ID] == "" {
 			continue

@@ -25,10 +25,13 @@ type Library struct {
 type Clause struct {
 	ID, Title, Version, Status, Lang, Summary, File string
 	Effective                                       time.Time
-	Order                                           int
-	Definitions, TranslationNote                    bool
-	Covers                                          []string
-	Params                                          []Param
+	// Published is the day the version was first published, when the
+	// front matter gives it; zero otherwise.
+	Published                    time.Time
+	Order                        int
+	Definitions, TranslationNote bool
+	Covers                       []string
+	Params                       []Param
 
 	tpl *template // parsed body; nil when the file could not be parsed
 	pos map[string]position

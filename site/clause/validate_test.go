@@ -119,8 +119,6 @@ func TestProfileValidation(t *testing.T) {
 		{"a value for no parameter", "lang: en\nvalues:\n  notice_days: 30\n", CodeUndeclaredVariable, 3},
 		{"an unknown field", "lang: en\ncustomr: {name: X}\n", CodeUnknownField, 2},
 		{"a clause id that does not exist", "lang: en\nclauses: [EM-1, EM-7]\n", CodeBrokenReference, 2},
-		{"a waiver without reason", "lang: en\nnot_applicable:\n  - rule: DORA-EXIT-PLAN\n", CodeMissingValue, 3},
-		{"a waiver of no rule", "lang: en\nnot_applicable:\n  - rule: NO-SUCH-RULE\n    reason: x\n", CodeUnknownField, 3},
 		{"a missing lang", "values: {}\n", CodeFrontMatter, 1},
 	}
 	for _, tc := range tests {

@@ -53,6 +53,7 @@ import (
 	"strings"
 
 	"github.com/exitkit/exitkit/site/clause"
+	"github.com/exitkit/exitkit/site/clause/lint"
 	"github.com/exitkit/exitkit/templates"
 )
 
@@ -114,7 +115,7 @@ func Render(lib *clause.Library, p *clause.Profile, opt Options) (*Module, error
 		files[c.File] = true
 	}
 	var blocking, warnings []clause.Finding
-	for _, f := range append(slices.Clone(lib.Findings), clause.Check(lib, []*clause.Profile{p})...) {
+	for _, f := range append(slices.Clone(lib.Findings), lint.Check(lib, []*clause.Profile{p})...) {
 		if !files[f.File] && f.Profile != p.File {
 			continue
 		}
