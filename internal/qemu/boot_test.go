@@ -20,7 +20,7 @@ import (
 )
 
 // requireQEMU finds QEMU, and OVMF when fw is "efi", or skips.
-func requireQEMU(t *testing.T, fw string) *Tools {
+func requireQEMU(t testing.TB, fw string) *Tools {
 	t.Helper()
 	interop.Require(t, "qemu-system-x86_64")
 	if fw == "efi" {
@@ -35,7 +35,7 @@ func requireQEMU(t *testing.T, fw string) *Tools {
 
 // demoVMDK writes the demo guest's disk as a streamOptimized VMDK, the
 // way the demo bundle carries it.
-func demoVMDK(t *testing.T, name string, fw guest.Firmware) string {
+func demoVMDK(t testing.TB, name string, fw guest.Firmware) string {
 	t.Helper()
 	im, err := guest.Disk(name, fw, 32<<20)
 	if err != nil {

@@ -369,7 +369,7 @@ loop:
 			}
 			break loop
 		case now := <-poll.C:
-			if q == nil && now.Sub(start) < 10*time.Second {
+			if q == nil && now.Sub(start) < 30*time.Second {
 				q, _ = dialQMP(inv.qmpSocket)
 			}
 			w.lines("serial", serial.read())
@@ -386,7 +386,14 @@ loop:
 	}
 	res.Duration = time.Since(start)
 	if !waited {
-		screenshot() // what the screen shows when the outcome was decided
+		// What the screen shows when the outcome was decided; a boot
+		// decided in its first poll may not have connected to QMP yet.
+		for try := 0; q == nil && try < 10; try++ {
+			if q, _ = dialQMP(inv.qmpSocket); q == nil {
+				time.Sleep(pollInterval)
+			}
+		}
+		screenshot()
 	}
 	kill()
 	if !waited {
