@@ -121,6 +121,14 @@ func newInvocation(tools *Tools, opts *Options) (*invocation, error) {
 		"-device", "isa-debugcon,iobase=0x402,chardev=fwlog",
 		"-qmp", "unix:" + qemuPath(inv.qmpSocket) + ",server=on,wait=off",
 	}
+	// The host's CPU under KVM, and under TCG every feature QEMU emulates:
+	// current guests (RHEL 9, Windows 11) need more than QEMU's default
+	// qemu64 model (x86-64-v2 and up).
+	if inv.accel == "kvm" {
+		a = append(a, "-cpu", "host")
+	} else {
+		a = append(a, "-cpu", "max")
+	}
 	if opts.Firmware == "efi" {
 		if tools.OVMFCode == "" || tools.OVMFVars == "" {
 			os.RemoveAll(sockDir)

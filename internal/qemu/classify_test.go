@@ -96,7 +96,7 @@ func TestCommandLineIsIsolatedAndBootsTheFirstDisk(t *testing.T) {
 	}
 	line := strings.Join(inv.args, " ")
 	for _, want := range []string{"-nodefaults", "-nic none", "-no-reboot", "-display none", "-vga std", "file=/d/a,,b.qcow2",
-		"bus=ahci0.0,bootindex=0", "bus=ahci0.1,bootindex=1", "if=pflash,format=raw,readonly=on,file=/ovmf/CODE.fd", "-m 256"} {
+		"bus=ahci0.0,bootindex=0", "bus=ahci0.1,bootindex=1", "if=pflash,format=raw,readonly=on,file=/ovmf/CODE.fd", "-m 256", "-cpu max"} {
 		if !strings.Contains(line, want) {
 			t.Errorf("command line lacks %q:\n%s", want, line)
 		}
