@@ -34,7 +34,6 @@ import (
 	"filippo.io/age"
 	"golang.org/x/crypto/ssh"
 
-	"github.com/exitkit/exitkit/bundle"
 	"github.com/exitkit/exitkit/internal/qemu"
 )
 
@@ -151,40 +150,37 @@ func Drill(ctx context.Context, opts Options) (*Report, error) {
 	}
 
 	step("verifying %s: signature and every stored hash", safe(opts.Bundle))
-	vrep, err := verifyBundle(ctx, &opts)
+	ver, info, all, err := verifyBundle(ctx, &opts)
 	if err != nil {
 		return nil, fmt.Errorf("drill: %w", err)
 	}
-	m, err := readManifest(&opts)
-	if err != nil {
-		return nil, fmt.Errorf("drill: %w", err)
-	}
-	rep.Bundle = bundleInfo(opts.Bundle, m, vrep)
-	if !vrep.SignerPinned {
-		step("signed by %s (NOT pinned: compare this fingerprint with the one the provider published; give --signer to pin it)", safe(rep.Bundle.SignerFingerprint))
+	rep.Bundle = info
+	if !ver.Pinned {
+		rep.Bundle.SignerNote = notPinnedNote
+		step("signed by %s (NOT pinned: compare this fingerprint with the one the provider published; give --signer to pin it)", safe(ver.Signer))
 	} else {
-		step("signed by %s (pinned)", safe(rep.Bundle.SignerFingerprint))
+		step("signed by %s (pinned)", safe(ver.Signer))
 	}
-	vms, err := chooseVMs(m, opts.VMs)
+	vms, err := chooseVMs(all, opts.VMs)
 	if err != nil {
 		return nil, fmt.Errorf("drill: %w", err)
 	}
-	if !vrep.OK {
+	if !ver.OK {
 		step("the bundle failed verification: nothing is restored or booted")
 		rep.Ended = time.Now().UTC()
-		rep.Summary = "the bundle failed verification: " + vrep.Err().Error()
+		rep.Summary = "the bundle failed verification: " + safe(ver.Err.Error())
 		if err := writeReport(opts.Out, rep, opts.SignKey); err != nil {
 			return rep, err
 		}
 		return rep, &FailedError{Out: opts.Out, Failed: []string{"bundle"}, Report: rep}
 	}
-	step("bundle verified: %d files, %d VMs; drilling %d", vrep.Files, len(m.VMs), len(vms))
+	step("bundle verified: %d files, %d VMs; drilling %d", ver.Files, len(all), len(vms))
 
 	for _, vm := range vms {
 		if err := ctx.Err(); err != nil {
 			return rep, fmt.Errorf("drill: interrupted: %w", err)
 		}
-		vr := drillVM(ctx, &opts, tools, qemuImg, vm, vrep, step)
+		vr := drillVM(ctx, &opts, tools, qemuImg, vm, ver, step)
 		rep.VMs = append(rep.VMs, vr)
 	}
 	rep.Ended = time.Now().UTC()
@@ -235,21 +231,21 @@ func prepareOut(out string) error {
 	return nil
 }
 
-func chooseVMs(m *bundle.Manifest, names []string) ([]bundle.VM, error) {
+func chooseVMs(all []vmInfo, names []string) ([]vmInfo, error) {
 	if len(names) == 0 {
-		return m.VMs, nil
+		return all, nil
 	}
-	var out []bundle.VM
+	var out []vmInfo
 	for _, n := range names {
-		i := slices.IndexFunc(m.VMs, func(vm bundle.VM) bool { return vm.Name == n })
+		i := slices.IndexFunc(all, func(vm vmInfo) bool { return vm.Name == n })
 		if i < 0 {
 			var have []string
-			for _, vm := range m.VMs {
+			for _, vm := range all {
 				have = append(have, vm.Name)
 			}
 			return nil, fmt.Errorf("no VM %s in the bundle; it holds: %s", safe(n), safe(strings.Join(have, ", ")))
 		}
-		out = append(out, m.VMs[i])
+		out = append(out, all[i])
 	}
 	return out, nil
 }
@@ -257,15 +253,10 @@ func chooseVMs(m *bundle.Manifest, names []string) ([]bundle.VM, error) {
 // drillVM restores, converts and boots one VM. Every failure is recorded
 // in the VM's report rather than returned: the drill goes on with the
 // next VM.
-func drillVM(ctx context.Context, opts *Options, tools *qemu.Tools, qemuImg string, vm bundle.VM, vrep *bundle.Report, step func(string, ...any)) VMReport {
-	vr := VMReport{Name: vm.Name, Verify: vmVerify(vm, vrep)}
-	var hw bundle.VMHardware
-	if len(vm.Hardware) > 0 {
-		hw = vm.Hardware[0]
-	}
-	vr.GuestOS, vr.Firmware, vr.VCPU, vr.MemoryMiB, vr.Controllers = hw.GuestOS, hw.Firmware, hw.VCPU, hw.MemoryMiB, hw.DiskControllers
-	if vr.Firmware == "" {
-		vr.Firmware = "bios"
+func drillVM(ctx context.Context, opts *Options, tools *qemu.Tools, qemuImg string, vm vmInfo, ver *verification, step func(string, ...any)) VMReport {
+	vr := VMReport{Name: vm.Name, Verify: "pass", GuestOS: vm.GuestOS, Firmware: vm.Firmware, VCPU: vm.VCPU, MemoryMiB: vm.MemoryMiB, Controllers: vm.Controllers}
+	if !ver.OK || ver.failed[vm.Name] {
+		vr.Verify = "fail"
 	}
 	fail := func(stage string, err error) VMReport {
 		vr.Outcome, vr.Reason = "not-booted", stage+": "+printableErr(err)
@@ -274,10 +265,7 @@ func drillVM(ctx context.Context, opts *Options, tools *qemu.Tools, qemuImg stri
 	}
 
 	restored := filepath.Join(opts.Out, "restored")
-	var size int64
-	for _, f := range vm.Files {
-		size += f.Size
-	}
+	size := vm.Bytes
 	step("%s: restoring %s", safe(vm.Name), human(size))
 	t0 := time.Now()
 	err := restoreVM(ctx, opts, restored, vm.Name, opts.Identities)
@@ -295,14 +283,7 @@ func drillVM(ctx context.Context, opts *Options, tools *qemu.Tools, qemuImg stri
 	if err := os.MkdirAll(work, 0o755); err != nil {
 		return fail("work folder", err)
 	}
-	disks := hw.Disks
-	if len(disks) == 0 {
-		for _, f := range vm.Files {
-			if f.Role == bundle.RoleDisk {
-				disks = append(disks, bundle.Disk{File: f.Name})
-			}
-		}
-	}
+	disks := vm.Disks
 	if len(disks) == 0 {
 		return fail("disks", errors.New("the VM has no disk to boot"))
 	}
@@ -315,19 +296,19 @@ func drillVM(ctx context.Context, opts *Options, tools *qemu.Tools, qemuImg stri
 			return fail("convert "+d.File, err)
 		}
 		ctrl := d.Controller
-		if ctrl == "" && len(hw.DiskControllers) > 0 {
-			ctrl = hw.DiskControllers[0]
+		if ctrl == "" && len(vm.Controllers) > 0 {
+			ctrl = vm.Controllers[0]
 		}
-		vr.Disks = append(vr.Disks, DiskReport{File: d.File, CapacityBytes: d.CapacityBytes, Controller: ctrl, QCOW2: rel(opts.Out, dst), ConvertSeconds: time.Since(t1).Seconds()})
+		vr.Disks = append(vr.Disks, DiskReport{File: d.File, CapacityBytes: d.Capacity, Controller: ctrl, QCOW2: rel(opts.Out, dst), ConvertSeconds: time.Since(t1).Seconds()})
 		qdisks = append(qdisks, qemu.Disk{Path: dst, Format: "qcow2", Controller: ctrl})
 	}
 	step("%s: converted %d disk(s) to qcow2 for KVM", safe(vm.Name), len(qdisks))
 
-	cpus := hw.VCPU
+	cpus := vm.VCPU
 	if opts.MaxCPUs > 0 && cpus > opts.MaxCPUs {
 		cpus = opts.MaxCPUs
 	}
-	mem := hw.MemoryMiB
+	mem := vm.MemoryMiB
 	if mem <= 0 {
 		mem = 512
 	}
@@ -378,22 +359,6 @@ func convert(ctx context.Context, qemuImg, src, dst string) error {
 		return fmt.Errorf("qemu-img %s: %v: %s", strings.Join(args, " "), err, safe(strings.TrimSpace(string(out))))
 	}
 	return nil
-}
-
-// vmVerify says whether any verification finding names a file of vm.
-func vmVerify(vm bundle.VM, r *bundle.Report) string {
-	prefix := bundle.PayloadDir + "/" + vm.Name + "/"
-	for _, c := range r.Checks {
-		for _, f := range c.Files {
-			if strings.HasPrefix(f.Path, prefix) {
-				return "fail"
-			}
-		}
-	}
-	if !r.OK {
-		return "fail"
-	}
-	return "pass"
 }
 
 func toolVersion() string {

@@ -16,7 +16,6 @@ import (
 	"github.com/hiddeco/sshsig"
 	"golang.org/x/crypto/ssh"
 
-	"github.com/exitkit/exitkit/bundle"
 	"github.com/exitkit/exitkit/internal/qemu"
 )
 
@@ -98,39 +97,8 @@ type DiskReport struct {
 	ConvertSeconds float64 `json:"convert_seconds"`
 }
 
-func bundleInfo(path string, m *bundle.Manifest, r *bundle.Report) BundleInfo {
-	bi := BundleInfo{
-		Path: path, Created: m.Created, Tool: m.Tool, Provider: m.Provider, Customer: m.Customer,
-		Description: m.Description, SignerFingerprint: m.Signer.Fingerprint,
-		SignerPinned: r.SignerPinned, SignerNote: r.SignerNote, Verified: r.OK,
-	}
-	if r.Signer != nil {
-		bi.SignerFingerprint = r.Signer.Fingerprint
-	}
-	if !r.SignerPinned && bi.SignerNote == "" {
-		bi.SignerNote = "not pinned: checked against the bundle's own signer.pub; compare its fingerprint with the one the provider published"
-	}
-	if sum, err := tagManifestSum(path); err == nil {
-		bi.TagManifestSHA256 = sum
-	}
-	for _, c := range r.Checks {
-		bi.Checks = append(bi.Checks, CheckResult{Name: c.Name, Status: c.Status, Detail: c.Detail})
-	}
-	if m.Terms != nil {
-		bi.TermsFingerprint, bi.TermsSHA256 = m.Terms.Fingerprint, m.Terms.SHA256
-	}
-	return bi
-}
-
-// tagManifestSum identifies the bundle exactly: the hash of the signed
-// tag manifest, which covers every file. Only for a bundle folder.
-func tagManifestSum(path string) (string, error) {
-	b, err := os.ReadFile(filepath.Join(path, bundle.TagManifestFile))
-	if err != nil {
-		return "", err
-	}
-	return sha256Hex(b), nil
-}
+// notPinnedNote is what the report says of a signer nobody pinned.
+const notPinnedNote = "not pinned: checked against the bundle's own signer.pub; compare its fingerprint with the one the provider published"
 
 // writeReport writes drill.html, then drill.json and its signature. Each
 // goes to a temporary name first, so a report that is there is whole.
