@@ -19,7 +19,7 @@ var rules = []struct {
 	{"no-boot", true, regexp.MustCompile(`No bootable device|No bootable option or device|UEFI Interactive Shell|EFI Internal Shell`)},
 	{"no-boot", false, regexp.MustCompile(`Boot failed|BdsDxe: failed to load|could not read the boot disk|not a bootable disk|Missing operating system|Operating System not found|Invalid partition table|No operating system`)},
 	{"network-boot", false, regexp.MustCompile(`iPXE|PXE-E\d|Start PXE over|Booting from ROM`)},
-	{"os", false, regexp.MustCompile(`Linux version \d|Run /init as init process|FreeBSD/\S+ \(|Copyright \(c\) \d+-\d+ The FreeBSD|\blogin: |exitkit demo guest \S.* running`)},
+	{"os", false, regexp.MustCompile(`Linux version \d|Run /init as init process|systemd\[1\]: |Reached target |^Welcome to .*!$|INIT: version|FreeBSD/\S+ \(|Copyright \(c\) \d+-\d+ The FreeBSD|OpenBSD \d|NetBSD \d|\blogin:( |$)|exitkit demo guest \S.* running`)},
 	{"loader", false, regexp.MustCompile(`SYSLINUX \d|ISOLINUX \d|EXTLINUX \d|GNU GRUB|Welcome to GRUB|GRUB loading|Loading Linux|EFI stub: |Windows Boot Manager|BdsDxe: starting Boot|Booting .*Linux`)},
 	{"firmware", false, regexp.MustCompile(`SeaBIOS \(version|Booting from (Hard Disk|DVD|Floppy)|BdsDxe: loading Boot|Press ESC in 1 second`)},
 }
@@ -66,6 +66,10 @@ func (w *watcher) lines(source, text string) {
 	if len(s) > 4096 {
 		w.line(source, s) // an endless line: judge what there is
 		s = ""
+	}
+	if s != "" && s != w.partial[source] {
+		// A prompt ("login: ", "Shell> ") ends no line: judge it as it is.
+		w.line(source, s)
 	}
 	w.partial[source] = s
 }

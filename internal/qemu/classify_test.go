@@ -25,6 +25,8 @@ func TestClassifierReadsFirmwareLoaderAndKernelMessages(t *testing.T) {
 		{"a Linux kernel is the OS running", "", []string{"SYSLINUX 6.04", "[    0.000000] Linux version 6.1.0-57-cloud-amd64 (debian-kernel@lists.debian.org)"}, OSRunning, true},
 		{"the OS running is not enough when a marker is expected", "nonce-42", []string{"[    0.000000] Linux version 6.1.0"}, OSRunning, false},
 		{"the marker decides", "nonce-42", []string{"[    0.000000] Linux version 6.1.0", "exitkit boottest nonce-42 running"}, MarkerSeen, true},
+		{"systemd starting is the OS running", "", []string{"Welcome to Debian GNU/Linux 12 (bookworm)!"}, OSRunning, true},
+		{"a login prompt is the OS running", "", []string{"web01 login: "}, OSRunning, true},
 		{"the exitkit demo guest is an OS", "", []string{"exitkit demo guest web running"}, OSRunning, true},
 		{"escape sequences around ConOut text do not hide the marker", "demo guest app", []string{"\x1b[2J\x1b[01;01Hexitkit demo guest app running\r"}, MarkerSeen, true},
 		{"a loader after a failed first disk wins over the failure", "", []string{"Boot failed: not a bootable disk", "Booting from Hard Disk...", "GRUB loading."}, LoaderReached, false},
@@ -120,5 +122,13 @@ func TestKVMNeedsHardwareVirtualizationInTheCPUFlags(t *testing.T) {
 	}
 	if !hardwareVirt("flags\t\t: fpu vmx sse2\n") || !hardwareVirt("flags : svm\n") {
 		t.Error("vmx or svm: usable")
+	}
+}
+
+func TestClassifierJudgesAPromptThatEndsNoLine(t *testing.T) {
+	w := newWatcher(nil, time.Now())
+	w.lines("serial", "Debian GNU/Linux 12 web01 ttyS0\r\n\r\nweb01 login: ")
+	if !w.decided() || w.outcome != OSRunning {
+		t.Errorf("outcome %s decided %v, want the login prompt to count as the OS running", w.outcome, w.decided())
 	}
 }
