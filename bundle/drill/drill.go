@@ -96,6 +96,9 @@ func (e *FailedError) Error() string {
 	return fmt.Sprintf("drill: %s did not pass; see %s", strings.Join(e.Failed, ", "), filepath.Join(e.Out, HTMLFile))
 }
 
+// efiNote says why an EFI VM boots without its NVRAM.
+const efiNote = "UEFI variables start empty (OVMF's own store; the VM's NVRAM file is in VMware's format), so the firmware boots the disk's removable-media path \\EFI\\BOOT\\BOOTX64.EFI; a guest whose boot loader is registered only in NVRAM needs that fallback file"
+
 // ErrNotEmpty means the output folder holds something already.
 var ErrNotEmpty = errors.New("output folder is not empty")
 
@@ -257,6 +260,9 @@ func drillVM(ctx context.Context, opts *Options, tools *qemu.Tools, qemuImg stri
 	vr := VMReport{Name: vm.Name, Verify: "pass", GuestOS: vm.GuestOS, Firmware: vm.Firmware, VCPU: vm.VCPU, MemoryMiB: vm.MemoryMiB, Controllers: vm.Controllers}
 	if !ver.OK || ver.failed[vm.Name] {
 		vr.Verify = "fail"
+	}
+	if vm.Firmware == "efi" {
+		vr.Notes = append(vr.Notes, efiNote)
 	}
 	fail := func(stage string, err error) VMReport {
 		vr.Outcome, vr.Reason = "not-booted", stage+": "+printableErr(err)

@@ -73,7 +73,8 @@ type VMReport struct {
 	Restore Restore      `json:"restore"`
 	Disks   []DiskReport `json:"disks"`
 
-	Outcome    string       `json:"outcome"` // a qemu.Outcome, or "not-booted"
+	Notes      []string     `json:"notes,omitempty"` // what the drill did differently from the VM's own host
+	Outcome    string       `json:"outcome"`         // a qemu.Outcome, or "not-booted"
 	Passed     bool         `json:"passed"`
 	Reason     string       `json:"reason"`
 	Screenshot string       `json:"screenshot,omitempty"` // the last one, relative to the report
