@@ -58,8 +58,8 @@ Exit status: 0 every VM passed, 1 the bundle failed verification or some VM did
 not reach its OS (or the marker), 2 usage or unreadable input.`,
 		Example: `  exitbundle drill /media/drive/exit-2026 --identity customer.agekey --out drill-2026-12 \
       --signer provider-signing.pub --sign-key customer-signing
-  exitbundle drill exitbundle-demo/bundle --identity exitbundle-demo/customer.agekey \
-      --out demo-drill --expect 'exitkit demo guest' --timeout 60s`,
+  exitbundle drill exit.tar --passphrase-file pass.txt --out drill-web --vm web \
+      --expect 'login:' --timeout 60s --cpus 2 --memory 1024`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			stderr := cmd.ErrOrStderr()
