@@ -1,6 +1,8 @@
 package qemu
 
 import (
+	"os"
+	"path/filepath"
 	"regexp"
 	"runtime"
 	"strings"
@@ -96,6 +98,7 @@ func TestCommandLineIsIsolatedAndBootsTheFirstDisk(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { os.RemoveAll(filepath.Dir(inv.qmpSocket)) })
 	line := strings.Join(inv.args, " ")
 	for _, want := range []string{"-nodefaults", "-nic none", "-no-reboot", "-display none", "-vga std", "file=/d/a,,b.qcow2",
 		"bus=ahci0.0,bootindex=0", "bus=ahci0.1,bootindex=1", "if=pflash,format=raw,readonly=on,file=/ovmf/CODE.fd", "-m 256", "-cpu max"} {
