@@ -32,6 +32,7 @@ it writes can also be checked with ssh-keygen, sha256sum, age and qemu-img.`,
 		newOpenCmd(),
 		newInspectCmd(),
 		newDemoCmd(),
+		newDrillCmd(),
 	)
 	return root
 }

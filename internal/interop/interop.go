@@ -8,6 +8,7 @@ package interop
 import (
 	"os"
 	"os/exec"
+	"strings"
 	"testing"
 )
 
@@ -25,6 +26,18 @@ var packages = map[string]string{
 	"minisign":   "minisign",
 	"chromium":   "chromium",
 	"openssl":    "openssl",
+
+	"qemu-system-x86_64": "qemu-system-x86",
+	"objdump":            "binutils",
+	"sfdisk":             "fdisk",
+	"mdir":               "mtools",
+	"mcopy":              "mtools",
+	"mmd":                "mtools",
+	"mkfs.vfat":          "dosfstools",
+	"fsck.fat":           "dosfstools",
+	"syslinux":           "syslinux",
+	"dpkg-deb":           "dpkg",
+	"cpio":               "cpio",
 }
 
 // Require returns the path of each named tool, or skips (fails when
@@ -59,4 +72,32 @@ func Path(tools ...string) string {
 		}
 	}
 	return ""
+}
+
+// RequireFile returns the first of paths that exists, or skips (fails when
+// interop is required) naming the Debian package that ships it; for data
+// files such as OVMF's firmware images, which are not on PATH.
+func RequireFile(t testing.TB, pkg string, paths ...string) string {
+	t.Helper()
+	for _, p := range paths {
+		if _, err := os.Stat(p); err == nil {
+			return p
+		}
+	}
+	msg := "interop: none of " + strings.Join(paths, ", ") + " exists; install Debian package " + pkg + " to run this test"
+	if os.Getenv(RequireEnv) == "1" {
+		t.Fatal(msg + " (" + RequireEnv + "=1 makes it mandatory)")
+	}
+	t.Skip(msg)
+	return ""
+}
+
+// Skip skips the test with msg, or fails it when interop is required: for
+// test inputs other than tools, such as the packages of a boot test.
+func Skip(t testing.TB, msg string) {
+	t.Helper()
+	if os.Getenv(RequireEnv) == "1" {
+		t.Fatal("interop: " + msg + " (" + RequireEnv + "=1 makes it mandatory)")
+	}
+	t.Skip("interop: " + msg)
 }
