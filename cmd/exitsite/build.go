@@ -72,14 +72,14 @@ Exit status: 0 on success, 1 when clause files have errors (see
 			if err := res.Write(out); err != nil {
 				return cli.Usage(err)
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "built %d files into %s\n", len(res.Files), out)
+			fmt.Fprintf(cmd.OutOrStdout(), "built %s into %s\n", plural(len(res.Files), "file", "files"), out)
 			return nil
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&content, "content", "content", "the content `folder`: clauses/<lang>/*.md, obligations.yaml, site.yaml")
-	f.StringVar(&tpl, "templates", "", "a `folder` whose site/ files replace the built-in layouts, CSS and strings one by one")
-	f.StringVar(&out, "out", "public", "the output `folder`: new, empty, or an earlier build's output")
+	f.StringVar(&content, "content", "content", "the content folder `DIR`: clauses/<lang>/*.md, obligations.yaml, site.yaml")
+	f.StringVar(&tpl, "templates", "", "a folder `DIR` whose site/ files replace the built-in layouts, CSS and strings one by one")
+	f.StringVar(&out, "out", "public", "the output folder `DIR`: new, empty, or an earlier build's output")
 	f.StringVar(&baseURL, "base-url", "", "the site's public `URL` (e.g. https://example.com/exit/), for canonical links and absolute URLs in clauses.json; links stay relative")
 	return cmd
 }

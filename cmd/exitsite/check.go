@@ -74,8 +74,10 @@ are validation or lint errors, 2 for usage errors or unreadable input.`,
 			for _, f := range findings {
 				counts[f.Severity]++
 			}
-			fmt.Fprintf(cmd.ErrOrStderr(), "checked %d clause files and %d profiles: %d errors, %d warnings, %d notes\n",
-				len(lib.Clauses), len(loaded)+len(parseErrs), counts[clause.SeverityError], counts[clause.SeverityWarning], counts[clause.SeverityInfo])
+			fmt.Fprintf(cmd.ErrOrStderr(), "checked %s and %s: %s, %s, %s\n",
+				plural(len(lib.Clauses), "clause file", "clause files"), plural(len(loaded)+len(parseErrs), "profile", "profiles"),
+				plural(counts[clause.SeverityError], "error", "errors"), plural(counts[clause.SeverityWarning], "warning", "warnings"),
+				plural(counts[clause.SeverityInfo], "note", "notes"))
 			if counts[clause.SeverityError] > 0 {
 				return cli.Failed(nil)
 			}

@@ -1,5 +1,6 @@
 // Package interop lets tests run the stock tools a customer or trustee
-// would use (ssh-keygen, sha256sum, age, zstd, qemu-img, chromium). A test
+// would use (ssh-keygen, sha256sum, age, zstd, qemu-img, chromium, pandoc,
+// poppler's pdfinfo). A test
 // calls Require first: where the tool is absent it skips with a message
 // saying what to install, unless EXITKIT_REQUIRE_INTEROP=1 (as .ci/run
 // sets), where an absent tool fails the test instead.
@@ -25,6 +26,11 @@ var packages = map[string]string{
 	"minisign":   "minisign",
 	"chromium":   "chromium",
 	"openssl":    "openssl",
+	"pdfinfo":    "poppler-utils",
+	"pdftotext":  "poppler-utils",
+	"pdftoppm":   "poppler-utils",
+	"pdffonts":   "poppler-utils",
+	"pandoc":     "pandoc",
 }
 
 // Require returns the path of each named tool, or skips (fails when

@@ -51,6 +51,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/exitkit/exitkit/site/clause"
 	"github.com/exitkit/exitkit/templates"
@@ -63,6 +64,14 @@ type Options struct {
 	// Templates holds module/module.html and module/module.css, from
 	// templates.Open; nil means the embedded defaults.
 	Templates fs.FS
+	// Agreement names the main agreement this module is a schedule to,
+	// e.g. "the Cloud Services Agreement no. 2027-014 dated 15 January
+	// 2027"; "" prints blanks to fill in by hand.
+	Agreement string
+	// Signer is the SHA256 fingerprint of the key the module will be
+	// signed with (see internal/terms.Sign); the module records it so a
+	// reader knows which key to check the signature with.
+	Signer string
 }
 
 // Module is a rendered module.
@@ -72,7 +81,29 @@ type Module struct {
 	Canonical   string // the text the fingerprint is taken over
 	Clauses     []ClauseRef
 	Warnings    []clause.Finding // findings about this profile that did not stop it
+	Negotiated  []Negotiated     // values that differ from the library's defaults
+	Omitted     []ClauseRef      // current clauses of the library the profile leaves out
 	HTML        []byte
+	// NegotiationHTML is the same module marked as a negotiation copy and
+	// without the machine-readable canonical texts, for conversion to a
+	// word-processor document.
+	NegotiationHTML []byte
+	// Customer and Provider are the names the module states; BundleKey
+	// the fingerprint of the key it says exit bundles are signed with.
+	Customer, Provider, BundleKey string
+	Effective                     time.Time
+	// Title and Words are the module's title and interface words in its
+	// language, for what is printed around it (a PDF's running header).
+	Title string
+	Words map[string]string
+}
+
+// Negotiated is one value of a module that differs from the library's
+// default: what a negotiator looks for first.
+type Negotiated struct {
+	Name, Description, Standard, Agreed, Justification string
+	ClauseID                                           string
+	Order                                              int
 }
 
 // ClauseRef identifies one clause version in a module.
@@ -142,13 +173,18 @@ func Render(lib *clause.Library, p *clause.Profile, opt Options) (*Module, error
 	v := view{
 		Lang: lang, S: strings_[lang], Provider: p.Provider, Customer: p.Customer,
 		Effective: clause.LongDate(p.Effective, lang), EffectiveISO: clause.ISODate(p.Effective),
-		Regulated: p.Regulated,
+		Regulated: p.Regulated, Agreement: strings.Join(strings.Fields(opt.Agreement), " "), Signer: opt.Signer,
 	}
 	if v.S == nil {
 		v.S = strings_["en"]
 	}
 	if v.Provider.Name == "" {
 		v.Provider = lib.Site.Provider
+	}
+	if v.Provider.SigningKey == "" {
+		// Bundles are signed with the key that signs the module unless the
+		// profile names another.
+		v.Provider.SigningKey = opt.Signer
 	}
 	m := &Module{Lang: lang, Warnings: warnings}
 	seen := map[string]bool{}
@@ -161,7 +197,7 @@ func Render(lib *clause.Library, p *clause.Profile, opt Options) (*Module, error
 		v.Clauses = append(v.Clauses, clauseView{
 			ID: c.ID, Version: c.Version, Lang: c.Lang, Order: c.Order, Title: c.Title,
 			Fingerprint: r.Fingerprint, Summary: c.Summary, TranslationNote: c.TranslationNote,
-			Effective: clause.LongDate(c.Effective, lang), HTML: template.HTML(html),
+			Effective: clause.LongDate(c.Effective, lang), HTML: template.HTML(html), Text: r.Text,
 		})
 		m.Clauses = append(m.Clauses, ClauseRef{ID: c.ID, Version: c.Version, Lang: c.Lang, Title: c.Title, Fingerprint: r.Fingerprint, Order: c.Order})
 		for _, prm := range c.Params {
@@ -175,8 +211,24 @@ func Render(lib *clause.Library, p *clause.Profile, opt Options) (*Module, error
 			}
 			v.Values = append(v.Values, valueRow{Name: prm.Name, Description: prm.Description, Value: prm.FormatValue(val, lang),
 				Justification: p.Justifications[prm.Name], Default: !given})
+			if std, agreed := prm.FormatValue(prm.Default, lang), prm.FormatValue(val, lang); given && prm.Default != nil && std != agreed {
+				m.Negotiated = append(m.Negotiated, Negotiated{Name: prm.Name, Description: prm.Description, Standard: std, Agreed: agreed,
+					Justification: p.Justifications[prm.Name], ClauseID: c.ID, Order: c.Order})
+			}
 		}
 	}
+	for _, c := range lib.Current(lang) {
+		if !inModule[c.ID] {
+			m.Omitted = append(m.Omitted, ClauseRef{ID: c.ID, Version: c.Version, Lang: c.Lang, Title: c.Title, Order: c.Order})
+		}
+	}
+	v.Negotiated, v.Omitted = m.Negotiated, m.Omitted
+	v.Parties = []signingParty{{Name: v.Provider.Name, Role: v.S["provider"]}, {Name: p.Customer.Name, Role: v.S["customer"]}}
+	if keyFingerprint.MatchString(v.Provider.SigningKey) {
+		v.BundleKeyMeta = v.Provider.SigningKey
+	}
+	m.Customer, m.Provider, m.BundleKey = p.Customer.Name, v.Provider.Name, v.Provider.SigningKey
+	m.Effective, m.Title, m.Words = p.Effective, v.S["title"], v.S
 	v.Coverage = coverage(lib, selected, lang)
 	v.Waivers = p.NotApplicable
 
@@ -190,6 +242,12 @@ func Render(lib *clause.Library, p *clause.Profile, opt Options) (*Module, error
 		return nil, err
 	}
 	m.HTML = html
+	v.Negotiation = true
+	neg, err := execute(opt.Templates, v)
+	if err != nil {
+		return nil, err
+	}
+	m.NegotiationHTML = canonicalTexts.ReplaceAll(neg, nil)
 	return m, nil
 }
 
@@ -262,7 +320,21 @@ type view struct {
 	Waivers                 []clause.Waiver
 	Fingerprint, Canonical  string
 	CSS                     template.CSS
+	Agreement, Signer       string
+	BundleKeyMeta           string // the bundle signing key, when it is a well-formed fingerprint
+	Negotiated              []Negotiated
+	Omitted                 []ClauseRef
+	Parties                 []signingParty
+	Negotiation             bool // the word-processor copy: marked, not the signed text
 }
+
+type signingParty struct{ Name, Role string }
+
+// canonicalTexts matches the hidden canonical text of each clause, which a
+// negotiation copy leaves out: a word processor would show it.
+var keyFingerprint = regexp.MustCompile(`^SHA256:[A-Za-z0-9+/]{43}$`)
+
+var canonicalTexts = regexp.MustCompile(`(?s)\n?<pre class="canonical-text" hidden>.*?</pre>`)
 
 type valueRow struct {
 	Name, Description, Value, Justification string
@@ -271,6 +343,7 @@ type valueRow struct {
 
 type clauseView struct {
 	ID, Version, Lang, Title, Fingerprint, Summary, Effective string
+	Text                                                      string // canonical text, for recomputing the fingerprint
 	Order                                                     int
 	TranslationNote                                           bool
 	HTML                                                      template.HTML
