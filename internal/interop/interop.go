@@ -7,6 +7,8 @@
 package interop
 
 import (
+	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"testing"
@@ -65,4 +67,48 @@ func Path(tools ...string) string {
 		}
 	}
 	return ""
+}
+
+// Main runs a package's tests after saying which of the named tools are
+// missing, so the skips they cause show without -v:
+//
+//	func TestMain(m *testing.M) { interop.Main(m, "chromium") }
+//
+// 'go test ./...' keeps a passing package's output to itself, so the line
+// goes to the terminal (/dev/tty) when there is one, else to standard
+// error, which 'go test -v' and a failing run show.
+func Main(m *testing.M, tools ...string) {
+	var w io.Writer = os.Stderr
+	if tty, err := os.OpenFile("/dev/tty", os.O_WRONLY, 0); err == nil {
+		w = tty
+	}
+	for _, line := range missing(tools) {
+		fmt.Fprintln(w, line)
+	}
+	code := m.Run()
+	if c, ok := w.(io.Closer); ok && w != os.Stderr {
+		c.Close()
+	}
+	os.Exit(code)
+}
+
+// missing says, for each tool not on PATH, what happens to its tests and
+// what to install.
+func missing(tools []string) []string {
+	var lines []string
+	for _, tool := range tools {
+		if _, err := exec.LookPath(tool); err == nil {
+			continue
+		}
+		pkg := packages[tool]
+		if pkg == "" {
+			pkg = tool
+		}
+		verdict := "skip"
+		if os.Getenv(RequireEnv) == "1" {
+			verdict = "fail (" + RequireEnv + "=1)"
+		}
+		lines = append(lines, fmt.Sprintf("interop: %s not found on PATH: the tests that run it %s; install Debian package %s", tool, verdict, pkg))
+	}
+	return lines
 }

@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -57,6 +58,25 @@ func printPDF(t testing.TB, m *module.Module) []byte {
 	return pdf
 }
 
+// printed keeps one print of each module for the tests that only read it:
+// a print starts a browser, which a 2-core CI pays for.
+var printed sync.Map
+
+func cachedPDF(t testing.TB, name string, m func(testing.TB) *module.Module) (*module.Module, []byte) {
+	t.Helper()
+	type entry struct {
+		m   *module.Module
+		pdf []byte
+	}
+	if e, ok := printed.Load(name); ok {
+		return e.(entry).m, e.(entry).pdf
+	}
+	mod := m(t)
+	pdf := printPDF(t, mod)
+	printed.Store(name, entry{mod, pdf})
+	return mod, pdf
+}
+
 // tool runs a poppler tool on the PDF and returns its output.
 func tool(t testing.TB, pdf []byte, name string, args ...string) string {
 	t.Helper()
@@ -89,9 +109,8 @@ func pageText(t testing.TB, pdf []byte, page int) string {
 }
 
 func TestPDFOpensWithPdfinfoAndHoldsTheCustomerAndEveryClause(t *testing.T) {
-	m := shipped(t)
 	start := time.Now()
-	pdf := printPDF(t, m)
+	m, pdf := cachedPDF(t, "shipped", shipped)
 	t.Logf("printed %d clauses to %d bytes in %v", len(m.Clauses), len(pdf), time.Since(start).Round(time.Millisecond))
 	info := tool(t, pdf, "pdfinfo")
 	if !strings.Contains(info, "(A4)") || !strings.Contains(info, "Tagged:          yes") {
@@ -114,8 +133,7 @@ func TestPDFOpensWithPdfinfoAndHoldsTheCustomerAndEveryClause(t *testing.T) {
 }
 
 func TestPDFContentsGiveThePageOfEveryClause(t *testing.T) {
-	m := shipped(t)
-	pdf := printPDF(t, m)
+	m, pdf := cachedPDF(t, "shipped", shipped)
 	contents := pageText(t, pdf, 2)
 	for _, c := range m.Clauses {
 		row := regexp.MustCompile(regexp.QuoteMeta(c.ID+" v"+c.Version) + `[ .]*(\d+)\s*$`)
@@ -136,8 +154,8 @@ func TestPDFContentsGiveThePageOfEveryClause(t *testing.T) {
 }
 
 func TestPDFIsByteIdenticalOnRebuildAndDatedByTheModule(t *testing.T) {
-	m := fixture(t)
-	a, b := printPDF(t, m), printPDF(t, m)
+	m, a := cachedPDF(t, "fixture", fixture)
+	b := printPDF(t, m)
 	if !bytes.Equal(a, b) {
 		t.Fatal("two prints of the same module differ")
 	}
@@ -151,7 +169,8 @@ func TestPDFIsByteIdenticalOnRebuildAndDatedByTheModule(t *testing.T) {
 }
 
 func TestPDFEmbedsOnlyDejaVuFonts(t *testing.T) {
-	out := tool(t, printPDF(t, fixture(t)), "pdffonts")
+	_, pdf := cachedPDF(t, "fixture", fixture)
+	out := tool(t, pdf, "pdffonts")
 	lines := strings.Split(strings.TrimSpace(out), "\n")[2:]
 	if len(lines) == 0 {
 		t.Fatal("pdffonts lists no font")
@@ -165,8 +184,7 @@ func TestPDFEmbedsOnlyDejaVuFonts(t *testing.T) {
 }
 
 func TestPDFPrintsARunningHeaderAndPageNumbers(t *testing.T) {
-	m := fixture(t)
-	pdf := printPDF(t, m)
+	m, pdf := cachedPDF(t, "fixture", fixture)
 	n := pageCount(t, pdf)
 	for _, p := range []int{2, n} {
 		text := pageText(t, pdf, p)
@@ -179,8 +197,7 @@ func TestPDFPrintsARunningHeaderAndPageNumbers(t *testing.T) {
 }
 
 func TestPDFLinksTheContentsToTheClauses(t *testing.T) {
-	m := fixture(t)
-	pdf := printPDF(t, m)
+	m, pdf := cachedPDF(t, "fixture", fixture)
 	dests, err := namedDestinations(pdf)
 	if err != nil {
 		t.Fatal(err)
