@@ -264,3 +264,16 @@ func FuzzNamedDestinations(f *testing.F) {
 		namedDestinations(data) // must not panic or loop
 	})
 }
+
+func TestAPDFWithAFallbackFontIsRefused(t *testing.T) {
+	pdf := []byte("<</Type /Font /BaseFont /AAAAAA+DejaVuSans>> <</Type /Font /BaseFont /BAAAAA+LiberationSerif-Bold>>")
+	if got := Fonts(pdf); strings.Join(got, " ") != "DejaVuSans LiberationSerif-Bold" {
+		t.Errorf("Fonts = %v", got)
+	}
+	if err := checkFonts(pdf); err == nil || !strings.Contains(err.Error(), "LiberationSerif-Bold") || !strings.Contains(err.Error(), "fonts-dejavu-core") {
+		t.Errorf("checkFonts = %v, want a refusal naming the font and fonts-dejavu-core", err)
+	}
+	if err := checkFonts([]byte("<</BaseFont /CAAAAA+DejaVuSerif>>")); err != nil {
+		t.Errorf("checkFonts refused DejaVu: %v", err)
+	}
+}
