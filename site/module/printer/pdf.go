@@ -393,7 +393,7 @@ func Fonts(pdf []byte) []string {
 func checkFonts(pdf []byte) error {
 	for _, f := range Fonts(pdf) {
 		if !strings.HasPrefix(f, "DejaVu") {
-			return fmt.Errorf("print PDF: the PDF would use the font %s instead of DejaVu; install the Debian package fonts-dejavu-core (apt-get install fonts-dejavu-core), whose fonts the module's print stylesheet pins", f)
+			return fmt.Errorf("print PDF: the PDF would use the font %s instead of DejaVu, which the module's print stylesheet pins; install the Debian package fonts-dejavu-core (apt-get install fonts-dejavu-core), or, if a --templates stylesheet asks for %s in print, make it ask for DejaVu Serif, DejaVu Sans or DejaVu Sans Mono", f, f)
 		}
 	}
 	return nil
