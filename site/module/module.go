@@ -1,23 +1,34 @@
 // Package module renders a customer's exit-management module: one
 // self-contained, printable HTML document with a cover page (the parties,
-// the customer's values, the effective date), every selected clause in the
-// customer view, each clause's fingerprint, the module's fingerprint and
-// the regulatory coverage.
+// the main agreement it is a schedule to, the effective date, the
+// fingerprints and signing keys), the contents, the customer's values and
+// the negotiated terms (values that differ from the library's defaults,
+// standard clauses left out), every selected clause in the customer view
+// with its fingerprint, the regulatory coverage, signature blocks and the
+// module's canonical text.
 //
 // Call Render with a loaded library and profile; write Module.HTML where
-// the customer gets it. The document links to nothing outside itself: it
+// the customer gets it, or hand the Module to package site/module/printer
+// for a PDF or a Word copy, and sign what you write with
+// internal/terms.Sign. The document links to nothing outside itself: it
 // is a contract annex, not a page of the public site, and `exitbundle
-// create --terms` embeds it in a bundle as TERMS.html, reading back the
-// machine-readable markers below with package internal/terms.
+// create --terms` checks it with internal/terms.Check and embeds it in a
+// bundle as TERMS.html.
 //
 // # Markers
 //
-// The document carries, for machines:
+// The document carries, for machines (package internal/terms reads them):
 //
 //	<meta name="exitkit:module-fingerprint" content="sha256:...">
 //	<meta name="exitkit:module-lang" content="en">
+//	<meta name="exitkit:module-signer" content="SHA256:...">       with Options.Signer
+//	<meta name="exitkit:bundle-signing-key" content="SHA256:...">  when it names one
 //	<section class="clause" id="EM-4" data-clause-id="EM-4"
 //	  data-clause-version="1.1.0" data-clause-lang="en" data-fingerprint="sha256:...">
+//	  ...
+//	  <pre class="canonical-text" hidden>the clause's canonical text</pre>
+//	</section>
+//	<pre id="module-canonical">the module's canonical text</pre>
 //
 // # Fingerprints
 //
