@@ -235,6 +235,9 @@ func TestBrowserReadsTheSiteAndModulesInBothLanguages(t *testing.T) {
 			if !strings.Contains(got.Text, m.Fingerprint) || !strings.Contains(got.Text, m.Clauses[0].Title) {
 				t.Error("the module does not show its fingerprint or its first clause")
 			}
+			if strings.Contains(got.Text, "# "+m.Clauses[0].ID+" ") {
+				t.Error("the browser shows a clause's machine-readable canonical text")
+			}
 		})
 	}
 }

@@ -223,3 +223,36 @@ func TestShippedSiteHasNoScriptOrIframe(t *testing.T) {
 		}
 	}
 }
+
+// FuzzPreviousBuild reads planted markers: whatever one says, the reader
+// returns only local paths with well-formed hashes, or an error.
+func FuzzPreviousBuild(f *testing.F) {
+	f.Add([]byte(markerHeader + strings.Repeat("ab", 32) + "  index.html\n-  old.html\n"))
+	f.Add([]byte(markerHeader + "x  ../../etc/passwd\n"))
+	f.Add([]byte("hello\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		dir := t.TempDir()
+		if err := os.WriteFile(filepath.Join(dir, MarkerFile), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		root, err := os.OpenRoot(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer root.Close()
+		files, err := previousBuild(root, dir)
+		if err != nil {
+			return
+		}
+		for p, sums := range files {
+			if !filepath.IsLocal(filepath.FromSlash(p)) || p == MarkerFile {
+				t.Fatalf("accepted path %q", p)
+			}
+			for _, s := range sums {
+				if !isHex64(s) {
+					t.Fatalf("accepted hash %q", s)
+				}
+			}
+		}
+	})
+}

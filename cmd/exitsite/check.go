@@ -86,6 +86,6 @@ are validation or lint errors, 2 for usage errors or unreadable input.`,
 	}
 	cmd.Flags().StringVar(&content, "content", "content", "content `DIR` holding clauses/<lang>/, profiles/ and obligations.yaml")
 	cmd.Flags().StringArrayVar(&profiles, "profile", nil, "customer profile `FILE` to validate and lint (repeatable; default: every DIR/profiles/*.yaml)")
-	cmd.Flags().StringVar(&format, "format", "text", "output `format`: text (file:line:col lines with hints) or json (an array of findings for CI)")
+	cmd.Flags().StringVar(&format, "format", "text", "output format, `text|json`: text (file:line:col lines with hints) or json (an array of findings for CI)")
 	return cmd
 }

@@ -48,7 +48,7 @@ The preview only listens on the loopback interface (127.0.0.1).`,
 		},
 	}
 	f := cmd.Flags()
-	f.IntVar(&port, "port", 1313, "the TCP `port` on 127.0.0.1 to serve on; 0 picks a free one")
+	f.IntVar(&port, "port", 1313, "the TCP port `N` on 127.0.0.1 to serve on; 0 picks a free one")
 	f.StringVar(&content, "content", "content", "the content folder `DIR` to build and watch")
 	f.StringVar(&tpl, "templates", "", "a templates folder `DIR` to use and watch (see 'exitsite build --help')")
 	return cmd
