@@ -41,6 +41,9 @@ func FindBrowser(given string) (string, error) {
 // numbers settle after one reprint unless the contents themselves grow.
 const maxPasses = 4
 
+// printTimeout bounds a whole PDF, every pass included.
+const printTimeout = 3 * time.Minute
+
 // PDF prints m with headless Chromium from the module's own print
 // stylesheet: A4, a cover page, the contents with page numbers, a running
 // header with the customer and the module fingerprint, "page N of M" at the
@@ -66,6 +69,10 @@ func PDF(ctx context.Context, m *module.Module, opt PDFOptions) ([]byte, error) 
 	if logw == nil {
 		logw = io.Discard
 	}
+	// A browser that hangs (a broken install, a full disk) must not hang
+	// the command: a module prints in seconds.
+	ctx, cancel := context.WithTimeoutCause(ctx, printTimeout, fmt.Errorf("Chromium did not finish printing within %v", printTimeout))
+	defer cancel()
 	actx, cancelAlloc := chromedp.NewExecAllocator(ctx,
 		chromedp.ExecPath(browser),
 		chromedp.Flag("headless", true),
@@ -97,6 +104,9 @@ func PDF(ctx context.Context, m *module.Module, opt PDFOptions) ([]byte, error) 
 		}
 		pdf, err = printOnce(bctx, "file://"+doc, m)
 		if err != nil {
+			if cause := context.Cause(ctx); cause != nil && ctx.Err() == context.DeadlineExceeded {
+				err = cause
+			}
 			return nil, fmt.Errorf("print PDF with %s: %w", browser, err)
 		}
 		dests, err := namedDestinations(pdf)
