@@ -44,8 +44,17 @@ default), DIR/site/static/css/site.css, DIR/site/layouts/home.html or
 DIR/site/i18n/nl.toml. Files you do not provide keep their default.
 
 --out must be a new or empty folder, or the output of an earlier build (it
-holds a .exitsite-build file listing what the build wrote). build replaces
-only the files it wrote before and never deletes anything else.
+holds a .exitsite-build file listing, in sha256sum format, every file the
+build wrote and its sha256). build replaces or removes only files that are
+still exactly what it wrote before, never deletes anything else, and never
+follows a symbolic link inside --out. .exitsite-build holds only the names
+and hashes of the public files; leave it out when publishing if you like
+(rsync --exclude .exitsite-build), but keep it in --out.
+
+Content is data: Hugo shortcodes, templates or raw HTML in site.yaml or the
+clauses never run, and no page has a <script> or <iframe>. Customer modules
+are never published. With --base-url, 404.html links absolutely, so a web
+server can show it for any missing address.
 
 Exit status: 0 on success, 1 when clause files have errors (see
 'exitsite check'), 2 for usage errors, unreadable input or a template error.`,
