@@ -417,15 +417,18 @@ var (
 // utcSuffix writes UTC in each length a PDF date's time zone may take.
 var utcSuffix = map[int]string{0: "", 1: "Z", 6: "+00'00", 7: "+00'00'"}
 
-// fixDates replaces the dates Chromium stamps into the PDF, and a document
-// ID if it writes one, with values derived from the module, keeping every
-// byte offset: the cross-reference table stays valid.
+// fixDates replaces what Chromium stamps into a PDF that differs from one
+// print to the next: the creation and modification dates (by the module's
+// effective date), the structure elements' IDs (see renumberNodes) and a
+// document ID if it writes one, keeping every byte offset, so the
+// cross-reference table stays valid.
 func fixDates(pdf []byte, date time.Time) ([]byte, error) {
 	stamp := date.UTC().Format("20060102150405")
 	out := pdfDate.ReplaceAllFunc(bytes.Clone(pdf), func(old []byte) []byte {
 		m := pdfDate.FindSubmatch(old)
 		return []byte("/" + string(m[1]) + " (D:" + stamp + utcSuffix[len(m[2])] + ")")
 	})
+	out = renumberNodes(out)
 	if loc := pdfID.FindSubmatchIndex(out); loc != nil {
 		sum := sha256.Sum256(out)
 		id := strings.Repeat(hex.EncodeToString(sum[:]), 4)
@@ -434,4 +437,31 @@ func fixDates(pdf []byte, date time.Time) ([]byte, error) {
 		}
 	}
 	return out, nil
+}
+
+// nodeID is how Chromium names a tagged PDF's structure elements: after
+// the renderer's DOM node numbers, which depend on everything the browser
+// built before (earlier prints, timing), not on the document.
+var nodeID = regexp.MustCompile(`\(node(\d{8})\)`)
+
+// renumberNodes gives the structure elements the numbers 1, 2, 3... in
+// the order of their old numbers: the same width, so no offset moves, and
+// the same order, so the ID tree stays sorted.
+func renumberNodes(pdf []byte) []byte {
+	var ids []string
+	seen := map[string]bool{}
+	for _, m := range nodeID.FindAllSubmatch(pdf, -1) {
+		if id := string(m[1]); !seen[id] {
+			seen[id] = true
+			ids = append(ids, id)
+		}
+	}
+	slices.Sort(ids)
+	renum := make(map[string]string, len(ids))
+	for i, id := range ids {
+		renum[id] = fmt.Sprintf("%08d", i+1)
+	}
+	return nodeID.ReplaceAllFunc(pdf, func(m []byte) []byte {
+		return []byte("(node" + renum[string(m[5:13])] + ")")
+	})
 }

@@ -277,3 +277,11 @@ func TestAPDFWithAFallbackFontIsRefused(t *testing.T) {
 		t.Errorf("checkFonts refused DejaVu: %v", err)
 	}
 }
+
+func TestRenumberNodesKeepsOffsetsAndOrder(t *testing.T) {
+	in := []byte("/ID (node00000484)>> /ID (node00000052)>> /Names [(node00000052) 4 0 R (node00000484) 5 0 R]")
+	want := []byte("/ID (node00000002)>> /ID (node00000001)>> /Names [(node00000001) 4 0 R (node00000002) 5 0 R]")
+	if got := renumberNodes(in); !bytes.Equal(got, want) {
+		t.Errorf("renumberNodes =\n%s\nwant\n%s", got, want)
+	}
+}
