@@ -2,7 +2,9 @@ package site
 
 import (
 	"context"
+	"image/png"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -15,6 +17,7 @@ import (
 	"github.com/exitkit/exitkit/internal/interop"
 	"github.com/exitkit/exitkit/site/clause"
 	"github.com/exitkit/exitkit/site/module"
+	"github.com/exitkit/exitkit/site/module/printer"
 )
 
 // newBrowser starts Debian's chromium, headless, with a fresh profile.
@@ -266,6 +269,84 @@ func TestBrowserReadsTheSiteAndModulesInBothLanguages(t *testing.T) {
 			if !strings.Contains(got.Text, m.Fingerprint) || !strings.Contains(got.Text, m.Clauses[0].Title) {
 				t.Error("the module does not show its fingerprint or its first clause")
 			}
+			if strings.Contains(got.Text, "# "+m.Clauses[0].ID+" ") {
+				t.Error("the browser shows a clause's machine-readable canonical text")
+			}
 		})
+	}
+}
+
+// TestBrowserPrintsTheModuleToPDFPagesThatLookRight renders the first
+// pages of the bank module's PDF to images with poppler's pdftoppm, as a
+// reader's viewer would, and checks what a glance shows: A4 pages, neither
+// blank nor flooded, a running header and a page number in the margins.
+// With EXITSITE_SCREENSHOTS set, the images are kept there to look at.
+func TestBrowserPrintsTheModuleToPDFPagesThatLookRight(t *testing.T) {
+	interop.Require(t, "chromium")
+	pdftoppm := interop.Require(t, "pdftoppm")[0]
+	lib := loadShipped(t)
+	p, err := clause.LoadProfile(filepath.Join(*contentDir, "profiles", "bank.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := module.Render(lib, p, module.Options{Agreement: "the Cloud Services Agreement no. 2027-014 of 15 January 2027"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pdf, err := printer.PDF(context.Background(), m, printer.PDFOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	file := filepath.Join(dir, "module.pdf")
+	os.WriteFile(file, pdf, 0o600)
+	if out, err := exec.Command(pdftoppm, "-png", "-r", "60", "-f", "1", "-l", "3", file, filepath.Join(dir, "page")).CombinedOutput(); err != nil {
+		t.Fatalf("pdftoppm: %v\n%s", err, out)
+	}
+	shots, _ := filepath.Glob(filepath.Join(dir, "page-*.png"))
+	if len(shots) != 3 {
+		t.Fatalf("pdftoppm made %d images of the first 3 pages", len(shots))
+	}
+	for _, shot := range shots {
+		f, err := os.Open(shot)
+		if err != nil {
+			t.Fatal(err)
+		}
+		img, err := png.Decode(f)
+		f.Close()
+		if err != nil {
+			t.Fatalf("%s: %v", shot, err)
+		}
+		b := img.Bounds()
+		if ratio := float64(b.Dy()) / float64(b.Dx()); ratio < 1.39 || ratio > 1.43 {
+			t.Errorf("%s: %dx%d is not an A4 page", filepath.Base(shot), b.Dx(), b.Dy())
+		}
+		ink := func(y0, y1 int) float64 { // share of dark pixels in rows y0..y1
+			dark, all := 0, 0
+			for y := b.Min.Y + y0; y < b.Min.Y+y1; y++ {
+				for x := b.Min.X; x < b.Max.X; x++ {
+					r, g, bl, _ := img.At(x, y).RGBA()
+					if (r+g+bl)/3 < 0x8000 {
+						dark++
+					}
+					all++
+				}
+			}
+			return float64(dark) / float64(all)
+		}
+		h := b.Dy()
+		if all := ink(0, h); all < 0.005 || all > 0.25 {
+			t.Errorf("%s: %.1f%% of the page is ink; want a page of text", filepath.Base(shot), 100*all)
+		}
+		if ink(0, h*6/100) == 0 {
+			t.Errorf("%s: no running header in the top margin", filepath.Base(shot))
+		}
+		if ink(h*94/100, h) == 0 {
+			t.Errorf("%s: no page number in the bottom margin", filepath.Base(shot))
+		}
+		if dir := os.Getenv("EXITSITE_SCREENSHOTS"); dir != "" {
+			data, _ := os.ReadFile(shot)
+			os.WriteFile(filepath.Join(dir, "module-pdf-"+filepath.Base(shot)), data, 0o644)
+		}
 	}
 }

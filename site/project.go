@@ -14,6 +14,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/yuin/goldmark"
+	"github.com/yuin/goldmark/extension"
+
 	"github.com/exitkit/exitkit/site/clause"
 	"github.com/exitkit/exitkit/site/clause/redline"
 )
@@ -246,12 +249,17 @@ func (p *project) language(lib *clause.Library, lang, defaultLang string) ([]ind
 	current := lib.InForce(lang, p.asOf)
 	obligations := obligationsByRef(lib)
 
-	// Home: the provider's explanation (Markdown, rendered by Hugo) and the
-	// clause list, which the layout takes from the clauses section.
+	// Home: the provider's explanation and the clause list, which the
+	// layout takes from the clauses section. The explanation is content,
+	// not a template: see introHTML.
+	intro, err := introHTML(lib.Site.Intro[lang])
+	if err != nil {
+		return nil, fmt.Errorf("%s: intro (%s): %w", lib.Dir, lang, err)
+	}
 	p.page(lang, "", "_index.md", frontMatter{
 		Title:  lib.Site.Title[lang],
-		Params: map[string]any{"glance": atAGlance(current, lang)},
-	}, lib.Site.Intro[lang])
+		Params: map[string]any{"glance": atAGlance(current, lang), "intro": intro},
+	}, "")
 	p.page(lang, "clauses", "_index.md", frontMatter{
 		Title:  pageTitle("clauses", lang),
 		Layout: "clauses",
@@ -465,6 +473,22 @@ func (p *project) versionRenderOptions(lib *clause.Library, lang, defaultLang st
 		}
 		return langPrefix(lang, defaultLang) + clausePath(id) + "index.html"
 	}}
+}
+
+// intro renders the site's explanation: Markdown without raw HTML.
+var intro = goldmark.New(goldmark.WithExtensions(extension.GFM, extension.DefinitionList, extension.Typographer))
+
+// introHTML renders site.yaml's intro (Markdown) to HTML for the home
+// page's params.intro. It is content, so nothing in it may run: Hugo never
+// sees it as a page body, where it would execute shortcodes ({{< >}},
+// {{% %}}), and goldmark drops raw HTML and disarms dangerous links. Every
+// page body Hugo gets is empty: all content reaches the layouts as data.
+func introHTML(md string) (string, error) {
+	var b bytes.Buffer
+	if err := intro.Convert([]byte(md), &b); err != nil {
+		return "", err
+	}
+	return b.String(), nil
 }
 
 // renderOptions links cross-references to the clause pages of lang, as

@@ -139,7 +139,11 @@ func (s *server) rebuild(ctx context.Context) {
 	s.findings = findings
 	if err == nil {
 		s.files = files
-		fmt.Fprintf(s.opts.Log, "built %d files in %v\n", len(files), time.Since(start).Round(time.Millisecond))
+		noun := "files"
+		if len(files) == 1 {
+			noun = "file"
+		}
+		fmt.Fprintf(s.opts.Log, "built %d %s in %v\n", len(files), noun, time.Since(start).Round(time.Millisecond))
 	} else {
 		fmt.Fprintf(s.opts.Log, "build failed: %v\n", err)
 		var fe *clause.FindingsError

@@ -27,8 +27,10 @@
 package site
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"io/fs"
 	"maps"
@@ -63,6 +65,25 @@ func (r *Result) Paths() []string { return slices.Sorted(maps.Keys(r.Files)) }
 // ErrInvalid reports clause files with errors: the site is not built from
 // terms that do not validate. The findings say what to fix.
 var ErrInvalid = errors.New("the clause library has errors")
+
+// ErrModuleInSite reports a file of the site that is a customer's
+// contract module: modules are per customer and never published.
+var ErrModuleInSite = errors.New("a customer module would be published with the site")
+
+// moduleMarker is the meta element every exitsite module carries (see
+// package internal/terms).
+const moduleMarker = "exitkit:module-fingerprint"
+
+// noModules refuses a site that would publish a module, e.g. one copied
+// into a --templates folder's site/static/.
+func noModules(files map[string][]byte) error {
+	for _, name := range slices.Sorted(maps.Keys(files)) {
+		if bytes.Contains(files[name], []byte(moduleMarker)) {
+			return fmt.Errorf("%w: %s is an exitsite module (it carries %s); modules are per customer: remove it from the templates or content", ErrModuleInSite, name, moduleMarker)
+		}
+	}
+	return nil
+}
 
 // Build loads the library from opts.Content and renders the site. Clause
 // files with errors stop it with a *clause.FindingsError; warnings are returned
@@ -111,6 +132,14 @@ func BuildLibrary(ctx context.Context, lib *clause.Library, opts Options) (*Resu
 	}
 	files, err := runHugo(proj, opts.Log)
 	if err != nil {
+		return nil, err
+	}
+	if opts.BaseURL != "" {
+		if err := absoluteLinks(files, opts.BaseURL); err != nil {
+			return nil, err
+		}
+	}
+	if err := noModules(files); err != nil {
 		return nil, err
 	}
 	return &Result{Files: files, Warnings: warnings}, nil

@@ -52,8 +52,17 @@ default), DIR/site/static/css/site.css, DIR/site/layouts/home.html or
 DIR/site/i18n/nl.toml. Files you do not provide keep their default.
 
 --out must be a new or empty folder, or the output of an earlier build (it
-holds a .exitsite-build file listing what the build wrote). build replaces
-only the files it wrote before and never deletes anything else.
+holds a .exitsite-build file listing, in sha256sum format, every file the
+build wrote and its sha256). build replaces or removes only files that are
+still exactly what it wrote before, never deletes anything else, and never
+follows a symbolic link inside --out. .exitsite-build holds only the names
+and hashes of the public files; leave it out when publishing if you like
+(rsync --exclude .exitsite-build), but keep it in --out.
+
+Content is data: Hugo shortcodes, templates or raw HTML in site.yaml or the
+clauses never run, and no page has a <script> or <iframe>. Customer modules
+are never published. With --base-url, 404.html links absolutely, so a web
+server can show it for any missing address.
 
 Exit status: 0 on success, 1 when clause files have errors (see
 'exitsite check'), 2 for usage errors, unreadable input or a template error.`,
@@ -80,14 +89,14 @@ Exit status: 0 on success, 1 when clause files have errors (see
 			if err := res.Write(out); err != nil {
 				return cli.Usage(err)
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "built %d files into %s\n", len(res.Files), out)
+			fmt.Fprintf(cmd.OutOrStdout(), "built %s into %s\n", plural(len(res.Files), "file", "files"), out)
 			return nil
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&content, "content", "content", "the content `folder`: clauses/<lang>/*.md, obligations.yaml, site.yaml")
-	f.StringVar(&tpl, "templates", "", "a `folder` whose site/ files replace the built-in layouts, CSS and strings one by one")
-	f.StringVar(&out, "out", "public", "the output `folder`: new, empty, or an earlier build's output")
+	f.StringVar(&content, "content", "content", "the content folder `DIR`: clauses/<lang>/*.md, obligations.yaml, site.yaml")
+	f.StringVar(&tpl, "templates", "", "a folder `DIR` whose site/ files replace the built-in layouts, CSS and strings one by one")
+	f.StringVar(&out, "out", "public", "the output folder `DIR`: new, empty, or an earlier build's output")
 	f.StringVar(&baseURL, "base-url", "", "the site's public `URL` (e.g. https://example.com/exit/), for canonical links and absolute URLs in clauses.json; links stay relative")
 	f.Var(&asOf, "as-of", "mark the versions in force on `DATE` (YYYY-MM-DD) as current instead of today's")
 	return cmd

@@ -106,8 +106,10 @@ are validation or lint errors, 2 for usage errors or unreadable input.`,
 			for _, f := range findings {
 				counts[f.Severity]++
 			}
-			fmt.Fprintf(cmd.ErrOrStderr(), "checked %d clause files and %d profiles: %d errors, %d warnings, %d notes\n",
-				len(lib.Clauses), len(loaded)+len(parseErrs), counts[clause.SeverityError], counts[clause.SeverityWarning], counts[clause.SeverityInfo])
+			fmt.Fprintf(cmd.ErrOrStderr(), "checked %s and %s: %s, %s, %s\n",
+				plural(len(lib.Clauses), "clause file", "clause files"), plural(len(loaded)+len(parseErrs), "profile", "profiles"),
+				plural(counts[clause.SeverityError], "error", "errors"), plural(counts[clause.SeverityWarning], "warning", "warnings"),
+				plural(counts[clause.SeverityInfo], "note", "notes"))
 			if counts[clause.SeverityError] > 0 {
 				return cli.Failed(nil)
 			}
@@ -116,7 +118,7 @@ are validation or lint errors, 2 for usage errors or unreadable input.`,
 	}
 	cmd.Flags().StringVar(&content, "content", "content", "content `DIR` holding clauses/<lang>/, profiles/ and obligations.yaml")
 	cmd.Flags().StringArrayVar(&profiles, "profile", nil, "customer profile `FILE` to validate and lint (repeatable; default: every DIR/profiles/*.yaml)")
-	cmd.Flags().StringVar(&format, "format", "text", "output `format`: text (file:line:col lines with hints) or json (an array of findings for CI)")
+	cmd.Flags().StringVar(&format, "format", "text", "output format, `text|json`: text (file:line:col lines with hints) or json (an array of findings for CI)")
 	cmd.Flags().BoolVar(&lock, "write-lock", false, "add every published version not yet locked to DIR/versions.lock, then check")
 	cmd.Flags().Var(&asOf, "as-of", "lint profiles with the versions in force on `DATE` (YYYY-MM-DD) instead of their effective dates")
 	return cmd

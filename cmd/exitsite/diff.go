@@ -14,7 +14,7 @@ import (
 func newDiffCmd() *cobra.Command {
 	var content, lang, color string
 	cmd := &cobra.Command{
-		Use:                   "diff ID FROM TO [--content DIR] [--lang en] [--color auto|always|never]",
+		Use:                   "diff ID FROM TO [--content DIR] [--lang en|nl] [--color auto|always|never]",
 		DisableFlagsInUseLine: true,
 		Short:                 "Print the redline between two versions of a clause",
 		Long: `diff renders versions FROM and TO of clause ID in the library view (each
@@ -65,7 +65,7 @@ version change itself shows there.`,
 		},
 	}
 	cmd.Flags().StringVar(&content, "content", "content", "content `DIR` holding clauses/<lang>/")
-	cmd.Flags().StringVar(&lang, "lang", "en", "`language` of the versions to compare")
-	cmd.Flags().StringVar(&color, "color", "auto", "`when` to colour the redline: auto (on a terminal, unless NO_COLOR is set), always or never")
+	cmd.Flags().StringVar(&lang, "lang", "en", "language of the versions to compare, `en|nl`")
+	cmd.Flags().StringVar(&color, "color", "auto", "when to colour the redline, `auto|always|never`: auto on a terminal unless NO_COLOR is set")
 	return cmd
 }

@@ -25,7 +25,7 @@ and GDPR, and publishes them as a legal website and per-customer modules,
 each clause version citable by its sha256 fingerprint.`,
 	}
 	root.AddCommand(
-		newCheckCmd(), newDiffCmd(), newBuildCmd(), newServeCmd(), newModuleCmd(),
+		newCheckCmd(), newDiffCmd(), newBuildCmd(), newServeCmd(), newModuleCmd(), newVerifyModuleCmd(),
 	// Subcommands, one file each.
 	)
 	return root

@@ -4,16 +4,19 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
-	"path/filepath"
 
 	"github.com/spf13/cobra"
+	"golang.org/x/crypto/ssh"
+	"golang.org/x/term"
 
+	"github.com/exitkit/exitkit/bundle/keys"
 	"github.com/exitkit/exitkit/internal/cli"
+	"github.com/exitkit/exitkit/internal/terms"
 	"github.com/exitkit/exitkit/site"
 	"github.com/exitkit/exitkit/site/clause"
 	"github.com/exitkit/exitkit/site/module"
+	"github.com/exitkit/exitkit/site/module/printer"
 )
 
 func newModuleCmd() *cobra.Command {
@@ -22,16 +25,23 @@ func newModuleCmd() *cobra.Command {
 		force                            bool
 		pin                              bool
 		asOf                             asOfFlag
+		formats                          []string
+		signKey, agreement               string
+		browser, pandoc                  string
 	)
 	cmd := &cobra.Command{
-		Use:   "module --profile FILE [--content DIR] [--lang en|nl] [--out FILE]",
-		Short: "Issue one customer's exit-management module as a printable HTML document",
+		Use:   "module --profile FILE [--content DIR] [--lang en|nl] [--format html|pdf|docx]... [--out FILE] [--sign-key KEY]",
+		Short: "Issue one customer's exit-management module as HTML, PDF or DOCX, optionally signed",
 		Long: `module renders the exit-management module for the customer described by a
 profile: one self-contained HTML document, styles inline and no links outside
 itself, that prints cleanly and can be stored, mailed or attached to a
 contract. It holds:
 
-  a cover page   provider, customer, effective date, every agreed value
+  a cover page   provider, customer, the main agreement it is a schedule
+                 to (--agreement), effective date, module fingerprint,
+                 signing keys; then the contents and every agreed value
+  negotiated     each value that differs from the library's default, with
+                 both values, and each standard clause left out
   the clauses    the profile's selection (default: every clause), at the
                  versions it pins, else at the version in force on its
                  effective date (or --as-of DATE), with the customer's
@@ -39,8 +49,38 @@ contract. It holds:
   coverage       each Data Act, DORA, EBA and GDPR obligation against the
                  clauses of this module; rules the profile marks not
                  applicable, with their reasons
+  signatures     a signature block for each party
   fingerprints   the module's fingerprint and the exact text it is the
                  sha256 of, so anyone can recompute it with sha256sum
+
+Formats (--format, repeatable or comma-separated; default html):
+
+  html   the signed original: one self-contained file
+  pdf    printed by headless Chromium (Debian package chromium, or
+         --browser PATH) from the module's print stylesheet: A4, cover
+         page, contents with page numbers, a running header with the
+         customer and module fingerprint, page numbers, links between
+         clauses, DejaVu fonts embedded (Debian package fonts-dejavu-core).
+         The same input gives the same bytes.
+  docx   a Word copy for negotiation through pandoc (Debian package
+         pandoc, or --pandoc PATH), marked "negotiation copy: the signed
+         HTML/PDF prevails"; clause headings are Word headings.
+
+With one --format, --out is the file written; with several, --out is a
+base name and each format's extension is added (bank -> bank.html,
+bank.pdf). PDF and DOCX need --out.
+
+--sign-key KEY signs every file with an OpenSSH key (such as the bundle
+signing key from 'exitbundle keygen --type sign'): FILE.sig beside each
+FILE, an SSHSIG signature in namespace exitkit-module, and the module
+names the key's fingerprint on its cover. When the profile names no
+signing_key, the cover gives this key as the bundle signing key too. If
+the key is encrypted, its passphrase comes from EXITSITE_SIGN_PASSPHRASE
+or a prompt. Check a signature with 'exitsite verify-module FILE', or with
+OpenSSH alone:
+
+  echo "provider $(cat signer.pub)" > allowed_signers
+  ssh-keygen -Y verify -f allowed_signers -I provider -n exitkit-module -s FILE.sig < FILE
 
 The document carries machine-readable markers (a meta element with the module
 fingerprint; per clause a section with data-clause-id, data-clause-version,
@@ -50,7 +90,8 @@ reads when it embeds the module in an exit bundle.
 The profile and the clauses it selects are checked first, as 'exitsite check
 --profile FILE' does: with errors no module is written. Modules are never
 written into the public site: an --out inside a folder written by 'exitsite
-build' is refused. An existing --out is kept unless --force.
+build' is refused. An existing output file is kept unless --force; then
+nothing is written.
 
 --pin records the versions the module rendered in the profile (clauses:
 with each id and version), rewriting --profile in place and keeping its
@@ -65,21 +106,36 @@ default).
 Exit status: 0 on success, 1 when the profile or its clauses have errors,
 2 for usage errors or unreadable input.`,
 		Example: `  exitsite module --profile content/profiles/bank.yaml --out zuiderzee-exit-module.html
-  exitsite module --profile content/profiles/bank.yaml --lang nl --out zuiderzee-exitmodule.html`,
+  exitsite module --profile content/profiles/bank.yaml --lang nl --out zuiderzee-exitmodule.html
+  exitsite module --profile content/profiles/bank.yaml --format html --format pdf --format docx \
+      --agreement "the Cloud Services Agreement no. 2027-014 of 15 January 2027" \
+      --sign-key exit-signing-key --out zuiderzee-exit-module`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			stderr := cmd.ErrOrStderr()
 			if profile == "" {
 				return cli.Usage(errors.New("--profile is required: the customer's profile, e.g. content/profiles/bank.yaml"))
 			}
 			if lang != "" && lang != "en" && lang != "nl" {
 				return cli.Usage(fmt.Errorf("--lang %q: use en or nl", lang))
 			}
-			if dir, ok := site.InsideBuildOutput(out); out != "" && ok {
-				return cli.Usage(fmt.Errorf("%s is inside the public site built in %s; write customer modules elsewhere", out, dir))
+			fmts, err := printer.NormalizeFormats(formats)
+			if err != nil {
+				return cli.Usage(err)
 			}
-			if out != "" && !force {
-				if _, err := os.Stat(out); err == nil {
-					return cli.Usage(fmt.Errorf("%s exists; choose another --out or pass --force to replace it", out))
+			if out == "" && (len(fmts) > 1 || fmts[0] != "html" || signKey != "") {
+				return cli.Usage(errors.New("--out is required for PDF, DOCX, several formats or --sign-key: give the file (or, with several formats, the base name) to write"))
+			}
+			names := printer.OutputNames(out, fmts)
+			for _, name := range names {
+				if dir, ok := site.InsideBuildOutput(name); out != "" && ok {
+					return cli.Usage(fmt.Errorf("%s is inside the public site built in %s; modules are per customer: write them elsewhere", name, dir))
+				}
+			}
+			var signer ssh.Signer
+			if signKey != "" {
+				if signer, err = keys.LoadSigner(signKey, signPassphrase(signKey, stderr)); err != nil {
+					return cli.Usage(err)
 				}
 			}
 			fsys, err := openTemplates(tpl)
@@ -95,69 +151,80 @@ Exit status: 0 on success, 1 when the profile or its clauses have errors,
 				return cli.Usage(err)
 			}
 			p.AsOf = asOf.t
-			m, err := module.Render(lib, p, module.Options{Lang: lang, Templates: fsys})
-			if err := exitStatus(cmd.ErrOrStderr(), err); err != nil {
+			opts := module.Options{Lang: lang, Templates: fsys, Agreement: agreement}
+			if signer != nil {
+				opts.Signer = keys.Fingerprint(signer.PublicKey())
+			}
+			m, err := module.Render(lib, p, opts)
+			if err := exitStatus(stderr, err); err != nil {
 				return err
 			}
-			printFindings(cmd.ErrOrStderr(), m.Warnings)
+			printFindings(stderr, m.Warnings)
+			if signer != nil && m.BundleKey != opts.Signer {
+				fmt.Fprintf(stderr, "note: the module is signed with %s but names %q (the profile's signing_key) as the bundle signing key; exitbundle create --terms accepts it only for bundles signed with that key\n",
+					opts.Signer, m.BundleKey)
+			}
 			if out == "" {
 				if _, err := cmd.OutOrStdout().Write(m.HTML); err != nil {
 					return err
 				}
 			} else {
-				if err := writeNew(out, m.HTML, force); err != nil {
+				docs, err := printer.Issue(cmd.Context(), m, printer.IssueOptions{
+					Formats: fmts, Out: out, Signer: signer, Force: force,
+					PDF: printer.PDFOptions{Browser: browser}, DOCX: printer.DOCXOptions{Pandoc: pandoc},
+				})
+				if err != nil {
 					return cli.Usage(err)
 				}
-				fmt.Fprintf(cmd.ErrOrStderr(), "wrote %s: %d clauses, module fingerprint %s\n", out, len(m.Clauses), m.Fingerprint)
+				for _, d := range docs {
+					signed := ""
+					if d.Signature != nil {
+						signed = ", signed: " + d.Name + terms.SignatureSuffix
+					}
+					fmt.Fprintf(stderr, "wrote %s: %s, module fingerprint %s%s\n", d.Name, plural(len(m.Clauses), "clause", "clauses"), m.Fingerprint, signed)
+				}
 			}
 			if pin {
-				return pinProfile(cmd.ErrOrStderr(), profile, m)
+				return pinProfile(stderr, profile, m)
 			}
 			return nil
 		},
 	}
 	f := cmd.Flags()
 	f.StringVar(&profile, "profile", "", "the customer's profile `FILE` (YAML): parties, effective date, values, clause selection")
-	f.StringVar(&content, "content", "content", "the content `folder`: clauses/<lang>/*.md, obligations.yaml")
-	f.StringVar(&lang, "lang", "", "the module's `language`, en or nl (default: the profile's lang)")
-	f.StringVar(&out, "out", "", "write the module to `FILE` (default: standard output)")
-	f.StringVar(&tpl, "templates", "", "a `folder` whose module/ files replace the built-in module template and CSS")
-	f.BoolVar(&force, "force", false, "replace --out if it exists")
+	f.StringVar(&content, "content", "content", "the content folder `DIR`: clauses/<lang>/*.md, obligations.yaml")
+	f.StringVar(&lang, "lang", "", "the module's language, `en|nl` (default: the profile's lang)")
+	f.StringArrayVar(&formats, "format", nil, "the document to write, `html|pdf|docx`; repeat (or separate with commas) for several (default html)")
+	f.StringVar(&out, "out", "", "write the module to `FILE` (with several formats: the base name; default: standard output for HTML)")
+	f.StringVar(&signKey, "sign-key", "", "sign every file with this OpenSSH private `KEY` (FILE.sig beside each FILE, namespace exitkit-module)")
+	f.StringVar(&agreement, "agreement", "", "`TEXT` naming the main agreement this module is a schedule to, as the cover prints it")
+	f.StringVar(&tpl, "templates", "", "a folder `DIR` whose module/ files replace or add to the module template and CSS")
+	f.StringVar(&browser, "browser", "", "the Chromium `PATH` that prints PDFs (default: chromium on PATH)")
+	f.StringVar(&pandoc, "pandoc", "", "the pandoc `PATH` that writes DOCX (default: pandoc on PATH)")
+	f.BoolVar(&force, "force", false, "replace output files that exist")
 	f.BoolVar(&pin, "pin", false, "record each clause's rendered version in the --profile file (rewritten in place, comments kept)")
 	f.Var(&asOf, "as-of", "take unpinned clauses at the versions in force on `DATE` (YYYY-MM-DD) instead of the profile's effective date")
 	return cmd
 }
 
-// writeNew writes data to name through a temporary file in the same
-// folder, so a reader never sees half a module; without force an existing
-// name is never replaced.
-func writeNew(name string, data []byte, force bool) error {
-	tmp, err := os.CreateTemp(filepath.Dir(name), "."+filepath.Base(name)+".tmp-*")
-	if err != nil {
-		return err
+// signPassphraseEnv holds the passphrase of an encrypted --sign-key.
+const signPassphraseEnv = "EXITSITE_SIGN_PASSPHRASE"
+
+// signPassphrase returns where an encrypted signing key's passphrase comes
+// from: the environment, else the terminal, else nowhere (a clear error).
+func signPassphrase(keyPath string, stderr io.Writer) func() ([]byte, error) {
+	if v, ok := os.LookupEnv(signPassphraseEnv); ok {
+		return func() ([]byte, error) { return []byte(v), nil }
 	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
+	if !term.IsTerminal(int(os.Stdin.Fd())) {
+		return nil
 	}
-	if err := tmp.Close(); err != nil {
-		return err
+	return func() ([]byte, error) {
+		fmt.Fprint(stderr, "Enter passphrase for signing key "+keyPath+": ")
+		pass, err := term.ReadPassword(int(os.Stdin.Fd()))
+		fmt.Fprintln(stderr)
+		return pass, err
 	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
-		return err
-	}
-	if force {
-		return os.Rename(tmp.Name(), name)
-	}
-	// Link fails if name exists: no window in which another file is overwritten.
-	if err := os.Link(tmp.Name(), name); err != nil {
-		if errors.Is(err, fs.ErrExist) {
-			return fmt.Errorf("%s exists; choose another --out or pass --force to replace it", name)
-		}
-		return err
-	}
-	return nil
 }
 
 // pinProfile writes the versions of m into the profile file.

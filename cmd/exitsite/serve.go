@@ -49,9 +49,9 @@ The preview only listens on the loopback interface (127.0.0.1).`,
 		},
 	}
 	f := cmd.Flags()
-	f.IntVar(&port, "port", 1313, "the TCP `port` on 127.0.0.1 to serve on; 0 picks a free one")
-	f.StringVar(&content, "content", "content", "the content `folder` to build and watch")
-	f.StringVar(&tpl, "templates", "", "a templates `folder` to use and watch (see 'exitsite build --help')")
+	f.IntVar(&port, "port", 1313, "the TCP port `N` on 127.0.0.1 to serve on; 0 picks a free one")
+	f.StringVar(&content, "content", "content", "the content folder `DIR` to build and watch")
+	f.StringVar(&tpl, "templates", "", "a templates folder `DIR` to use and watch (see 'exitsite build --help')")
 	f.Var(&asOf, "as-of", "preview the site as on `DATE` (YYYY-MM-DD): which versions are in force, and which versions unpinned profiles take")
 	return cmd
 }

@@ -1,11 +1,14 @@
 // Package interop lets tests run the stock tools a customer or trustee
-// would use (ssh-keygen, sha256sum, age, zstd, qemu-img, chromium). A test
+// would use (ssh-keygen, sha256sum, age, zstd, qemu-img, chromium, pandoc,
+// poppler's pdfinfo). A test
 // calls Require first: where the tool is absent it skips with a message
 // saying what to install, unless EXITKIT_REQUIRE_INTEROP=1 (as .ci/run
 // sets), where an absent tool fails the test instead.
 package interop
 
 import (
+	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"strings"
@@ -38,6 +41,11 @@ var packages = map[string]string{
 	"syslinux":           "syslinux",
 	"dpkg-deb":           "dpkg",
 	"cpio":               "cpio",
+	"pdfinfo":            "poppler-utils",
+	"pdftotext":          "poppler-utils",
+	"pdftoppm":           "poppler-utils",
+	"pdffonts":           "poppler-utils",
+	"pandoc":             "pandoc",
 }
 
 // Require returns the path of each named tool, or skips (fails when
@@ -100,4 +108,48 @@ func Skip(t testing.TB, msg string) {
 		t.Fatal("interop: " + msg + " (" + RequireEnv + "=1 makes it mandatory)")
 	}
 	t.Skip("interop: " + msg)
+}
+
+// Main runs a package's tests after saying which of the named tools are
+// missing, so the skips they cause show without -v:
+//
+//	func TestMain(m *testing.M) { interop.Main(m, "chromium") }
+//
+// 'go test ./...' keeps a passing package's output to itself, so the line
+// goes to the terminal (/dev/tty) when there is one, else to standard
+// error, which 'go test -v' and a failing run show.
+func Main(m *testing.M, tools ...string) {
+	var w io.Writer = os.Stderr
+	if tty, err := os.OpenFile("/dev/tty", os.O_WRONLY, 0); err == nil {
+		w = tty
+	}
+	for _, line := range missing(tools) {
+		fmt.Fprintln(w, line)
+	}
+	code := m.Run()
+	if c, ok := w.(io.Closer); ok && w != os.Stderr {
+		c.Close()
+	}
+	os.Exit(code)
+}
+
+// missing says, for each tool not on PATH, what happens to its tests and
+// what to install.
+func missing(tools []string) []string {
+	var lines []string
+	for _, tool := range tools {
+		if _, err := exec.LookPath(tool); err == nil {
+			continue
+		}
+		pkg := packages[tool]
+		if pkg == "" {
+			pkg = tool
+		}
+		verdict := "skip"
+		if os.Getenv(RequireEnv) == "1" {
+			verdict = "fail (" + RequireEnv + "=1)"
+		}
+		lines = append(lines, fmt.Sprintf("interop: %s not found on PATH: the tests that run it %s; install Debian package %s", tool, verdict, pkg))
+	}
+	return lines
 }

@@ -24,7 +24,7 @@ func TestReadFindsFingerprintLangAndClausesInOrder(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []Clause{{"EM-2", "1.0.0", "nl", fp1}, {"EM-10", "1.1.0", "nl", fp0}}
+	want := []Clause{{ID: "EM-2", Version: "1.0.0", Lang: "nl", Fingerprint: fp1}, {ID: "EM-10", Version: "1.1.0", Lang: "nl", Fingerprint: fp0}}
 	if m.Fingerprint != fp0 || m.Lang != "nl" || len(m.Clauses) != 2 || m.Clauses[0] != want[0] || m.Clauses[1] != want[1] {
 		t.Errorf("Read = %+v, want fingerprint %s, lang nl, clauses %+v", m, fp0, want)
 	}

@@ -1,23 +1,34 @@
 // Package module renders a customer's exit-management module: one
 // self-contained, printable HTML document with a cover page (the parties,
-// the customer's values, the effective date), every selected clause in the
-// customer view, each clause's fingerprint, the module's fingerprint and
-// the regulatory coverage.
+// the main agreement it is a schedule to, the effective date, the
+// fingerprints and signing keys), the contents, the customer's values and
+// the negotiated terms (values that differ from the library's defaults,
+// standard clauses left out), every selected clause in the customer view
+// with its fingerprint, the regulatory coverage, signature blocks and the
+// module's canonical text.
 //
 // Call Render with a loaded library and profile; write Module.HTML where
-// the customer gets it. The document links to nothing outside itself: it
+// the customer gets it, or hand the Module to package site/module/printer
+// for a PDF or a Word copy, and sign what you write with
+// internal/terms.Sign. The document links to nothing outside itself: it
 // is a contract annex, not a page of the public site, and `exitbundle
-// create --terms` embeds it in a bundle as TERMS.html, reading back the
-// machine-readable markers below with package internal/terms.
+// create --terms` checks it with internal/terms.Check and embeds it in a
+// bundle as TERMS.html.
 //
 // # Markers
 //
-// The document carries, for machines:
+// The document carries, for machines (package internal/terms reads them):
 //
 //	<meta name="exitkit:module-fingerprint" content="sha256:...">
 //	<meta name="exitkit:module-lang" content="en">
+//	<meta name="exitkit:module-signer" content="SHA256:...">       with Options.Signer
+//	<meta name="exitkit:bundle-signing-key" content="SHA256:...">  when it names one
 //	<section class="clause" id="EM-4" data-clause-id="EM-4"
 //	  data-clause-version="1.1.0" data-clause-lang="en" data-fingerprint="sha256:...">
+//	  ...
+//	  <pre class="canonical-text" hidden>the clause's canonical text</pre>
+//	</section>
+//	<pre id="module-canonical">the module's canonical text</pre>
 //
 // # Fingerprints
 //
@@ -51,6 +62,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/exitkit/exitkit/site/clause"
 	"github.com/exitkit/exitkit/site/clause/lint"
@@ -64,6 +76,14 @@ type Options struct {
 	// Templates holds module/module.html and module/module.css, from
 	// templates.Open; nil means the embedded defaults.
 	Templates fs.FS
+	// Agreement names the main agreement this module is a schedule to,
+	// e.g. "the Cloud Services Agreement no. 2027-014 dated 15 January
+	// 2027"; "" prints blanks to fill in by hand.
+	Agreement string
+	// Signer is the SHA256 fingerprint of the key the module will be
+	// signed with (see internal/terms.Sign); the module records it so a
+	// reader knows which key to check the signature with.
+	Signer string
 }
 
 // Module is a rendered module.
@@ -73,7 +93,29 @@ type Module struct {
 	Canonical   string // the text the fingerprint is taken over
 	Clauses     []ClauseRef
 	Warnings    []clause.Finding // findings about this profile that did not stop it
+	Negotiated  []Negotiated     // values that differ from the library's defaults
+	Omitted     []ClauseRef      // current clauses of the library the profile leaves out
 	HTML        []byte
+	// NegotiationHTML is the same module marked as a negotiation copy and
+	// without the machine-readable canonical texts, for conversion to a
+	// word-processor document.
+	NegotiationHTML []byte
+	// Customer and Provider are the names the module states; BundleKey
+	// the fingerprint of the key it says exit bundles are signed with.
+	Customer, Provider, BundleKey string
+	Effective                     time.Time
+	// Title and Words are the module's title and interface words in its
+	// language, for what is printed around it (a PDF's running header).
+	Title string
+	Words map[string]string
+}
+
+// Negotiated is one value of a module that differs from the library's
+// default: what a negotiator looks for first.
+type Negotiated struct {
+	Name, Description, Standard, Agreed, Justification string
+	ClauseID                                           string
+	Order                                              int
 }
 
 // ClauseRef identifies one clause version in a module.
@@ -143,13 +185,18 @@ func Render(lib *clause.Library, p *clause.Profile, opt Options) (*Module, error
 	v := view{
 		Lang: lang, S: strings_[lang], Provider: p.Provider, Customer: p.Customer,
 		Effective: clause.LongDate(p.Effective, lang), EffectiveISO: clause.ISODate(p.Effective),
-		Regulated: p.Regulated,
+		Regulated: p.Regulated, Agreement: strings.Join(strings.Fields(opt.Agreement), " "), Signer: opt.Signer,
 	}
 	if v.S == nil {
 		v.S = strings_["en"]
 	}
 	if v.Provider.Name == "" {
 		v.Provider = lib.Site.Provider
+	}
+	if v.Provider.SigningKey == "" {
+		// Bundles are signed with the key that signs the module unless the
+		// profile names another.
+		v.Provider.SigningKey = opt.Signer
 	}
 	m := &Module{Lang: lang, Warnings: warnings}
 	seen := map[string]bool{}
@@ -162,7 +209,7 @@ func Render(lib *clause.Library, p *clause.Profile, opt Options) (*Module, error
 		v.Clauses = append(v.Clauses, clauseView{
 			ID: c.ID, Version: c.Version, Lang: c.Lang, Order: c.Order, Title: c.Title,
 			Fingerprint: r.Fingerprint, Summary: c.Summary, TranslationNote: c.TranslationNote,
-			Effective: clause.LongDate(c.Effective, lang), HTML: template.HTML(html),
+			Effective: clause.LongDate(c.Effective, lang), HTML: template.HTML(html), Text: r.Text,
 		})
 		m.Clauses = append(m.Clauses, ClauseRef{ID: c.ID, Version: c.Version, Lang: c.Lang, Title: c.Title, Fingerprint: r.Fingerprint, Order: c.Order})
 		for _, prm := range c.Params {
@@ -176,8 +223,24 @@ func Render(lib *clause.Library, p *clause.Profile, opt Options) (*Module, error
 			}
 			v.Values = append(v.Values, valueRow{Name: prm.Name, Description: prm.Description, Value: prm.FormatValue(val, lang),
 				Justification: p.Justifications[prm.Name], Default: !given})
+			if std, agreed := prm.FormatValue(prm.Default, lang), prm.FormatValue(val, lang); given && prm.Default != nil && std != agreed {
+				m.Negotiated = append(m.Negotiated, Negotiated{Name: prm.Name, Description: prm.Description, Standard: std, Agreed: agreed,
+					Justification: p.Justifications[prm.Name], ClauseID: c.ID, Order: c.Order})
+			}
 		}
 	}
+	for _, c := range lib.Current(lang) {
+		if !inModule[c.ID] {
+			m.Omitted = append(m.Omitted, ClauseRef{ID: c.ID, Version: c.Version, Lang: c.Lang, Title: c.Title, Order: c.Order})
+		}
+	}
+	v.Negotiated, v.Omitted = m.Negotiated, m.Omitted
+	v.Parties = []signingParty{{Name: v.Provider.Name, Role: v.S["provider"]}, {Name: p.Customer.Name, Role: v.S["customer"]}}
+	if keyFingerprint.MatchString(v.Provider.SigningKey) {
+		v.BundleKeyMeta = v.Provider.SigningKey
+	}
+	m.Customer, m.Provider, m.BundleKey = p.Customer.Name, v.Provider.Name, v.Provider.SigningKey
+	m.Effective, m.Title, m.Words = p.Effective, v.S["title"], v.S
 	v.Coverage = coverage(lib, selected, lang)
 	v.Waivers = p.NotApplicable
 
@@ -191,6 +254,12 @@ func Render(lib *clause.Library, p *clause.Profile, opt Options) (*Module, error
 		return nil, err
 	}
 	m.HTML = html
+	v.Negotiation = true
+	neg, err := execute(opt.Templates, v)
+	if err != nil {
+		return nil, err
+	}
+	m.NegotiationHTML = canonicalTexts.ReplaceAll(neg, nil)
 	return m, nil
 }
 
@@ -241,7 +310,21 @@ type view struct {
 	Waivers                 []clause.Waiver
 	Fingerprint, Canonical  string
 	CSS                     template.CSS
+	Agreement, Signer       string
+	BundleKeyMeta           string // the bundle signing key, when it is a well-formed fingerprint
+	Negotiated              []Negotiated
+	Omitted                 []ClauseRef
+	Parties                 []signingParty
+	Negotiation             bool // the word-processor copy: marked, not the signed text
 }
+
+type signingParty struct{ Name, Role string }
+
+// canonicalTexts matches the hidden canonical text of each clause, which a
+// negotiation copy leaves out: a word processor would show it.
+var keyFingerprint = regexp.MustCompile(`^SHA256:[A-Za-z0-9+/]{43}$`)
+
+var canonicalTexts = regexp.MustCompile(`(?s)\n?<pre class="canonical-text" hidden>.*?</pre>`)
 
 type valueRow struct {
 	Name, Description, Value, Justification string
@@ -250,6 +333,7 @@ type valueRow struct {
 
 type clauseView struct {
 	ID, Version, Lang, Title, Fingerprint, Summary, Effective string
+	Text                                                      string // canonical text, for recomputing the fingerprint
 	Order                                                     int
 	TranslationNote                                           bool
 	HTML                                                      template.HTML

@@ -206,3 +206,107 @@ func TestReferencesToClausesOutsideTheModuleBecomePlainText(t *testing.T) {
 		t.Errorf("plainUnselected =\n%s\nwant\n%s", got, want)
 	}
 }
+
+func TestModuleListsNegotiatedValuesAndLeftOutClauses(t *testing.T) {
+	lib, p := load(t, "bank.yaml")
+	all := lib.Current("en")
+	var left *clause.Clause
+	for _, c := range all {
+		if c.ID == "EM-9" { // verification: the one clause no owed obligation needs
+			left = c
+		}
+	}
+	p.Clauses, p.Pins = nil, nil // every clause at its version in force, but EM-9
+	for _, c := range all {
+		if c != left {
+			p.Clauses = append(p.Clauses, c.ID)
+		}
+	}
+	m, err := Render(lib, p, Options{Lang: "en"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(m.Omitted) != 1 || m.Omitted[0].ID != left.ID {
+		t.Errorf("Omitted = %+v, want only %s", m.Omitted, left.ID)
+	}
+	var notice *Negotiated
+	for i, n := range m.Negotiated {
+		if n.Name == "notice_period_days" {
+			notice = &m.Negotiated[i]
+		}
+		if n.Standard == n.Agreed {
+			t.Errorf("%s is listed as negotiated with the standard value %s", n.Name, n.Agreed)
+		}
+	}
+	if notice == nil || notice.Agreed != "59 days" || notice.Standard == "" {
+		t.Fatalf("the bank's 59-day notice is not a negotiated term: %+v", m.Negotiated)
+	}
+	section := string(m.HTML[bytes.Index(m.HTML, []byte(`id="negotiated"`)):bytes.Index(m.HTML, []byte("<main>"))])
+	for _, want := range []string{notice.Standard, "<strong>59 days</strong>", html.EscapeString(left.Title), left.ID + " v" + left.Version} {
+		if !strings.Contains(section, want) {
+			t.Errorf("the negotiated terms section lacks %q", want)
+		}
+	}
+}
+
+func TestModuleWithStandardValuesSaysSo(t *testing.T) {
+	lib, p := load(t, "small-business.yaml")
+	given := p.Values
+	p.Values = map[string]any{} // the standard values, and those that have none
+	for _, c := range lib.Current("en") {
+		for _, prm := range c.Params {
+			if prm.Default == nil {
+				if v, ok := given[prm.Name]; ok {
+					p.Values[prm.Name] = v
+				}
+			}
+		}
+	}
+	m, err := Render(lib, p, Options{Lang: "en"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(m.Negotiated) != 0 || len(m.Omitted) != 0 || !bytes.Contains(m.HTML, []byte("Every value is the standard value.")) || !bytes.Contains(m.HTML, []byte("Every standard clause is included.")) {
+		t.Errorf("a standard module lists negotiated %+v, omitted %+v", m.Negotiated, m.Omitted)
+	}
+}
+
+func TestModuleCoverNamesTheAgreementTheSignerAndHasSignatureBlocks(t *testing.T) {
+	lib, p := load(t, "small-business.yaml")
+	p.Provider.SigningKey = ""
+	signer := "SHA256:" + strings.Repeat("A", 43)
+	m, err := Render(lib, p, Options{Lang: "en", Agreement: "the Cloud Agreement no. 7 of 1 March 2027", Signer: signer})
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := terms.Read(bytes.NewReader(m.HTML))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.Signer != signer || info.BundleKey != signer {
+		t.Errorf("markers: signer %q, bundle key %q; want %s for both (the profile names no signing_key)", info.Signer, info.BundleKey, signer)
+	}
+	if problems := info.Recompute(); len(problems) > 0 {
+		t.Errorf("the module's fingerprints do not recompute: %v", problems)
+	}
+	page := string(m.HTML)
+	for _, want := range []string{"schedule to the Cloud Agreement no. 7 of 1 March 2027.", `id="module-signer">` + signer, `id="signatures"`, "For <strong>" + html.EscapeString(p.Customer.Name)} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the module lacks %q", want)
+		}
+	}
+	m2, _ := Render(lib, p, Options{Lang: "en"})
+	if !strings.Contains(string(m2.HTML), "schedule to the agreement between the parties dated ____") {
+		t.Error("without --agreement the cover has no blanks for the agreement")
+	}
+}
+
+func TestNegotiationCopyIsMarkedAndCarriesNoMachineText(t *testing.T) {
+	_, _, m := render(t, "bank.yaml", "en")
+	if !bytes.Contains(m.NegotiationHTML, []byte("Negotiation copy: the signed HTML/PDF prevails.")) || bytes.Contains(m.HTML, []byte("Negotiation copy")) {
+		t.Error("only the negotiation copy must be marked as one")
+	}
+	if bytes.Contains(m.NegotiationHTML, []byte("canonical-text")) || !bytes.Contains(m.HTML, []byte(`<pre class="canonical-text" hidden>`)) {
+		t.Error("the signed module carries the clauses' canonical texts, the negotiation copy does not")
+	}
+}
