@@ -12,7 +12,6 @@ import (
 	"os"
 	"path"
 	"path/filepath"
-	"runtime/debug"
 	"sort"
 	"strings"
 	"time"
@@ -20,6 +19,8 @@ import (
 	"golang.org/x/crypto/ssh"
 
 	"github.com/exitkit/exitkit/bundle/keys"
+	"github.com/exitkit/exitkit/bundle/seal"
+	"github.com/exitkit/exitkit/internal/version"
 )
 
 func sha256Hex(b []byte) string {
@@ -28,11 +29,7 @@ func sha256Hex(b []byte) string {
 }
 
 func toolVersion() string {
-	v := "(devel)"
-	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
-		v = bi.Main.Version
-	}
-	return "exitbundle " + v
+	return "exitbundle " + version.String()
 }
 
 // finish writes the tag files and, last, the signature.
@@ -129,7 +126,7 @@ func (c *creator) finish() (*Manifest, error) {
 		return nil, err
 	}
 	syncDir(c.dir)
-	sig, err := SignTagManifest(o.Signer, bytes.NewReader(tagman.Bytes()))
+	sig, err := seal.Sign(o.Signer, bytes.NewReader(tagman.Bytes()))
 	if err != nil {
 		return nil, err
 	}

@@ -18,6 +18,7 @@ import (
 	"filippo.io/age"
 	"golang.org/x/crypto/ssh"
 
+	"github.com/exitkit/exitkit/bundle/manifest"
 	"github.com/exitkit/exitkit/bundle/ovf"
 )
 
@@ -225,7 +226,7 @@ func (c *creator) fail(err error) {
 // goes on with the next; only cancellation stops it.
 func (c *creator) exportVM(ctx context.Context, svm *SourceVM) error {
 	c.mu.Lock()
-	name := uniqueName(SanitizeName(svm.Name), c.vmNames)
+	name := manifest.UniqueName(SanitizeName(svm.Name), c.vmNames)
 	c.mu.Unlock()
 	vm, err := c.vm(ctx, name, svm)
 	if ctx.Err() != nil {
@@ -262,8 +263,8 @@ func (c *creator) vm(ctx context.Context, name string, svm *SourceVM) (*VM, erro
 	}
 
 	taken := map[string]bool{}
-	ovfName := uniqueName(name+".ovf", taken)
-	mfName := uniqueName(name+".mf", taken)
+	ovfName := manifest.UniqueName(name+".ovf", taken)
+	mfName := manifest.UniqueName(name+".mf", taken)
 	diskRef := map[string]bool{}
 	for _, d := range desc.Disks {
 		if d.FileRef != "" {
@@ -282,7 +283,7 @@ func (c *creator) vm(ctx context.Context, name string, svm *SourceVM) (*VM, erro
 	plans := make([]filePlan, len(svm.Files))
 	for i, sf := range svm.Files {
 		base := path.Base(strings.ReplaceAll(sf.Href, `\`, "/"))
-		p := filePlan{sf: sf, vm: name, name: uniqueName(SanitizeName(base), taken), role: RoleOther, stated: -1}
+		p := filePlan{sf: sf, vm: name, name: manifest.UniqueName(SanitizeName(base), taken), role: RoleOther, stated: -1}
 		for j := range desc.Files {
 			if desc.Files[j].Href == sf.Href {
 				p.ref = &desc.Files[j]

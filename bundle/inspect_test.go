@@ -62,7 +62,7 @@ func TestInspectReadsAFinishedBundleFolderAndTar(t *testing.T) {
 		name := map[bool]string{false: "folder", true: "tar"}[asTar]
 		t.Run(name, func(t *testing.T) {
 			p, signer := inspectBundle(t, asTar)
-			in, err := InspectBundle(p)
+			in, err := Inspect(p)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -104,7 +104,7 @@ func TestInspectTellsAnUnfinishedBundle(t *testing.T) {
 	if err := os.Remove(filepath.Join(p, SignatureFile)); err != nil {
 		t.Fatal(err)
 	}
-	in, err := InspectBundle(p)
+	in, err := Inspect(p)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -114,7 +114,7 @@ func TestInspectTellsAnUnfinishedBundle(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(p, IncompleteMarker), nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if in, _ := InspectBundle(p); in == nil || !in.Marker || in.Complete {
+	if in, _ := Inspect(p); in == nil || !in.Marker || in.Complete {
 		t.Errorf("the marker is not noticed: %+v", in)
 	}
 }

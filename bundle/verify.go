@@ -7,34 +7,19 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path"
-	"path/filepath"
 	"runtime"
 	"sort"
 	"strings"
 	"time"
 
 	"filippo.io/age"
-	"github.com/hiddeco/sshsig"
 	"golang.org/x/crypto/ssh"
 
-	"github.com/exitkit/exitkit/bundle/keys"
+	"github.com/exitkit/exitkit/bundle/bagit"
 	"github.com/exitkit/exitkit/bundle/ovf"
+	"github.com/exitkit/exitkit/bundle/seal"
 )
-
-// ErrIncomplete means the bundle was never finished: its signature is
-// missing or the .exitbundle-incomplete marker is still there. Running the
-// same create command again resumes it.
-var ErrIncomplete = errors.New("bundle is incomplete")
-
-// ErrSignature means the signature over the tag manifest is missing,
-// broken, or made by a key other than the expected one.
-var ErrSignature = errors.New("signature check failed")
-
-// ErrIntegrity means a file is missing, unlisted, or differs from what the
-// bundle's manifests say.
-var ErrIntegrity = errors.New("integrity check failed")
 
 // Names of the checks in a Report, in the order they are listed.
 const (
@@ -193,19 +178,9 @@ func Verify(ctx context.Context, bagPath string, opts VerifyOptions) (*Report, e
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	allowed, err := loadAllowedSigners(opts.AllowedSigners, opts.Principal)
-	if err != nil {
+	pin := opts.pin()
+	if err := pin.Load(); err != nil {
 		return nil, fmt.Errorf("verify: %w", err)
-	}
-	if err := checkSignerOptions(opts.Signer, opts.SignerFingerprint, opts.AllowedSigners); err != nil {
-		return nil, fmt.Errorf("verify: %w", err)
-	}
-	var info os.FileInfo
-	if bagPath != "-" {
-		var err error
-		if info, err = os.Stat(bagPath); err != nil {
-			return nil, fmt.Errorf("verify %s: %w", bagPath, err)
-		}
 	}
 	var progress func(*scanned)
 	if opts.Progress != nil {
@@ -218,30 +193,25 @@ func Verify(ctx context.Context, bagPath string, opts VerifyOptions) (*Report, e
 		}
 	}
 	var res *scanResult
-	switch {
-	case info == nil && opts.Stdin == nil:
-		return nil, errors.New("verify -: no standard input to read a tar from")
-	case info == nil:
+	var err error
+	if bagPath == "-" {
+		if opts.Stdin == nil {
+			return nil, errors.New("verify -: no standard input to read a tar from")
+		}
 		// A tar on standard input, read once as it comes.
 		res, err = scanTar(ctx, opts.Stdin, opts.Jobs, opts.Identities, progress)
-	case info.IsDir():
-		root, rerr := filepath.EvalSymlinks(bagPath)
-		if rerr != nil {
-			return nil, fmt.Errorf("verify %s: %w", bagPath, rerr)
+	} else {
+		bag, oerr := bagit.Open(bagPath)
+		if oerr != nil {
+			return nil, fmt.Errorf("verify %s: %w", bagPath, oerr)
 		}
-		res, err = scanFolder(ctx, root, opts.Jobs, opts.Identities, progress)
-	default:
-		f, ferr := os.Open(bagPath)
-		if ferr != nil {
-			return nil, fmt.Errorf("verify %s: %w", bagPath, ferr)
-		}
-		res, err = scanTar(ctx, f, opts.Jobs, opts.Identities, progress)
-		f.Close()
+		res, err = scanBag(ctx, bag, opts.Jobs, opts.Identities, progress)
+		bag.Close()
 	}
 	if err != nil {
 		return nil, fmt.Errorf("verify %s: %w", bagPath, err)
 	}
-	r := evaluate(res, opts, allowed)
+	r := evaluate(res, opts, pin)
 	r.Path = bagPath
 	return r, nil
 }
@@ -250,15 +220,20 @@ func Verify(ctx context.Context, bagPath string, opts VerifyOptions) (*Report, e
 type evaluator struct {
 	res      *scanResult
 	opts     VerifyOptions
-	allowed  []allowedSigner
+	pin      *seal.Pin
 	report   *Report
-	payload  map[string]manifestLine // manifest-sha256.txt by path
+	payload  map[string]bagit.ManifestLine // manifest-sha256.txt by path
 	exit     *Manifest
 	filePath map[string]*File // exit-manifest files by bag path
 }
 
-func evaluate(res *scanResult, opts VerifyOptions, allowed []allowedSigner) *Report {
-	e := &evaluator{res: res, opts: opts, allowed: allowed, report: &Report{}}
+// pin is the expected signer the options name.
+func (o *VerifyOptions) pin() *seal.Pin {
+	return &seal.Pin{Key: o.Signer, Fingerprint: o.SignerFingerprint, AllowedSigners: o.AllowedSigners, Principal: o.Principal, Now: o.Now}
+}
+
+func evaluate(res *scanResult, opts VerifyOptions, pin *seal.Pin) *Report {
+	e := &evaluator{res: res, opts: opts, pin: pin, report: &Report{}}
 	for _, s := range res.Files {
 		e.report.Files++
 		e.report.Bytes += s.Size
@@ -346,81 +321,49 @@ func (e *evaluator) checkSignature() Check {
 	if !ok {
 		return fail(TagManifestFile, "missing or unreadable: there is nothing the signature covers")
 	}
-	sig, err := sshsig.Unarmor(sigData)
+	sig, err := seal.Parse(sigData)
 	if err != nil {
 		return fail(SignatureFile, "not an SSHSIG signature: "+err.Error())
 	}
-	signed := &Signer{Fingerprint: ssh.FingerprintSHA256(sig.PublicKey), PublicKey: strings.TrimSpace(string(ssh.MarshalAuthorizedKey(sig.PublicKey)))}
+	signed := &Signer{Fingerprint: ssh.FingerprintSHA256(sig.PublicKey()), PublicKey: strings.TrimSpace(string(ssh.MarshalAuthorizedKey(sig.PublicKey())))}
 	e.report.Signer = signed
-
-	var want ssh.PublicKey
-	how := ""
+	e.report.SignerPinned = e.pin.Pinned()
+	want, how, problem := e.pin.Expect(sig.PublicKey(), signerPub)
 	switch {
-	case e.opts.Signer != nil:
-		want = e.opts.Signer
-		how = "pinned by --signer"
-		e.report.SignerPinned = true
-	case e.opts.SignerFingerprint != "":
-		e.report.SignerPinned = true
-		how = "pinned by fingerprint"
-		if signed.Fingerprint != e.opts.SignerFingerprint {
-			return fail(SignatureFile, fmt.Sprintf("signed by %s, not by the expected key %s", signed.Fingerprint, e.opts.SignerFingerprint))
-		}
-		want = sig.PublicKey
-	case e.opts.AllowedSigners != "":
-		e.report.SignerPinned = true
-		for _, a := range e.allowed {
-			if a.allows(e.opts.Principal, SignatureNamespace, sig.PublicKey, e.opts.Now()) {
-				want = sig.PublicKey
-				break
-			}
-		}
-		how = fmt.Sprintf("allowed for %q by %s", e.opts.Principal, e.opts.AllowedSigners)
-		if want == nil {
-			return fail(SignatureFile, fmt.Sprintf("signed by %s, which %s does not allow for principal %q in namespace %q",
-				signed.Fingerprint, e.opts.AllowedSigners, e.opts.Principal, SignatureNamespace))
-		}
-	case signerPub != nil:
-		want = signerPub
-		how = "from the bundle's own signer.pub"
+	case problem != "":
+		return fail(SignatureFile, problem)
+	case want == nil:
+		return fail(SignerFile, "missing: without it, or a pinned signer (a key, a fingerprint or an allowed signers file), there is no key to check the signature against")
+	case !e.report.SignerPinned:
 		e.report.SignerNote = "The signer was not pinned: this proves the bundle is intact, not who made it. " +
 			"Compare the fingerprint above with the one the provider published (for example on its legal site), " +
-			"then verify again with --signer or --allowed-signers."
-	default:
-		return fail(SignerFile, "missing: without it, or --signer / --allowed-signers, there is no key to check the signature against")
+			"then verify again with that signer pinned (its key, its fingerprint or an allowed signers file)."
 	}
-	if signerPub != nil && !bytes.Equal(signerPub.Marshal(), sig.PublicKey.Marshal()) {
+	if signerPub != nil && !bytes.Equal(signerPub.Marshal(), sig.PublicKey().Marshal()) {
 		c.Files = append(c.Files, FileProblem{SignerFile, fmt.Sprintf("holds %s, but the signature was made by %s: signer.pub was replaced",
 			ssh.FingerprintSHA256(signerPub), signed.Fingerprint)})
 	}
-	if err := sshsig.Verify(bytes.NewReader(tm), sig, want, sig.HashAlgorithm, SignatureNamespace); err != nil {
-		problem := err.Error()
-		switch {
-		case errors.Is(err, sshsig.ErrPublicKeyMismatch):
-			problem = fmt.Sprintf("signed by %s, not by the expected key %s", signed.Fingerprint, ssh.FingerprintSHA256(want))
-		case errors.Is(err, sshsig.ErrNamespaceMismatch):
-			problem = fmt.Sprintf("signed for namespace %q, not %q", sig.Namespace, SignatureNamespace)
-		default:
+	if p := sig.Verify(tm, want); p != nil {
+		if p.Message {
 			c.Files = append(c.Files, FileProblem{TagManifestFile, "does not match its signature: it or the signature was changed"})
-			problem = "does not verify over " + TagManifestFile + " (" + problem + ")"
 		}
-		return fail(SignatureFile, problem)
+		return fail(SignatureFile, p.Text)
 	}
 	if len(c.Files) > 0 {
 		c.Detail = "the signature verifies, but see below"
 		return c
 	}
-	c.Detail = fmt.Sprintf("SSHSIG (namespace %s, %s) by %s, %s", SignatureNamespace, sig.HashAlgorithm, signed.Fingerprint, how)
+	c.Detail = fmt.Sprintf("SSHSIG (namespace %s, %s) by %s, %s", SignatureNamespace, sig.HashAlgorithm(), signed.Fingerprint, how)
 	return c
 }
 
 // tagManifest returns the parsed tag manifest, or nil.
-func (e *evaluator) tagManifest() ([]manifestLine, error) {
+func (e *evaluator) tagManifest() ([]bagit.ManifestLine, error) {
 	data, ok := e.data(TagManifestFile)
 	if !ok {
 		return nil, errors.New("missing or unreadable")
 	}
-	return parseManifestFile(data)
+	return bagit.ParseManifest(data)
 }
 
 func (e *evaluator) checkTagManifest() Check {
@@ -466,14 +409,14 @@ func (e *evaluator) checkBagIt() Check {
 	c.Files = append(c.Files, e.res.Problems...)
 	if data, ok := e.data(BagItFile); !ok {
 		c.Files = append(c.Files, FileProblem{BagItFile, "missing or unreadable"})
-	} else if err := checkBagItFile(data); err != nil {
+	} else if err := bagit.CheckBagItTxt(data); err != nil {
 		c.Files = append(c.Files, FileProblem{BagItFile, err.Error()})
 	}
 
-	e.payload = map[string]manifestLine{}
+	e.payload = map[string]bagit.ManifestLine{}
 	if data, ok := e.data(ManifestFile); !ok {
 		c.Files = append(c.Files, FileProblem{ManifestFile, "missing or unreadable"})
-	} else if lines, err := parseManifestFile(data); err != nil {
+	} else if lines, err := bagit.ParseManifest(data); err != nil {
 		c.Files = append(c.Files, FileProblem{ManifestFile, err.Error()})
 	} else {
 		for _, l := range lines {
@@ -515,11 +458,11 @@ func (e *evaluator) checkBagIt() Check {
 
 	if data, ok := e.data(BagInfoFile); !ok {
 		c.Files = append(c.Files, FileProblem{BagInfoFile, "missing or unreadable"})
-	} else if info, err := parseBagInfoFile(data); err != nil {
+	} else if info, err := bagit.ParseInfo(data); err != nil {
 		c.Files = append(c.Files, FileProblem{BagInfoFile, err.Error()})
-	} else if oxum, ok := info.get("Payload-Oxum"); !ok {
+	} else if oxum, ok := info.Get("Payload-Oxum"); !ok {
 		c.Files = append(c.Files, FileProblem{BagInfoFile, "no Payload-Oxum"})
-	} else if o, n, err := parsePayloadOxum(oxum); err != nil {
+	} else if o, n, err := bagit.ParsePayloadOxum(oxum); err != nil {
 		c.Files = append(c.Files, FileProblem{BagInfoFile, err.Error()})
 	} else if o != octets || n != count {
 		c.Files = append(c.Files, FileProblem{BagInfoFile, fmt.Sprintf("Payload-Oxum says %d bytes in %d files, data/ holds %d bytes in %d files", o, n, octets, count)})
@@ -578,10 +521,10 @@ func (e *evaluator) checkExitManifest() Check {
 	e.exit = &m
 	e.filePath = map[string]*File{}
 	if m.Format != FormatVersion {
-		c.Files = append(c.Files, FileProblem{ExitManifestFile, fmt.Sprintf("format %q, this exitbundle reads %q", clipText(m.Format), FormatVersion)})
+		c.Files = append(c.Files, FileProblem{ExitManifestFile, fmt.Sprintf("format %q, this exitbundle reads %q", bagit.Clip(m.Format), FormatVersion)})
 	}
 	if e.report.Signer != nil && m.Signer.Fingerprint != "" && m.Signer.Fingerprint != e.report.Signer.Fingerprint {
-		c.Files = append(c.Files, FileProblem{ExitManifestFile, fmt.Sprintf("names signer %s, but %s signed", clipText(m.Signer.Fingerprint), e.report.Signer.Fingerprint)})
+		c.Files = append(c.Files, FileProblem{ExitManifestFile, fmt.Sprintf("names signer %s, but %s signed", bagit.Clip(m.Signer.Fingerprint), e.report.Signer.Fingerprint)})
 	}
 	described := map[string]bool{}
 	names := map[string]bool{}
@@ -589,14 +532,14 @@ func (e *evaluator) checkExitManifest() Check {
 	for vi := range m.VMs {
 		vm := &m.VMs[vi]
 		if vm.Name == "" || SanitizeName(vm.Name) != vm.Name || names[vm.Name] {
-			c.Files = append(c.Files, FileProblem{ExitManifestFile, fmt.Sprintf("VM name %q is empty, unsafe or repeated", clipText(vm.Name))})
+			c.Files = append(c.Files, FileProblem{ExitManifestFile, fmt.Sprintf("VM name %q is empty, unsafe or repeated", bagit.Clip(vm.Name))})
 			continue
 		}
 		names[vm.Name] = true
 		dir := PayloadDir + "/" + vm.Name + "/"
 		for _, p := range []string{vm.OVF, vm.MF} {
 			if !strings.HasPrefix(p, dir) || strings.Contains(p[len(dir):], "/") {
-				c.Files = append(c.Files, FileProblem{ExitManifestFile, fmt.Sprintf("VM %s: %q is not in %s", vm.Name, clipText(p), dir)})
+				c.Files = append(c.Files, FileProblem{ExitManifestFile, fmt.Sprintf("VM %s: %q is not in %s", vm.Name, bagit.Clip(p), dir)})
 				continue
 			}
 			described[p] = true
@@ -608,7 +551,7 @@ func (e *evaluator) checkExitManifest() Check {
 			f := &vm.Files[fi]
 			nfiles++
 			if !strings.HasPrefix(f.Path, dir) || strings.Contains(f.Path[len(dir):], "/") {
-				c.Files = append(c.Files, FileProblem{ExitManifestFile, fmt.Sprintf("VM %s: file %q is not in %s", vm.Name, clipText(f.Path), dir)})
+				c.Files = append(c.Files, FileProblem{ExitManifestFile, fmt.Sprintf("VM %s: file %q is not in %s", vm.Name, bagit.Clip(f.Path), dir)})
 				continue
 			}
 			if e.filePath[f.Path] != nil {
@@ -618,7 +561,7 @@ func (e *evaluator) checkExitManifest() Check {
 			e.filePath[f.Path] = f
 			described[f.Path] = true
 			if f.Name == "" || strings.ContainsAny(f.Name, "/\\") || f.Name == "." || f.Name == ".." {
-				c.Files = append(c.Files, FileProblem{f.Path, fmt.Sprintf("plaintext name %q is unsafe", clipText(f.Name))})
+				c.Files = append(c.Files, FileProblem{f.Path, fmt.Sprintf("plaintext name %q is unsafe", bagit.Clip(f.Name))})
 			}
 			enc, comp := storedForm(f.Path)
 			if enc != f.Encrypted || comp != (f.Compression == "zstd") {
@@ -632,7 +575,7 @@ func (e *evaluator) checkExitManifest() Check {
 				suffix += ".age"
 			}
 			if path.Base(f.Path) != f.Name+suffix {
-				c.Files = append(c.Files, FileProblem{f.Path, fmt.Sprintf("stored name does not match the plaintext name %q", clipText(f.Name))})
+				c.Files = append(c.Files, FileProblem{f.Path, fmt.Sprintf("stored name does not match the plaintext name %q", bagit.Clip(f.Name))})
 			}
 			if l, ok := e.payload[f.Path]; ok && l.SHA256 != strings.ToLower(f.StoredSHA256) {
 				c.Files = append(c.Files, FileProblem{f.Path, "stored SHA-256 in " + ExitManifestFile + " differs from " + ManifestFile})
@@ -694,7 +637,7 @@ func (e *evaluator) checkOVF() Check {
 				f := byName[ref.Href]
 				switch {
 				case f == nil:
-					c.Files = append(c.Files, FileProblem{vm.OVF, fmt.Sprintf("references %q, which the bundle does not hold", clipText(ref.Href))})
+					c.Files = append(c.Files, FileProblem{vm.OVF, fmt.Sprintf("references %q, which the bundle does not hold", bagit.Clip(ref.Href))})
 				case ref.Size >= 0 && ref.Size != f.Size:
 					c.Files = append(c.Files, FileProblem{vm.OVF, fmt.Sprintf("says %s is %d bytes, the exported file is %d", ref.Href, ref.Size, f.Size)})
 				}
@@ -707,7 +650,7 @@ func (e *evaluator) checkOVF() Check {
 			}
 			continue
 		}
-		mf, err := parseMFFile(mfData)
+		mf, err := ovf.ParseMF(mfData)
 		if err != nil {
 			c.Files = append(c.Files, FileProblem{vm.MF, err.Error()})
 			continue
@@ -734,7 +677,7 @@ func (e *evaluator) checkOVF() Check {
 		}
 		for name := range mf {
 			if name != ovfName && byName[name] == nil {
-				c.Files = append(c.Files, FileProblem{vm.MF, fmt.Sprintf("lists %q, which the bundle does not hold", clipText(name))})
+				c.Files = append(c.Files, FileProblem{vm.MF, fmt.Sprintf("lists %q, which the bundle does not hold", bagit.Clip(name))})
 			}
 		}
 	}
@@ -753,9 +696,9 @@ func (e *evaluator) checkPlaintext() Check {
 	}
 	checked, decoded, skipped := 0, 0, 0
 	for _, vm := range e.exit.VMs {
-		var mf map[string]mfLine
+		var mf map[string]ovf.MFLine
 		if data, ok := e.data(vm.MF); ok {
-			mf, _ = parseMFFile(data)
+			mf, _ = ovf.ParseMF(data)
 		}
 		for _, f := range vm.Files {
 			s, ok := e.res.Files[f.Path]
@@ -787,9 +730,9 @@ func (e *evaluator) checkPlaintext() Check {
 		c.Detail = fmt.Sprintf("%d of %s differ%s", len(c.Files), countOf(checked, "decoded file"), sIf(len(c.Files) == 1))
 	case skipped > 0 && decoded == 0:
 		c.Status = StatusSkip
-		c.Detail = fmt.Sprintf("not run: %s encrypted; give --identity or --passphrase-file to check the plaintext", countOf(skipped, "file"))
+		c.Detail = fmt.Sprintf("not run: %s encrypted; give an identity or the passphrase to check the plaintext", countOf(skipped, "file"))
 	case skipped > 0:
-		c.Detail = fmt.Sprintf("%s%s; %s not decrypted (no --identity)", countOf(checked, "file"), verbS(checked, " match"), countOf(skipped, "encrypted file"))
+		c.Detail = fmt.Sprintf("%s%s; %s not decrypted (no identity given)", countOf(checked, "file"), verbS(checked, " match"), countOf(skipped, "encrypted file"))
 	case decoded == 0:
 		c.Detail = countOf(checked, "file") + " stored as plaintext" + verbS(checked, " match") + " the .mf files"
 	default:
@@ -814,42 +757,6 @@ func isOSLitter(p string) bool {
 		}
 	}
 	return false
-}
-
-func checkSignerOptions(key ssh.PublicKey, fingerprint, allowed string) error {
-	n := 0
-	for _, set := range []bool{key != nil, fingerprint != "", allowed != ""} {
-		if set {
-			n++
-		}
-	}
-	if n > 1 {
-		return errors.New("give one of a signer key, a signer fingerprint or an allowed signers file, not several")
-	}
-	if fingerprint != "" && !strings.HasPrefix(fingerprint, "SHA256:") {
-		return fmt.Errorf("signer fingerprint %q: expected SHA256:... as ssh-keygen -l prints it", clipText(fingerprint))
-	}
-	return nil
-}
-
-// loadAllowedSigners reads and parses an allowed signers file; nil when
-// path is empty.
-func loadAllowedSigners(path, principal string) ([]allowedSigner, error) {
-	if path == "" {
-		return nil, nil
-	}
-	if principal == "" {
-		return nil, errors.New("an allowed signers file needs a principal to look up (--principal)")
-	}
-	data, err := keys.ReadKeyFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("read allowed signers: %w", err)
-	}
-	allowed, err := parseAllowedSigners(data)
-	if err != nil {
-		return nil, fmt.Errorf("allowed signers file %s: %w", path, err)
-	}
-	return allowed, nil
 }
 
 // verbS puts a verb in the singular for one: " match" -> " matches".

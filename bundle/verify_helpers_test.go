@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"filippo.io/age"
+	"github.com/exitkit/exitkit/bundle/seal"
 	"github.com/klauspost/compress/zstd"
 	"golang.org/x/crypto/ssh"
 )
@@ -271,7 +272,7 @@ func vtWriteTags(t testing.TB, dir string, m *Manifest, spec tbSpec) {
 	if spec.Sign != nil {
 		sig = spec.Sign(t.(*testing.T), []byte(tm.String()))
 	} else {
-		sig, err = SignTagManifest(spec.Signer, strings.NewReader(tm.String()))
+		sig, err = seal.Sign(spec.Signer, strings.NewReader(tm.String()))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -1,7 +1,6 @@
 package bundle
 
 import (
-	"archive/tar"
 	"bytes"
 	"context"
 	"crypto/sha256"
@@ -9,15 +8,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
-	"os"
 	"path"
-	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
 
 	"filippo.io/age"
+	"github.com/exitkit/exitkit/bundle/bagit"
 	"github.com/klauspost/compress/zstd"
 )
 
@@ -29,8 +26,8 @@ import (
 // members come in.
 
 // maxKeep bounds a metadata file (tag files, .ovf, .mf) verify keeps in
-// memory; real ones are kilobytes.
-const maxKeep = 32 << 20
+// memory: the one cap of every reader.
+const maxKeep = bagit.MaxMetadata
 
 // scanChunk is the unit of reading: large enough for few syscalls, small
 // enough that Jobs of them in flight stay a few MiB.
@@ -262,62 +259,36 @@ type scanResult struct {
 	Problems []FileProblem
 }
 
-// scanFolder reads every file under root, Jobs at a time, largest first
-// so that the last file to finish is a small one.
-func scanFolder(ctx context.Context, root string, jobs int, ids []age.Identity, progress func(*scanned)) (*scanResult, error) {
+// scanBag reads every regular file of the bag, Jobs at a time, largest
+// first so that the last file to finish is a small one. Links and special
+// files are reported, never read.
+func scanBag(ctx context.Context, bag *bagit.Bag, jobs int, ids []age.Identity, progress func(*scanned)) (*scanResult, error) {
 	res := &scanResult{Files: map[string]*scanned{}}
-	type job struct {
-		rel  string
-		size int64
+	for _, p := range bag.Problems() {
+		res.Problems = append(res.Problems, FileProblem{Path: p.Name, Problem: p.Problem})
 	}
-	var todo []job
-	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			if p == root {
-				return err
-			}
-			rel, _ := filepath.Rel(root, p)
-			res.Problems = append(res.Problems, FileProblem{Path: filepath.ToSlash(rel), Problem: err.Error()})
-			return nil
+	var todo []bagit.Entry
+	for _, e := range bag.Entries() {
+		switch e.Kind {
+		case bagit.Link:
+			res.Problems = append(res.Problems, FileProblem{Path: e.Name, Problem: "is a symbolic link; a bundle holds regular files only"})
+		case bagit.Other:
+			res.Problems = append(res.Problems, FileProblem{Path: e.Name, Problem: "is not a regular file"})
+		case bagit.Regular:
+			todo = append(todo, e)
 		}
-		if p == root {
-			return nil
-		}
-		rel, err := filepath.Rel(root, p)
-		if err != nil {
-			return err
-		}
-		rel = filepath.ToSlash(rel)
-		switch {
-		case d.Type()&fs.ModeSymlink != 0:
-			res.Problems = append(res.Problems, FileProblem{Path: rel, Problem: "is a symbolic link; a bundle holds regular files only"})
-		case d.IsDir():
-		case !d.Type().IsRegular():
-			res.Problems = append(res.Problems, FileProblem{Path: rel, Problem: "is not a regular file"})
-		default:
-			info, err := d.Info()
-			if err != nil {
-				res.Problems = append(res.Problems, FileProblem{Path: rel, Problem: err.Error()})
-				return nil
-			}
-			todo = append(todo, job{rel, info.Size()})
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
 	}
-	sort.Slice(todo, func(i, j int) bool { return todo[i].size > todo[j].size })
+	sort.SliceStable(todo, func(i, j int) bool { return todo[i].Size > todo[j].Size })
 
-	ch := make(chan job)
+	ch := make(chan bagit.Entry)
 	var mu sync.Mutex
 	var wg sync.WaitGroup
 	for range max(jobs, 1) {
 		wg.Go(func() {
-			for j := range ch {
-				s := scanPath(ctx, filepath.Join(root, filepath.FromSlash(j.rel)), j.rel, ids)
+			for e := range ch {
+				s := scanEntry(ctx, bag, e.Name, ids)
 				mu.Lock()
-				res.Files[j.rel] = s
+				res.Files[e.Name] = s
 				if progress != nil {
 					progress(s)
 				}
@@ -325,11 +296,11 @@ func scanFolder(ctx context.Context, root string, jobs int, ids []age.Identity, 
 			}
 		})
 	}
-	for _, j := range todo {
+	for _, e := range todo {
 		if ctx.Err() != nil {
 			break
 		}
-		ch <- j
+		ch <- e
 	}
 	close(ch)
 	wg.Wait()
@@ -339,66 +310,32 @@ func scanFolder(ctx context.Context, root string, jobs int, ids []age.Identity, 
 	return res, nil
 }
 
-func scanPath(ctx context.Context, full, rel string, ids []age.Identity) *scanned {
-	f, err := os.Open(full)
+func scanEntry(ctx context.Context, bag *bagit.Bag, name string, ids []age.Identity) *scanned {
+	f, err := bag.Open(name)
 	if err != nil {
-		return &scanned{Path: rel, Err: err}
+		return &scanned{Path: name, Err: err}
 	}
 	defer f.Close()
-	return scanOne(ctx, rel, f, ids)
+	return scanOne(ctx, name, f, ids)
 }
 
-// scanTar reads a tar stream once, front to back. The tar reader hands
-// each member's bytes to a worker through a small queue of chunks, so that
-// up to jobs members are hashed at once while memory stays at
-// jobs x queue x scanChunk.
+// scanTar reads a tar stream once, front to back. Each member's bytes go
+// to a worker through a small queue of chunks, so that up to jobs members
+// are hashed at once while memory stays at jobs x queue x scanChunk.
 func scanTar(ctx context.Context, r io.Reader, jobs int, ids []age.Identity, progress func(*scanned)) (*scanResult, error) {
 	res := &scanResult{Files: map[string]*scanned{}}
-	tr := tar.NewReader(r)
 	slots := make(chan struct{}, max(jobs, 1))
 	pool := newChunkPool(6 * max(jobs, 1))
 	var mu sync.Mutex
 	var wg sync.WaitGroup
-	raw := map[string]bool{}
-	var readErr error
-	for {
+	probs, readErr := bagit.WalkStream(r, func(name string, _ int64, body io.Reader) error {
 		if err := ctx.Err(); err != nil {
-			readErr = err
-			break
+			return err
 		}
-		hdr, err := tr.Next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			readErr = fmt.Errorf("read tar: %w (the file is truncated or not a tar)", err)
-			break
-		}
-		name := strings.TrimPrefix(hdr.Name, "./")
-		switch hdr.Typeflag {
-		case tar.TypeDir:
-			continue
-		case tar.TypeReg, tar.TypeRegA:
-		case tar.TypeXGlobalHeader:
-			continue
-		default:
-			res.Problems = append(res.Problems, FileProblem{Path: name, Problem: "is not a regular file (link or device); a bundle holds regular files only"})
-			continue
-		}
-		if err := checkSafeBagPath(strings.TrimSuffix(name, "/")); err != nil {
-			res.Problems = append(res.Problems, FileProblem{Path: name, Problem: "unsafe member name: " + err.Error()})
-			continue
-		}
-		if raw[name] {
-			res.Problems = append(res.Problems, FileProblem{Path: name, Problem: "appears twice in the tar"})
-			continue
-		}
-		raw[name] = true
-
 		slots <- struct{}{}
 		chunks := make(chan *[]byte, 4)
 		wg.Add(1)
-		go func(name string) {
+		go func() {
 			defer wg.Done()
 			cr := &chunkReader{ch: chunks, pool: pool}
 			s := scanOne(ctx, name, cr, ids)
@@ -410,7 +347,7 @@ func scanTar(ctx context.Context, r io.Reader, jobs int, ids []age.Identity, pro
 			}
 			mu.Unlock()
 			<-slots
-		}(name)
+		}()
 		var copyErr error
 		for {
 			if err := ctx.Err(); err != nil {
@@ -418,7 +355,7 @@ func scanTar(ctx context.Context, r io.Reader, jobs int, ids []age.Identity, pro
 				break
 			}
 			bp := pool.get()
-			n, err := io.ReadFull(tr, *bp)
+			n, err := io.ReadFull(body, *bp)
 			if n > 0 {
 				b := (*bp)[:n]
 				chunks <- &b
@@ -435,39 +372,39 @@ func scanTar(ctx context.Context, r io.Reader, jobs int, ids []age.Identity, pro
 		}
 		close(chunks)
 		if copyErr != nil && ctx.Err() != nil {
-			readErr = ctx.Err()
-			break
+			return ctx.Err()
 		}
 		if copyErr != nil {
-			readErr = fmt.Errorf("read tar member %s: %w (the tar is truncated or damaged)", name, copyErr)
-			break
+			return fmt.Errorf("read tar member %s: %w (the tar is truncated or damaged)", name, copyErr)
 		}
-	}
+		return nil
+	})
 	wg.Wait()
+	for _, p := range probs {
+		res.Problems = append(res.Problems, FileProblem{Path: p.Name, Problem: p.Problem})
+	}
 	if readErr != nil {
 		return res, readErr
 	}
 	res.Files, res.Problems = stripTarRoot(res.Files, res.Problems)
+	if _, ok := res.Files[BagItFile]; !ok {
+		if _, ok := res.Files[IncompleteMarker]; !ok {
+			return res, fmt.Errorf("%w: the tar holds no %s and no %s", ErrNotABundle, BagItFile, IncompleteMarker)
+		}
+	}
 	return res, nil
 }
 
-// stripTarRoot removes a single top-level folder from member names when the
-// bag was tarred as a folder (bundle/bagit.txt), the BagIt serialization
-// convention. The plaintext decision by name is unaffected: it looks at the
-// base name only, except for the data/ prefix, so files are re-judged here.
+// stripTarRoot removes the one top folder holding the bag from member
+// names (bagit.TopFolder). The plaintext decision by name is unaffected:
+// it looks at the base name only, except for the data/ prefix, which
+// inPayload also finds below a top folder.
 func stripTarRoot(files map[string]*scanned, probs []FileProblem) (map[string]*scanned, []FileProblem) {
-	if _, ok := files[BagItFile]; ok {
-		return files, probs
-	}
-	prefix := ""
+	names := make([]string, 0, len(files))
 	for p := range files {
-		if strings.HasSuffix(p, "/"+BagItFile) && strings.Count(p, "/") == 1 {
-			if prefix != "" {
-				return files, probs // two bags in one tar: leave it to the checks to complain
-			}
-			prefix = strings.TrimSuffix(p, BagItFile)
-		}
+		names = append(names, p)
 	}
+	prefix := bagit.TopFolder(names)
 	if prefix == "" {
 		return files, probs
 	}

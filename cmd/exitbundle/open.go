@@ -15,7 +15,7 @@ func newOpenCmd() *cobra.Command {
 	var out string
 	var vms []string
 	var jobs int
-	var force bool
+	var force, asJSON bool
 	cmd := &cobra.Command{
 		Use:   "open DIR|FILE.tar --out DIR [--identity KEY | --passphrase-file F] [--vm NAME]...",
 		Short: "Decrypt a bundle's VMs into plain OVF folders ready to import",
@@ -42,21 +42,20 @@ Exit status: 0 all chosen VMs opened, 1 a check failed, 2 usage or unreadable in
 			if err != nil {
 				return err
 			}
-			err = bundle.Open(cmd.Context(), args[0], bundle.OpenOptions{
+			rep, err := bundle.Restore(cmd.Context(), args[0], bundle.RestoreOptions{
 				Out: out, VMs: vms, Identities: ko.identities,
 				Signer: ko.signer, SignerFingerprint: ko.fingerprint,
 				AllowedSigners: k.allowedSigners, Principal: k.principal,
 				Force: force, Jobs: jobs, Progress: cmd.ErrOrStderr(),
 			})
-			switch {
-			case err == nil:
+			if asJSON {
+				if jerr := writeJSON(cmd.OutOrStdout(), rep); jerr != nil {
+					return jerr
+				}
+			} else if err == nil {
 				fmt.Fprintf(cmd.OutOrStdout(), "opened into %s\n", out)
-				return nil
-			case errors.Is(err, bundle.ErrIncomplete), errors.Is(err, bundle.ErrSignature), errors.Is(err, bundle.ErrIntegrity):
-				return cli.Failed(err)
-			default:
-				return cli.Usage(err)
 			}
+			return err
 		},
 	}
 	k.register(cmd)
@@ -64,5 +63,7 @@ Exit status: 0 all chosen VMs opened, 1 a check failed, 2 usage or unreadable in
 	cmd.Flags().StringArrayVar(&vms, "vm", nil, "open only this VM (its folder name under data/vms); repeatable; default: all")
 	cmd.Flags().IntVar(&jobs, "jobs", 0, "files decrypted at once (default: the number of CPUs)")
 	cmd.Flags().BoolVar(&force, "force", false, "open even an unsigned, unfinished or wrongly signed bundle; every file is still\nchecked against the bundle's own hashes, but nothing vouches for them")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print what was restored (signer, whether it was pinned, forced, each VM) as JSON")
+	cmd.Aliases = []string{"restore"}
 	return cmd
 }

@@ -135,7 +135,7 @@ in the bundle's own index.html and README.txt.`,
 			}
 			report, err := bundle.Verify(cmd.Context(), args[0], opts)
 			if err != nil {
-				return cli.Usage(err)
+				return err
 			}
 			out := cmd.OutOrStdout()
 			if asJSON {

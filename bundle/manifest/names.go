@@ -1,4 +1,4 @@
-package bundle
+package manifest
 
 import (
 	"crypto/sha256"
@@ -38,9 +38,9 @@ func SanitizeName(s string) string {
 	return name
 }
 
-// uniqueName returns name, or name with "-2", "-3"... inserted before its
+// UniqueName returns name, or name with "-2", "-3"... inserted before its
 // extension, whichever is not yet in taken; and records it.
-func uniqueName(name string, taken map[string]bool) string {
+func UniqueName(name string, taken map[string]bool) string {
 	key := strings.ToLower(name) // case-insensitive file systems (macOS, Windows, exFAT drives)
 	if !taken[key] {
 		taken[key] = true

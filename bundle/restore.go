@@ -1,9 +1,7 @@
 package bundle
 
 import (
-	"archive/tar"
 	"context"
-	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -20,20 +18,22 @@ import (
 	"time"
 
 	"filippo.io/age"
+	"github.com/exitkit/exitkit/bundle/bagit"
+	"github.com/exitkit/exitkit/bundle/ovf"
+	"github.com/exitkit/exitkit/internal/fsx"
 	"golang.org/x/crypto/ssh"
 )
 
-// OpenOptions says which VMs to restore from a bundle, where to, and with
-// what keys.
-type OpenOptions struct {
+// RestoreOptions says which VMs to restore from a bundle, where to, and
+// with what keys.
+type RestoreOptions struct {
 	Out string   // folder that receives <vm>/<vm>.ovf, .mf, disks, NVRAM
 	VMs []string // VM folder names to open; empty: all
 
 	Identities []age.Identity // decrypt the payload; not needed for an unencrypted bundle
 
-	// The expected signer, as in VerifyOptions. Without either, the
-	// bundle's own signer.pub is used and Progress says to compare its
-	// fingerprint out of band.
+	// The expected signer, as in VerifyOptions. Without any, the bundle's
+	// own signer.pub is used and the report says the signer is not pinned.
 	Signer            ssh.PublicKey
 	SignerFingerprint string
 	AllowedSigners    string
@@ -49,7 +49,29 @@ type OpenOptions struct {
 	Progress io.Writer // one line per file, or nil
 }
 
-// Open restores VMs from a bundle (folder or .tar) into plain OVF folders
+// RestoreReport is what Restore did, for callers and --json.
+type RestoreReport struct {
+	Path string `json:"path"`
+	Out  string `json:"out"`
+	// Signer made the signature (not necessarily a valid one: see Forced).
+	Signer       *Signer `json:"signer,omitempty"`
+	SignerPinned bool    `json:"signer_pinned"` // the caller named the signer; else signer.pub was trusted
+	// Forced says the bundle was restored despite the Problems its
+	// signature, completeness or tag-manifest checks found (Force).
+	Forced   bool         `json:"forced"`
+	Problems []string     `json:"problems,omitempty"`
+	VMs      []RestoredVM `json:"vms"`
+}
+
+// RestoredVM is one VM Restore wrote, or tried to.
+type RestoredVM struct {
+	Name   string        `json:"name"`
+	Dir    string        `json:"dir"`
+	Ready  bool          `json:"ready"` // every file verified and the descriptor written
+	Failed []FileProblem `json:"failed,omitempty"`
+}
+
+// Restore restores VMs from a bundle (folder or .tar) into plain OVF folders
 // ready to import: <Out>/<vm>/<vm>.ovf, <vm>.mf, and the decrypted,
 // decompressed disks and NVRAM under the names the .mf lists.
 //
@@ -63,9 +85,19 @@ type OpenOptions struct {
 // descriptor is written only when all its files succeeded, so a folder
 // never looks importable when it is not. The error then wraps ErrIntegrity
 // and names each failed file.
-func Open(ctx context.Context, bagPath string, opts OpenOptions) error {
+//
+// The report says who signed, whether that signer was pinned, and whether
+// the bundle was restored despite failed checks; it is returned with the
+// error too, describing what was done before it.
+func Restore(ctx context.Context, bagPath string, opts RestoreOptions) (*RestoreReport, error) {
+	rep := &RestoreReport{Path: bagPath, Out: opts.Out, VMs: []RestoredVM{}}
+	err := restore(ctx, bagPath, opts, rep)
+	return rep, err
+}
+
+func restore(ctx context.Context, bagPath string, opts RestoreOptions, rep *RestoreReport) error {
 	if opts.Out == "" {
-		return errors.New("open: no output folder given (--out)")
+		return errors.New("restore: no output folder given")
 	}
 	if opts.Jobs <= 0 {
 		opts.Jobs = runtime.NumCPU()
@@ -74,13 +106,13 @@ func Open(ctx context.Context, bagPath string, opts OpenOptions) error {
 	if progress == nil {
 		progress = io.Discard
 	}
-	bag, err := openBagReader(bagPath)
+	bag, err := bagit.Open(bagPath)
 	if err != nil {
 		return fmt.Errorf("open %s: %w", bagPath, err)
 	}
 	defer bag.Close()
 
-	m, stored, err := openPreflight(bag, bagPath, opts, progress)
+	m, stored, err := openPreflight(bag, bagPath, opts, progress, rep)
 	if err != nil {
 		return err
 	}
@@ -95,12 +127,12 @@ func Open(ctx context.Context, bagPath string, opts OpenOptions) error {
 		for _, name := range outputNames(vm) {
 			p := filepath.Join(opts.Out, vm.Name, name)
 			if _, err := os.Lstat(p); err == nil {
-				return fmt.Errorf("open %s: %s already exists; open never overwrites, so choose another --out or move it away", bagPath, p)
+				return fmt.Errorf("open %s: %s already exists; restore never overwrites, so choose another output folder or move it away", bagPath, p)
 			}
 		}
 		for _, f := range vm.Files {
 			if f.Encrypted && len(opts.Identities) == 0 {
-				return fmt.Errorf("open %s: %s is encrypted; give --identity KEY or --passphrase-file F", bagPath, f.Path)
+				return fmt.Errorf("open %s: %s is encrypted; give an identity or the passphrase it was encrypted with", bagPath, f.Path)
 			}
 		}
 	}
@@ -111,10 +143,17 @@ func Open(ctx context.Context, bagPath string, opts OpenOptions) error {
 			return err
 		}
 		dir := filepath.Join(opts.Out, vm.Name)
-		if err := os.MkdirAll(dir, 0o755); err != nil {
+		out, err := fsx.OpenDir(dir)
+		if err != nil {
 			return fmt.Errorf("open %s: %w", bagPath, err)
 		}
-		errs := openVM(ctx, bag, vm, stored, dir, opts, progress)
+		errs := openVM(ctx, bag, vm, stored, out, opts, progress)
+		out.Close()
+		rv := RestoredVM{Name: vm.Name, Dir: dir, Ready: len(errs) == 0}
+		for _, e := range errs {
+			rv.Failed = append(rv.Failed, FileProblem{Path: vm.Name, Problem: e.Error()})
+		}
+		rep.VMs = append(rep.VMs, rv)
 		if len(errs) > 0 {
 			failures = append(failures, errs...)
 			fmt.Fprintf(progress, "open: %s: %d files failed; its descriptor was not written\n", vm.Name, len(errs))
@@ -134,7 +173,7 @@ func Open(ctx context.Context, bagPath string, opts OpenOptions) error {
 // openPreflight checks the signature and the tag manifest's hashes of the
 // files open relies on, and returns the exit manifest and the stored
 // hashes of manifest-sha256.txt.
-func openPreflight(bag bagReader, bagPath string, opts OpenOptions, progress io.Writer) (*Manifest, map[string]string, error) {
+func openPreflight(bag *bagit.Bag, bagPath string, opts RestoreOptions, progress io.Writer, rep *RestoreReport) (*Manifest, map[string]string, error) {
 	res := &scanResult{Files: map[string]*scanned{}}
 	for _, name := range []string{TagManifestFile, SignatureFile, SignerFile, ExitManifestFile, ManifestFile, IncompleteMarker} {
 		data, err := bag.ReadSmall(name)
@@ -147,15 +186,12 @@ func openPreflight(bag bagReader, bagPath string, opts OpenOptions, progress io.
 		sum := sha256.Sum256(data)
 		res.Files[name] = &scanned{Path: name, Size: int64(len(data)), SHA256: hex.EncodeToString(sum[:]), Data: data}
 	}
-	if err := checkSignerOptions(opts.Signer, opts.SignerFingerprint, opts.AllowedSigners); err != nil {
-		return nil, nil, fmt.Errorf("open: %w", err)
-	}
 	vopts := VerifyOptions{Signer: opts.Signer, SignerFingerprint: opts.SignerFingerprint, AllowedSigners: opts.AllowedSigners, Principal: opts.Principal, Now: time.Now}
-	allowed, err := loadAllowedSigners(opts.AllowedSigners, opts.Principal)
-	if err != nil {
+	pin := vopts.pin()
+	if err := pin.Load(); err != nil {
 		return nil, nil, fmt.Errorf("open: %w", err)
 	}
-	e := &evaluator{res: res, opts: vopts, allowed: allowed, report: &Report{}}
+	e := &evaluator{res: res, opts: vopts, pin: pin, report: &Report{}}
 	complete := e.checkComplete()
 	sig := e.checkSignature()
 	tags := Check{Name: CheckTagManifest}
@@ -178,6 +214,7 @@ func openPreflight(bag bagReader, bagPath string, opts OpenOptions, progress io.
 			}
 		}
 	}
+	rep.Signer, rep.SignerPinned = e.report.Signer, e.report.SignerPinned
 	if e.report.Signer != nil {
 		pin := "pinned"
 		if !e.report.SignerPinned {
@@ -203,12 +240,13 @@ func openPreflight(bag bagReader, bagPath string, opts OpenOptions, progress io.
 			if e.report.Incomplete {
 				cause = ErrIncomplete
 			}
-			hint := "check the bundle with exitbundle verify; --force opens it anyway, checking every file against the bundle's own, unauthenticated hashes"
+			hint := "check the bundle with exitbundle verify; forcing opens it anyway, checking every file against the bundle's own, unauthenticated hashes"
 			if e.report.Incomplete {
-				hint = "run the same create command again to resume it, or pass --force to rescue what is there"
+				hint = "run the same create command again to resume it, or force the restore to rescue what is there"
 			}
 			return nil, nil, fmt.Errorf("open %s: %w:\n  %s\n%s", bagPath, cause, strings.Join(problems, "\n  "), hint)
 		}
+		rep.Forced, rep.Problems = true, problems
 		fmt.Fprintf(progress, "open: WARNING: opening despite:\n  %s\n", strings.Join(problems, "\n  "))
 	}
 
@@ -216,7 +254,7 @@ func openPreflight(bag bagReader, bagPath string, opts OpenOptions, progress io.
 	if !ok {
 		return nil, nil, fmt.Errorf("open %s: no %s: %w", bagPath, ManifestFile, ErrIntegrity)
 	}
-	lines, err := parseManifestFile(ms.Data)
+	lines, err := bagit.ParseManifest(ms.Data)
 	if err != nil {
 		return nil, nil, fmt.Errorf("open %s: %s: %v: %w", bagPath, ManifestFile, err, ErrIntegrity)
 	}
@@ -240,7 +278,7 @@ func chooseVMs(m *Manifest, names []string) ([]VM, error) {
 	for _, vm := range m.VMs {
 		all = append(all, vm.Name)
 		if vm.Name == "" || SanitizeName(vm.Name) != vm.Name {
-			return nil, fmt.Errorf("%s names an unsafe VM folder %q: %w", ExitManifestFile, clipText(vm.Name), ErrIntegrity)
+			return nil, fmt.Errorf("%s names an unsafe VM folder %q: %w", ExitManifestFile, bagit.Clip(vm.Name), ErrIntegrity)
 		}
 		for _, f := range vm.Files {
 			if err := checkOutputName(f.Name); err != nil {
@@ -269,7 +307,7 @@ func chooseVMs(m *Manifest, names []string) ([]VM, error) {
 
 func checkOutputName(name string) error {
 	if name == "" || name == "." || name == ".." || strings.ContainsAny(name, "/\\\x00") || strings.HasPrefix(name, ".") {
-		return fmt.Errorf("unsafe file name %q", clipText(name))
+		return fmt.Errorf("unsafe file name %q", bagit.Clip(name))
 	}
 	return nil
 }
@@ -289,7 +327,7 @@ func outputNames(vm VM) []string {
 // openVM writes one VM: payload files first (in parallel), then the .mf,
 // then the descriptor, so that the descriptor's presence means the folder
 // is complete.
-func openVM(ctx context.Context, bag bagReader, vm VM, stored map[string]string, dir string, opts OpenOptions, progress io.Writer) []error {
+func openVM(ctx context.Context, bag *bagit.Bag, vm VM, stored map[string]string, dir *fsx.Dir, opts RestoreOptions, progress io.Writer) []error {
 	mfData, err := bag.ReadSmall(vm.MF)
 	if err != nil {
 		return []error{fmt.Errorf("%s: %w", vm.MF, err)}
@@ -297,7 +335,7 @@ func openVM(ctx context.Context, bag bagReader, vm VM, stored map[string]string,
 	if sum := sha256.Sum256(mfData); hex.EncodeToString(sum[:]) != stored[vm.MF] {
 		return []error{fmt.Errorf("%s: SHA-256 differs from %s", vm.MF, ManifestFile)}
 	}
-	mf, err := parseMFFile(mfData)
+	mf, err := ovf.ParseMF(mfData)
 	if err != nil {
 		return []error{fmt.Errorf("%s: %w", vm.MF, err)}
 	}
@@ -346,10 +384,10 @@ func openVM(ctx context.Context, bag bagReader, vm VM, stored map[string]string,
 	if len(errs) > 0 {
 		return errs
 	}
-	if err := writeNewFile(filepath.Join(dir, path.Base(vm.MF)), mfData); err != nil {
+	if err := fsx.WriteNew(dir, path.Base(vm.MF), mfData, 0o644); err != nil {
 		return []error{err}
 	}
-	if err := writeNewFile(filepath.Join(dir, path.Base(vm.OVF)), ovfData); err != nil {
+	if err := fsx.WriteNew(dir, path.Base(vm.OVF), ovfData, 0o644); err != nil {
 		return []error{err}
 	}
 	return nil
@@ -357,7 +395,7 @@ func openVM(ctx context.Context, bag bagReader, vm VM, stored map[string]string,
 
 // openFile decrypts and decompresses one stored file into dir/f.Name,
 // through a temporary file that is renamed only after every hash matched.
-func openFile(ctx context.Context, bag bagReader, f File, storedSum string, mfl mfLine, dir string, ids []age.Identity) (err error) {
+func openFile(ctx context.Context, bag *bagit.Bag, f File, storedSum string, mfl ovf.MFLine, dir *fsx.Dir, ids []age.Identity) (err error) {
 	what := f.Path
 	if storedSum == "" {
 		return fmt.Errorf("%s: not listed in %s", what, ManifestFile)
@@ -374,15 +412,14 @@ func openFile(ctx context.Context, bag bagReader, f File, storedSum string, mfl 
 	}
 	defer src.Close()
 
-	final := filepath.Join(dir, f.Name)
-	tmp, err := createTemp(dir, f.Name)
+	tmp, tmpName, err := fsx.CreateTemp(dir, f.Name, 0o644)
 	if err != nil {
 		return fmt.Errorf("%s: %w", what, err)
 	}
 	defer func() {
 		if err != nil {
 			tmp.Close()
-			os.Remove(tmp.Name())
+			dir.Remove(tmpName)
 		}
 	}()
 
@@ -433,7 +470,7 @@ func openFile(ctx context.Context, bag bagReader, f File, storedSum string, mfl 
 	if err := tmp.Close(); err != nil {
 		return fmt.Errorf("%s: %w", what, err)
 	}
-	if err := renameNoReplace(tmp.Name(), final); err != nil {
+	if err := fsx.Commit(dir, tmpName, f.Name); err != nil {
 		return fmt.Errorf("%s: %w", what, err)
 	}
 	return nil
@@ -453,231 +490,6 @@ func (e *errWriter) Write(p []byte) (int, error) {
 	n, err := e.w.Write(p)
 	if err != nil {
 		e.err = err
-	}
-	return n, err
-}
-
-// createTemp makes a hidden temporary file beside the final one, so the
-// rename stays within one file system.
-func createTemp(dir, name string) (*os.File, error) {
-	var b [6]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		return nil, err
-	}
-	p := filepath.Join(dir, "."+name+"."+hex.EncodeToString(b[:])+".exitbundle-partial")
-	return os.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
-}
-
-// renameNoReplace moves tmp to final unless final exists: a hard link
-// fails on an existing name, atomically; where links are not supported it
-// falls back to a checked rename.
-func renameNoReplace(tmp, final string) error {
-	err := os.Link(tmp, final)
-	if err == nil {
-		return os.Remove(tmp)
-	}
-	if !errors.Is(err, os.ErrExist) {
-		if _, serr := os.Lstat(final); serr != nil {
-			return os.Rename(tmp, final)
-		}
-	}
-	return fmt.Errorf("%s appeared while opening; not overwritten: move it away and run open again", final)
-}
-
-// writeNewFile writes a small file through a temporary name, never over
-// an existing file.
-func writeNewFile(p string, data []byte) (err error) {
-	tmp, err := createTemp(filepath.Dir(p), filepath.Base(p))
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	if _, err = tmp.Write(data); err != nil {
-		return fmt.Errorf("write %s: %w", p, err)
-	}
-	if err = tmp.Sync(); err != nil {
-		return err
-	}
-	if err = tmp.Close(); err != nil {
-		return err
-	}
-	return renameNoReplace(tmp.Name(), p)
-}
-
-// bagReader gives random access to a bag's files, in a folder or a tar.
-type bagReader interface {
-	// ReadSmall returns a metadata file's content; os.ErrNotExist when absent.
-	ReadSmall(name string) ([]byte, error)
-	Open(name string) (io.ReadCloser, error)
-	Close() error
-}
-
-func openBagReader(p string) (bagReader, error) {
-	info, err := os.Stat(p)
-	if err != nil {
-		return nil, err
-	}
-	if info.IsDir() {
-		return dirBag(p), nil
-	}
-	return indexTar(p)
-}
-
-type dirBag string
-
-func (d dirBag) path(name string) (string, error) {
-	if err := checkSafeBagPath(name); err != nil {
-		return "", err
-	}
-	p := filepath.Join(string(d), filepath.FromSlash(name))
-	info, err := os.Lstat(p)
-	if err != nil {
-		return "", err
-	}
-	if !info.Mode().IsRegular() {
-		return "", fmt.Errorf("%s is not a regular file", name)
-	}
-	return p, nil
-}
-
-func (d dirBag) ReadSmall(name string) ([]byte, error) {
-	p, err := d.path(name)
-	if err != nil {
-		return nil, err
-	}
-	f, err := os.Open(p)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	return readKept(f, name)
-}
-
-func readKept(r io.Reader, name string) ([]byte, error) {
-	data, err := io.ReadAll(io.LimitReader(r, maxKeep+1))
-	if err != nil {
-		return nil, err
-	}
-	if len(data) > maxKeep {
-		return nil, fmt.Errorf("%s is larger than %d MiB, too large for a metadata file", name, maxKeep>>20)
-	}
-	return data, nil
-}
-
-func (d dirBag) Open(name string) (io.ReadCloser, error) {
-	p, err := d.path(name)
-	if err != nil {
-		return nil, err
-	}
-	return os.Open(p)
-}
-
-func (d dirBag) Close() error { return nil }
-
-// tarBag is a tar file indexed in one pass over its headers (the member
-// data is skipped by seeking), then read member by member at their offsets.
-type tarBag struct {
-	f       *os.File
-	members map[string]tarMember
-}
-
-type tarMember struct{ off, size int64 }
-
-func indexTar(p string) (*tarBag, error) {
-	f, err := os.Open(p)
-	if err != nil {
-		return nil, err
-	}
-	pr := &posReader{f: f}
-	tr := tar.NewReader(pr)
-	members := map[string]tarMember{}
-	for {
-		hdr, err := tr.Next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			f.Close()
-			return nil, fmt.Errorf("read tar: %w (the file is truncated or not a tar)", err)
-		}
-		if hdr.Typeflag != tar.TypeReg && hdr.Typeflag != tar.TypeRegA {
-			continue
-		}
-		name := strings.TrimPrefix(hdr.Name, "./")
-		if _, dup := members[name]; dup {
-			f.Close()
-			return nil, fmt.Errorf("tar member %s appears twice", clipText(name))
-		}
-		members[name] = tarMember{off: pr.pos, size: hdr.Size}
-	}
-	if fi, err := f.Stat(); err == nil {
-		for name, m := range members {
-			if m.off+m.size > fi.Size() {
-				f.Close()
-				return nil, fmt.Errorf("tar member %s runs past the end of the file: the tar is truncated", clipText(name))
-			}
-		}
-	}
-	// A bag tarred as a folder: strip the one top-level folder.
-	if _, ok := members[BagItFile]; !ok {
-		for name := range members {
-			if strings.HasSuffix(name, "/"+BagItFile) && strings.Count(name, "/") == 1 {
-				prefix := strings.TrimSuffix(name, BagItFile)
-				stripped := map[string]tarMember{}
-				for n, m := range members {
-					if strings.HasPrefix(n, prefix) {
-						stripped[strings.TrimPrefix(n, prefix)] = m
-					}
-				}
-				members = stripped
-				break
-			}
-		}
-	}
-	return &tarBag{f: f, members: members}, nil
-}
-
-func (t *tarBag) Open(name string) (io.ReadCloser, error) {
-	m, ok := t.members[name]
-	if !ok {
-		return nil, fmt.Errorf("%s: %w", name, os.ErrNotExist)
-	}
-	return io.NopCloser(io.NewSectionReader(t.f, m.off, m.size)), nil
-}
-
-func (t *tarBag) ReadSmall(name string) ([]byte, error) {
-	r, err := t.Open(name)
-	if err != nil {
-		return nil, err
-	}
-	return readKept(r, name)
-}
-
-func (t *tarBag) Close() error { return t.f.Close() }
-
-// posReader tracks the offset in the file, so that after tar's Next the
-// position is where the member's data starts (tar reads headers whole and
-// never reads ahead).
-type posReader struct {
-	f   *os.File
-	pos int64
-}
-
-func (p *posReader) Read(b []byte) (int, error) {
-	n, err := p.f.Read(b)
-	p.pos += int64(n)
-	return n, err
-}
-
-func (p *posReader) Seek(off int64, whence int) (int64, error) {
-	n, err := p.f.Seek(off, whence)
-	if err == nil {
-		p.pos = n
 	}
 	return n, err
 }

@@ -92,7 +92,7 @@ func TestOpenRestoresPlainOVFFolders(t *testing.T) {
 			}
 			out := filepath.Join(dir, "out")
 			var progress bytes.Buffer
-			err := Open(context.Background(), p, OpenOptions{Out: out, Identities: tc.ids, VMs: tc.vms, Jobs: 2, Progress: &progress})
+			err := restoreErr(context.Background(), p, RestoreOptions{Out: out, Identities: tc.ids, VMs: tc.vms, Jobs: 2, Progress: &progress})
 			if err != nil {
 				t.Fatalf("Open: %v\n%s", err, progress.String())
 			}
@@ -110,7 +110,7 @@ func TestOpenNeverOverwrites(t *testing.T) {
 	out := filepath.Join(dir, "out")
 	existing := filepath.Join(out, "db", "db-disk-1.vmdk")
 	vtWrite(t, existing, []byte("precious"))
-	err := Open(context.Background(), bag.Dir, OpenOptions{Out: out})
+	err := restoreErr(context.Background(), bag.Dir, RestoreOptions{Out: out})
 	if err == nil || !strings.Contains(err.Error(), "already exists") {
 		t.Fatalf("err = %v, want a refusal to overwrite", err)
 	}
@@ -138,8 +138,8 @@ func TestOpenRefusesUnsignedUnlessForced(t *testing.T) {
 			dir := t.TempDir()
 			bag := vtBuildBag(t, filepath.Join(dir, "bag"), tbSpec{})
 			tc.damage(bag.Dir, bag)
-			opts := OpenOptions{Out: filepath.Join(dir, "out"), Signer: bag.Signer.PublicKey()}
-			err := Open(context.Background(), bag.Dir, opts)
+			opts := RestoreOptions{Out: filepath.Join(dir, "out"), Signer: bag.Signer.PublicKey()}
+			err := restoreErr(context.Background(), bag.Dir, opts)
 			if !errors.Is(err, tc.want) {
 				t.Fatalf("err = %v, want %v", err, tc.want)
 			}
@@ -149,7 +149,7 @@ func TestOpenRefusesUnsignedUnlessForced(t *testing.T) {
 			opts.Force = true
 			var progress bytes.Buffer
 			opts.Progress = &progress
-			if err := Open(context.Background(), bag.Dir, opts); err != nil {
+			if err := restoreErr(context.Background(), bag.Dir, opts); err != nil {
 				t.Fatalf("forced open: %v", err)
 			}
 			if !strings.Contains(progress.String(), "WARNING") {
@@ -183,7 +183,7 @@ func TestOpenTruncatedCiphertextLeavesNothing(t *testing.T) {
 	vtWriteTags(t, bag.Dir, bag.Manifest, tbSpec{Signer: bag.Signer})
 
 	out := filepath.Join(dir, "out")
-	err := Open(context.Background(), bag.Dir, OpenOptions{Out: out, Identities: []age.Identity{id}, Signer: bag.Signer.PublicKey()})
+	err := restoreErr(context.Background(), bag.Dir, RestoreOptions{Out: out, Identities: []age.Identity{id}, Signer: bag.Signer.PublicKey()})
 	if !errors.Is(err, ErrIntegrity) || !strings.Contains(err.Error(), victim) {
 		t.Fatalf("err = %v, want an integrity error naming %s", err, victim)
 	}
@@ -210,7 +210,7 @@ func TestOpenWrongIdentity(t *testing.T) {
 	id := vtIdentity(t)
 	bag := vtBuildBag(t, filepath.Join(dir, "bag"), tbSpec{Recipients: []age.Recipient{id.Recipient()}, Compress: true})
 	out := filepath.Join(dir, "out")
-	err := Open(context.Background(), bag.Dir, OpenOptions{Out: out, Identities: []age.Identity{vtIdentity(t)}})
+	err := restoreErr(context.Background(), bag.Dir, RestoreOptions{Out: out, Identities: []age.Identity{vtIdentity(t)}})
 	if !errors.Is(err, ErrIntegrity) || !strings.Contains(err.Error(), "wrong key") {
 		t.Fatalf("err = %v, want a wrong-key error", err)
 	}
@@ -219,7 +219,7 @@ func TestOpenWrongIdentity(t *testing.T) {
 			t.Errorf("left behind: %s", p)
 		}
 	}
-	if err := Open(context.Background(), bag.Dir, OpenOptions{Out: out}); err == nil || !strings.Contains(err.Error(), "--identity") {
+	if err := restoreErr(context.Background(), bag.Dir, RestoreOptions{Out: out}); err == nil || !strings.Contains(err.Error(), "give an identity") {
 		t.Fatalf("no identity: err = %v, want a hint to give --identity", err)
 	}
 }
@@ -227,7 +227,7 @@ func TestOpenWrongIdentity(t *testing.T) {
 func TestOpenUnknownVM(t *testing.T) {
 	dir := t.TempDir()
 	bag := vtBuildBag(t, filepath.Join(dir, "bag"), tbSpec{})
-	err := Open(context.Background(), bag.Dir, OpenOptions{Out: filepath.Join(dir, "out"), VMs: []string{"mail"}})
+	err := restoreErr(context.Background(), bag.Dir, RestoreOptions{Out: filepath.Join(dir, "out"), VMs: []string{"mail"}})
 	if err == nil || !strings.Contains(err.Error(), "web") || !strings.Contains(err.Error(), "db") {
 		t.Fatalf("err = %v, want the list of VMs", err)
 	}
@@ -257,4 +257,10 @@ func TestDecodeReportsAFullDisk(t *testing.T) {
 	if res.Err == nil || !strings.Contains(res.Err.Error(), "no space") {
 		t.Fatalf("err = %v, want the write error", res.Err)
 	}
+}
+
+// restoreErr is Restore for tests that look only at its error.
+func restoreErr(ctx context.Context, p string, opts RestoreOptions) error {
+	_, err := Restore(ctx, p, opts)
+	return err
 }
