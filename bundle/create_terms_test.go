@@ -46,7 +46,7 @@ func TestCreateEmbedsTerms(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "b")
 	opts := crOptions(t, fx, out)
 	opts.Terms = termsPath
-	m, err := Create(t.Context(), opts)
+	m, err := testCreate(t.Context(), opts)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,8 @@
 package bundle
 
-import "github.com/exitkit/exitkit/bundle/manifest"
+import (
+	"github.com/exitkit/exitkit/bundle/manifest"
+)
 
 // The bundle's format lives in bundle/manifest; these names keep the API
 // callers use in one place.
@@ -49,6 +51,13 @@ var (
 	ErrSignature  = manifest.ErrSignature
 	ErrIntegrity  = manifest.ErrIntegrity
 	ErrUnsafe     = manifest.ErrUnsafe
+
+	// ErrFinished: create was pointed at a finished bundle, which it never
+	// overwrites.
+	ErrFinished = manifest.ErrFinished
+	// ErrNotOurs: create's output holds something other than an unfinished
+	// bundle of the same command.
+	ErrNotOurs = manifest.ErrNotOurs
 )
 
 // SanitizeName maps s to a name of [A-Za-z0-9._-]; see manifest.SanitizeName.

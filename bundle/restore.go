@@ -19,6 +19,7 @@ import (
 
 	"filippo.io/age"
 	"github.com/exitkit/exitkit/bundle/bagit"
+	"github.com/exitkit/exitkit/bundle/internal/pipeline"
 	"github.com/exitkit/exitkit/bundle/ovf"
 	"github.com/exitkit/exitkit/internal/fsx"
 	"golang.org/x/crypto/ssh"
@@ -425,15 +426,15 @@ func openFile(ctx context.Context, bag *bagit.Bag, f File, storedSum string, mfl
 
 	storedHash := sha256.New()
 	var storedN int64
-	in := io.TeeReader(&countingReader{r: &ctxReader{ctx: ctx, r: src}, n: &storedN}, storedHash)
+	in := io.TeeReader(&pipeline.CountingReader{R: &pipeline.CtxReader{Ctx: ctx, R: src}, N: &storedN}, storedHash)
 	enc, comp := storedForm(f.Path)
 	if enc != f.Encrypted || comp != (f.Compression == "zstd") {
 		return fmt.Errorf("%s: its name disagrees with the encryption or compression %s records", what, ExitManifestFile)
 	}
 	w := &errWriter{w: tmp}
-	var plain *plainResult
+	var plain *pipeline.Plain
 	if enc || comp {
-		plain = decodeInto(w, in, enc, comp, ids)
+		plain = pipeline.Decode(w, in, enc, comp, ids)
 		if plain.Err == nil && w.err != nil {
 			plain.Err = w.err
 		}
@@ -446,14 +447,14 @@ func openFile(ctx context.Context, bag *bagit.Bag, f File, storedSum string, mfl
 		}
 	} else {
 		h := sha256.New()
-		n, cerr := io.CopyBuffer(io.MultiWriter(w, h), in, make([]byte, scanChunk))
+		n, cerr := io.CopyBuffer(io.MultiWriter(w, h), in, make([]byte, pipeline.BufSize))
 		if cerr == nil {
 			cerr = w.err
 		}
 		if cerr != nil {
 			return fmt.Errorf("%s: %w", what, cerr)
 		}
-		plain = &plainResult{Size: n, SHA256: hex.EncodeToString(h.Sum(nil))}
+		plain = &pipeline.Plain{Size: n, SHA256: hex.EncodeToString(h.Sum(nil))}
 	}
 	if got := hex.EncodeToString(storedHash.Sum(nil)); got != storedSum {
 		return fmt.Errorf("%s: stored SHA-256 differs from %s: the file is damaged", what, ManifestFile)

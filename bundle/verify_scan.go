@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"io"
 	"path"
@@ -15,7 +14,7 @@ import (
 
 	"filippo.io/age"
 	"github.com/exitkit/exitkit/bundle/bagit"
-	"github.com/klauspost/compress/zstd"
+	"github.com/exitkit/exitkit/bundle/internal/pipeline"
 )
 
 // The scanning half of verify: read every file of a bag exactly once,
@@ -29,10 +28,6 @@ import (
 // memory: the one cap of every reader.
 const maxKeep = bagit.MaxMetadata
 
-// scanChunk is the unit of reading: large enough for few syscalls, small
-// enough that Jobs of them in flight stay a few MiB.
-const scanChunk = 256 << 10
-
 // scanned is what one file of the bag turned out to be.
 type scanned struct {
 	Path   string // bag path, / separated
@@ -43,13 +38,7 @@ type scanned struct {
 
 	// Plain is set when the stored form was decoded (or is itself the
 	// plaintext): the plaintext's size and hash, or why decoding failed.
-	Plain *plainResult
-}
-
-type plainResult struct {
-	Size   int64
-	SHA256 string
-	Err    error
+	Plain *pipeline.Plain
 }
 
 // storedForm says how a payload file is stored, from its name: create
@@ -96,13 +85,13 @@ func scanOne(ctx context.Context, p string, r io.Reader, ids []age.Identity) *sc
 	s := &scanned{Path: p}
 	stored := sha256.New()
 	var keep *bytes.Buffer
-	var src io.Reader = &countingReader{r: r, n: &s.Size}
+	var src io.Reader = &pipeline.CountingReader{R: r, N: &s.Size}
 	src = io.TeeReader(src, stored)
 	if keepContent(p) {
 		keep = &bytes.Buffer{}
 		src = io.TeeReader(src, &limitedBuffer{b: keep, max: maxKeep})
 	}
-	src = &ctxReader{ctx: ctx, r: src}
+	src = &pipeline.CtxReader{Ctx: ctx, R: src}
 
 	encrypted, compressed := storedForm(p)
 	switch {
@@ -112,12 +101,12 @@ func scanOne(ctx context.Context, p string, r io.Reader, ids []age.Identity) *sc
 		// Two stages, so that one large file uses two cores: this
 		// goroutine reads and hashes the stored bytes, a second one
 		// decrypts, decompresses and hashes the plaintext.
-		s.Plain, s.Err = decodeBeside(src, encrypted, compressed, ids)
+		s.Plain, s.Err = pipeline.DecodeBeside(src, encrypted, compressed, ids)
 	default:
 		// The stored bytes are the plaintext.
 	}
 	if s.Err == nil { // src is at its end after decodeBeside: nothing left to copy
-		buf := make([]byte, scanChunk)
+		buf := make([]byte, pipeline.BufSize)
 		if _, err := io.CopyBuffer(io.Discard, src, buf); err != nil {
 			s.Err = err
 		}
@@ -127,99 +116,9 @@ func scanOne(ctx context.Context, p string, r io.Reader, ids []age.Identity) *sc
 		s.Data = append([]byte{}, keep.Bytes()...) // non-nil even when empty
 	}
 	if !encrypted && !compressed && s.Err == nil && inPayload(p) {
-		s.Plain = &plainResult{Size: s.Size, SHA256: s.SHA256}
+		s.Plain = &pipeline.Plain{Size: s.Size, SHA256: s.SHA256}
 	}
 	return s
-}
-
-// decodeBeside reads src to its end, handing each chunk to a decoding
-// goroutine through a short queue; memory stays at a few chunks.
-func decodeBeside(src io.Reader, encrypted, compressed bool, ids []age.Identity) (*plainResult, error) {
-	pool := newChunkPool(6)
-	ch := make(chan *[]byte, 4)
-	done := make(chan *plainResult, 1)
-	go func() {
-		cr := &chunkReader{ch: ch, pool: pool}
-		res := decodeInto(io.Discard, cr, encrypted, compressed, ids)
-		cr.drain()
-		done <- res
-	}()
-	var readErr error
-	for {
-		bp := pool.get()
-		n, err := io.ReadFull(src, *bp)
-		if n > 0 {
-			b := (*bp)[:n]
-			ch <- &b
-		} else {
-			pool.put(bp)
-		}
-		if err == io.EOF || err == io.ErrUnexpectedEOF {
-			break
-		}
-		if err != nil {
-			readErr = err
-			break
-		}
-	}
-	close(ch)
-	res := <-done
-	if readErr != nil && res.Err == nil {
-		res.Err = fmt.Errorf("read: %w", readErr)
-	}
-	return res, readErr
-}
-
-// decodeInto decrypts and decompresses src into w, hashing the plaintext.
-// It reads src only as far as decoding goes; the caller drains the rest.
-func decodeInto(w io.Writer, src io.Reader, encrypted, compressed bool, ids []age.Identity) *plainResult {
-	res := &plainResult{}
-	r := src
-	if encrypted {
-		dr, err := age.Decrypt(r, ids...)
-		if err != nil {
-			res.Err = describeDecryptError(err)
-			return res
-		}
-		r = dr
-	}
-	if compressed {
-		zr, err := zstd.NewReader(r, zstd.WithDecoderConcurrency(1), zstd.WithDecoderLowmem(true), zstd.WithDecoderMaxWindow(128<<20))
-		if err != nil {
-			res.Err = fmt.Errorf("zstd: %w", err)
-			return res
-		}
-		defer zr.Close()
-		r = zr
-	}
-	h := sha256.New()
-	n, err := io.CopyBuffer(io.MultiWriter(w, h), r, make([]byte, scanChunk))
-	res.Size = n
-	if err != nil {
-		res.Err = describeDecryptError(err)
-		return res
-	}
-	res.SHA256 = hex.EncodeToString(h.Sum(nil))
-	return res
-}
-
-func describeDecryptError(err error) error {
-	var nomatch *age.NoIdentityMatchError
-	if errors.As(err, &nomatch) {
-		return fmt.Errorf("no given identity can decrypt it (wrong key or passphrase?): %w", err)
-	}
-	return err
-}
-
-type countingReader struct {
-	r io.Reader
-	n *int64
-}
-
-func (c *countingReader) Read(p []byte) (int, error) {
-	n, err := c.r.Read(p)
-	*c.n += int64(n)
-	return n, err
 }
 
 // limitedBuffer keeps the first max bytes written and swallows the rest,
@@ -238,18 +137,6 @@ func (l *limitedBuffer) Write(p []byte) (int, error) {
 		}
 	}
 	return len(p), nil
-}
-
-type ctxReader struct {
-	ctx context.Context
-	r   io.Reader
-}
-
-func (c *ctxReader) Read(p []byte) (int, error) {
-	if err := c.ctx.Err(); err != nil {
-		return 0, err
-	}
-	return c.r.Read(p)
 }
 
 // scanResult is everything the scan saw: files by bag path, and entries
@@ -321,11 +208,11 @@ func scanEntry(ctx context.Context, bag *bagit.Bag, name string, ids []age.Ident
 
 // scanTar reads a tar stream once, front to back. Each member's bytes go
 // to a worker through a small queue of chunks, so that up to jobs members
-// are hashed at once while memory stays at jobs x queue x scanChunk.
+// are hashed at once while memory stays at jobs x queue x pipeline.BufSize.
 func scanTar(ctx context.Context, r io.Reader, jobs int, ids []age.Identity, progress func(*scanned)) (*scanResult, error) {
 	res := &scanResult{Files: map[string]*scanned{}}
 	slots := make(chan struct{}, max(jobs, 1))
-	pool := newChunkPool(6 * max(jobs, 1))
+	pool := pipeline.NewPool(6 * max(jobs, 1))
 	var mu sync.Mutex
 	var wg sync.WaitGroup
 	probs, readErr := bagit.WalkStream(r, func(name string, _ int64, body io.Reader) error {
@@ -337,9 +224,9 @@ func scanTar(ctx context.Context, r io.Reader, jobs int, ids []age.Identity, pro
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			cr := &chunkReader{ch: chunks, pool: pool}
+			cr := &pipeline.ChunkReader{Ch: chunks, Pool: pool}
 			s := scanOne(ctx, name, cr, ids)
-			cr.drain()
+			cr.Drain()
 			mu.Lock()
 			res.Files[name] = s
 			if progress != nil {
@@ -354,13 +241,13 @@ func scanTar(ctx context.Context, r io.Reader, jobs int, ids []age.Identity, pro
 				copyErr = err
 				break
 			}
-			bp := pool.get()
+			bp := pool.Get()
 			n, err := io.ReadFull(body, *bp)
 			if n > 0 {
 				b := (*bp)[:n]
 				chunks <- &b
 			} else {
-				pool.put(bp)
+				pool.Put(bp)
 			}
 			if err == io.EOF || err == io.ErrUnexpectedEOF {
 				break
@@ -421,81 +308,4 @@ func stripTarRoot(files map[string]*scanned, probs []FileProblem) (map[string]*s
 		probs[i].Path = strings.TrimPrefix(probs[i].Path, prefix)
 	}
 	return out, probs
-}
-
-// chunkReader reads the chunks the tar loop sends, returning each buffer
-// to the pool once consumed.
-//
-// The pool is a fixed set of buffers, not a sync.Pool: at a gigabyte a
-// second a sync.Pool is emptied by every collection and turns into
-// garbage, which grows the heap; a fixed set keeps memory exact.
-type chunkReader struct {
-	ch   chan *[]byte
-	pool *chunkPool
-	cur  *[]byte
-	off  int
-}
-
-func (c *chunkReader) Read(p []byte) (int, error) {
-	for c.cur == nil || c.off == len(*c.cur) {
-		if c.cur != nil {
-			c.pool.put(c.cur)
-			c.cur = nil
-		}
-		b, ok := <-c.ch
-		if !ok {
-			return 0, io.EOF
-		}
-		c.cur, c.off = b, 0
-	}
-	n := copy(p, (*c.cur)[c.off:])
-	c.off += n
-	return n, nil
-}
-
-// chunkPool hands out at most n buffers of scanChunk bytes, allocating
-// them on first use; get blocks while all are in use.
-type chunkPool struct {
-	free  chan *[]byte
-	mu    sync.Mutex
-	made  int
-	limit int
-}
-
-func newChunkPool(n int) *chunkPool {
-	return &chunkPool{free: make(chan *[]byte, n), limit: n}
-}
-
-func (p *chunkPool) get() *[]byte {
-	select {
-	case b := <-p.free:
-		return b
-	default:
-	}
-	p.mu.Lock()
-	if p.made < p.limit {
-		p.made++
-		p.mu.Unlock()
-		b := make([]byte, scanChunk)
-		return &b
-	}
-	p.mu.Unlock()
-	return <-p.free
-}
-
-func (p *chunkPool) put(b *[]byte) {
-	*b = (*b)[:cap(*b)]
-	p.free <- b
-}
-
-// drain consumes what is left, so the tar loop never blocks on a worker
-// that stopped early (a cancelled context).
-func (c *chunkReader) drain() {
-	if c.cur != nil {
-		c.pool.put(c.cur)
-		c.cur = nil
-	}
-	for b := range c.ch {
-		c.pool.put(b)
-	}
 }

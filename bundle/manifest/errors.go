@@ -28,4 +28,12 @@ var (
 	// output, follow a link, or spend unbounded work (a decompression
 	// bomb, an scrypt work factor above the cap). Exit 1.
 	ErrUnsafe = errors.New("unsafe bundle")
+
+	// ErrFinished: create was pointed at a finished bundle, which it never
+	// overwrites. Exit 2.
+	// ErrNotOurs: create's output holds something other than an unfinished
+	// bundle of the same create command. Exit 2.
+	ErrNotOurs = errors.New("the output is not empty and is not an unfinished bundle of this command: choose an empty or new output")
+
+	ErrFinished = errors.New("the output is a finished, signed bundle; exitbundle never overwrites one: choose another output")
 )

@@ -63,4 +63,3 @@ func FuzzSanitizeName(f *testing.F) {
 		}
 	})
 }
-

@@ -95,6 +95,14 @@ func (f *Faulty) Link(oldname, newname string) error {
 	return f.FS.Link(oldname, newname)
 }
 
+func (f *Faulty) Sync(name string) error {
+	if f.hit(OpSync, name) {
+		f.fire()
+		return &fs.PathError{Op: "fsync", Path: name, Err: ErrInjected}
+	}
+	return f.FS.Sync(name)
+}
+
 type faultyFile struct {
 	File
 	fs   *Faulty

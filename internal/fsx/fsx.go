@@ -51,6 +51,8 @@ type FS interface {
 	MkdirAll(name string, perm fs.FileMode) error
 	// SyncDir makes the entries of a folder (".": the root) durable.
 	SyncDir(name string) error
+	// Sync makes a file's content durable (fsync).
+	Sync(name string) error
 	// Open reads a regular file, never through a link.
 	Open(name string) (*os.File, error)
 	Lstat(name string) (fs.FileInfo, error)
@@ -119,6 +121,18 @@ func (d *Dir) ReadDir(name string) ([]fs.DirEntry, error) {
 	}
 	defer f.Close()
 	return f.ReadDir(-1)
+}
+
+func (d *Dir) Sync(name string) error {
+	f, err := d.Open(name)
+	if err != nil {
+		return err
+	}
+	err = f.Sync()
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }
 
 func (d *Dir) SyncDir(name string) error {

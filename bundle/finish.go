@@ -1,0 +1,257 @@
+package bundle
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"sort"
+	"strings"
+
+	"golang.org/x/crypto/ssh"
+
+	"github.com/exitkit/exitkit/bundle/bagit"
+	"github.com/exitkit/exitkit/bundle/internal/journal"
+	"github.com/exitkit/exitkit/bundle/keys"
+	"github.com/exitkit/exitkit/bundle/manifest"
+	"github.com/exitkit/exitkit/bundle/seal"
+	"github.com/exitkit/exitkit/internal/fsx"
+	"github.com/exitkit/exitkit/internal/version"
+)
+
+func sha256Hex(b []byte) string {
+	s := sha256.Sum256(b)
+	return hex.EncodeToString(s[:])
+}
+
+func toolVersion() string {
+	return "exitbundle " + version.String()
+}
+
+// finish writes the tag files and, last, the signature.
+func (c *creator) finish() (*Manifest, error) {
+	o := c.opts
+	if err := c.sweep(); err != nil {
+		return nil, err
+	}
+	m := &Manifest{
+		Format:      FormatVersion,
+		Created:     c.j.Header.Created,
+		Tool:        toolVersion(),
+		Provider:    o.Info.Provider,
+		Customer:    o.Info.Customer,
+		Contact:     o.Info.Contact,
+		Description: o.Info.Description,
+		Signer: Signer{
+			Fingerprint: keys.Fingerprint(o.Signer.PublicKey()),
+			PublicKey:   strings.TrimSpace(string(ssh.MarshalAuthorizedKey(o.Signer.PublicKey()))),
+		},
+		Encryption:  Encryption{Mode: "none"},
+		Compression: "none",
+		VMs:         c.vms,
+	}
+	if len(c.recipients) > 0 {
+		m.Encryption = Encryption{Mode: "age", Recipients: o.RecipientNames, Passphrase: len(o.Passphrase) > 0}
+	}
+	if c.compressed {
+		m.Compression = "zstd"
+	}
+
+	// Payload files must be on disk before a signature vouches for them.
+	var payload []File
+	for _, vm := range c.vms {
+		for _, f := range vm.Files {
+			payload = append(payload, f)
+			if err := c.out.Sync(f.Path); err != nil {
+				return nil, fmt.Errorf("sync %s: %w", f.Path, err)
+			}
+		}
+	}
+	sort.Slice(payload, func(i, j int) bool { return payload[i].Path < payload[j].Path })
+
+	tags := []string{BagItFile, BagInfoFile, ManifestFile, ExitManifestFile, IndexFile, ReadmeFile}
+	if o.Terms != "" {
+		data, t, err := readTerms(o.Terms)
+		if err != nil {
+			return nil, err
+		}
+		m.Terms = t
+		if err := fsx.WriteFile(c.out, TermsFile, data, 0o644); err != nil {
+			return nil, err
+		}
+		tags = append(tags, TermsFile)
+	}
+	tags = append(tags, SignerFile)
+
+	var man bytes.Buffer
+	var octets int64
+	for _, f := range payload {
+		fmt.Fprintf(&man, "%s  %s\n", f.StoredSHA256, f.Path)
+		octets += f.StoredSize
+	}
+	jsonData, err := manifest.Encode(m)
+	if err != nil {
+		return nil, err
+	}
+	index, readme, err := RenderIndex(m)
+	if err != nil {
+		return nil, fmt.Errorf("render index: %w", err)
+	}
+	files := map[string][]byte{
+		BagItFile:        []byte("BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n"),
+		BagInfoFile:      bagInfo(o.Info, c.j.Header, octets, len(payload)),
+		ManifestFile:     man.Bytes(),
+		ExitManifestFile: jsonData,
+		IndexFile:        index,
+		ReadmeFile:       readme,
+		SignerFile:       []byte(m.Signer.PublicKey + " exitbundle signer " + m.Signer.Fingerprint + "\n"),
+	}
+	var tagman bytes.Buffer
+	for _, name := range tags {
+		data, ok := files[name]
+		if ok {
+			if err := fsx.WriteFile(c.out, name, data, 0o644); err != nil {
+				return nil, err
+			}
+		} else if data, err = readSmall(c.out, name); err != nil {
+			return nil, err
+		}
+		fmt.Fprintf(&tagman, "%s  %s\n", sha256Hex(data), name)
+	}
+	if err := fsx.WriteFile(c.out, TagManifestFile, tagman.Bytes(), 0o644); err != nil {
+		return nil, err
+	}
+	sig, err := seal.Sign(o.Signer, bytes.NewReader(tagman.Bytes()))
+	if err != nil {
+		return nil, err
+	}
+	if err := c.j.Seal(sig); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// bagInfo writes bag-info.txt. Values are kept to one line each.
+func bagInfo(info Info, h journal.Header, octets int64, count int) []byte {
+	var b bytes.Buffer
+	label := func(k, v string) {
+		v = strings.Join(strings.Fields(v), " ")
+		if v != "" {
+			fmt.Fprintf(&b, "%s: %s\n", k, v)
+		}
+	}
+	label("Source-Organization", info.Provider)
+	label("Contact-Name", info.Contact)
+	desc := info.Description
+	if info.Customer != "" {
+		label("Customer", info.Customer)
+		if desc == "" {
+			desc = "Exit bundle of the virtual machines of " + info.Customer
+		}
+	}
+	if desc == "" {
+		desc = "Exit bundle of virtual machines"
+	}
+	label("External-Description", desc)
+	label("Bagging-Date", h.Created.Format("2006-01-02"))
+	label("External-Identifier", h.ID)
+	label("Bag-Size", humanBytes(octets))
+	label("Payload-Oxum", fmt.Sprintf("%d.%d", octets, count))
+	label("Bag-Software-Agent", toolVersion())
+	return b.Bytes()
+}
+
+// sweep removes what an earlier, interrupted run left that is not part of
+// this bundle: .partial files and files of a plan that changed. It runs only
+// in a folder create has claimed through its marker.
+func (c *creator) sweep() error {
+	keep := map[string]bool{}
+	for _, vm := range c.vms {
+		for _, f := range vm.Files {
+			keep[f.Path] = true
+		}
+	}
+	if err := c.sweepDir("data", keep); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("clean up leftovers: %w", err)
+	}
+	entries, err := c.out.ReadDir(".")
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		if strings.HasSuffix(e.Name(), fsx.PartialSuffix) {
+			c.out.Remove(e.Name())
+		}
+	}
+	// Empty folders of VMs that are no longer part of the bundle.
+	vms, _ := c.out.ReadDir(PayloadDir)
+	for _, e := range vms {
+		if e.IsDir() {
+			c.out.Remove(PayloadDir + "/" + e.Name()) // fails, as wanted, unless empty
+		}
+	}
+	return nil
+}
+
+func (c *creator) sweepDir(dir string, keep map[string]bool) error {
+	list, err := c.out.ReadDir(dir)
+	if err != nil {
+		return err
+	}
+	for _, d := range list {
+		p := dir + "/" + d.Name()
+		switch {
+		case d.IsDir():
+			if err := c.sweepDir(p, keep); err != nil {
+				return err
+			}
+		case keep[p]:
+		case d.Type()&fs.ModeSymlink != 0 || d.Type().IsRegular():
+			if err := c.out.Remove(p); err != nil {
+				return err
+			}
+		default:
+			return fmt.Errorf("unexpected %s in the bundle: remove it", p)
+		}
+	}
+	return nil
+}
+
+func readSmall(out fsx.FS, name string) ([]byte, error) {
+	f, err := out.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return bagit.ReadCapped(f, name)
+}
+
+func readManifest(out fsx.FS) (*Manifest, error) {
+	data, err := readSmall(out, ExitManifestFile)
+	if err != nil {
+		return nil, err
+	}
+	return manifest.Decode(data)
+}
+
+// hashFile returns a stored file's size and SHA-256, for checking a done
+// record.
+func hashFile(out fsx.FS, name string, buf []byte) (int64, string, error) {
+	f, err := out.Open(name)
+	if err != nil {
+		return 0, "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	n, err := io.CopyBuffer(h, f, buf)
+	if err != nil {
+		return n, "", err
+	}
+	return n, hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// TarBagName is the name of the single folder a bundle tar holds.
+func TarBagName(tarPath string) string { return bagit.TarName(tarPath) }
