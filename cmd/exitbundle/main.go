@@ -33,8 +33,8 @@ it writes can also be checked with ssh-keygen, sha256sum, age and qemu-img.`,
 		newVerifyCmd(),
 		newOpenCmd(),
 		newInspectCmd(),
-		newDemoCmd(),
 	)
+	addDemo(root)
 	return root
 }
 

@@ -28,7 +28,7 @@ import (
 	"github.com/exitkit/exitkit/bundle"
 	"github.com/exitkit/exitkit/bundle/keys"
 	"github.com/exitkit/exitkit/bundle/vsphere"
-	"github.com/exitkit/exitkit/bundle/vsphere/vcsimx"
+	"github.com/exitkit/exitkit/internal/vcsimx"
 	"github.com/exitkit/exitkit/internal/vmdk"
 	"github.com/exitkit/exitkit/site/clause"
 	"github.com/exitkit/exitkit/site/module"
