@@ -1,7 +1,6 @@
 package bundle
 
 import (
-	"archive/tar"
 	"context"
 	"errors"
 	"fmt"
@@ -12,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/exitkit/exitkit/bundle/bagit"
 	"github.com/mholt/archives"
 )
 
@@ -103,78 +103,56 @@ func memberName(name string) (string, error) {
 // its headers, seeking over the data, and serves each member as a section
 // of the file: nothing is copied or extracted.
 func indexOVA(p string, f *os.File) (map[string]*pkgFile, error) {
-	if _, err := f.Seek(0, io.SeekStart); err != nil {
-		return nil, err
-	}
 	st, err := f.Stat()
 	if err != nil {
 		return nil, err
 	}
 	total := st.Size()
+	index, err := bagit.IndexTar(f)
+	var trunc *bagit.TruncatedError
+	switch {
+	case errors.As(err, &trunc):
+		return nil, fmt.Errorf("the OVA is truncated: member %s needs bytes up to %d but the file ends at %d; the copy is incomplete, copy or download it again", trunc.Member, trunc.Need, trunc.Have)
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return nil, fmt.Errorf("the OVA is truncated (it ends inside a tar header after %d bytes): the copy is incomplete; copy or download it again", total)
+	case err != nil:
+		return nil, fmt.Errorf("not a readable tar/OVA: %w", err)
+	}
 	files := map[string]*pkgFile{}
-	tr := tar.NewReader(f)
 	var errs []error
-	for {
-		hdr, err := tr.Next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if errors.Is(err, io.ErrUnexpectedEOF) {
-			return nil, fmt.Errorf("the OVA is truncated (it ends inside a tar header after %d bytes): the copy is incomplete; copy or download it again", total)
-		}
-		if err != nil {
-			return nil, fmt.Errorf("not a readable tar/OVA: %w", err)
-		}
-		off, err := f.Seek(0, io.SeekCurrent)
-		if err != nil {
-			return nil, err
-		}
-		name, err := memberName(hdr.Name)
+	for _, m := range index {
+		name, err := memberName(m.Name)
 		if err != nil {
 			errs = append(errs, err)
 			continue
 		}
-		if name == "" || hdr.Typeflag == tar.TypeXGlobalHeader {
+		if name == "" || m.IsGlobalHeader() {
 			continue
 		}
 		if _, dup := files[name]; dup {
 			errs = append(errs, fmt.Errorf("member %s appears twice; an OVA must hold each file once: rebuild it", name))
 			continue
 		}
-		switch hdr.Typeflag {
-		case tar.TypeDir:
+		switch {
+		case m.Kind() == bagit.Dir:
 			continue
-		case tar.TypeSymlink, tar.TypeLink:
-			errs = append(errs, fmt.Errorf("member %s is a link (to %s); an OVA must hold regular files only: rebuild it with tar --dereference", name, hdr.Linkname))
+		case m.Kind() == bagit.Link:
+			errs = append(errs, fmt.Errorf("member %s is a link (to %s); an OVA must hold regular files only: rebuild it with tar --dereference", name, m.Linkname()))
 			files[name] = &pkgFile{name: name, link: true}
 			continue
-		case tar.TypeReg, tar.TypeGNUSparse:
-			if hdr.Typeflag == tar.TypeGNUSparse || isPAXSparse(hdr) {
-				errs = append(errs, fmt.Errorf("member %s is a sparse file, which exitbundle reads only as a stream: rebuild the OVA without --sparse", name))
-				continue
-			}
-		default:
-			files[name] = &pkgFile{name: name, bad: fmt.Sprintf("member type %q is not a regular file", hdr.Typeflag)}
+		case m.Sparse():
+			errs = append(errs, fmt.Errorf("member %s is a sparse file, which exitbundle reads only as a stream: rebuild the OVA without --sparse", name))
+			continue
+		case m.Kind() != bagit.Regular:
+			files[name] = &pkgFile{name: name, bad: fmt.Sprintf("member type %q is not a regular file", m.Header.Typeflag)}
 			continue
 		}
-		if off+hdr.Size > total {
-			return nil, fmt.Errorf("the OVA is truncated: member %s needs bytes up to %d but the file ends at %d; the copy is incomplete, copy or download it again", name, off+hdr.Size, total)
-		}
-		files[name] = &pkgFile{name: name, size: hdr.Size, open: openSection(p, total, off, hdr.Size)}
+		files[name] = &pkgFile{name: name, size: m.Size, open: openSection(p, total, m.Offset, m.Size)}
 	}
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
 	return files, nil
-}
-
-func isPAXSparse(hdr *tar.Header) bool {
-	for k := range hdr.PAXRecords {
-		if strings.HasPrefix(k, "GNU.sparse.") {
-			return true
-		}
-	}
-	return false
 }
 
 // openSection serves one tar member as a section of a fresh handle on

@@ -183,24 +183,19 @@ func openTar(p string) (*Bag, error) {
 		return nil, err
 	}
 	b := &Bag{path: p, tarFile: f, members: map[string]tarMember{}}
-	pr := &posReader{f: f}
-	tr := tar.NewReader(pr)
+	index, err := IndexTar(f)
+	if err != nil {
+		f.Close()
+		if len(index) == 0 {
+			return nil, fmt.Errorf("%w: %s is neither a folder nor a tar file (%v)", manifest.ErrNotABundle, p, err)
+		}
+		return nil, fmt.Errorf("read tar: %w (the file is truncated or damaged): %w", err, manifest.ErrIntegrity)
+	}
 	var raw []Entry
-	for first := true; ; first = false {
-		hdr, err := tr.Next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			f.Close()
-			if first {
-				return nil, fmt.Errorf("%w: %s is neither a folder nor a tar file (%v)", manifest.ErrNotABundle, p, err)
-			}
-			return nil, fmt.Errorf("read tar: %w (the file is truncated or damaged): %w", err, manifest.ErrIntegrity)
-		}
-		e, prob := tarEntry(hdr)
+	for _, m := range index {
+		e, prob := m.entry()
 		if prob != "" {
-			b.problems = append(b.problems, Problem{hdr.Name, prob})
+			b.problems = append(b.problems, Problem{m.Name, prob})
 			continue
 		}
 		if _, dup := b.members[e.Name]; dup && e.Kind != Dir {
@@ -208,17 +203,9 @@ func openTar(p string) (*Bag, error) {
 			continue
 		}
 		if e.Kind == Regular {
-			b.members[e.Name] = tarMember{off: pr.pos, size: hdr.Size}
+			b.members[e.Name] = tarMember{off: m.Offset, size: m.Size}
 		}
 		raw = append(raw, e)
-	}
-	if fi, err := f.Stat(); err == nil {
-		for name, m := range b.members {
-			if m.off+m.size > fi.Size() {
-				f.Close()
-				return nil, fmt.Errorf("tar member %s runs past the end of the file: the tar is truncated: %w", Clip(name), manifest.ErrIntegrity)
-			}
-		}
 	}
 	names := make([]string, 0, len(raw))
 	for _, e := range raw {
@@ -250,6 +237,101 @@ func openTar(p string) (*Bag, error) {
 	return b, nil
 }
 
+// TarMember is one member of a tar file as IndexTar finds it.
+type TarMember struct {
+	Header *tar.Header
+	Name   string // as the header names it
+	Size   int64
+	Offset int64 // where its data starts in the file
+}
+
+// Sparse says whether the member is a sparse file (GNU or PAX), whose
+// bytes on disk are not its content.
+func (m TarMember) Sparse() bool {
+	if m.Header.Typeflag == tar.TypeGNUSparse {
+		return true
+	}
+	for k := range m.Header.PAXRecords {
+		if strings.HasPrefix(k, "GNU.sparse.") {
+			return true
+		}
+	}
+	return false
+}
+
+// Kind says what the member is.
+func (m TarMember) Kind() Kind {
+	switch m.Header.Typeflag {
+	case tar.TypeDir:
+		return Dir
+	case tar.TypeReg, tar.TypeRegA:
+		return Regular
+	case tar.TypeSymlink, tar.TypeLink:
+		return Link
+	case tar.TypeXGlobalHeader:
+		return Dir
+	}
+	return Other
+}
+
+// Linkname is the target a link member names (never followed).
+func (m TarMember) Linkname() string { return m.Header.Linkname }
+
+// IsGlobalHeader says whether the member is a PAX global header, which
+// holds no file.
+func (m TarMember) IsGlobalHeader() bool { return m.Header.Typeflag == tar.TypeXGlobalHeader }
+
+func (m TarMember) entry() (Entry, string) {
+	e, prob := tarEntry(m.Header)
+	if prob == "" && e.Kind == Regular && m.Sparse() {
+		e.Kind = Other // its bytes in the tar are not its content
+	}
+	return e, prob
+}
+
+// IndexTar lists the members of a tar file in one pass over its headers,
+// seeking over their data, so that a reader (the bag reader, the OVA
+// source) can then serve each member as a section of the file. On error
+// it returns the members read so far: none means f is not a tar at all;
+// io.ErrUnexpectedEOF means it ends inside a header. A member whose data
+// runs past the end of the file is an error naming it.
+func IndexTar(f *os.File) ([]TarMember, error) {
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return nil, err
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	pr := &posReader{f: f}
+	tr := tar.NewReader(pr)
+	var out []TarMember
+	for {
+		hdr, err := tr.Next()
+		if err == io.EOF {
+			return out, nil
+		}
+		if err != nil {
+			return out, err
+		}
+		m := TarMember{Header: hdr, Name: hdr.Name, Size: hdr.Size, Offset: pr.pos}
+		if m.Kind() == Regular && !m.Sparse() && m.Offset+m.Size > fi.Size() {
+			return append(out, m), &TruncatedError{Member: m.Name, Need: m.Offset + m.Size, Have: fi.Size()}
+		}
+		out = append(out, m)
+	}
+}
+
+// TruncatedError is a tar member whose data runs past the end of the file.
+type TruncatedError struct {
+	Member     string
+	Need, Have int64
+}
+
+func (e *TruncatedError) Error() string {
+	return fmt.Sprintf("member %s needs bytes up to %d but the file ends at %d: the tar is truncated", Clip(e.Member), e.Need, e.Have)
+}
+
 // tarEntry judges one tar header: its clean name and kind, or why it is
 // refused.
 func tarEntry(hdr *tar.Header) (Entry, string) {
@@ -269,6 +351,8 @@ func tarEntry(hdr *tar.Header) (Entry, string) {
 		return Entry{Name: name, Kind: Link}, ""
 	case tar.TypeXGlobalHeader:
 		return Entry{Name: ".", Kind: Dir}, ""
+	case tar.TypeGNUSparse:
+		return Entry{Name: name, Kind: Other}, ""
 	}
 	return Entry{Name: name, Kind: Other}, ""
 }

@@ -28,6 +28,7 @@ import (
 	"github.com/exitkit/exitkit/bundle"
 	"github.com/exitkit/exitkit/bundle/keys"
 	"github.com/exitkit/exitkit/bundle/vsphere"
+	"github.com/exitkit/exitkit/internal/fsx"
 	"github.com/exitkit/exitkit/internal/vcsimx"
 	"github.com/exitkit/exitkit/internal/vmdk"
 	"github.com/exitkit/exitkit/site/clause"
@@ -77,7 +78,7 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	if entries, err := os.ReadDir(dir); err == nil && len(entries) > 0 {
 		return nil, fmt.Errorf("demo %s: %w; give an empty or new folder with --out", dir, ErrNotEmpty)
 	}
-	if err := os.MkdirAll(dir, 0o700); err != nil {
+	if err := fsx.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("demo: %w", err)
 	}
 	abs, err := filepath.Abs(dir)
@@ -98,7 +99,7 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 		AgeIdentity:    filepath.Join(dir, "keys", "age-identity.txt"),
 	}
 	res.Index = filepath.Join(res.Bundle, bundle.IndexFile)
-	if err := os.MkdirAll(filepath.Dir(res.SigningKey), 0o700); err != nil {
+	if err := fsx.MkdirAll(filepath.Dir(res.SigningKey), 0o700); err != nil {
 		return nil, fmt.Errorf("demo: %w", err)
 	}
 	step("generating a throwaway signing key and age identity in %s", filepath.Dir(res.SigningKey))
@@ -111,7 +112,7 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 		return nil, fmt.Errorf("demo: %w", err)
 	}
 	allowed := fmt.Sprintf("%s namespaces=%q %s", Principal, bundle.SignatureNamespace, ssh.MarshalAuthorizedKey(pub))
-	if err := os.WriteFile(res.AllowedSigners, []byte(allowed), 0o644); err != nil {
+	if err := fsx.WriteNewFile(res.AllowedSigners, []byte(allowed), 0o644); err != nil {
 		return nil, fmt.Errorf("demo: %w", err)
 	}
 	id, err := keys.GenerateAgeIdentity(res.AgeIdentity)
@@ -205,7 +206,7 @@ func writeTerms(content, profile, path string, info bundle.Info) (bundle.Info, e
 	if err != nil {
 		return info, fmt.Errorf("render the module of %s: %w", profile, err)
 	}
-	if err := os.WriteFile(path, mod.HTML, 0o644); err != nil {
+	if err := fsx.WriteNewFile(path, mod.HTML, 0o644); err != nil {
 		return info, err
 	}
 	info.Provider = p.Provider.Name + " (demo)"
@@ -230,23 +231,19 @@ func sampleDisk(dir, name string, capacity int64, seed uint64) (vcsimx.Disk, err
 		raw[i] = byte(r.Uint32())
 	}
 	p := filepath.Join(dir, name+".vmdk")
-	f, err := os.Create(p)
-	if err != nil {
+	var disk bytes.Buffer
+	if err := vmdk.WriteStreamOptimized(&disk, bytes.NewReader(raw), capacity); err != nil {
 		return vcsimx.Disk{}, err
 	}
-	if err := vmdk.WriteStreamOptimized(f, bytes.NewReader(raw), capacity); err != nil {
-		f.Close()
-		return vcsimx.Disk{}, err
-	}
-	return vcsimx.Disk{VMDK: p, Capacity: capacity}, f.Close()
+	return vcsimx.Disk{VMDK: p, Capacity: capacity}, fsx.WriteNewFile(p, disk.Bytes(), 0o644)
 }
 
 func addSampleVMs(ctx context.Context, lab *vcsimx.Lab, step func(string, ...any)) error {
-	tmp, err := os.MkdirTemp("", "exitbundle-demo-disks-")
+	tmp, err := fsx.MkdirTemp("", "exitbundle-demo-disks-")
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(tmp)
+	defer fsx.RemoveAll(tmp)
 	disk := func(name string, mib int64, seed uint64) vcsimx.Disk {
 		if err != nil {
 			return vcsimx.Disk{}

@@ -288,3 +288,21 @@ func parent(p string) (*Dir, error) {
 	}
 	return &Dir{root: r, path: dir}, nil
 }
+
+// ReplaceFile writes data to p whole and durably, replacing p: only for a
+// file the user asked to rewrite (golden files under -update).
+func ReplaceFile(p string, data []byte, perm fs.FileMode) error {
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		return err
+	}
+	d, err := parent(p)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return WriteFile(d, filepath.Base(p), data, perm)
+}
+
+// MkdirTemp creates a new scratch folder (see os.MkdirTemp); remove it with
+// RemoveAll.
+func MkdirTemp(dir, pattern string) (string, error) { return os.MkdirTemp(dir, pattern) }
