@@ -23,6 +23,7 @@ import (
 	"github.com/exitkit/exitkit/bundle/manifest"
 	"github.com/exitkit/exitkit/bundle/ovf"
 	"github.com/exitkit/exitkit/internal/fsx"
+	"github.com/exitkit/exitkit/templates"
 )
 
 // CreateOptions says what Create exports and how.
@@ -56,6 +57,11 @@ type CreateOptions struct {
 
 	Info  Info
 	Terms string // an exitsite contract module (HTML) to embed as TERMS.html
+
+	// Templates brands the index (index.html, README.txt): the files under
+	// bundle/ in it (see templates.Open) replace the defaults. nil: the
+	// embedded defaults.
+	Templates fs.FS
 
 	Progress io.Writer // nil: quiet
 	Terminal bool      // Progress is a terminal: redraw in place
@@ -388,7 +394,7 @@ func (c *creator) vm(ctx context.Context, name string, svm *SourceVM) (*VM, erro
 		Origin:   svm.Origin,
 		OVF:      ovfFile.Path,
 		MF:       mfFile.Path,
-		Hardware: Hardware(desc, byRef),
+		Hardware: ovf.Hardware(desc, byRef),
 		Files:    append([]File{ovfFile, mfFile}, files...),
 	}, nil
 }
@@ -588,4 +594,12 @@ func (s *serialRecipient) WrapWithLabels(fileKey []byte) ([]*age.Stanza, []strin
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.r.WrapWithLabels(fileKey)
+}
+
+// templates are the index templates create renders with.
+func (c *creator) templates() fs.FS {
+	if c.opts.Templates != nil {
+		return c.opts.Templates
+	}
+	return templates.Default()
 }

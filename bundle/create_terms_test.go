@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/exitkit/exitkit/templates"
 )
 
 const sampleTerms = `<!doctype html>
@@ -60,6 +62,28 @@ func TestCreateEmbedsTerms(t *testing.T) {
 	tagman, _ := os.ReadFile(filepath.Join(out, TagManifestFile))
 	if !strings.Contains(string(tagman), "  "+TermsFile+"\n") {
 		t.Errorf("tag manifest does not list %s:\n%s", TermsFile, tagman)
+	}
+	checkBundle(t, out, opts.Signer.PublicKey(), nil, fx.want)
+}
+
+func TestCreateBrandsTheIndexWithTheGivenTemplates(t *testing.T) {
+	fx := newFixture(t, t.TempDir(), 1<<20)
+	dir := t.TempDir()
+	os.MkdirAll(filepath.Join(dir, "bundle"), 0o755)
+	os.WriteFile(filepath.Join(dir, "bundle", "index.css"), []byte("body { color: #123456 } /* brand-acme */\n"), 0o644)
+	tmpl, err := templates.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(t.TempDir(), "b")
+	opts := crOptions(t, fx, out)
+	opts.Templates = tmpl
+	if _, err := testCreate(t.Context(), opts); err != nil {
+		t.Fatal(err)
+	}
+	page, _ := os.ReadFile(filepath.Join(out, IndexFile))
+	if !strings.Contains(string(page), "brand-acme") {
+		t.Errorf("index.html does not use the given templates:\n%.400s", page)
 	}
 	checkBundle(t, out, opts.Signer.PublicKey(), nil, fx.want)
 }

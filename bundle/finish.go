@@ -14,6 +14,7 @@ import (
 	"golang.org/x/crypto/ssh"
 
 	"github.com/exitkit/exitkit/bundle/bagit"
+	"github.com/exitkit/exitkit/bundle/index"
 	"github.com/exitkit/exitkit/bundle/internal/journal"
 	"github.com/exitkit/exitkit/bundle/keys"
 	"github.com/exitkit/exitkit/bundle/manifest"
@@ -96,7 +97,7 @@ func (c *creator) finish() (*Manifest, error) {
 	if err != nil {
 		return nil, err
 	}
-	index, readme, err := RenderIndex(m)
+	indexHTML, readme, err := index.RenderFS(c.templates(), m)
 	if err != nil {
 		return nil, fmt.Errorf("render index: %w", err)
 	}
@@ -105,7 +106,7 @@ func (c *creator) finish() (*Manifest, error) {
 		BagInfoFile:      bagInfo(o.Info, c.j.Header, octets, len(payload)),
 		ManifestFile:     man.Bytes(),
 		ExitManifestFile: jsonData,
-		IndexFile:        index,
+		IndexFile:        indexHTML,
 		ReadmeFile:       readme,
 		SignerFile:       []byte(m.Signer.PublicKey + " exitbundle signer " + m.Signer.Fingerprint + "\n"),
 	}

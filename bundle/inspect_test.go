@@ -11,6 +11,7 @@ import (
 	"filippo.io/age"
 	"golang.org/x/crypto/ssh"
 
+	"github.com/exitkit/exitkit/bundle/index"
 	"github.com/exitkit/exitkit/internal/interop"
 )
 
@@ -169,7 +170,7 @@ func TestIndexCommandsWorkWithStockTools(t *testing.T) {
 	if err != nil {
 		t.Fatalf("the README's commands fail: %v\n%s", err, out)
 	}
-	if !strings.Contains(string(out), `Good "exitbundle" signature for `+SignerIdentity) {
+	if !strings.Contains(string(out), `Good "exitbundle" signature for `+index.SignerIdentity) {
 		t.Errorf("ssh-keygen did not confirm the signature:\n%s", out)
 	}
 

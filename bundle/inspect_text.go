@@ -128,3 +128,10 @@ func clipRunes(s string, n int) string {
 	}
 	return string(r[:n-1]) + "…"
 }
+
+func dashIfEmpty(s string) string {
+	if strings.TrimSpace(s) == "" {
+		return "-"
+	}
+	return s
+}

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/exitkit/exitkit/bundle/ovf"
 	"github.com/exitkit/exitkit/internal/vmdk"
 )
 
@@ -111,7 +112,7 @@ func srcExported(t *testing.T, src Source) map[string]map[string][]byte {
 			}
 			files[f.Href] = data
 		}
-		if _, err := Hardware(mustParse(t, vm.Descriptor), nil), error(nil); err != nil {
+		if _, err := ovf.Hardware(mustParse(t, vm.Descriptor), nil), error(nil); err != nil {
 			return err
 		}
 		out[vm.Name] = files

@@ -26,6 +26,7 @@ import (
 	"golang.org/x/crypto/ssh"
 
 	"github.com/exitkit/exitkit/bundle"
+	"github.com/exitkit/exitkit/bundle/index"
 	"github.com/exitkit/exitkit/bundle/keys"
 	"github.com/exitkit/exitkit/bundle/vsphere"
 	"github.com/exitkit/exitkit/internal/fsx"
@@ -285,21 +286,21 @@ func (r *Result) Commands() []string {
 		}
 	}
 	cmds := []string{
-		"cd " + bundle.ShellQuote(r.Bundle),
+		"cd " + index.ShellQuote(r.Bundle),
 		"sha256sum -c tagmanifest-sha256.txt",
 		"sha256sum -c manifest-sha256.txt",
 		fmt.Sprintf("ssh-keygen -Y verify -f %s -I %s -n %s -s %s < %s",
-			bundle.ShellQuote(r.AllowedSigners), Principal, bundle.SignatureNamespace, bundle.SignatureFile, bundle.TagManifestFile),
+			index.ShellQuote(r.AllowedSigners), Principal, bundle.SignatureNamespace, bundle.SignatureFile, bundle.TagManifestFile),
 	}
 	if disk != "" {
 		out := filepath.Join(r.Dir, name) // beside the bundle: a file inside it would be unlisted
-		dec := fmt.Sprintf("age -d -i %s %s", bundle.ShellQuote(r.AgeIdentity), disk)
+		dec := fmt.Sprintf("age -d -i %s %s", index.ShellQuote(r.AgeIdentity), disk)
 		if strings.Contains(disk, ".zst") {
 			dec += " | zstd -d"
 		}
 		cmds = append(cmds,
-			dec+" > "+bundle.ShellQuote(out),
-			"qemu-img check "+bundle.ShellQuote(out)+" && qemu-img info "+bundle.ShellQuote(out))
+			dec+" > "+index.ShellQuote(out),
+			"qemu-img check "+index.ShellQuote(out)+" && qemu-img info "+index.ShellQuote(out))
 	}
 	return cmds
 }

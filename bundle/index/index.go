@@ -1,4 +1,9 @@
-package bundle
+// Package index renders a bundle's human-readable index, index.html and
+// README.txt, from its exit manifest alone: what the bundle holds, whose it
+// is, and the exact stock-tool commands to verify, decrypt and restart each
+// VM. Call Render, or RenderFS with a provider's own templates (see
+// templates.Open); create renders it once, just before signing.
+package index
 
 import (
 	"bytes"
@@ -14,6 +19,7 @@ import (
 	"github.com/yuin/goldmark/extension"
 	"github.com/yuin/goldmark/parser"
 
+	"github.com/exitkit/exitkit/bundle/manifest"
 	"github.com/exitkit/exitkit/templates"
 )
 
@@ -43,20 +49,20 @@ func outPath(rel string) string { return `"$OUT"/` + ShellQuote(rel) }
 // allowed_signers file; ssh-keygen -Y verify -I must name the same.
 const SignerIdentity = "exitbundle-signer"
 
-// RenderIndex renders the bundle's human-readable index, index.html and
+// Render renders the bundle's human-readable index, index.html and
 // README.txt, from its exit manifest alone, with the default templates.
-func RenderIndex(m *Manifest) (indexHTML, readme []byte, err error) {
-	return RenderIndexFS(templates.Default(), m)
+func Render(m *manifest.Manifest) (indexHTML, readme []byte, err error) {
+	return RenderFS(templates.Default(), m)
 }
 
-// RenderIndexFS is RenderIndex with the templates of fsys (see
+// RenderFS is Render with the templates of fsys (see
 // templates.Open for a provider's own branding).
 //
 // Every string that came from outside (VM names, guest OS descriptions,
 // network names, the provider's texts) is escaped for Markdown before
 // goldmark sees it, and goldmark drops raw HTML, so no descriptor can
 // inject markup into the page. File names in commands are shell-quoted.
-func RenderIndexFS(fsys fs.FS, m *Manifest) (indexHTML, readme []byte, err error) {
+func RenderFS(fsys fs.FS, m *manifest.Manifest) (indexHTML, readme []byte, err error) {
 	if m == nil {
 		return nil, nil, fmt.Errorf("render index: no manifest")
 	}
@@ -316,7 +322,7 @@ type indexView struct {
 	PassphraseOnly bool
 	Recipients     []string
 	Compressed     bool
-	Terms          *Terms
+	Terms          *manifest.Terms
 	HasTerms       bool
 	VMCount        int
 	FileCount      int
@@ -359,7 +365,7 @@ type restartTarget struct {
 	Lines []string
 }
 
-func newIndexView(m *Manifest) *indexView {
+func newIndexView(m *manifest.Manifest) *indexView {
 	v := &indexView{
 		Tool:           m.Tool,
 		Provider:       dashIfEmpty(m.Provider),
@@ -454,22 +460,22 @@ func newIndexView(m *Manifest) *indexView {
 	}
 	v.PayloadSize = indexBytes(payload)
 	v.StoredSize = indexBytes(stored)
-	v.Identify = []string{"ssh-keygen -l -f " + SignerFile}
+	v.Identify = []string{"ssh-keygen -l -f " + manifest.SignerFile}
 	v.Verify = []string{
-		fmt.Sprintf(`echo "%s namespaces=\"%s\" $(cat %s)" > %s`, SignerIdentity, SignatureNamespace, SignerFile, allowedSignersPath),
-		fmt.Sprintf("ssh-keygen -Y verify -f %s -I %s -n %s -s %s < %s", allowedSignersPath, SignerIdentity, SignatureNamespace, SignatureFile, TagManifestFile),
-		fmt.Sprintf("ssh-keygen -Y check-novalidate -n %s -s %s < %s", SignatureNamespace, SignatureFile, TagManifestFile),
-		"sha256sum -c " + TagManifestFile,
-		"sha256sum -c " + ManifestFile,
+		fmt.Sprintf(`echo "%s namespaces=\"%s\" $(cat %s)" > %s`, SignerIdentity, manifest.SignatureNamespace, manifest.SignerFile, allowedSignersPath),
+		fmt.Sprintf("ssh-keygen -Y verify -f %s -I %s -n %s -s %s < %s", allowedSignersPath, SignerIdentity, manifest.SignatureNamespace, manifest.SignatureFile, manifest.TagManifestFile),
+		fmt.Sprintf("ssh-keygen -Y check-novalidate -n %s -s %s < %s", manifest.SignatureNamespace, manifest.SignatureFile, manifest.TagManifestFile),
+		"sha256sum -c " + manifest.TagManifestFile,
+		"sha256sum -c " + manifest.ManifestFile,
 	}
 	v.SetOut = []string{"OUT=" + restoreDir, `mkdir -p "$OUT"`}
 	return v
 }
 
-func newVMView(m *Manifest, vm VM) vmView {
+func newVMView(m *manifest.Manifest, vm manifest.VM) vmView {
 	dir := path.Dir(vm.OVF)
 	if vm.OVF == "" {
-		dir = PayloadDir + "/" + vm.Name
+		dir = manifest.PayloadDir + "/" + vm.Name
 	}
 	out := vm.Name // inside $OUT
 	v := vmView{Name: vm.Name, Origin: vm.Origin, Dir: dir, Restored: "$OUT/" + plainText(vm.Name)}
@@ -479,7 +485,7 @@ func newVMView(m *Manifest, vm VM) vmView {
 	hasNVRAM := false
 	for _, f := range vm.Files {
 		sizeByName[f.Name] = f.Size
-		if f.Role == RoleNVRAM {
+		if f.Role == manifest.RoleNVRAM {
 			hasNVRAM = true
 		}
 		storedAs := path.Base(f.Path)
@@ -501,14 +507,14 @@ func newVMView(m *Manifest, vm VM) vmView {
 
 // identityArg is age's identity option in the index's commands: none for
 // a passphrase-only bundle, where age asks for the passphrase.
-func identityArg(e Encryption) string {
+func identityArg(e manifest.Encryption) string {
 	if e.Passphrase && len(e.Recipients) == 0 {
 		return ""
 	}
 	return "-i key.txt "
 }
 
-func restoreCommand(f File, dst, identity string) string {
+func restoreCommand(f manifest.File, dst, identity string) string {
 	src := ShellQuote(f.Path)
 	d := outPath(dst)
 	zstd := f.Compression == "zstd"
@@ -524,7 +530,7 @@ func restoreCommand(f File, dst, identity string) string {
 	}
 }
 
-func newSystemView(h VMHardware, sizeByName map[string]int64) systemView {
+func newSystemView(h manifest.VMHardware, sizeByName map[string]int64) systemView {
 	s := systemView{Name: h.Name}
 	s.Facts = textTable{Head: []string{"Property", "Value"}, Rows: [][]string{
 		{"Guest OS", dashIfEmpty(h.GuestOS)},
@@ -586,7 +592,7 @@ func firmwareName(fw string) string {
 	return fw
 }
 
-func nicsShort(nics []NIC) string {
+func nicsShort(nics []manifest.NIC) string {
 	if len(nics) == 0 {
 		return "none"
 	}

@@ -1,23 +1,25 @@
-package bundle
+package index
 
 import (
 	"fmt"
 	"path"
 	"slices"
 	"strings"
+
+	"github.com/exitkit/exitkit/bundle/manifest"
 )
 
 // restartGuide writes, for one VM, the commands that bring it up on each
 // hypervisor the reference lists, and the pitfalls that apply to this VM's
 // hardware. out is the folder the restore commands write the plain OVF
 // package to.
-func restartGuide(m *Manifest, vm VM, out string, hasNVRAM bool) ([]restartTarget, []string) {
+func restartGuide(m *manifest.Manifest, vm manifest.VM, out string, hasNVRAM bool) ([]restartTarget, []string) {
 	name := ShellQuote(vm.Name)
 	ovfPath := outPath(out + "/" + path.Base(vm.OVF))
 	in := func(name string) string { return outPath(out + "/" + name) }
 	var disks []string // plaintext disk files, in descriptor order
 	for _, f := range vm.Files {
-		if f.Role == RoleDisk {
+		if f.Role == manifest.RoleDisk {
 			disks = append(disks, f.Name)
 		}
 	}
@@ -139,7 +141,7 @@ func restartGuide(m *Manifest, vm VM, out string, hasNVRAM bool) ([]restartTarge
 		tarArgs = append(tarArgs, ShellQuote(path.Base(vm.MF)))
 	}
 	for _, f := range vm.Files {
-		if f.Role != RoleDescriptor && f.Role != RoleManifest {
+		if f.Role != manifest.RoleDescriptor && f.Role != manifest.RoleManifest {
 			tarArgs = append(tarArgs, ShellQuote(f.Name))
 		}
 	}

@@ -1,4 +1,4 @@
-package bundle
+package index
 
 import (
 	"bytes"
@@ -7,6 +7,7 @@ import (
 	"testing/fstest"
 	"time"
 
+	"github.com/exitkit/exitkit/bundle/manifest"
 	goldenfile "github.com/exitkit/exitkit/internal/golden"
 
 	"github.com/yuin/goldmark"
@@ -20,57 +21,57 @@ func golden(t *testing.T, name string, got []byte) {
 
 // sampleManifest is a bundle of two VMs: an encrypted, compressed EFI
 // Linux guest on pvscsi with vmxnet3, and a BIOS Windows guest.
-func sampleManifest() *Manifest {
-	return &Manifest{
-		Format:      FormatVersion,
+func sampleManifest() *manifest.Manifest {
+	return &manifest.Manifest{
+		Format:      manifest.FormatVersion,
 		Created:     time.Date(2026, 11, 27, 4, 0, 0, 0, time.UTC),
 		Tool:        "exitbundle v0.1.0",
 		Provider:    "Nordcloud Hosting GmbH",
 		Customer:    "Acme Logistics AG",
 		Contact:     "exit-desk@nordcloud.example, +49 30 1234567",
 		Description: "Contract 2024-117 ended on 2026-11-30; hand-over under clause EM-4.",
-		Signer: Signer{
+		Signer: manifest.Signer{
 			Fingerprint: "SHA256:3a1rOPbTB4IL7y2lO1PnLxE+ZeAxIV2KZv8vY0n3Q0c",
 			PublicKey:   "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKo5x8bHl2kq1E2Vb1sT4JdQW3G0p6rR5vX9uYz1a2b3 exit@nordcloud",
 		},
-		Encryption:  Encryption{Mode: "age", Recipients: []string{"age1qyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqs3290gq"}},
+		Encryption:  manifest.Encryption{Mode: "age", Recipients: []string{"age1qyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqs3290gq"}},
 		Compression: "zstd",
-		Terms: &Terms{File: TermsFile, SHA256: strings.Repeat("ab", 32), Fingerprint: "sha256:" + strings.Repeat("cd", 32),
-			Clauses: []ClauseRef{{ID: "EM-4", Version: "2", Lang: "en", Fingerprint: "sha256:" + strings.Repeat("ef", 32)}}},
-		VMs: []VM{
+		Terms: &manifest.Terms{File: manifest.TermsFile, SHA256: strings.Repeat("ab", 32), Fingerprint: "sha256:" + strings.Repeat("cd", 32),
+			Clauses: []manifest.ClauseRef{{ID: "EM-4", Version: "2", Lang: "en", Fingerprint: "sha256:" + strings.Repeat("ef", 32)}}},
+		VMs: []manifest.VM{
 			{
 				Name: "web", Origin: "vsphere://vc.example/DC1/vm/prod/web",
 				OVF: "data/vms/web/web.ovf", MF: "data/vms/web/web.mf",
-				Hardware: []VMHardware{{
+				Hardware: []manifest.VMHardware{{
 					Name: "web", GuestOS: "Debian GNU/Linux 12 (64-bit) (debian12_64Guest)", VCPU: 4, MemoryMiB: 8192, Firmware: "efi",
 					DiskControllers: []string{"pvscsi", "sata"},
-					NICs:            []NIC{{Network: "Front DMZ", Adapter: "vmxnet3"}},
-					Disks: []Disk{
+					NICs:            []manifest.NIC{{Network: "Front DMZ", Adapter: "vmxnet3"}},
+					Disks: []manifest.Disk{
 						{File: "web-disk-1.vmdk", CapacityBytes: 16 << 30, PopulatedBytes: 6 << 30, Controller: "pvscsi"},
 						{File: "web-disk-2.vmdk", CapacityBytes: 512 << 20, Controller: "sata"},
 					},
 				}},
-				Files: []File{
-					{Name: "web.ovf", Path: "data/vms/web/web.ovf", Role: RoleDescriptor, Size: 5120, SHA256: strings.Repeat("1", 64), StoredSize: 5120, StoredSHA256: strings.Repeat("1", 64)},
-					{Name: "web.mf", Path: "data/vms/web/web.mf", Role: RoleManifest, Size: 300, SHA256: strings.Repeat("2", 64), StoredSize: 300, StoredSHA256: strings.Repeat("2", 64)},
-					{Name: "web-disk-1.vmdk", Path: "data/vms/web/web-disk-1.vmdk.zst.age", Role: RoleDisk, Size: 3 << 30, SHA256: strings.Repeat("3", 64), StoredSize: 2 << 30, StoredSHA256: strings.Repeat("4", 64), Compression: "zstd", Encrypted: true},
-					{Name: "web-disk-2.vmdk", Path: "data/vms/web/web-disk-2.vmdk.age", Role: RoleDisk, Size: 70 << 20, SHA256: strings.Repeat("5", 64), StoredSize: 70<<20 + 4096, StoredSHA256: strings.Repeat("6", 64), Encrypted: true},
-					{Name: "web.nvram", Path: "data/vms/web/web.nvram.age", Role: RoleNVRAM, Size: 270840, SHA256: strings.Repeat("7", 64), StoredSize: 271000, StoredSHA256: strings.Repeat("8", 64), Encrypted: true},
+				Files: []manifest.File{
+					{Name: "web.ovf", Path: "data/vms/web/web.ovf", Role: manifest.RoleDescriptor, Size: 5120, SHA256: strings.Repeat("1", 64), StoredSize: 5120, StoredSHA256: strings.Repeat("1", 64)},
+					{Name: "web.mf", Path: "data/vms/web/web.mf", Role: manifest.RoleManifest, Size: 300, SHA256: strings.Repeat("2", 64), StoredSize: 300, StoredSHA256: strings.Repeat("2", 64)},
+					{Name: "web-disk-1.vmdk", Path: "data/vms/web/web-disk-1.vmdk.zst.age", Role: manifest.RoleDisk, Size: 3 << 30, SHA256: strings.Repeat("3", 64), StoredSize: 2 << 30, StoredSHA256: strings.Repeat("4", 64), Compression: "zstd", Encrypted: true},
+					{Name: "web-disk-2.vmdk", Path: "data/vms/web/web-disk-2.vmdk.age", Role: manifest.RoleDisk, Size: 70 << 20, SHA256: strings.Repeat("5", 64), StoredSize: 70<<20 + 4096, StoredSHA256: strings.Repeat("6", 64), Encrypted: true},
+					{Name: "web.nvram", Path: "data/vms/web/web.nvram.age", Role: manifest.RoleNVRAM, Size: 270840, SHA256: strings.Repeat("7", 64), StoredSize: 271000, StoredSHA256: strings.Repeat("8", 64), Encrypted: true},
 				},
 			},
 			{
 				Name: "erp-db", Origin: "folder /exports/erp db",
 				OVF: "data/vms/erp-db/erp-db.ovf", MF: "data/vms/erp-db/erp-db.mf",
-				Hardware: []VMHardware{{
+				Hardware: []manifest.VMHardware{{
 					Name: "erp db", GuestOS: "Microsoft Windows Server 2019 (64-bit) (windows2019srv_64Guest)", VCPU: 8, MemoryMiB: 32768, Firmware: "bios",
 					DiskControllers: []string{"lsilogicsas"},
-					NICs:            []NIC{{Network: "Backend", Adapter: "e1000e"}},
-					Disks:           []Disk{{File: "erp-db-disk-1.vmdk", CapacityBytes: 200 << 30, Controller: "lsilogicsas"}},
+					NICs:            []manifest.NIC{{Network: "Backend", Adapter: "e1000e"}},
+					Disks:           []manifest.Disk{{File: "erp-db-disk-1.vmdk", CapacityBytes: 200 << 30, Controller: "lsilogicsas"}},
 				}},
-				Files: []File{
-					{Name: "erp-db.ovf", Path: "data/vms/erp-db/erp-db.ovf", Role: RoleDescriptor, Size: 4000, StoredSize: 4000},
-					{Name: "erp-db.mf", Path: "data/vms/erp-db/erp-db.mf", Role: RoleManifest, Size: 200, StoredSize: 200},
-					{Name: "erp-db-disk-1.vmdk", Path: "data/vms/erp-db/erp-db-disk-1.vmdk.age", Role: RoleDisk, Size: 40 << 30, StoredSize: 40<<30 + 1<<20, Encrypted: true},
+				Files: []manifest.File{
+					{Name: "erp-db.ovf", Path: "data/vms/erp-db/erp-db.ovf", Role: manifest.RoleDescriptor, Size: 4000, StoredSize: 4000},
+					{Name: "erp-db.mf", Path: "data/vms/erp-db/erp-db.mf", Role: manifest.RoleManifest, Size: 200, StoredSize: 200},
+					{Name: "erp-db-disk-1.vmdk", Path: "data/vms/erp-db/erp-db-disk-1.vmdk.age", Role: manifest.RoleDisk, Size: 40 << 30, StoredSize: 40<<30 + 1<<20, Encrypted: true},
 				},
 			},
 		},
@@ -78,7 +79,7 @@ func sampleManifest() *Manifest {
 }
 
 func TestRenderIndexMatchesGoldenFiles(t *testing.T) {
-	html, readme, err := RenderIndex(sampleManifest())
+	html, readme, err := Render(sampleManifest())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -88,7 +89,7 @@ func TestRenderIndexMatchesGoldenFiles(t *testing.T) {
 
 func TestRenderIndexOfAnUnencryptedBundleSaysSo(t *testing.T) {
 	m := sampleManifest()
-	m.Encryption = Encryption{Mode: "none"}
+	m.Encryption = manifest.Encryption{Mode: "none"}
 	for i := range m.VMs {
 		for j := range m.VMs[i].Files {
 			m.VMs[i].Files[j].Encrypted = false
@@ -96,7 +97,7 @@ func TestRenderIndexOfAnUnencryptedBundleSaysSo(t *testing.T) {
 			m.VMs[i].Files[j].Path = strings.TrimSuffix(strings.TrimSuffix(m.VMs[i].Files[j].Path, ".age"), ".zst")
 		}
 	}
-	html, readme, err := RenderIndex(m)
+	html, readme, err := Render(m)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -114,7 +115,7 @@ func TestRenderIndexOfAnUnencryptedBundleSaysSo(t *testing.T) {
 }
 
 func TestRenderIndexHasTheCommandsForThisBundle(t *testing.T) {
-	_, readme, err := RenderIndex(sampleManifest())
+	_, readme, err := Render(sampleManifest())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -155,7 +156,7 @@ func TestRenderIndexEscapesHostileNames(t *testing.T) {
 	m.VMs[0].Hardware[0].NICs[0].Network = evil
 	m.VMs[0].Name = "a'b $(rm -rf ~)\n~~~~~~~~~~\n<b>"
 	m.VMs[0].Files[2].Name = "disk `touch x`.vmdk"
-	html, readme, err := RenderIndex(m)
+	html, readme, err := Render(m)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -214,8 +215,8 @@ func TestShellQuote(t *testing.T) {
 
 func TestRenderIndexOfAPassphraseBundleLetsAgeAsk(t *testing.T) {
 	m := sampleManifest()
-	m.Encryption = Encryption{Mode: "age", Passphrase: true}
-	_, readme, err := RenderIndex(m)
+	m.Encryption = manifest.Encryption{Mode: "age", Passphrase: true}
+	_, readme, err := Render(m)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -230,7 +231,7 @@ func TestRenderIndexOfAPassphraseBundleLetsAgeAsk(t *testing.T) {
 func TestRenderIndexListsAVMWithoutHardware(t *testing.T) {
 	m := sampleManifest()
 	m.VMs[1].Hardware = nil
-	_, readme, err := RenderIndex(m)
+	_, readme, err := Render(m)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -249,7 +250,7 @@ func FuzzRenderIndex(f *testing.F) {
 		m.VMs[0].Hardware[0].NICs[0].Network = network
 		m.VMs[0].Files[2].Name = file
 		m.Description = guestOS
-		page, _, err := RenderIndex(m)
+		page, _, err := Render(m)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -270,11 +271,11 @@ func TestRenderIndexFSReportsABrokenOverride(t *testing.T) {
 		"bundle/index.html":    {Data: []byte("{{.Body}}")},
 		"bundle/index.css":     {Data: []byte("")},
 	}
-	if _, _, err := RenderIndexFS(fsys, sampleManifest()); err == nil || !strings.Contains(err.Error(), "index.md.tmpl") {
+	if _, _, err := RenderFS(fsys, sampleManifest()); err == nil || !strings.Contains(err.Error(), "index.md.tmpl") {
 		t.Fatalf("want an error naming the template, got %v", err)
 	}
 	fsys["bundle/index.md.tmpl"] = &fstest.MapFile{Data: []byte("# {{text .Title}}\n")}
-	page, readme, err := RenderIndexFS(fsys, sampleManifest())
+	page, readme, err := RenderFS(fsys, sampleManifest())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,6 @@
-package bundle
+package ovf
 
-import "github.com/exitkit/exitkit/bundle/ovf"
+import "github.com/exitkit/exitkit/bundle/manifest"
 
 // Hardware maps a parsed descriptor to the exit manifest's hardware, one
 // entry per VirtualSystem. fileNameByRef maps a References/File ovf:id to
@@ -8,35 +8,35 @@ import "github.com/exitkit/exitkit/bundle/ovf"
 // names its file in the VM's folder (a disk no hardware item attaches
 // still belongs to the only VM of a single-VM descriptor); a disk without a file (a blank disk
 // the descriptor only sizes) gets an empty File.
-func Hardware(d *ovf.Descriptor, fileNameByRef map[string]string) []VMHardware {
+func Hardware(d *Descriptor, fileNameByRef map[string]string) []manifest.VMHardware {
 	if d == nil {
 		return nil
 	}
-	disks := map[string]ovf.Disk{}
+	disks := map[string]Disk{}
 	for _, disk := range d.Disks {
 		disks[disk.ID] = disk
 	}
 	used := map[string]bool{}
-	out := make([]VMHardware, 0, len(d.Systems))
+	out := make([]manifest.VMHardware, 0, len(d.Systems))
 	for _, s := range d.Systems {
-		h := VMHardware{
+		h := manifest.VMHardware{
 			Name:            s.Name,
 			GuestOS:         s.GuestOS,
 			VCPU:            s.VCPU,
 			MemoryMiB:       s.MemoryMiB,
 			Firmware:        s.Firmware,
 			DiskControllers: append([]string{}, s.DiskControllers...),
-			NICs:            []NIC{},
-			Disks:           []Disk{},
+			NICs:            []manifest.NIC{},
+			Disks:           []manifest.Disk{},
 		}
 		if h.Firmware == "" {
 			h.Firmware = "bios"
 		}
 		for _, n := range s.NICs {
-			h.NICs = append(h.NICs, NIC{Network: n.Network, Adapter: n.Adapter})
+			h.NICs = append(h.NICs, manifest.NIC{Network: n.Network, Adapter: n.Adapter})
 		}
 		for _, sd := range s.Disks {
-			disk := Disk{Controller: sd.Controller}
+			disk := manifest.Disk{Controller: sd.Controller}
 			if dd, ok := disks[sd.DiskID]; ok {
 				used[dd.ID] = true
 				disk.CapacityBytes = dd.CapacityBytes
@@ -54,7 +54,7 @@ func Hardware(d *ovf.Descriptor, fileNameByRef map[string]string) []VMHardware {
 	if len(out) == 1 {
 		for _, dd := range d.Disks {
 			if !used[dd.ID] {
-				out[0].Disks = append(out[0].Disks, Disk{File: fileNameByRef[dd.FileRef], CapacityBytes: dd.CapacityBytes, PopulatedBytes: dd.PopulatedBytes})
+				out[0].Disks = append(out[0].Disks, manifest.Disk{File: fileNameByRef[dd.FileRef], CapacityBytes: dd.CapacityBytes, PopulatedBytes: dd.PopulatedBytes})
 			}
 		}
 	}

@@ -1,4 +1,4 @@
-package bundle
+package index
 
 import (
 	"bytes"
@@ -12,10 +12,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/exitkit/exitkit/bundle/manifest"
 	"github.com/exitkit/exitkit/bundle/ovf"
 )
 
-const indexCorpusDir = "../../shared/testdata/ovf-corpus"
+const indexCorpusDir = "../../../shared/testdata/ovf-corpus"
 
 // allowedTags are the only elements index.html may contain: the layout's
 // and what goldmark makes of the template's Markdown.
@@ -52,22 +53,22 @@ func TestIndexOfEveryCorpusDescriptorIsSafeAndTruthful(t *testing.T) {
 			continue
 		}
 		byRef := map[string]string{}
-		var files []File
+		var files []manifest.File
 		for i, f := range d.Files {
-			name := SanitizeName(f.Href)
+			name := manifest.SanitizeName(f.Href)
 			byRef[f.ID] = name
 			size := max(f.Size, 0)
-			files = append(files, File{Name: name, Path: "data/vms/vm/" + name + ".age", Role: RoleDisk, Size: size, StoredSize: size + 200, Encrypted: true, SHA256: fmt.Sprintf("%064x", i)})
+			files = append(files, manifest.File{Name: name, Path: "data/vms/vm/" + name + ".age", Role: manifest.RoleDisk, Size: size, StoredSize: size + 200, Encrypted: true, SHA256: fmt.Sprintf("%064x", i)})
 		}
-		hw := Hardware(d, byRef)
-		m := &Manifest{
-			Format: FormatVersion, Created: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC), Tool: "exitbundle test",
-			Provider: "P", Customer: "C", Signer: Signer{Fingerprint: "SHA256:x"}, Encryption: Encryption{Mode: "age", Recipients: []string{"age1x"}},
-			VMs: []VM{{Name: "vm", Origin: p, OVF: "data/vms/vm/vm.ovf", MF: "data/vms/vm/vm.mf", Hardware: hw, Files: files}},
+		hw := ovf.Hardware(d, byRef)
+		m := &manifest.Manifest{
+			Format: manifest.FormatVersion, Created: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC), Tool: "exitbundle test",
+			Provider: "P", Customer: "C", Signer: manifest.Signer{Fingerprint: "SHA256:x"}, Encryption: manifest.Encryption{Mode: "age", Recipients: []string{"age1x"}},
+			VMs: []manifest.VM{{Name: "vm", Origin: p, OVF: "data/vms/vm/vm.ovf", MF: "data/vms/vm/vm.mf", Hardware: hw, Files: files}},
 		}
-		page, readme, err := RenderIndex(m)
+		page, readme, err := Render(m)
 		if err != nil {
-			t.Errorf("%s: RenderIndex: %v", p, err)
+			t.Errorf("%s: Render: %v", p, err)
 			continue
 		}
 		rendered++
@@ -97,7 +98,7 @@ func TestIndexOfEveryCorpusDescriptorIsSafeAndTruthful(t *testing.T) {
 func BenchmarkRenderIndex(b *testing.B) {
 	m := sampleManifest()
 	for b.Loop() {
-		if _, _, err := RenderIndex(m); err != nil {
+		if _, _, err := Render(m); err != nil {
 			b.Fatal(err)
 		}
 	}
