@@ -1,7 +1,10 @@
 package bundle
 
 import (
+	"context"
+
 	"github.com/exitkit/exitkit/bundle/manifest"
+	"github.com/exitkit/exitkit/bundle/source"
 )
 
 // The bundle's format lives in bundle/manifest; these names keep the API
@@ -62,3 +65,23 @@ var (
 
 // SanitizeName maps s to a name of [A-Za-z0-9._-]; see manifest.SanitizeName.
 func SanitizeName(s string) string { return manifest.SanitizeName(s) }
+
+// The Source interface and its VMs live in bundle/source; these names
+// keep them where callers of Create look.
+type (
+	Source     = source.Source
+	SourceVM   = source.VM
+	SourceFile = source.File
+)
+
+// ErrTransient marks a read failure worth retrying from the start; see
+// source.Transient.
+var ErrTransient = source.ErrTransient
+
+// Transient wraps err so that create retries the file.
+func Transient(err error) error { return source.Transient(err) }
+
+// OpenSource opens existing OVF exports (a folder, an .ovf, an .ova or
+// another archive) as a Source; see source.Open. ctx stops the indexing
+// of a large archive.
+func OpenSource(ctx context.Context, p string) (Source, error) { return source.Open(ctx, p) }

@@ -27,7 +27,7 @@ func inspectBundleWithKey(t *testing.T, asTar bool) (string, ssh.Signer, *age.X2
 	exports := t.TempDir()
 	files, _ := srcTwoVMs(t)
 	srcWriteFiles(t, exports, files)
-	src, err := OpenSource(exports)
+	src, err := OpenSource(context.Background(), exports)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -80,7 +80,7 @@ func parseSource(ctx context.Context, s string, sf *sourceFlags) (bundle.Source,
 				fmt.Fprintf(sf.stderr, "note: --vsphere-thumbprint, --insecure and --include-iso apply only to vsphere:// sources, not %s\n", s)
 			}
 		}
-		return bundle.OpenSource(s)
+		return bundle.OpenSource(ctx, s)
 	}
 	if sf.thumbprint != "" {
 		if _, err := vsphere.NormalizeThumbprint(sf.thumbprint); err != nil {

@@ -1,4 +1,4 @@
-package bundle
+package source
 
 import (
 	"context"
@@ -16,7 +16,7 @@ import (
 )
 
 // openArchiveSource identifies the archive at p and indexes its members.
-func openArchiveSource(p string) (*pkgSource, error) {
+func openArchiveSource(ctx context.Context, p string) (*pkgSource, error) {
 	abs, err := filepath.Abs(p)
 	if err != nil {
 		return nil, fmt.Errorf("open source %s: %w", p, err)
@@ -26,7 +26,6 @@ func openArchiveSource(p string) (*pkgSource, error) {
 		return nil, fmt.Errorf("open source %s: %w", p, err)
 	}
 	defer f.Close()
-	ctx := context.Background()
 	format, _, err := archives.Identify(ctx, abs, f)
 	if errors.Is(err, archives.NoMatch) {
 		return nil, fmt.Errorf("open source %s: not an OVA (tar) or another archive format: pass a folder with OVF exports, an .ovf file or an .ova file", p)

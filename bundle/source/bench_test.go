@@ -1,4 +1,4 @@
-package bundle
+package source
 
 import (
 	"archive/tar"
@@ -39,11 +39,11 @@ func BenchmarkOVAMemberRead(b *testing.B) {
 	b.Run("exitbundle", func(b *testing.B) {
 		b.SetBytes(size)
 		for b.Loop() {
-			src, err := OpenSource(p)
+			src, err := Open(context.Background(), p)
 			if err != nil {
 				b.Fatal(err)
 			}
-			err = src.Export(context.Background(), func(ctx context.Context, vm *SourceVM) error {
+			err = src.Export(context.Background(), func(ctx context.Context, vm *VM) error {
 				rc, err := vm.Files[0].Open(ctx)
 				if err != nil {
 					return err

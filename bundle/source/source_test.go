@@ -1,4 +1,4 @@
-package bundle
+package source
 
 import (
 	"archive/tar"
@@ -95,7 +95,7 @@ func srcWriteFiles(t *testing.T, dir string, files map[string][]byte) {
 func srcExported(t *testing.T, src Source) map[string]map[string][]byte {
 	t.Helper()
 	out := map[string]map[string][]byte{}
-	err := src.Export(context.Background(), func(ctx context.Context, vm *SourceVM) error {
+	err := src.Export(context.Background(), func(ctx context.Context, vm *VM) error {
 		files := map[string][]byte{}
 		for _, f := range vm.Files {
 			rc, err := f.Open(ctx)
@@ -149,7 +149,7 @@ func TestFolderSourceFindsEveryVMWithItsFilesAndNVRAM(t *testing.T) {
 	dir := t.TempDir()
 	files, want := srcTwoVMs(t)
 	srcWriteFiles(t, dir, files)
-	src, err := OpenSource(dir)
+	src, err := Open(context.Background(), dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -163,7 +163,7 @@ func TestOVFFileSourceExportsThatVMAlone(t *testing.T) {
 	dir := t.TempDir()
 	files, want := srcTwoVMs(t)
 	srcWriteFiles(t, dir, files)
-	src, err := OpenSource(filepath.Join(dir, "db", "db.ovf"))
+	src, err := Open(context.Background(), filepath.Join(dir, "db", "db.ovf"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -237,7 +237,7 @@ func TestFolderSourceRefusesBrokenExportsSayingWhatToFix(t *testing.T) {
 			if tt.setup != nil {
 				tt.setup(t, dir)
 			}
-			src, err := OpenSource(dir)
+			src, err := Open(context.Background(), dir)
 			if err == nil {
 				t.Fatalf("accepted: %v", src)
 			}
@@ -254,7 +254,7 @@ func TestFolderSourceListsEveryProblemAtOnce(t *testing.T) {
 		"a/a.ovf": srcOVF("a", []srcRef{{"a.vmdk", 1}}, ""),
 		"b/b.ovf": srcOVF("b", []srcRef{{"/abs.vmdk", 1}}, ""),
 	})
-	_, err := OpenSource(dir)
+	_, err := Open(context.Background(), dir)
 	if err == nil || !strings.Contains(err.Error(), "a.vmdk, which is missing") || !strings.Contains(err.Error(), "absolute path") {
 		t.Fatalf("want both problems, got %v", err)
 	}
@@ -267,14 +267,14 @@ func TestFolderSourceNoticesAFileChangedAfterOpening(t *testing.T) {
 	dir := t.TempDir()
 	files, _ := srcTwoVMs(t)
 	srcWriteFiles(t, dir, files)
-	src, err := OpenSource(dir)
+	src, err := Open(context.Background(), dir)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := os.WriteFile(filepath.Join(dir, "web", "web-disk1.vmdk"), []byte("short"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	err = src.Export(context.Background(), func(ctx context.Context, vm *SourceVM) error {
+	err = src.Export(context.Background(), func(ctx context.Context, vm *VM) error {
 		for _, f := range vm.Files {
 			rc, err := f.Open(ctx)
 			if err != nil {
@@ -343,7 +343,7 @@ func TestOVASourceServesMembersInPlace(t *testing.T) {
 	if err := os.WriteFile(p, srcTar(t, members), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	src, err := OpenSource(p)
+	src, err := Open(context.Background(), p)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -379,7 +379,7 @@ func TestCompressedArchivesAreStreamed(t *testing.T) {
 			if err := os.WriteFile(p, data, 0o644); err != nil {
 				t.Fatal(err)
 			}
-			src, err := OpenSource(p)
+			src, err := Open(context.Background(), p)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -412,7 +412,7 @@ func TestOVASourceRefusesBadArchives(t *testing.T) {
 			if err := os.WriteFile(p, tt.data, 0o644); err != nil {
 				t.Fatal(err)
 			}
-			src, err := OpenSource(p)
+			src, err := Open(context.Background(), p)
 			if err == nil {
 				t.Fatalf("accepted: %v", src)
 			}
@@ -445,7 +445,7 @@ func FuzzOpenSourceOVA(f *testing.F) {
 		if err := os.WriteFile(p, data, 0o644); err != nil {
 			t.Fatal(err)
 		}
-		src, err := OpenSource(p)
+		src, err := Open(context.Background(), p)
 		if err != nil {
 			if !strings.Contains(err.Error(), "x.ova") {
 				t.Fatalf("error does not name the file: %v", err)
@@ -453,7 +453,7 @@ func FuzzOpenSourceOVA(f *testing.F) {
 			return
 		}
 		// Whatever was accepted must be readable in full, within the file.
-		err = src.Export(context.Background(), func(ctx context.Context, vm *SourceVM) error {
+		err = src.Export(context.Background(), func(ctx context.Context, vm *VM) error {
 			for _, sf := range vm.Files {
 				rc, err := sf.Open(ctx)
 				if err != nil {
@@ -477,8 +477,17 @@ func FuzzOpenSourceOVA(f *testing.F) {
 }
 
 func TestOpenSourceOfAMissingPathSaysWhatToGive(t *testing.T) {
-	_, err := OpenSource(filepath.Join(t.TempDir(), "acme-export"))
+	_, err := Open(context.Background(), filepath.Join(t.TempDir(), "acme-export"))
 	if err == nil || !strings.Contains(err.Error(), "give a folder of OVF exports, an .ova file or a vsphere:// URL") {
 		t.Fatalf("OpenSource of a missing path: %v", err)
 	}
+}
+
+func mustParse(t testing.TB, desc []byte) *ovf.Descriptor {
+	t.Helper()
+	d, err := ovf.Parse(bytes.NewReader(desc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
 }

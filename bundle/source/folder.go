@@ -1,4 +1,4 @@
-package bundle
+package source
 
 import (
 	"bytes"
@@ -16,7 +16,7 @@ import (
 	"github.com/exitkit/exitkit/bundle/ovf"
 )
 
-// OpenSource opens existing OVF exports as a Source:
+// Open opens existing OVF exports as a Source:
 //
 //   - a folder holding one or more .ovf descriptors with their files, in
 //     the folder itself or in subfolders (one VM per folder, say);
@@ -27,7 +27,7 @@ import (
 //     stream once per file. Nothing is extracted to disk.
 //
 // Every descriptor is parsed and every file it references is checked
-// before OpenSource returns, so that a broken export fails at once with
+// before Open returns, so that a broken export fails at once with
 // all its problems listed, not hours into a transfer. Refused, each with
 // what to fix: hrefs that are absolute, climb out with "..", or are URLs;
 // referenced files that are missing, symbolic links, or whose size differs
@@ -36,7 +36,7 @@ import (
 //
 // NVRAM files (*.nvram) that the descriptor references, or that lie next
 // to it and share its VM's name, are part of the VM: EFI guests need them.
-func OpenSource(p string) (Source, error) {
+func Open(ctx context.Context, p string) (Source, error) {
 	info, err := os.Stat(p)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("open source %s: no such file or folder; give a folder of OVF exports, an .ova file or a vsphere:// URL", p)
@@ -53,7 +53,7 @@ func OpenSource(p string) (Source, error) {
 	if strings.EqualFold(filepath.Ext(p), ".ovf") {
 		return openDirSource(filepath.Dir(p), filepath.Base(p))
 	}
-	return openArchiveSource(p)
+	return openArchiveSource(ctx, p)
 }
 
 // pkgFile is one file of an export: in a folder or an archive member.
@@ -69,14 +69,14 @@ type pkgFile struct {
 // files by path and the VMs assembled from their descriptors.
 type pkgSource struct {
 	desc string // "folder /x", "ova /x/y.ova"
-	vms  []*SourceVM
+	vms  []*VM
 }
 
 func (s *pkgSource) String() string { return s.desc }
 
 // Export hands over each VM in descriptor path order and stops at the
 // first error.
-func (s *pkgSource) Export(ctx context.Context, fn func(ctx context.Context, vm *SourceVM) error) error {
+func (s *pkgSource) Export(ctx context.Context, fn func(ctx context.Context, vm *VM) error) error {
 	for _, vm := range s.vms {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -120,7 +120,7 @@ func assemble(ctx context.Context, desc string, files map[string]*pkgFile, only 
 	return src, nil
 }
 
-func assembleVM(ctx context.Context, desc string, files map[string]*pkgFile, name string) (*SourceVM, error) {
+func assembleVM(ctx context.Context, desc string, files map[string]*pkgFile, name string) (*VM, error) {
 	where := fmt.Sprintf("%s: %s", desc, name)
 	f := files[name]
 	if f.link {
@@ -148,7 +148,7 @@ func assembleVM(ctx context.Context, desc string, files map[string]*pkgFile, nam
 
 	dir := path.Dir(name)
 	vmName := strings.TrimSuffix(path.Base(name), path.Ext(name))
-	vm := &SourceVM{Name: vmName, Origin: where, Descriptor: data}
+	vm := &VM{Name: vmName, Origin: where, Descriptor: data}
 	var errs []error
 	seen := map[string]string{}
 	for _, ref := range d.Files {
@@ -181,7 +181,7 @@ func assembleVM(ctx context.Context, desc string, files map[string]*pkgFile, nam
 			errs = append(errs, fmt.Errorf("%s: ovf:size of %s says %d bytes, but the file has %d: the file is incomplete or the descriptor is wrong; export the VM again", where, ref.Href, ref.Size, pf.size))
 			continue
 		}
-		vm.Files = append(vm.Files, SourceFile{Href: ref.Href, Size: pf.size, Open: pf.open})
+		vm.Files = append(vm.Files, File{Href: ref.Href, Size: pf.size, Open: pf.open})
 	}
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
@@ -208,7 +208,7 @@ func assembleVM(ctx context.Context, desc string, files map[string]*pkgFile, nam
 	sort.Strings(extra)
 	for _, other := range extra {
 		pf := files[other]
-		vm.Files = append(vm.Files, SourceFile{Href: path.Base(other), Size: pf.size, Open: pf.open})
+		vm.Files = append(vm.Files, File{Href: path.Base(other), Size: pf.size, Open: pf.open})
 	}
 	return vm, nil
 }

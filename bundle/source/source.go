@@ -1,4 +1,9 @@
-package bundle
+// Package source holds what create exports: a Source yields VMs whose
+// files are streams. Open reads existing OVF exports (a folder, an .ovf,
+// an .ova or another archive) without extracting anything; bundle/vsphere
+// is the vCenter source. A new kind of source is one more implementation
+// of Source.
+package source
 
 import (
 	"context"
@@ -18,11 +23,11 @@ type Source interface {
 	// released when fn returns). An error from fn stops the export unless
 	// the source chooses to go on with other VMs; Export then returns all
 	// errors joined.
-	Export(ctx context.Context, fn func(ctx context.Context, vm *SourceVM) error) error
+	Export(ctx context.Context, fn func(ctx context.Context, vm *VM) error) error
 }
 
-// SourceVM is one OVF package as a source hands it over.
-type SourceVM struct {
+// VM is one OVF package as a source hands it over.
+type VM struct {
 	Name   string // proposed folder name; create maps it to [A-Za-z0-9._-]
 	Origin string // recorded in the exit manifest; no credentials
 
@@ -33,11 +38,11 @@ type SourceVM struct {
 
 	// Files are the files the descriptor references, in References order,
 	// plus any others that belong to the VM (NVRAM).
-	Files []SourceFile
+	Files []File
 }
 
-// SourceFile is one file of a VM, read as a stream.
-type SourceFile struct {
+// File is one file of a VM, read as a stream.
+type File struct {
 	Href string // as the descriptor names it
 	Size int64  // bytes, or -1 when unknown before the transfer
 
