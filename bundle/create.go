@@ -23,6 +23,7 @@ import (
 	"github.com/exitkit/exitkit/bundle/manifest"
 	"github.com/exitkit/exitkit/bundle/ovf"
 	"github.com/exitkit/exitkit/internal/fsx"
+	"github.com/exitkit/exitkit/internal/progress"
 	"github.com/exitkit/exitkit/templates"
 )
 
@@ -142,7 +143,7 @@ func create(ctx context.Context, opts CreateOptions, sm seams) (*Manifest, error
 		out:     out,
 		j:       j,
 		pool:    pipeline.NewPool(16*opts.Jobs + 4),
-		prog:    newProgress(opts.Progress, opts.Terminal),
+		prog:    progress.New(opts.Progress, terminalWidth(&opts)),
 		sem:     make(chan struct{}, opts.Jobs),
 		vmNames: map[string]bool{},
 	}
@@ -159,8 +160,18 @@ func create(ctx context.Context, opts CreateOptions, sm seams) (*Manifest, error
 		c.recipients = opts.Recipients
 	}
 
-	for _, src := range opts.Sources {
-		err := src.Export(ctx, c.exportVM)
+	// Sources that know their sizes now plan them all at once, so the
+	// total and its ETA cover every file of every VM from the start.
+	preplanned := map[int]bool{}
+	for i, src := range opts.Sources {
+		if p, ok := src.(Planner); ok {
+			c.prog.Plan(p.PlannedBytes())
+			preplanned[i] = true
+		}
+	}
+	for i, src := range opts.Sources {
+		planned := preplanned[i]
+		err := src.Export(ctx, func(ctx context.Context, svm *SourceVM) error { return c.exportVM(ctx, svm, planned) })
 		if ctx.Err() != nil {
 			break
 		}
@@ -168,7 +179,7 @@ func create(ctx context.Context, opts CreateOptions, sm seams) (*Manifest, error
 			c.fail(fmt.Errorf("source %s: %w", src, err))
 		}
 	}
-	c.prog.close()
+	c.prog.Close()
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("create %s: interrupted (%w); the bundle is unfinished and unsigned: run the same command again to resume", sink, err)
 	}
@@ -242,7 +253,7 @@ type creator struct {
 	out        fsx.FS // the sink's folder: every name is a bag path
 	j          *journal.Journal
 	pool       *pipeline.Pool
-	prog       *progress
+	prog       *progress.Meter
 	sem        chan struct{}
 	recipients []age.Recipient
 
@@ -257,16 +268,16 @@ func (c *creator) fail(err error) {
 	c.mu.Lock()
 	c.errs = append(c.errs, err)
 	c.mu.Unlock()
-	c.prog.line("error: %v", err)
+	c.prog.Line("error: %v", err)
 }
 
 // exportVM is the Source callback. A failed VM is recorded and the source
 // goes on with the next; only cancellation stops it.
-func (c *creator) exportVM(ctx context.Context, svm *SourceVM) error {
+func (c *creator) exportVM(ctx context.Context, svm *SourceVM, planned bool) error {
 	c.mu.Lock()
 	name := manifest.UniqueName(SanitizeName(svm.Name), c.vmNames)
 	c.mu.Unlock()
-	vm, err := c.vm(ctx, name, svm)
+	vm, err := c.vm(ctx, name, svm, planned)
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}
@@ -290,7 +301,7 @@ type filePlan struct {
 	stated int64        // ovf:size stated by the descriptor, or -1
 }
 
-func (c *creator) vm(ctx context.Context, name string, svm *SourceVM) (*VM, error) {
+func (c *creator) vm(ctx context.Context, name string, svm *SourceVM, planned bool) (*VM, error) {
 	desc, err := ovf.Parse(bytes.NewReader(svm.Descriptor))
 	if err != nil {
 		return nil, fmt.Errorf("read descriptor: %w", err)
@@ -338,7 +349,9 @@ func (c *creator) vm(ctx context.Context, name string, svm *SourceVM) (*VM, erro
 			p.role = RoleNVRAM
 		}
 		plans[i] = p
-		c.prog.plan(sf.Size)
+		if !planned {
+			c.prog.Plan(sf.Size)
+		}
 	}
 
 	// Files of one VM run in parallel, bounded by Jobs across the create.
@@ -415,33 +428,33 @@ func (c *creator) file(ctx context.Context, vmDir string, p *filePlan) (File, er
 	key := p.vm + "/" + p.name
 	if rec, ok := c.j.Lookup(key); ok {
 		if f, ok := c.keep(rec, p); ok {
-			c.prog.skip(key, rec.Size)
+			c.prog.Skip(key, rec.Size)
 			return f, nil
 		}
 	}
-	fp := c.prog.begin(key, p.sf.Size)
+	fp := c.prog.Begin(key, p.sf.Size)
 	for attempt := 0; ; attempt++ {
 		f, err := c.transfer(ctx, vmDir, p, fp)
 		if err == nil {
-			c.prog.end(fp, nil)
+			c.prog.End(fp, nil)
 			return f, nil
 		}
 		if ctx.Err() != nil || !errors.Is(err, ErrTransient) || attempt >= maxRetries {
-			c.prog.end(fp, err)
+			c.prog.End(fp, err)
 			if ctx.Err() != nil {
 				return File{}, ctx.Err()
 			}
 			return File{}, err
 		}
 		delay := c.seams.retryDelay << attempt
-		c.prog.line("retrying %s in %s (attempt %d of %d): %v", key, delay, attempt+2, maxRetries+1, err)
+		c.prog.Line("retrying %s in %s (attempt %d of %d): %v", key, delay, attempt+2, maxRetries+1, err)
 		select {
 		case <-time.After(delay):
 		case <-ctx.Done():
-			c.prog.end(fp, ctx.Err())
+			c.prog.End(fp, ctx.Err())
 			return File{}, ctx.Err()
 		}
-		c.prog.restart(fp)
+		c.prog.Restart(fp)
 	}
 }
 
@@ -482,7 +495,7 @@ func (c *creator) fileEntry(p *filePlan, rec journal.Record) File {
 
 // transfer reads the file once from the source into name.partial, checks
 // its size, renames it into place and records it as done.
-func (c *creator) transfer(ctx context.Context, vmDir string, p *filePlan, fp *fileProgress) (File, error) {
+func (c *creator) transfer(ctx context.Context, vmDir string, p *filePlan, fp *progress.File) (File, error) {
 	rc, err := p.sf.Open(ctx)
 	if err != nil {
 		return File{}, fmt.Errorf("open %s: %w", p.sf.Href, err)
@@ -520,7 +533,7 @@ func (c *creator) transfer(ctx context.Context, vmDir string, p *filePlan, fp *f
 	if c.seams.wrapOutput != nil {
 		w = c.seams.wrapOutput(bagPath, w)
 	}
-	m, err := pipeline.Store(ctx, src, w, pipeline.Encoding{Zstd: compress, Recipients: c.recipients}, c.pool, func(n int64) { c.prog.add(fp, n) })
+	m, err := pipeline.Store(ctx, src, w, pipeline.Encoding{Zstd: compress, Recipients: c.recipients}, c.pool, func(n int64) { c.prog.Add(fp, n) })
 	if cerr := out.Close(); err == nil && cerr != nil {
 		err = cerr
 	}
@@ -602,4 +615,16 @@ func (c *creator) templates() fs.FS {
 		return c.opts.Templates
 	}
 	return templates.Default()
+}
+
+// terminalWidth is the width progress may use: the terminal's when
+// Progress is one, else 0 for plain lines.
+func terminalWidth(o *CreateOptions) int {
+	if !o.Terminal || o.Progress == nil {
+		return 0
+	}
+	if w := progress.Width(o.Progress); w > 0 {
+		return w
+	}
+	return 80
 }

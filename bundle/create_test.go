@@ -585,29 +585,6 @@ func TestCreateRejectsADescriptorThatReferencesAMissingFile(t *testing.T) {
 	isIncomplete(t, out)
 }
 
-func TestProgressRedrawsOneLineOnATerminal(t *testing.T) {
-	var buf bytes.Buffer
-	p := newProgress(&buf, true)
-	f := p.begin("web/disk.vmdk", 1000)
-	p.add(f, 250)
-	p.draw()
-	p.end(f, nil)
-	p.close()
-	s := buf.String()
-	if !strings.HasPrefix(s, "\r\033[Kweb/disk.vmdk 250 B/1000 B ") || !strings.Contains(s, "ETA ") || !strings.Contains(s, "done web/disk.vmdk (250 B") {
-		t.Errorf("terminal progress = %q", s)
-	}
-	buf.Reset()
-	p = newProgress(&buf, false)
-	f = p.begin("web/disk.vmdk", -1)
-	p.add(f, 10)
-	p.draw()
-	p.close()
-	if strings.Contains(buf.String(), "\r") || !strings.Contains(buf.String(), "total 10 B") {
-		t.Errorf("plain progress = %q", buf.String())
-	}
-}
-
 // testCreate is Create with the seams tests use: quick retries and a cheap
 // scrypt work factor (age's default of 18 costs a second per file), plus
 // any faults sm adds.

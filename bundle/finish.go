@@ -159,7 +159,7 @@ func bagInfo(info Info, h journal.Header, octets int64, count int) []byte {
 	label("External-Description", desc)
 	label("Bagging-Date", h.Created.Format("2006-01-02"))
 	label("External-Identifier", h.ID)
-	label("Bag-Size", humanBytes(octets))
+	label("Bag-Size", manifest.HumanBytes(octets))
 	label("Payload-Oxum", fmt.Sprintf("%d.%d", octets, count))
 	label("Bag-Software-Agent", toolVersion())
 	return b.Bytes()

@@ -85,3 +85,7 @@ func Transient(err error) error { return source.Transient(err) }
 // another archive) as a Source; see source.Open. ctx stops the indexing
 // of a large archive.
 func OpenSource(ctx context.Context, p string) (Source, error) { return source.Open(ctx, p) }
+
+// Planner is a Source that knows all its files' sizes before exporting;
+// see source.Planner.
+type Planner = source.Planner

@@ -20,6 +20,7 @@ import (
 	"filippo.io/age"
 	"github.com/exitkit/exitkit/bundle/bagit"
 	"github.com/exitkit/exitkit/bundle/internal/pipeline"
+	"github.com/exitkit/exitkit/bundle/manifest"
 	"github.com/exitkit/exitkit/bundle/ovf"
 	"github.com/exitkit/exitkit/internal/fsx"
 	"golang.org/x/crypto/ssh"
@@ -371,7 +372,7 @@ func openVM(ctx context.Context, bag *bagit.Bag, vm VM, stored map[string]string
 					errs = append(errs, err)
 					fmt.Fprintf(progress, "open: %s/%s FAILED: %v\n", vm.Name, f.Name, err)
 				} else {
-					fmt.Fprintf(progress, "open: %s/%s %s verified\n", vm.Name, f.Name, humanBytes(f.Size))
+					fmt.Fprintf(progress, "open: %s/%s %s verified\n", vm.Name, f.Name, manifest.HumanBytes(f.Size))
 				}
 				mu.Unlock()
 			}

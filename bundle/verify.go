@@ -17,6 +17,7 @@ import (
 	"golang.org/x/crypto/ssh"
 
 	"github.com/exitkit/exitkit/bundle/bagit"
+	"github.com/exitkit/exitkit/bundle/manifest"
 	"github.com/exitkit/exitkit/bundle/ovf"
 	"github.com/exitkit/exitkit/bundle/seal"
 )
@@ -128,7 +129,7 @@ func (r *Report) Err() error {
 // files indented below it.
 func (r *Report) WriteText(w io.Writer) error {
 	var b bytes.Buffer
-	fmt.Fprintf(&b, "bundle  %s  (%d files, %s)\n", r.Path, r.Files, humanBytes(r.Bytes))
+	fmt.Fprintf(&b, "bundle  %s  (%d files, %s)\n", r.Path, r.Files, manifest.HumanBytes(r.Bytes))
 	if r.Signer != nil {
 		how := "pinned"
 		if !r.SignerPinned {
@@ -189,7 +190,7 @@ func Verify(ctx context.Context, bagPath string, opts VerifyOptions) (*Report, e
 			if s.Err != nil {
 				status = "error: " + s.Err.Error()
 			}
-			fmt.Fprintf(opts.Progress, "verify: %s %s %s\n", s.Path, humanBytes(s.Size), status)
+			fmt.Fprintf(opts.Progress, "verify: %s %s %s\n", s.Path, manifest.HumanBytes(s.Size), status)
 		}
 	}
 	var res *scanResult
@@ -497,7 +498,7 @@ func (e *evaluator) checkPayload() Check {
 		}
 	}
 	if len(c.Files) == 0 {
-		c.Detail = fmt.Sprintf("%s, %s, all SHA-256 match", countOf(len(e.payload), "file"), humanBytes(bytes))
+		c.Detail = fmt.Sprintf("%s, %s, all SHA-256 match", countOf(len(e.payload), "file"), manifest.HumanBytes(bytes))
 	} else {
 		c.Detail = fmt.Sprintf("%d of %s differ%s", len(c.Files), countOf(len(e.payload), "file"), sIf(len(c.Files) == 1))
 	}

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"filippo.io/age"
+	"github.com/exitkit/exitkit/bundle/manifest"
 	"github.com/exitkit/exitkit/bundle/seal"
 	"github.com/klauspost/compress/zstd"
 	"golang.org/x/crypto/ssh"
@@ -250,7 +251,7 @@ func vtWriteTags(t testing.TB, dir string, m *Manifest, spec tbSpec) {
 	}
 	tags := map[string][]byte{
 		BagItFile:        []byte("BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n"),
-		BagInfoFile:      []byte(fmt.Sprintf("Source-Organization: Test Provider\nBagging-Date: 2026-11-27\nPayload-Oxum: %d.%d\nBag-Size: %s\n", octets, len(payload), humanBytes(octets))),
+		BagInfoFile:      []byte(fmt.Sprintf("Source-Organization: Test Provider\nBagging-Date: 2026-11-27\nPayload-Oxum: %d.%d\nBag-Size: %s\n", octets, len(payload), manifest.HumanBytes(octets))),
 		ManifestFile:     []byte(man.String()),
 		ExitManifestFile: append(jm, '\n'),
 		IndexFile:        []byte("<!doctype html><title>exit bundle</title>\n"),

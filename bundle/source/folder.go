@@ -74,6 +74,17 @@ type pkgSource struct {
 
 func (s *pkgSource) String() string { return s.desc }
 
+// PlannedBytes is the size of every file of every VM, known since Open.
+func (s *pkgSource) PlannedBytes() int64 {
+	var n int64
+	for _, vm := range s.vms {
+		for _, f := range vm.Files {
+			n += max(f.Size, 0)
+		}
+	}
+	return n
+}
+
 // Export hands over each VM in descriptor path order and stops at the
 // first error.
 func (s *pkgSource) Export(ctx context.Context, fn func(ctx context.Context, vm *VM) error) error {

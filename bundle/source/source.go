@@ -26,6 +26,15 @@ type Source interface {
 	Export(ctx context.Context, fn func(ctx context.Context, vm *VM) error) error
 }
 
+// A Planner is a Source that knows, before it exports anything, how many
+// bytes all its VMs' files hold, so that progress and its ETA cover every
+// file from the start. Sources that learn sizes only while exporting
+// (vSphere) do not implement it; create then adds each file as it is
+// planned.
+type Planner interface {
+	PlannedBytes() int64
+}
+
 // VM is one OVF package as a source hands it over.
 type VM struct {
 	Name   string // proposed folder name; create maps it to [A-Za-z0-9._-]

@@ -491,3 +491,24 @@ func mustParse(t testing.TB, desc []byte) *ovf.Descriptor {
 	}
 	return d
 }
+
+func TestAFolderSourcePlansEveryFileOfEveryVMBeforeExporting(t *testing.T) {
+	dir := t.TempDir()
+	files, _ := srcTwoVMs(t)
+	srcWriteFiles(t, dir, files)
+	src, err := Open(context.Background(), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want int64
+	src.Export(context.Background(), func(_ context.Context, vm *VM) error {
+		for _, f := range vm.Files {
+			want += f.Size
+		}
+		return nil
+	})
+	p, ok := src.(Planner)
+	if !ok || p.PlannedBytes() != want || want == 0 {
+		t.Errorf("planned %v bytes, the VMs hold %d", p, want)
+	}
+}
