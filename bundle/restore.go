@@ -19,6 +19,7 @@ import (
 
 	"filippo.io/age"
 	"github.com/exitkit/exitkit/bundle/bagit"
+	"github.com/exitkit/exitkit/bundle/internal/check"
 	"github.com/exitkit/exitkit/bundle/internal/pipeline"
 	"github.com/exitkit/exitkit/bundle/manifest"
 	"github.com/exitkit/exitkit/bundle/ovf"
@@ -176,7 +177,7 @@ func restore(ctx context.Context, bagPath string, opts RestoreOptions, rep *Rest
 // files open relies on, and returns the exit manifest and the stored
 // hashes of manifest-sha256.txt.
 func openPreflight(bag *bagit.Bag, bagPath string, opts RestoreOptions, progress io.Writer, rep *RestoreReport) (*Manifest, map[string]string, error) {
-	res := &scanResult{Files: map[string]*scanned{}}
+	res := &check.Result{Files: map[string]*check.Scanned{}}
 	for _, name := range []string{TagManifestFile, SignatureFile, SignerFile, ExitManifestFile, ManifestFile, IncompleteMarker} {
 		data, err := bag.ReadSmall(name)
 		if errors.Is(err, os.ErrNotExist) {
@@ -186,19 +187,19 @@ func openPreflight(bag *bagit.Bag, bagPath string, opts RestoreOptions, progress
 			return nil, nil, fmt.Errorf("open %s: read %s: %w", bagPath, name, err)
 		}
 		sum := sha256.Sum256(data)
-		res.Files[name] = &scanned{Path: name, Size: int64(len(data)), SHA256: hex.EncodeToString(sum[:]), Data: data}
+		res.Files[name] = &check.Scanned{Path: name, Size: int64(len(data)), SHA256: hex.EncodeToString(sum[:]), Data: data}
 	}
 	vopts := VerifyOptions{Signer: opts.Signer, SignerFingerprint: opts.SignerFingerprint, AllowedSigners: opts.AllowedSigners, Principal: opts.Principal, Now: time.Now}
 	pin := vopts.pin()
 	if err := pin.Load(); err != nil {
 		return nil, nil, fmt.Errorf("open: %w", err)
 	}
-	e := &evaluator{res: res, opts: vopts, pin: pin, report: &Report{}}
-	complete := e.checkComplete()
-	sig := e.checkSignature()
+	e := check.NewEvaluator(res, pin)
+	complete := e.Complete()
+	sig := e.Signature()
 	tags := Check{Name: CheckTagManifest}
-	if lines, err := e.tagManifest(); err != nil {
-		tags.Files = append(tags.Files, FileProblem{TagManifestFile, err.Error()})
+	if lines, err := e.TagManifest(); err != nil {
+		tags.Files = append(tags.Files, FileProblem{Path: TagManifestFile, Problem: err.Error()})
 	} else {
 		sums := map[string]string{}
 		for _, l := range lines {
@@ -208,21 +209,21 @@ func openPreflight(bag *bagit.Bag, bagPath string, opts RestoreOptions, progress
 			s, ok := res.Files[name]
 			switch {
 			case !ok:
-				tags.Files = append(tags.Files, FileProblem{name, "missing"})
+				tags.Files = append(tags.Files, FileProblem{Path: name, Problem: "missing"})
 			case sums[name] == "":
-				tags.Files = append(tags.Files, FileProblem{name, "not listed in the tag manifest, so the signature does not cover it"})
+				tags.Files = append(tags.Files, FileProblem{Path: name, Problem: "not listed in the tag manifest, so the signature does not cover it"})
 			case sums[name] != s.SHA256:
-				tags.Files = append(tags.Files, FileProblem{name, "SHA-256 differs from the tag manifest: the file was changed"})
+				tags.Files = append(tags.Files, FileProblem{Path: name, Problem: "SHA-256 differs from the tag manifest: the file was changed"})
 			}
 		}
 	}
-	rep.Signer, rep.SignerPinned = e.report.Signer, e.report.SignerPinned
-	if e.report.Signer != nil {
+	rep.Signer, rep.SignerPinned = e.Report().Signer, e.Report().SignerPinned
+	if e.Report().Signer != nil {
 		pin := "pinned"
-		if !e.report.SignerPinned {
+		if !e.Report().SignerPinned {
 			pin = "NOT pinned: compare this fingerprint with the one the provider published"
 		}
-		fmt.Fprintf(progress, "open: signed by %s (%s)\n", e.report.Signer.Fingerprint, pin)
+		fmt.Fprintf(progress, "open: signed by %s (%s)\n", e.Report().Signer.Fingerprint, pin)
 	}
 	var problems []string
 	for _, c := range []Check{complete, sig, tags} {
@@ -239,11 +240,11 @@ func openPreflight(bag *bagit.Bag, bagPath string, opts RestoreOptions, progress
 	if len(problems) > 0 {
 		if !opts.Force {
 			cause := ErrSignature
-			if e.report.Incomplete {
+			if e.Report().Incomplete {
 				cause = ErrIncomplete
 			}
 			hint := "check the bundle with exitbundle verify; forcing opens it anyway, checking every file against the bundle's own, unauthenticated hashes"
-			if e.report.Incomplete {
+			if e.Report().Incomplete {
 				hint = "run the same create command again to resume it, or force the restore to rescue what is there"
 			}
 			return nil, nil, fmt.Errorf("open %s: %w:\n  %s\n%s", bagPath, cause, strings.Join(problems, "\n  "), hint)
@@ -428,7 +429,7 @@ func openFile(ctx context.Context, bag *bagit.Bag, f File, storedSum string, mfl
 	storedHash := sha256.New()
 	var storedN int64
 	in := io.TeeReader(&pipeline.CountingReader{R: &pipeline.CtxReader{Ctx: ctx, R: src}, N: &storedN}, storedHash)
-	enc, comp := storedForm(f.Path)
+	enc, comp := check.StoredForm(f.Path)
 	if enc != f.Encrypted || comp != (f.Compression == "zstd") {
 		return fmt.Errorf("%s: its name disagrees with the encryption or compression %s records", what, ExitManifestFile)
 	}

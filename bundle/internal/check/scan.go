@@ -1,4 +1,4 @@
-package bundle
+package check
 
 import (
 	"bytes"
@@ -28,8 +28,8 @@ import (
 // memory: the one cap of every reader.
 const maxKeep = bagit.MaxMetadata
 
-// scanned is what one file of the bag turned out to be.
-type scanned struct {
+// Scanned is what one file of the bag turned out to be.
+type Scanned struct {
 	Path   string // bag path, / separated
 	Size   int64
 	SHA256 string // of the stored bytes
@@ -41,9 +41,9 @@ type scanned struct {
 	Plain *pipeline.Plain
 }
 
-// storedForm says how a payload file is stored, from its name: create
+// StoredForm says how a payload file is stored, from its name: create
 // names them <plaintext name>[.zst][.age].
-func storedForm(p string) (encrypted, compressed bool) {
+func StoredForm(p string) (encrypted, compressed bool) {
 	if !inPayload(p) {
 		return false, false
 	}
@@ -81,8 +81,8 @@ func keepContent(p string) bool {
 // scanOne reads r to its end: stored hash always, plaintext hash when the
 // stored form can be decoded with ids. A decoding failure does not stop
 // the stored hash, which is what a drive without keys is checked by.
-func scanOne(ctx context.Context, p string, r io.Reader, ids []age.Identity) *scanned {
-	s := &scanned{Path: p}
+func scanOne(ctx context.Context, p string, r io.Reader, ids []age.Identity) *Scanned {
+	s := &Scanned{Path: p}
 	stored := sha256.New()
 	var keep *bytes.Buffer
 	var src io.Reader = &pipeline.CountingReader{R: r, N: &s.Size}
@@ -93,7 +93,7 @@ func scanOne(ctx context.Context, p string, r io.Reader, ids []age.Identity) *sc
 	}
 	src = &pipeline.CtxReader{Ctx: ctx, R: src}
 
-	encrypted, compressed := storedForm(p)
+	encrypted, compressed := StoredForm(p)
 	switch {
 	case encrypted && len(ids) == 0:
 		// Only the stored hash can be checked without keys.
@@ -139,18 +139,18 @@ func (l *limitedBuffer) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// scanResult is everything the scan saw: files by bag path, and entries
+// Result is everything the scan saw: files by bag path, and entries
 // that are not regular files or have unsafe names.
-type scanResult struct {
-	Files    map[string]*scanned
+type Result struct {
+	Files    map[string]*Scanned
 	Problems []FileProblem
 }
 
-// scanBag reads every regular file of the bag, Jobs at a time, largest
+// Scan reads every regular file of the bag, Jobs at a time, largest
 // first so that the last file to finish is a small one. Links and special
 // files are reported, never read.
-func scanBag(ctx context.Context, bag *bagit.Bag, jobs int, ids []age.Identity, progress func(*scanned)) (*scanResult, error) {
-	res := &scanResult{Files: map[string]*scanned{}}
+func Scan(ctx context.Context, bag *bagit.Bag, jobs int, ids []age.Identity, progress func(*Scanned)) (*Result, error) {
+	res := &Result{Files: map[string]*Scanned{}}
 	for _, p := range bag.Problems() {
 		res.Problems = append(res.Problems, FileProblem{Path: p.Name, Problem: p.Problem})
 	}
@@ -197,20 +197,20 @@ func scanBag(ctx context.Context, bag *bagit.Bag, jobs int, ids []age.Identity, 
 	return res, nil
 }
 
-func scanEntry(ctx context.Context, bag *bagit.Bag, name string, ids []age.Identity) *scanned {
+func scanEntry(ctx context.Context, bag *bagit.Bag, name string, ids []age.Identity) *Scanned {
 	f, err := bag.Open(name)
 	if err != nil {
-		return &scanned{Path: name, Err: err}
+		return &Scanned{Path: name, Err: err}
 	}
 	defer f.Close()
 	return scanOne(ctx, name, f, ids)
 }
 
-// scanTar reads a tar stream once, front to back. Each member's bytes go
+// ScanStream reads a tar stream once, front to back. Each member's bytes go
 // to a worker through a small queue of chunks, so that up to jobs members
 // are hashed at once while memory stays at jobs x queue x pipeline.BufSize.
-func scanTar(ctx context.Context, r io.Reader, jobs int, ids []age.Identity, progress func(*scanned)) (*scanResult, error) {
-	res := &scanResult{Files: map[string]*scanned{}}
+func ScanStream(ctx context.Context, r io.Reader, jobs int, ids []age.Identity, progress func(*Scanned)) (*Result, error) {
+	res := &Result{Files: map[string]*Scanned{}}
 	slots := make(chan struct{}, max(jobs, 1))
 	pool := pipeline.NewPool(6 * max(jobs, 1))
 	var mu sync.Mutex
@@ -286,7 +286,7 @@ func scanTar(ctx context.Context, r io.Reader, jobs int, ids []age.Identity, pro
 // names (bagit.TopFolder). The plaintext decision by name is unaffected:
 // it looks at the base name only, except for the data/ prefix, which
 // inPayload also finds below a top folder.
-func stripTarRoot(files map[string]*scanned, probs []FileProblem) (map[string]*scanned, []FileProblem) {
+func stripTarRoot(files map[string]*Scanned, probs []FileProblem) (map[string]*Scanned, []FileProblem) {
 	names := make([]string, 0, len(files))
 	for p := range files {
 		names = append(names, p)
@@ -295,7 +295,7 @@ func stripTarRoot(files map[string]*scanned, probs []FileProblem) (map[string]*s
 	if prefix == "" {
 		return files, probs
 	}
-	out := make(map[string]*scanned, len(files))
+	out := make(map[string]*Scanned, len(files))
 	for p, s := range files {
 		if !strings.HasPrefix(p, prefix) {
 			probs = append(probs, FileProblem{Path: p, Problem: "lies outside the bag's folder " + strings.TrimSuffix(prefix, "/")})

@@ -1,6 +1,9 @@
-package bundle
+package check
 
 import (
+	"github.com/exitkit/exitkit/bundle/seal"
+	_ "github.com/exitkit/exitkit/internal/golden"
+
 	"bytes"
 	"context"
 	"testing"
@@ -13,11 +16,11 @@ func FuzzVerifyTar(f *testing.F) {
 	f.Add([]byte{})
 	f.Add(bytes.Repeat([]byte{0}, 1024))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		res, err := scanTar(context.Background(), bytes.NewReader(data), 2, nil, nil)
+		res, err := ScanStream(context.Background(), bytes.NewReader(data), 2, nil, nil)
 		if err != nil {
 			return
 		}
-		r := evaluate(res, VerifyOptions{Now: time.Now}, nil)
+		r := Evaluate(res, &seal.Pin{Now: time.Now})
 		if r.OK {
 			t.Fatal("random bytes verified as a good bundle")
 		}
