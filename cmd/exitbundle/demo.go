@@ -11,8 +11,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/exitkit/exitkit/bundle"
-	"github.com/exitkit/exitkit/internal/demo"
 	"github.com/exitkit/exitkit/internal/cli"
+	"github.com/exitkit/exitkit/internal/demo"
 )
 
 // addDemo adds the demo, which the trustee build leaves out.
