@@ -20,6 +20,9 @@ type Inspection struct {
 	HasSigner  bool `json:"has_signer"` // signer.pub is present
 	SignerSame bool `json:"signer_matches_manifest"`
 
+	// Skipped is what inspect never checks: it reads the tag files only.
+	Skipped []string `json:"skipped"`
+
 	Files        int   `json:"files"`
 	PayloadBytes int64 `json:"payload_bytes"` // plaintext
 	StoredBytes  int64 `json:"stored_bytes"`
@@ -78,6 +81,7 @@ func Inspect(p string) (*Inspection, error) {
 		HasSigner: present[SignerFile],
 	}
 	in.Complete = in.Signed && !in.Marker
+	in.Skipped = []string{CheckSignature, CheckTagManifest, CheckPayload, CheckPlaintext}
 	if pub, ok := tags[SignerFile]; ok {
 		if key, _, _, _, err := ssh.ParseAuthorizedKey(pub); err == nil {
 			in.SignerSame = ssh.FingerprintSHA256(key) == m.Signer.Fingerprint

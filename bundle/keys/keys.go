@@ -62,7 +62,7 @@ func GenerateSigningKey(path string) (ssh.PublicKey, error) {
 	pubPath := path + ".pub"
 	for _, p := range []string{path, pubPath} {
 		if _, err := os.Lstat(p); err == nil {
-			return nil, fmt.Errorf("generate signing key: %s: %w; choose another --out or remove it first", p, ErrExists)
+			return nil, fmt.Errorf("generate signing key: %s: %w; choose another path or remove it first", p, ErrExists)
 		}
 	}
 	pub, priv, err := ed25519.GenerateKey(rand.Reader)

@@ -45,9 +45,16 @@ func Evaluate(res *Result, pin *seal.Pin) *Report {
 	e.add(e.checkOVF())
 	e.add(e.checkPlaintext())
 	e.report.OK = true
+	e.report.Skipped = []string{}
+	if !e.report.SignerPinned {
+		e.report.Skipped = append(e.report.Skipped, "signer (not pinned: compare the fingerprint out of band)")
+	}
 	for _, c := range e.report.Checks {
-		if c.Status == StatusFail {
+		switch c.Status {
+		case StatusFail:
 			e.report.OK = false
+		case StatusSkip:
+			e.report.Skipped = append(e.report.Skipped, c.Name)
 		}
 	}
 	return e.report

@@ -46,6 +46,11 @@ type Report struct {
 	SignerPinned bool    `json:"signer_pinned"`
 	SignerNote   string  `json:"signer_note,omitempty"`
 	Incomplete   bool    `json:"incomplete"`
+	// Skipped says what could not be checked with what was given: the
+	// signer's identity when it was not pinned ("signer"), and every check
+	// that did not run ("plaintext" without an identity). An OK report
+	// with skips means every check that could run passed.
+	Skipped []string `json:"skipped"`
 	Files        int     `json:"files"`
 	Bytes        int64   `json:"bytes"`
 	Checks       []Check `json:"checks"`
@@ -124,7 +129,11 @@ func (r *Report) WriteText(w io.Writer) error {
 	}
 	switch {
 	case r.OK:
-		b.WriteString("result  OK: every check passed\n")
+		if len(r.Skipped) == 0 {
+			b.WriteString("result  OK: every check passed\n")
+		} else {
+			fmt.Fprintf(&b, "result  OK: every check that could run passed; not checked: %s\n", strings.Join(r.Skipped, ", "))
+		}
 	case r.Incomplete:
 		b.WriteString("result  INCOMPLETE: the bundle was not finished; run the same create command again to resume it\n")
 	default:
