@@ -301,6 +301,8 @@ type filePlan struct {
 	stated int64        // ovf:size stated by the descriptor, or -1
 }
 
+// vm exports one VM: plan where each file goes, store the files, then
+// write the descriptor and .mf that describe what was stored.
 func (c *creator) vm(ctx context.Context, name string, svm *SourceVM, planned bool) (*VM, error) {
 	desc, err := ovf.Parse(bytes.NewReader(svm.Descriptor))
 	if err != nil {
@@ -310,10 +312,29 @@ func (c *creator) vm(ctx context.Context, name string, svm *SourceVM, planned bo
 	if err := c.out.MkdirAll(vmDir, 0o755); err != nil {
 		return nil, fmt.Errorf("create VM folder: %w", err)
 	}
-
 	taken := map[string]bool{}
 	ovfName := manifest.UniqueName(name+".ovf", taken)
 	mfName := manifest.UniqueName(name+".mf", taken)
+	plans, err := planFiles(name, svm, desc, taken)
+	if err != nil {
+		return nil, err
+	}
+	if !planned {
+		for _, p := range plans {
+			c.prog.Plan(p.sf.Size)
+		}
+	}
+	files, err := c.storeFiles(ctx, vmDir, plans)
+	if err != nil {
+		return nil, err
+	}
+	return c.describe(vmDir, name, ovfName, mfName, svm, desc, plans, files)
+}
+
+// planFiles decides each source file's plaintext name in the VM folder
+// (sanitized, unique within taken) and role, and what the descriptor
+// states about it.
+func planFiles(vm string, svm *SourceVM, desc *ovf.Descriptor, taken map[string]bool) ([]filePlan, error) {
 	diskRef := map[string]bool{}
 	for _, d := range desc.Disks {
 		if d.FileRef != "" {
@@ -332,7 +353,7 @@ func (c *creator) vm(ctx context.Context, name string, svm *SourceVM, planned bo
 	plans := make([]filePlan, len(svm.Files))
 	for i, sf := range svm.Files {
 		base := path.Base(strings.ReplaceAll(sf.Href, `\`, "/"))
-		p := filePlan{sf: sf, vm: name, name: manifest.UniqueName(SanitizeName(base), taken), role: RoleOther, stated: -1}
+		p := filePlan{sf: sf, vm: vm, name: manifest.UniqueName(SanitizeName(base), taken), role: RoleOther, stated: -1}
 		for j := range desc.Files {
 			if desc.Files[j].Href == sf.Href {
 				p.ref = &desc.Files[j]
@@ -349,12 +370,13 @@ func (c *creator) vm(ctx context.Context, name string, svm *SourceVM, planned bo
 			p.role = RoleNVRAM
 		}
 		plans[i] = p
-		if !planned {
-			c.prog.Plan(sf.Size)
-		}
 	}
+	return plans, nil
+}
 
-	// Files of one VM run in parallel, bounded by Jobs across the create.
+// storeFiles stores a VM's files in parallel, bounded by Jobs across the
+// create.
+func (c *creator) storeFiles(ctx context.Context, vmDir string, plans []filePlan) ([]File, error) {
 	files := make([]File, len(plans))
 	errs := make([]error, len(plans))
 	var wg sync.WaitGroup
@@ -373,10 +395,13 @@ func (c *creator) vm(ctx context.Context, name string, svm *SourceVM, planned bo
 		}()
 	}
 	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
-		return nil, err
-	}
+	return files, errors.Join(errs...)
+}
 
+// describe writes the VM's descriptor, its hrefs and sizes rewritten to
+// what was stored, and the .mf of the plaintext files, and returns the
+// VM's entry in the exit manifest.
+func (c *creator) describe(vmDir, name, ovfName, mfName string, svm *SourceVM, desc *ovf.Descriptor, plans []filePlan, files []File) (*VM, error) {
 	edits := map[string]ovf.FileRef{}
 	byRef := map[string]string{}
 	for i, p := range plans {

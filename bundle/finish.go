@@ -32,12 +32,57 @@ func toolVersion() string {
 	return "exitbundle " + version.String()
 }
 
-// finish writes the tag files and, last, the signature.
+// finish writes the tag files and, last, the signature: clean up what an
+// earlier run left, make the payload durable, describe it, sign.
 func (c *creator) finish() (*Manifest, error) {
-	o := c.opts
 	if err := c.sweep(); err != nil {
 		return nil, err
 	}
+	payload, err := c.syncPayload()
+	if err != nil {
+		return nil, err
+	}
+	m := c.exitManifest()
+	tags, err := c.writeTags(m, payload)
+	if err != nil {
+		return nil, err
+	}
+	var tagman bytes.Buffer
+	for _, t := range tags {
+		fmt.Fprintf(&tagman, "%s  %s\n", t.sum, t.name)
+	}
+	if err := fsx.WriteFile(c.out, TagManifestFile, tagman.Bytes(), 0o644); err != nil {
+		return nil, err
+	}
+	sig, err := seal.Sign(c.opts.Signer, bytes.NewReader(tagman.Bytes()))
+	if err != nil {
+		return nil, err
+	}
+	if err := c.j.Seal(sig); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// syncPayload makes every stored file durable, since a signature may
+// vouch only for what is on disk, and returns them in path order.
+func (c *creator) syncPayload() ([]File, error) {
+	var payload []File
+	for _, vm := range c.vms {
+		for _, f := range vm.Files {
+			payload = append(payload, f)
+			if err := c.out.Sync(f.Path); err != nil {
+				return nil, fmt.Errorf("sync %s: %w", f.Path, err)
+			}
+		}
+	}
+	sort.Slice(payload, func(i, j int) bool { return payload[i].Path < payload[j].Path })
+	return payload, nil
+}
+
+// exitManifest describes the bundle for machines.
+func (c *creator) exitManifest() *Manifest {
+	o := c.opts
 	m := &Manifest{
 		Format:      FormatVersion,
 		Created:     c.j.Header.Created,
@@ -60,32 +105,27 @@ func (c *creator) finish() (*Manifest, error) {
 	if c.compressed {
 		m.Compression = "zstd"
 	}
+	return m
+}
 
-	// Payload files must be on disk before a signature vouches for them.
-	var payload []File
-	for _, vm := range c.vms {
-		for _, f := range vm.Files {
-			payload = append(payload, f)
-			if err := c.out.Sync(f.Path); err != nil {
-				return nil, fmt.Errorf("sync %s: %w", f.Path, err)
-			}
-		}
-	}
-	sort.Slice(payload, func(i, j int) bool { return payload[i].Path < payload[j].Path })
+type tagFile struct{ name, sum string }
 
-	tags := []string{BagItFile, BagInfoFile, ManifestFile, ExitManifestFile, IndexFile, ReadmeFile}
+// writeTags writes every tag file the tag manifest lists, in its order,
+// and returns their hashes. TERMS.html, when given, is recorded in m.
+func (c *creator) writeTags(m *Manifest, payload []File) ([]tagFile, error) {
+	o := c.opts
+	order := []string{BagItFile, BagInfoFile, ManifestFile, ExitManifestFile, IndexFile, ReadmeFile}
+	files := map[string][]byte{}
 	if o.Terms != "" {
 		data, t, err := readTerms(o.Terms)
 		if err != nil {
 			return nil, err
 		}
 		m.Terms = t
-		if err := fsx.WriteFile(c.out, TermsFile, data, 0o644); err != nil {
-			return nil, err
-		}
-		tags = append(tags, TermsFile)
+		files[TermsFile] = data
+		order = append(order, TermsFile)
 	}
-	tags = append(tags, SignerFile)
+	order = append(order, SignerFile)
 
 	var man bytes.Buffer
 	var octets int64
@@ -101,38 +141,21 @@ func (c *creator) finish() (*Manifest, error) {
 	if err != nil {
 		return nil, fmt.Errorf("render index: %w", err)
 	}
-	files := map[string][]byte{
-		BagItFile:        []byte("BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n"),
-		BagInfoFile:      bagInfo(o.Info, c.j.Header, octets, len(payload)),
-		ManifestFile:     man.Bytes(),
-		ExitManifestFile: jsonData,
-		IndexFile:        indexHTML,
-		ReadmeFile:       readme,
-		SignerFile:       []byte(m.Signer.PublicKey + " exitbundle signer " + m.Signer.Fingerprint + "\n"),
-	}
-	var tagman bytes.Buffer
-	for _, name := range tags {
-		data, ok := files[name]
-		if ok {
-			if err := fsx.WriteFile(c.out, name, data, 0o644); err != nil {
-				return nil, err
-			}
-		} else if data, err = readSmall(c.out, name); err != nil {
+	files[BagItFile] = []byte("BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n")
+	files[BagInfoFile] = bagInfo(o.Info, c.j.Header, octets, len(payload))
+	files[ManifestFile] = man.Bytes()
+	files[ExitManifestFile] = jsonData
+	files[IndexFile] = indexHTML
+	files[ReadmeFile] = readme
+	files[SignerFile] = []byte(m.Signer.PublicKey + " exitbundle signer " + m.Signer.Fingerprint + "\n")
+	var tags []tagFile
+	for _, name := range order {
+		if err := fsx.WriteFile(c.out, name, files[name], 0o644); err != nil {
 			return nil, err
 		}
-		fmt.Fprintf(&tagman, "%s  %s\n", sha256Hex(data), name)
+		tags = append(tags, tagFile{name, sha256Hex(files[name])})
 	}
-	if err := fsx.WriteFile(c.out, TagManifestFile, tagman.Bytes(), 0o644); err != nil {
-		return nil, err
-	}
-	sig, err := seal.Sign(o.Signer, bytes.NewReader(tagman.Bytes()))
-	if err != nil {
-		return nil, err
-	}
-	if err := c.j.Seal(sig); err != nil {
-		return nil, err
-	}
-	return m, nil
+	return tags, nil
 }
 
 // bagInfo writes bag-info.txt. Values are kept to one line each.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -173,21 +172,13 @@ func restore(ctx context.Context, bagPath string, opts RestoreOptions, rep *Rest
 	return nil
 }
 
-// openPreflight checks the signature and the tag manifest's hashes of the
-// files open relies on, and returns the exit manifest and the stored
-// hashes of manifest-sha256.txt.
+// openPreflight reads the files restore relies on, checks that the
+// signature vouches for them (or records that Force overrides it), and
+// returns the exit manifest and the stored hashes of manifest-sha256.txt.
 func openPreflight(bag *bagit.Bag, bagPath string, opts RestoreOptions, progress io.Writer, rep *RestoreReport) (*Manifest, map[string]string, error) {
-	res := &check.Result{Files: map[string]*check.Scanned{}}
-	for _, name := range []string{TagManifestFile, SignatureFile, SignerFile, ExitManifestFile, ManifestFile, IncompleteMarker} {
-		data, err := bag.ReadSmall(name)
-		if errors.Is(err, os.ErrNotExist) {
-			continue
-		}
-		if err != nil {
-			return nil, nil, fmt.Errorf("open %s: read %s: %w", bagPath, name, err)
-		}
-		sum := sha256.Sum256(data)
-		res.Files[name] = &check.Scanned{Path: name, Size: int64(len(data)), SHA256: hex.EncodeToString(sum[:]), Data: data}
+	res, err := readTrustFiles(bag)
+	if err != nil {
+		return nil, nil, fmt.Errorf("open %s: %w", bagPath, err)
 	}
 	vopts := VerifyOptions{Signer: opts.Signer, SignerFingerprint: opts.SignerFingerprint, AllowedSigners: opts.AllowedSigners, Principal: opts.Principal, Now: time.Now}
 	pin := vopts.pin()
@@ -195,6 +186,56 @@ func openPreflight(bag *bagit.Bag, bagPath string, opts RestoreOptions, progress
 		return nil, nil, fmt.Errorf("open: %w", err)
 	}
 	e := check.NewEvaluator(res, pin)
+	problems := trustProblems(e, res)
+	rep.Signer, rep.SignerPinned = e.Report().Signer, e.Report().SignerPinned
+	if e.Report().Signer != nil {
+		how := "pinned"
+		if !e.Report().SignerPinned {
+			how = "NOT pinned: compare this fingerprint with the one the provider published"
+		}
+		fmt.Fprintf(progress, "open: signed by %s (%s)\n", e.Report().Signer.Fingerprint, how)
+	}
+	if len(problems) > 0 {
+		if !opts.Force {
+			cause := ErrSignature
+			hint := "check the bundle with exitbundle verify; forcing opens it anyway, checking every file against the bundle's own, unauthenticated hashes"
+			if e.Report().Incomplete {
+				cause = ErrIncomplete
+				hint = "run the same create command again to resume it, or force the restore to rescue what is there"
+			}
+			return nil, nil, fmt.Errorf("open %s: %w:\n  %s\n%s", bagPath, cause, strings.Join(problems, "\n  "), hint)
+		}
+		rep.Forced, rep.Problems = true, problems
+		fmt.Fprintf(progress, "open: WARNING: opening despite:\n  %s\n", strings.Join(problems, "\n  "))
+	}
+	m, stored, err := readDescription(res)
+	if err != nil {
+		return nil, nil, fmt.Errorf("open %s: %w", bagPath, err)
+	}
+	return m, stored, nil
+}
+
+// readTrustFiles reads the tag files the signature check and restore need.
+func readTrustFiles(bag *bagit.Bag) (*check.Result, error) {
+	res := &check.Result{Files: map[string]*check.Scanned{}}
+	for _, name := range []string{TagManifestFile, SignatureFile, SignerFile, ExitManifestFile, ManifestFile, IncompleteMarker} {
+		data, err := bag.ReadSmall(name)
+		if errors.Is(err, os.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("read %s: %w", name, err)
+		}
+		sum := sha256.Sum256(data)
+		res.Files[name] = &check.Scanned{Path: name, Size: int64(len(data)), SHA256: hex.EncodeToString(sum[:]), Data: data}
+	}
+	return res, nil
+}
+
+// trustProblems runs the checks restore needs before it writes anything:
+// finished, signed by the expected key, and the manifests restore reads
+// covered by the signed tag manifest. It lists what failed.
+func trustProblems(e *check.Evaluator, res *check.Result) []string {
 	complete := e.Complete()
 	sig := e.Signature()
 	tags := Check{Name: CheckTagManifest}
@@ -217,14 +258,6 @@ func openPreflight(bag *bagit.Bag, bagPath string, opts RestoreOptions, progress
 			}
 		}
 	}
-	rep.Signer, rep.SignerPinned = e.Report().Signer, e.Report().SignerPinned
-	if e.Report().Signer != nil {
-		pin := "pinned"
-		if !e.Report().SignerPinned {
-			pin = "NOT pinned: compare this fingerprint with the one the provider published"
-		}
-		fmt.Fprintf(progress, "open: signed by %s (%s)\n", e.Report().Signer.Fingerprint, pin)
-	}
 	var problems []string
 	for _, c := range []Check{complete, sig, tags} {
 		if len(c.Files) == 0 && (c.Status == "" || c.Status == StatusPass) {
@@ -237,29 +270,18 @@ func openPreflight(bag *bagit.Bag, bagPath string, opts RestoreOptions, progress
 			problems = append(problems, fmt.Sprintf("%s: %s: %s", c.Name, f.Path, f.Problem))
 		}
 	}
-	if len(problems) > 0 {
-		if !opts.Force {
-			cause := ErrSignature
-			if e.Report().Incomplete {
-				cause = ErrIncomplete
-			}
-			hint := "check the bundle with exitbundle verify; forcing opens it anyway, checking every file against the bundle's own, unauthenticated hashes"
-			if e.Report().Incomplete {
-				hint = "run the same create command again to resume it, or force the restore to rescue what is there"
-			}
-			return nil, nil, fmt.Errorf("open %s: %w:\n  %s\n%s", bagPath, cause, strings.Join(problems, "\n  "), hint)
-		}
-		rep.Forced, rep.Problems = true, problems
-		fmt.Fprintf(progress, "open: WARNING: opening despite:\n  %s\n", strings.Join(problems, "\n  "))
-	}
+	return problems
+}
 
+// readDescription parses the exit manifest and the payload manifest.
+func readDescription(res *check.Result) (*Manifest, map[string]string, error) {
 	ms, ok := res.Files[ManifestFile]
 	if !ok {
-		return nil, nil, fmt.Errorf("open %s: no %s: %w", bagPath, ManifestFile, ErrIntegrity)
+		return nil, nil, fmt.Errorf("no %s: %w", ManifestFile, ErrIntegrity)
 	}
 	lines, err := bagit.ParseManifest(ms.Data)
 	if err != nil {
-		return nil, nil, fmt.Errorf("open %s: %s: %v: %w", bagPath, ManifestFile, err, ErrIntegrity)
+		return nil, nil, fmt.Errorf("%s: %v: %w", ManifestFile, err, ErrIntegrity)
 	}
 	stored := map[string]string{}
 	for _, l := range lines {
@@ -267,13 +289,13 @@ func openPreflight(bag *bagit.Bag, bagPath string, opts RestoreOptions, progress
 	}
 	em, ok := res.Files[ExitManifestFile]
 	if !ok {
-		return nil, nil, fmt.Errorf("open %s: no %s: %w", bagPath, ExitManifestFile, ErrIntegrity)
+		return nil, nil, fmt.Errorf("no %s: %w", ExitManifestFile, ErrIntegrity)
 	}
-	var m Manifest
-	if err := json.Unmarshal(em.Data, &m); err != nil {
-		return nil, nil, fmt.Errorf("open %s: %s: %v: %w", bagPath, ExitManifestFile, err, ErrIntegrity)
+	m, err := manifest.Decode(em.Data)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%v: %w", err, ErrIntegrity)
 	}
-	return &m, stored, nil
+	return m, stored, nil
 }
 
 func chooseVMs(m *Manifest, names []string) ([]VM, error) {

@@ -43,17 +43,17 @@ type Report struct {
 	Signer *Signer `json:"signer,omitempty"`
 	// SignerPinned says the signer was given by --signer or
 	// --allowed-signers rather than taken from the bundle itself.
-	SignerPinned bool    `json:"signer_pinned"`
-	SignerNote   string  `json:"signer_note,omitempty"`
-	Incomplete   bool    `json:"incomplete"`
+	SignerPinned bool   `json:"signer_pinned"`
+	SignerNote   string `json:"signer_note,omitempty"`
+	Incomplete   bool   `json:"incomplete"`
 	// Skipped says what could not be checked with what was given: the
 	// signer's identity when it was not pinned ("signer"), and every check
 	// that did not run ("plaintext" without an identity). An OK report
 	// with skips means every check that could run passed.
 	Skipped []string `json:"skipped"`
-	Files        int     `json:"files"`
-	Bytes        int64   `json:"bytes"`
-	Checks       []Check `json:"checks"`
+	Files   int      `json:"files"`
+	Bytes   int64    `json:"bytes"`
+	Checks  []Check  `json:"checks"`
 }
 
 // Check is one named check and the files that failed it.
