@@ -30,7 +30,12 @@ only once its stored and plaintext SHA-256 match the bundle's manifests; a file
 that fails is removed and named, and that VM's .ovf is not written, so a folder
 with a descriptor is always complete. open never overwrites an existing file.
 
-Exit status: 0 all chosen VMs opened, 1 a check failed, 2 usage or unreadable input.`,
+"restore" is another name for open. --json prints what was restored: the
+signer, whether it was pinned, whether checks were overridden by --force, and
+each VM.
+
+Exit status: 0 all chosen VMs opened, 1 a check failed, 2 usage, unreadable
+input, or a path that holds no exit bundle.`,
 		Example: `  exitbundle open /media/drive/exit-2026 --identity customer.agekey --out ~/restored --signer provider-signing.pub
   EXITBUNDLE_PASSPHRASE=... exitbundle open exit.tar --out ~/restored --vm web`,
 		Args: cobra.ExactArgs(1),
