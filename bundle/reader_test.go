@@ -1,6 +1,8 @@
 package bundle
 
 import (
+	_ "github.com/exitkit/exitkit/internal/golden"
+
 	"errors"
 	"os"
 	"os/exec"

@@ -1,6 +1,8 @@
 package source
 
 import (
+	_ "github.com/exitkit/exitkit/internal/golden"
+
 	"archive/tar"
 	"archive/zip"
 	"bytes"
