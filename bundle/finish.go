@@ -4,10 +4,8 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"sort"
 	"strings"
 
@@ -189,8 +187,8 @@ func bagInfo(info Info, h journal.Header, octets int64, count int) []byte {
 }
 
 // sweep removes what an earlier, interrupted run left that is not part of
-// this bundle: .partial files and files of a plan that changed. It runs only
-// in a folder create has claimed through its marker.
+// this bundle. It runs only in a folder create has claimed through its
+// marker.
 func (c *creator) sweep() error {
 	keep := map[string]bool{}
 	for _, vm := range c.vms {
@@ -198,50 +196,7 @@ func (c *creator) sweep() error {
 			keep[f.Path] = true
 		}
 	}
-	if err := c.sweepDir("data", keep); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("clean up leftovers: %w", err)
-	}
-	entries, err := c.out.ReadDir(".")
-	if err != nil {
-		return err
-	}
-	for _, e := range entries {
-		if strings.HasSuffix(e.Name(), fsx.PartialSuffix) {
-			c.out.Remove(e.Name())
-		}
-	}
-	// Empty folders of VMs that are no longer part of the bundle.
-	vms, _ := c.out.ReadDir(PayloadDir)
-	for _, e := range vms {
-		if e.IsDir() {
-			c.out.Remove(PayloadDir + "/" + e.Name()) // fails, as wanted, unless empty
-		}
-	}
-	return nil
-}
-
-func (c *creator) sweepDir(dir string, keep map[string]bool) error {
-	list, err := c.out.ReadDir(dir)
-	if err != nil {
-		return err
-	}
-	for _, d := range list {
-		p := dir + "/" + d.Name()
-		switch {
-		case d.IsDir():
-			if err := c.sweepDir(p, keep); err != nil {
-				return err
-			}
-		case keep[p]:
-		case d.Type()&fs.ModeSymlink != 0 || d.Type().IsRegular():
-			if err := c.out.Remove(p); err != nil {
-				return err
-			}
-		default:
-			return fmt.Errorf("unexpected %s in the bundle: remove it", p)
-		}
-	}
-	return nil
+	return bagit.Sweep(c.out, keep)
 }
 
 func readSmall(out fsx.FS, name string) ([]byte, error) {
