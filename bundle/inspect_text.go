@@ -90,7 +90,7 @@ func (in *Inspection) WriteText(w io.Writer) error {
 				mem = manifest.HumanBytes(h.MemoryMiB << 20)
 			}
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n",
-				cellText(name), cellText(dashIfEmpty(clipRunes(h.GuestOS, 60))), vcpu, mem, dashIfEmpty(h.Firmware),
+				cellText(name), cellText(dashIfEmpty(manifest.Clip(h.GuestOS, 60))), vcpu, mem, dashIfEmpty(h.Firmware),
 				cellText(dashIfEmpty(strings.Join(h.DiskControllers, ","))), cellText(dashIfEmpty(strings.Join(nics, ","))),
 				dashIfEmpty(strings.Join(disks, ",")), size)
 		}
@@ -107,7 +107,7 @@ func describeEncryption(e Encryption) string {
 		to = append(to, "a passphrase")
 	}
 	for _, r := range e.Recipients {
-		to = append(to, clipRunes(r, 24))
+		to = append(to, manifest.Clip(r, 24))
 	}
 	return "age, to " + strings.Join(to, ", ")
 }
@@ -121,14 +121,6 @@ func cellText(s string) string {
 		}
 		return r
 	}, s)
-}
-
-func clipRunes(s string, n int) string {
-	r := []rune(s)
-	if len(r) <= n {
-		return s
-	}
-	return string(r[:n-1]) + "…"
 }
 
 func dashIfEmpty(s string) string {

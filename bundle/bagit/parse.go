@@ -8,6 +8,8 @@ import (
 	"path"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/exitkit/exitkit/bundle/manifest"
 )
 
 // Parsers for the text files of a bag that verify and open read from a
@@ -228,9 +230,4 @@ func CheckBagItTxt(data []byte) error {
 	return nil
 }
 
-func Clip(s string) string {
-	if len(s) > 80 {
-		return s[:77] + "..."
-	}
-	return s
-}
+func Clip(s string) string { return manifest.Clip(s, 80) }

@@ -608,8 +608,7 @@ func shortBytes(n int64) string {
 	if n < 1024 {
 		return fmt.Sprintf("%d bytes", n)
 	}
-	s := indexBytes(n)
-	return strings.TrimSuffix(s[strings.IndexByte(s, '(')+1:], ")")
+	return manifest.HumanBytes(n)
 }
 
 // indexBytes prints a byte count exactly and, above 1 KiB, also in
@@ -618,12 +617,5 @@ func indexBytes(n int64) string {
 	if n < 1024 {
 		return fmt.Sprintf("%d bytes", n)
 	}
-	units := []string{"KiB", "MiB", "GiB", "TiB", "PiB", "EiB"}
-	f := float64(n)
-	i := -1
-	for f >= 1024 && i < len(units)-1 {
-		f /= 1024
-		i++
-	}
-	return fmt.Sprintf("%d bytes (%.1f %s)", n, f, units[i])
+	return fmt.Sprintf("%d bytes (%s)", n, manifest.HumanBytes(n))
 }

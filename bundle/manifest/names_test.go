@@ -4,6 +4,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	_ "github.com/exitkit/exitkit/internal/golden"
 )
@@ -62,4 +63,20 @@ func FuzzSanitizeName(f *testing.F) {
 			t.Fatalf("not deterministic")
 		}
 	})
+}
+
+func TestClipCutsWholeRunesOnly(t *testing.T) {
+	for _, tt := range []struct {
+		in   string
+		n    int
+		want string
+	}{
+		{"short", 10, "short"},
+		{strings.Repeat("é", 100), 5, "éééé…"},
+		{strings.Repeat("a", 81), 80, strings.Repeat("a", 79) + "…"},
+	} {
+		if got := Clip(tt.in, tt.n); got != tt.want || !utf8.ValidString(got) {
+			t.Errorf("Clip(%q, %d) = %q, want %q", tt.in, tt.n, got, tt.want)
+		}
+	}
 }

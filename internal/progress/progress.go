@@ -200,7 +200,7 @@ func (m *Meter) Line(format string, args ...any) {
 	if m.bars != nil {
 		// Kept to one terminal line, so the bars below stay in place; the
 		// full text of an error is in what Create returns.
-		s = clipEnd(strings.ReplaceAll(strings.TrimSuffix(s, "\n"), "\n", " "), m.width) + "\n"
+		s = manifest.Clip(strings.ReplaceAll(strings.TrimSuffix(s, "\n"), "\n", " "), m.width) + "\n"
 		m.bars.Write([]byte(s))
 		return
 	}
@@ -292,13 +292,4 @@ func clipMiddle(s string, n int) string {
 	head := (n - 1) / 2
 	tail := n - 1 - head
 	return string(r[:head]) + "…" + string(r[len(r)-tail:])
-}
-
-// clipEnd cuts s to n runes, ending in "…" when cut.
-func clipEnd(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	r := []rune(s)
-	return string(r[:n-1]) + "…"
 }
