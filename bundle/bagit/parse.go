@@ -230,4 +230,5 @@ func CheckBagItTxt(data []byte) error {
 	return nil
 }
 
+// Clip keeps a value from a bundle short in a message (80 runes).
 func Clip(s string) string { return manifest.Clip(s, 80) }
