@@ -127,6 +127,7 @@ func CheckPath(p string) error {
 	return nil
 }
 
+// IsHex says whether s is hexadecimal, as checksums are.
 func IsHex(s string) bool {
 	_, err := hex.DecodeString(s)
 	return err == nil

@@ -123,11 +123,13 @@ type VMHardware struct {
 	Disks           []Disk   `json:"disks"`
 }
 
+// NIC is one network adapter and the network it was connected to.
 type NIC struct {
 	Network string `json:"network,omitempty"`
 	Adapter string `json:"adapter,omitempty"` // e.g. "vmxnet3", "e1000"
 }
 
+// Disk is one virtual disk: its file in the VM folder and its sizes.
 type Disk struct {
 	File           string `json:"file"` // plaintext file name in the VM folder
 	CapacityBytes  int64  `json:"capacity_bytes"`

@@ -442,6 +442,7 @@ type Pool struct {
 	limit int
 }
 
+// NewPool returns a pool of at most n buffers.
 func NewPool(n int) *Pool {
 	return &Pool{free: make(chan *[]byte, n), limit: n}
 }
