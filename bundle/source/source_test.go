@@ -514,3 +514,19 @@ func TestAFolderSourcePlansEveryFileOfEveryVMBeforeExporting(t *testing.T) {
 		t.Errorf("planned %v bytes, the VMs hold %d", p, want)
 	}
 }
+
+// Open takes a context, so Ctrl-C stops the indexing of a large archive.
+func TestOpeningAnArchiveStopsWhenTheContextIsCancelled(t *testing.T) {
+	members, _ := srcWebOVA(t)
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	zw.Write(srcTar(t, members))
+	zw.Close()
+	p := filepath.Join(t.TempDir(), "web.tar.gz")
+	os.WriteFile(p, gz.Bytes(), 0o644)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := Open(ctx, p); !errors.Is(err, context.Canceled) {
+		t.Errorf("a cancelled open: %v", err)
+	}
+}
