@@ -71,6 +71,9 @@ func RenderFS(fsys fs.FS, m *manifest.Manifest) (indexHTML, readme []byte, err e
 		return nil, nil, fmt.Errorf("render index: %w", err)
 	}
 	view := newIndexView(m)
+	if err := overrideRestartGuides(fsys, m, view); err != nil {
+		return nil, nil, fmt.Errorf("render index: %w", err)
+	}
 
 	md, err := execIndex(src, view, false)
 	if err != nil {

@@ -2,6 +2,7 @@ package index
 
 import (
 	"bytes"
+	"io/fs"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/exitkit/exitkit/bundle/manifest"
 	goldenfile "github.com/exitkit/exitkit/internal/golden"
+	"github.com/exitkit/exitkit/templates"
 
 	"github.com/yuin/goldmark"
 )
@@ -281,5 +283,34 @@ func TestRenderIndexFSReportsABrokenOverride(t *testing.T) {
 	}
 	if !strings.HasPrefix(string(page), "<h1") || !strings.HasPrefix(string(readme), "# Exit bundle for") {
 		t.Errorf("override not used: %q / %q", page, readme)
+	}
+}
+
+func TestAProviderCanReplaceTheRestartGuide(t *testing.T) {
+	fsys := fstest.MapFS{
+		"bundle/restart.tmpl": {Data: []byte("target Our cloud\nline ourcloud import {{.OVF}} --name {{.Name}}\npitfall Call us.\n")},
+	}
+	for _, name := range []string{indexTemplate, layoutTemplate, styleSheet} {
+		data, err := fs.ReadFile(templates.Default(), name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fsys[name] = &fstest.MapFile{Data: data}
+	}
+	_, readme, err := RenderFS(fsys, sampleManifest())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"Our cloud", `ourcloud import "$OUT"/web/web.ovf --name web`, "Call us."} {
+		if !strings.Contains(string(readme), want) {
+			t.Errorf("README.txt lacks %q", want)
+		}
+	}
+	if strings.Contains(string(readme), "VBoxManage") {
+		t.Error("the built-in guide is still there")
+	}
+	fsys["bundle/restart.tmpl"] = &fstest.MapFile{Data: []byte("{{.Nope}}")}
+	if _, _, err := RenderFS(fsys, sampleManifest()); err == nil || !strings.Contains(err.Error(), "restart.tmpl") {
+		t.Errorf("a broken guide: %v", err)
 	}
 }

@@ -3,6 +3,9 @@ package index
 import (
 	"bytes"
 	_ "embed"
+	"errors"
+	"fmt"
+	"io/fs"
 	"path"
 	"slices"
 	"strings"
@@ -47,12 +50,22 @@ type restartDisk struct {
 // hardware. out is the folder the restore commands write the plain OVF
 // package to.
 func restartGuide(m *manifest.Manifest, vm manifest.VM, out string, hasNVRAM bool) ([]restartTarget, []string) {
-	f := facts(vm, out, hasNVRAM)
-	var b bytes.Buffer
-	if err := restartGuideTmpl.Execute(&b, f); err != nil {
+	targets, pits, err := restartGuideWith(restartGuideTmpl, vm, out, hasNVRAM)
+	if err != nil {
 		// The template is embedded and its data typed: a failure is a bug
 		// in restart.tmpl, caught by the golden tests.
 		return nil, []string{"restart guide: " + err.Error()}
+	}
+	return targets, pits
+}
+
+// restartGuideWith fills in the guide t (the embedded one, or a
+// provider's bundle/restart.tmpl) for one VM.
+func restartGuideWith(t *template.Template, vm manifest.VM, out string, hasNVRAM bool) ([]restartTarget, []string, error) {
+	f := facts(vm, out, hasNVRAM)
+	var b bytes.Buffer
+	if err := t.Execute(&b, f); err != nil {
+		return nil, nil, err
 	}
 	var targets []restartTarget
 	var pits []string
@@ -69,7 +82,36 @@ func restartGuide(m *manifest.Manifest, vm manifest.VM, out string, hasNVRAM boo
 			targets[len(targets)-1].Lines = append(targets[len(targets)-1].Lines, text)
 		}
 	}
-	return targets, pits
+	return targets, pits, nil
+}
+
+// restartGuideFile is where a provider's templates (templates.Open) may
+// replace the restart guide.
+const restartGuideFile = "bundle/restart.tmpl"
+
+// overrideRestartGuides refills each VM's restart guide from fsys's
+// bundle/restart.tmpl, when it has one.
+func overrideRestartGuides(fsys fs.FS, m *manifest.Manifest, view *indexView) error {
+	src, err := fs.ReadFile(fsys, restartGuideFile)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	t, err := template.New("restart").Parse(string(src))
+	if err != nil {
+		return fmt.Errorf("%s: %w", restartGuideFile, err)
+	}
+	for i, vm := range m.VMs {
+		hasNVRAM := slices.ContainsFunc(vm.Files, func(f manifest.File) bool { return f.Role == manifest.RoleNVRAM })
+		targets, pits, err := restartGuideWith(t, vm, vm.Name, hasNVRAM)
+		if err != nil {
+			return fmt.Errorf("%s: %w", restartGuideFile, err)
+		}
+		view.VMs[i].Targets, view.VMs[i].Pitfalls = targets, pits
+	}
+	return nil
 }
 
 func facts(vm manifest.VM, out string, hasNVRAM bool) restartFacts {
