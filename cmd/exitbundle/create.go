@@ -165,7 +165,7 @@ reason (the bundle is then unfinished and resumable).`,
 	f.StringVar(&info.Customer, "customer", "", "the customer whose VMs these are")
 	f.StringVar(&info.Contact, "contact", "", "who to contact about this bundle (bag-info Contact-Name)")
 	f.StringVar(&info.Description, "description", "", "why and for what the bundle was made, e.g. \"end of contract 2026-11-30\"")
-	f.StringVar(&templatesDir, "templates", "", "a folder whose bundle/index.md.tmpl, bundle/index.html and bundle/index.css replace\nthe embedded ones, to brand the bundle's index (as exitsite --templates does the site)")
+	f.StringVar(&templatesDir, "templates", "", "a folder whose bundle/index.md.tmpl, bundle/index.html, bundle/index.css and bundle/restart.tmpl\nreplace the embedded ones, to brand the bundle's index (as exitsite --templates does the site)")
 	f.StringVar(&terms, "terms", "", "the customer's exit terms (the contract module HTML from exitsite) to embed as TERMS.html")
 	// vSphere connection flags (--vsphere-thumbprint, --insecure, --include-iso), read by parseSource.
 	sf = addSourceFlags(f)
