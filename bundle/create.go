@@ -7,9 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
+	"io/fs"
 	"path"
-	"path/filepath"
 	"runtime"
 	"strings"
 	"sync"
@@ -18,7 +17,14 @@ import (
 	"filippo.io/age"
 	"golang.org/x/crypto/ssh"
 
+	"github.com/exitkit/exitkit/bundle/bagit"
+	"github.com/exitkit/exitkit/bundle/internal/journal"
+	"github.com/exitkit/exitkit/bundle/internal/pipeline"
+	"github.com/exitkit/exitkit/bundle/manifest"
 	"github.com/exitkit/exitkit/bundle/ovf"
+	"github.com/exitkit/exitkit/internal/fsx"
+	"github.com/exitkit/exitkit/internal/progress"
+	"github.com/exitkit/exitkit/templates"
 )
 
 // CreateOptions says what Create exports and how.
@@ -53,13 +59,22 @@ type CreateOptions struct {
 	Info  Info
 	Terms string // an exitsite contract module (HTML) to embed as TERMS.html
 
-	Progress io.Writer // nil: quiet
-	Terminal bool      // Progress is a terminal: redraw one line in place
+	// Templates brands the index (index.html, README.txt): the files under
+	// bundle/ in it (see templates.Open) replace the defaults. nil: the
+	// embedded defaults.
+	Templates fs.FS
 
-	// Test hooks.
-	retryDelay time.Duration                               // first back-off; doubles per retry
-	wrapOutput func(bagPath string, w io.Writer) io.Writer // wraps each stored file's writer
+	Progress io.Writer // nil: quiet
+	Terminal bool      // Progress is a terminal: redraw in place
+}
+
+// seams are what tests vary in create beyond its options: where faults
+// are injected and how long to wait. Create uses none of them.
+type seams struct {
+	retryDelay time.Duration                               // first back-off; doubles per retry; 0: a second
 	scryptLogN int                                         // passphrase work factor; 0: age's default
+	wrap       bagit.Wrap                                  // decorates the sink's folders (fsx.Faulty)
+	wrapOutput func(bagPath string, w io.Writer) io.Writer // wraps each stored file's writer
 }
 
 // Info is the bag's provenance, written to bag-info.txt, the manifest and
@@ -89,41 +104,46 @@ var ErrVMFailed = errors.New("one or more VMs failed")
 // transferred. When a VM fails, the others are still exported and Create
 // returns an error wrapping ErrVMFailed, leaving the bundle unsigned.
 func Create(ctx context.Context, opts CreateOptions) (*Manifest, error) {
+	return create(ctx, opts, seams{})
+}
+
+func create(ctx context.Context, opts CreateOptions, sm seams) (*Manifest, error) {
 	if err := checkOptions(&opts); err != nil {
 		return nil, err
 	}
-	dir := opts.Out
-	if opts.Tar != "" {
-		if _, err := os.Lstat(opts.Tar); err == nil {
-			return nil, fmt.Errorf("create %s: %w", opts.Tar, ErrFinished)
-		}
-		dir = opts.Tar + ".parts"
+	if sm.retryDelay == 0 {
+		sm.retryDelay = time.Second
 	}
-	st, signed, err := openState(dir, paramsHash(&opts), time.Now())
-	if opts.Tar != "" && errors.Is(err, ErrFinished) {
-		// Killed while serializing a signed bag: only the tar is left to write.
-		return finishTar(dir, opts.Tar)
-	}
+	sink, err := openSink(&opts, sm.wrap)
 	if err != nil {
 		return nil, fmt.Errorf("create: %w", err)
 	}
-	if signed {
-		if err := st.finishRename(); err != nil {
-			return nil, fmt.Errorf("create %s: %w", dir, err)
-		}
-		if opts.Tar != "" {
-			return finishTar(dir, opts.Tar)
-		}
-		return readManifest(dir)
+	defer sink.Close()
+	out := sink.FS()
+	j, signed, err := journal.Open(out, paramsHash(&opts), time.Now())
+	if sink.FinishesSigned() && errors.Is(err, ErrFinished) {
+		// Killed while serializing a signed bag: only the tar is left to write.
+		return finishSink(sink)
 	}
-	defer st.close()
+	if err != nil {
+		return nil, fmt.Errorf("create: output %s: %w", sink, err)
+	}
+	if signed {
+		if err := j.FinishSeal(); err != nil {
+			return nil, fmt.Errorf("create %s: %w", sink, err)
+		}
+		return finishSink(sink)
+	}
+	defer j.Close()
 
 	c := &creator{
 		opts:    &opts,
-		dir:     dir,
-		st:      st,
-		pool:    newBufPool(),
-		prog:    newProgress(opts.Progress, opts.Terminal),
+		seams:   sm,
+		sink:    sink,
+		out:     out,
+		j:       j,
+		pool:    pipeline.NewPool(16*opts.Jobs + 4),
+		prog:    progress.New(opts.Progress, terminalWidth(&opts)),
 		sem:     make(chan struct{}, opts.Jobs),
 		vmNames: map[string]bool{},
 	}
@@ -132,16 +152,26 @@ func Create(ctx context.Context, opts CreateOptions) (*Manifest, error) {
 		if err != nil {
 			return nil, fmt.Errorf("create: passphrase: %w", err)
 		}
-		if opts.scryptLogN > 0 {
-			r.SetWorkFactor(opts.scryptLogN)
+		if sm.scryptLogN > 0 {
+			r.SetWorkFactor(sm.scryptLogN)
 		}
 		c.recipients = []age.Recipient{&serialRecipient{r: r}}
 	} else {
 		c.recipients = opts.Recipients
 	}
 
-	for _, src := range opts.Sources {
-		err := src.Export(ctx, c.exportVM)
+	// Sources that know their sizes now plan them all at once, so the
+	// total and its ETA cover every file of every VM from the start.
+	preplanned := map[int]bool{}
+	for i, src := range opts.Sources {
+		if p, ok := src.(Planner); ok {
+			c.prog.Plan(p.PlannedBytes())
+			preplanned[i] = true
+		}
+	}
+	for i, src := range opts.Sources {
+		planned := preplanned[i]
+		err := src.Export(ctx, func(ctx context.Context, svm *SourceVM) error { return c.exportVM(ctx, svm, planned) })
 		if ctx.Err() != nil {
 			break
 		}
@@ -149,22 +179,43 @@ func Create(ctx context.Context, opts CreateOptions) (*Manifest, error) {
 			c.fail(fmt.Errorf("source %s: %w", src, err))
 		}
 	}
-	c.prog.close()
+	c.prog.Close()
 	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("create %s: interrupted (%w); the bundle is unfinished and unsigned: run the same command again to resume", dir, err)
+		return nil, fmt.Errorf("create %s: interrupted (%w); the bundle is unfinished and unsigned: run the same command again to resume", sink, err)
 	}
 	if len(c.errs) > 0 {
-		return nil, fmt.Errorf("create %s: %w: %w\nthe VMs that succeeded are stored, but the bundle is unfinished and unsigned: fix the cause and run the same command again to finish it", dir, ErrVMFailed, errors.Join(c.errs...))
+		return nil, fmt.Errorf("create %s: %w: %w\nthe VMs that succeeded are stored, but the bundle is unfinished and unsigned: fix the cause and run the same command again to finish it", sink, ErrVMFailed, errors.Join(c.errs...))
 	}
 	if len(c.vms) == 0 {
-		return nil, fmt.Errorf("create %s: the sources hold no VMs; pass a folder of OVF exports, an .ova file or a vSphere URL", dir)
+		return nil, fmt.Errorf("create %s: the sources hold no VMs; give a folder of OVF exports, an .ova file or a vSphere URL", sink)
 	}
 	m, err := c.finish()
 	if err != nil {
-		return nil, fmt.Errorf("create %s: %w; the bundle is unfinished: run the same command again to finish it", dir, err)
+		return nil, fmt.Errorf("create %s: %w; the bundle is unfinished: run the same command again to finish it", sink, err)
 	}
+	if err := sink.Finish(m.Created); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// openSink opens the folder or tar the options name.
+func openSink(opts *CreateOptions, wrap bagit.Wrap) (bagit.Sink, error) {
 	if opts.Tar != "" {
-		return finishTar(dir, opts.Tar)
+		return bagit.NewTar(opts.Tar, wrap)
+	}
+	return bagit.NewFolder(opts.Out, wrap)
+}
+
+// finishSink finishes a bag that is already signed: it reads back the
+// manifest the signature covers and lets the sink make the output final.
+func finishSink(sink bagit.Sink) (*Manifest, error) {
+	m, err := readManifest(sink.FS())
+	if err != nil {
+		return nil, fmt.Errorf("create %s: %w", sink, err)
+	}
+	if err := sink.Finish(m.Created); err != nil {
+		return nil, err
 	}
 	return m, nil
 }
@@ -192,18 +243,17 @@ func checkOptions(o *CreateOptions) error {
 	if o.Jobs <= 0 {
 		o.Jobs = runtime.NumCPU()
 	}
-	if o.retryDelay == 0 {
-		o.retryDelay = time.Second
-	}
 	return nil
 }
 
 type creator struct {
 	opts       *CreateOptions
-	dir        string
-	st         *state
-	pool       *bufPool
-	prog       *progress
+	seams      seams
+	sink       bagit.Sink
+	out        fsx.FS // the sink's folder: every name is a bag path
+	j          *journal.Journal
+	pool       *pipeline.Pool
+	prog       *progress.Meter
 	sem        chan struct{}
 	recipients []age.Recipient
 
@@ -218,16 +268,16 @@ func (c *creator) fail(err error) {
 	c.mu.Lock()
 	c.errs = append(c.errs, err)
 	c.mu.Unlock()
-	c.prog.line("error: %v", err)
+	c.prog.Line("error: %v", err)
 }
 
 // exportVM is the Source callback. A failed VM is recorded and the source
 // goes on with the next; only cancellation stops it.
-func (c *creator) exportVM(ctx context.Context, svm *SourceVM) error {
+func (c *creator) exportVM(ctx context.Context, svm *SourceVM, planned bool) error {
 	c.mu.Lock()
-	name := uniqueName(SanitizeName(svm.Name), c.vmNames)
+	name := manifest.UniqueName(SanitizeName(svm.Name), c.vmNames)
 	c.mu.Unlock()
-	vm, err := c.vm(ctx, name, svm)
+	vm, err := c.vm(ctx, name, svm, planned)
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}
@@ -251,19 +301,40 @@ type filePlan struct {
 	stated int64        // ovf:size stated by the descriptor, or -1
 }
 
-func (c *creator) vm(ctx context.Context, name string, svm *SourceVM) (*VM, error) {
+// vm exports one VM: plan where each file goes, store the files, then
+// write the descriptor and .mf that describe what was stored.
+func (c *creator) vm(ctx context.Context, name string, svm *SourceVM, planned bool) (*VM, error) {
 	desc, err := ovf.Parse(bytes.NewReader(svm.Descriptor))
 	if err != nil {
 		return nil, fmt.Errorf("read descriptor: %w", err)
 	}
 	vmDir := path.Join(PayloadDir, name)
-	if err := os.MkdirAll(c.path(vmDir), 0o755); err != nil {
+	if err := c.out.MkdirAll(vmDir, 0o755); err != nil {
 		return nil, fmt.Errorf("create VM folder: %w", err)
 	}
-
 	taken := map[string]bool{}
-	ovfName := uniqueName(name+".ovf", taken)
-	mfName := uniqueName(name+".mf", taken)
+	ovfName := manifest.UniqueName(name+".ovf", taken)
+	mfName := manifest.UniqueName(name+".mf", taken)
+	plans, err := planFiles(name, svm, desc, taken)
+	if err != nil {
+		return nil, err
+	}
+	if !planned {
+		for _, p := range plans {
+			c.prog.Plan(p.sf.Size)
+		}
+	}
+	files, err := c.storeFiles(ctx, vmDir, plans)
+	if err != nil {
+		return nil, err
+	}
+	return c.describe(vmDir, name, ovfName, mfName, svm, desc, plans, files)
+}
+
+// planFiles decides each source file's plaintext name in the VM folder
+// (sanitized, unique within taken) and role, and what the descriptor
+// states about it.
+func planFiles(vm string, svm *SourceVM, desc *ovf.Descriptor, taken map[string]bool) ([]filePlan, error) {
 	diskRef := map[string]bool{}
 	for _, d := range desc.Disks {
 		if d.FileRef != "" {
@@ -282,7 +353,7 @@ func (c *creator) vm(ctx context.Context, name string, svm *SourceVM) (*VM, erro
 	plans := make([]filePlan, len(svm.Files))
 	for i, sf := range svm.Files {
 		base := path.Base(strings.ReplaceAll(sf.Href, `\`, "/"))
-		p := filePlan{sf: sf, vm: name, name: uniqueName(SanitizeName(base), taken), role: RoleOther, stated: -1}
+		p := filePlan{sf: sf, vm: vm, name: manifest.UniqueName(SanitizeName(base), taken), role: RoleOther, stated: -1}
 		for j := range desc.Files {
 			if desc.Files[j].Href == sf.Href {
 				p.ref = &desc.Files[j]
@@ -299,10 +370,13 @@ func (c *creator) vm(ctx context.Context, name string, svm *SourceVM) (*VM, erro
 			p.role = RoleNVRAM
 		}
 		plans[i] = p
-		c.prog.plan(sf.Size)
 	}
+	return plans, nil
+}
 
-	// Files of one VM run in parallel, bounded by Jobs across the create.
+// storeFiles stores a VM's files in parallel, bounded by Jobs across the
+// create.
+func (c *creator) storeFiles(ctx context.Context, vmDir string, plans []filePlan) ([]File, error) {
 	files := make([]File, len(plans))
 	errs := make([]error, len(plans))
 	var wg sync.WaitGroup
@@ -321,10 +395,13 @@ func (c *creator) vm(ctx context.Context, name string, svm *SourceVM) (*VM, erro
 		}()
 	}
 	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
-		return nil, err
-	}
+	return files, errors.Join(errs...)
+}
 
+// describe writes the VM's descriptor, its hrefs and sizes rewritten to
+// what was stored, and the .mf of the plaintext files, and returns the
+// VM's entry in the exit manifest.
+func (c *creator) describe(vmDir, name, ovfName, mfName string, svm *SourceVM, desc *ovf.Descriptor, plans []filePlan, files []File) (*VM, error) {
 	edits := map[string]ovf.FileRef{}
 	byRef := map[string]string{}
 	for i, p := range plans {
@@ -355,7 +432,7 @@ func (c *creator) vm(ctx context.Context, name string, svm *SourceVM) (*VM, erro
 		Origin:   svm.Origin,
 		OVF:      ovfFile.Path,
 		MF:       mfFile.Path,
-		Hardware: Hardware(desc, byRef),
+		Hardware: ovf.Hardware(desc, byRef),
 		Files:    append([]File{ovfFile, mfFile}, files...),
 	}, nil
 }
@@ -363,66 +440,64 @@ func (c *creator) vm(ctx context.Context, name string, svm *SourceVM) (*VM, erro
 // writeSmall stores a descriptor or .mf: plaintext, written whole.
 func (c *creator) writeSmall(vmDir, name, role string, data []byte) (File, error) {
 	bagPath := vmDir + "/" + name
-	if err := writeAtomic(c.path(bagPath), data); err != nil {
+	if err := fsx.WriteFile(c.out, bagPath, data, 0o644); err != nil {
 		return File{}, err
 	}
 	sum := sha256Hex(data)
 	return File{Name: name, Path: bagPath, Role: role, Size: int64(len(data)), SHA256: sum, StoredSize: int64(len(data)), StoredSHA256: sum}, nil
 }
 
-func (c *creator) path(bagPath string) string {
-	return filepath.Join(c.dir, filepath.FromSlash(bagPath))
-}
-
 // file stores one file, keeping it from an earlier run when its done
 // record still matches, and retrying transient source errors.
 func (c *creator) file(ctx context.Context, vmDir string, p *filePlan) (File, error) {
 	key := p.vm + "/" + p.name
-	if rec, ok := c.st.lookup(key); ok {
+	if rec, ok := c.j.Lookup(key); ok {
 		if f, ok := c.keep(rec, p); ok {
-			c.prog.skip(key, rec.Size)
+			c.prog.Skip(key, rec.Size)
 			return f, nil
 		}
 	}
-	fp := c.prog.begin(key, p.sf.Size)
+	fp := c.prog.Begin(key, p.sf.Size)
 	for attempt := 0; ; attempt++ {
 		f, err := c.transfer(ctx, vmDir, p, fp)
 		if err == nil {
-			c.prog.end(fp, nil)
+			c.prog.End(fp, nil)
 			return f, nil
 		}
 		if ctx.Err() != nil || !errors.Is(err, ErrTransient) || attempt >= maxRetries {
-			c.prog.end(fp, err)
+			c.prog.End(fp, err)
 			if ctx.Err() != nil {
 				return File{}, ctx.Err()
 			}
 			return File{}, err
 		}
-		delay := c.opts.retryDelay << attempt
-		c.prog.line("retrying %s in %s (attempt %d of %d): %v", key, delay, attempt+2, maxRetries+1, err)
+		delay := c.seams.retryDelay << attempt
+		c.prog.Line("retrying %s in %s (attempt %d of %d): %v", key, delay, attempt+2, maxRetries+1, err)
 		select {
 		case <-time.After(delay):
 		case <-ctx.Done():
-			c.prog.end(fp, ctx.Err())
+			c.prog.End(fp, ctx.Err())
 			return File{}, ctx.Err()
 		}
-		c.prog.restart(fp)
+		c.prog.Restart(fp)
 	}
 }
 
 // keep re-checks a stored file against its done record.
-func (c *creator) keep(rec doneRecord, p *filePlan) (File, bool) {
+func (c *creator) keep(rec journal.Record, p *filePlan) (File, bool) {
 	if (p.stated >= 0 && rec.Size != p.stated) || (p.sf.Size >= 0 && rec.Size != p.sf.Size) {
 		return File{}, false
 	}
-	full := c.path(rec.Path)
-	fi, err := os.Stat(full)
-	if err != nil || fi.Size() != rec.StoredSize {
+	if bagit.CheckPath(rec.Path) != nil {
 		return File{}, false
 	}
-	b := c.pool.get()
-	defer c.pool.put(b)
-	n, sum, err := hashFile(full, *b)
+	fi, err := c.out.Lstat(rec.Path)
+	if err != nil || !fi.Mode().IsRegular() || fi.Size() != rec.StoredSize {
+		return File{}, false
+	}
+	b := c.pool.Get()
+	defer c.pool.Put(b)
+	n, sum, err := hashFile(c.out, rec.Path, *b)
 	if err != nil || n != rec.StoredSize || sum != rec.StoredSHA256 {
 		return File{}, false
 	}
@@ -434,7 +509,7 @@ func (c *creator) keep(rec doneRecord, p *filePlan) (File, bool) {
 	return c.fileEntry(p, rec), true
 }
 
-func (c *creator) fileEntry(p *filePlan, rec doneRecord) File {
+func (c *creator) fileEntry(p *filePlan, rec journal.Record) File {
 	return File{
 		Name: p.name, Path: rec.Path, Role: p.role,
 		Size: rec.Size, SHA256: rec.SHA256,
@@ -445,7 +520,7 @@ func (c *creator) fileEntry(p *filePlan, rec doneRecord) File {
 
 // transfer reads the file once from the source into name.partial, checks
 // its size, renames it into place and records it as done.
-func (c *creator) transfer(ctx context.Context, vmDir string, p *filePlan, fp *fileProgress) (File, error) {
+func (c *creator) transfer(ctx context.Context, vmDir string, p *filePlan, fp *progress.File) (File, error) {
 	rc, err := p.sf.Open(ctx)
 	if err != nil {
 		return File{}, fmt.Errorf("open %s: %w", p.sf.Href, err)
@@ -471,28 +546,31 @@ func (c *creator) transfer(ctx context.Context, vmDir string, p *filePlan, fp *f
 		stored += ".age"
 	}
 	bagPath := vmDir + "/" + stored
-	full := c.path(bagPath)
-	out, err := os.OpenFile(full+".partial", os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+	partial := bagPath + fsx.PartialSuffix
+	if err := c.out.Remove(partial); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return File{}, fmt.Errorf("write %s: %w", bagPath, err)
+	}
+	out, err := c.out.Create(partial, 0o644)
 	if err != nil {
-		return File{}, fmt.Errorf("write %s: %w", full, err)
+		return File{}, fmt.Errorf("write %s: %w", bagPath, err)
 	}
-	var w io.Writer = &fileSink{f: out}
-	if c.opts.wrapOutput != nil {
-		w = c.opts.wrapOutput(bagPath, w)
+	var w io.Writer = &pipeline.Writeback{W: out}
+	if c.seams.wrapOutput != nil {
+		w = c.seams.wrapOutput(bagPath, w)
 	}
-	m, err := pipe(ctx, src, w, encoding{zstd: compress, recipients: c.recipients}, c.pool, func(n int64) { c.prog.add(fp, n) })
+	m, err := pipeline.Store(ctx, src, w, pipeline.Encoding{Zstd: compress, Recipients: c.recipients}, c.pool, func(n int64) { c.prog.Add(fp, n) })
 	if cerr := out.Close(); err == nil && cerr != nil {
 		err = cerr
 	}
 	if err != nil {
-		var se *sourceError
+		var se *pipeline.SourceError
 		if errors.As(err, &se) {
-			return File{}, fmt.Errorf("read %s: %w", p.sf.Href, se.err)
+			return File{}, fmt.Errorf("read %s: %w", p.sf.Href, se.Err)
 		}
 		if ctx.Err() != nil {
 			return File{}, ctx.Err()
 		}
-		return File{}, fmt.Errorf("write %s: %w", full, err)
+		return File{}, fmt.Errorf("write %s: %w", bagPath, err)
 	}
 	if p.stated >= 0 && m.Size != p.stated {
 		return File{}, fmt.Errorf("%s: the descriptor states ovf:size=%d but the file has %d bytes; the export is inconsistent: re-export the VM", p.sf.Href, p.stated, m.Size)
@@ -500,10 +578,10 @@ func (c *creator) transfer(ctx context.Context, vmDir string, p *filePlan, fp *f
 	if p.sf.Size >= 0 && m.Size != p.sf.Size {
 		return File{}, Transient(fmt.Errorf("read %s: the source announced %d bytes but delivered %d", p.sf.Href, p.sf.Size, m.Size))
 	}
-	if err := os.Rename(full+".partial", full); err != nil {
-		return File{}, fmt.Errorf("write %s: %w", full, err)
+	if err := c.out.Rename(partial, bagPath); err != nil {
+		return File{}, fmt.Errorf("write %s: %w", bagPath, err)
 	}
-	rec := doneRecord{
+	rec := journal.Record{
 		Key: p.vm + "/" + p.name, Path: bagPath,
 		Size: m.Size, SHA256: m.SHA256, StoredSize: m.StoredSize, StoredSHA256: m.StoredSHA256,
 		Encrypted: len(c.recipients) > 0,
@@ -514,7 +592,7 @@ func (c *creator) transfer(ctx context.Context, vmDir string, p *filePlan, fp *f
 		c.compressed = true
 		c.mu.Unlock()
 	}
-	if err := c.st.record(rec); err != nil {
+	if err := c.j.Record(rec); err != nil {
 		return File{}, err
 	}
 	return c.fileEntry(p, rec), nil
@@ -554,4 +632,24 @@ func (s *serialRecipient) WrapWithLabels(fileKey []byte) ([]*age.Stanza, []strin
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.r.WrapWithLabels(fileKey)
+}
+
+// templates are the index templates create renders with.
+func (c *creator) templates() fs.FS {
+	if c.opts.Templates != nil {
+		return c.opts.Templates
+	}
+	return templates.Default()
+}
+
+// terminalWidth is the width progress may use: the terminal's when
+// Progress is one, else 0 for plain lines.
+func terminalWidth(o *CreateOptions) int {
+	if !o.Terminal || o.Progress == nil {
+		return 0
+	}
+	if w := progress.Width(o.Progress); w > 0 {
+		return w
+	}
+	return 80
 }

@@ -27,12 +27,11 @@ const crCapacity = 3 << 20 // per test disk; small, so tests stay fast
 
 func crOptions(t testing.TB, fx *crFixture, out string, ids ...*age.X25519Identity) CreateOptions {
 	opts := CreateOptions{
-		Sources:    []Source{fx.source},
-		Out:        out,
-		Signer:     testSigner(t),
-		Jobs:       2,
-		Info:       Info{Provider: "Example Cloud GmbH", Customer: "ACME AG", Contact: "ops@example.com", Description: "test export"},
-		retryDelay: time.Millisecond,
+		Sources: []Source{fx.source},
+		Out:     out,
+		Signer:  testSigner(t),
+		Jobs:    2,
+		Info:    Info{Provider: "Example Cloud GmbH", Customer: "ACME AG", Contact: "ops@example.com", Description: "test export"},
 	}
 	for _, id := range ids {
 		opts.Recipients = append(opts.Recipients, id.Recipient())
@@ -69,11 +68,10 @@ func TestCreateWritesABundleEveryRecipientCanCheck(t *testing.T) {
 			}
 			if tt.pass {
 				opts.Passphrase = []byte("correct horse battery staple")
-				opts.scryptLogN = 10 // age's default of 18 costs a second per file
 				sid, _ := age.NewScryptIdentity("correct horse battery staple")
 				ids = []age.Identity{sid}
 			}
-			m, err := Create(context.Background(), opts)
+			m, err := testCreate(context.Background(), opts)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -124,7 +122,7 @@ func TestCreateTarHoldsTheSignedBagInOneFolder(t *testing.T) {
 	dir := t.TempDir()
 	opts := crOptions(t, fx, "", id)
 	opts.Tar = filepath.Join(dir, "acme-exit.tar")
-	if _, err := Create(context.Background(), opts); err != nil {
+	if _, err := testCreate(context.Background(), opts); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := os.Stat(opts.Tar + ".parts"); !os.IsNotExist(err) {
@@ -166,34 +164,35 @@ func TestCreateTarHoldsTheSignedBagInOneFolder(t *testing.T) {
 	}
 	checkBundle(t, filepath.Join(out, "acme-exit"), opts.Signer.PublicKey(), []age.Identity{id}, fx.want)
 
-	if _, err := Create(context.Background(), opts); !errors.Is(err, ErrFinished) {
+	if _, err := testCreate(context.Background(), opts); !errors.Is(err, ErrFinished) {
 		t.Errorf("second create over the tar: err = %v, want ErrFinished", err)
 	}
 }
 
 func TestCreateResumesAfterAWriteFault(t *testing.T) {
+	var sm seams
 	fx := newFixture(t, t.TempDir(), crCapacity)
 	id, _ := age.GenerateX25519Identity()
 	out := filepath.Join(t.TempDir(), "b")
 	opts := crOptions(t, fx, out, id)
 	opts.Jobs = 1
-	opts.wrapOutput = func(bagPath string, w io.Writer) io.Writer {
+	sm.wrapOutput = func(bagPath string, w io.Writer) io.Writer {
 		if strings.Contains(bagPath, "web-disk2") {
 			return &crFailWriter{w: w, n: 100_000, err: errors.New("injected write fault")}
 		}
 		return w
 	}
-	_, err := Create(context.Background(), opts)
+	_, err := testCreate(context.Background(), opts, sm)
 	if err == nil || !strings.Contains(err.Error(), "injected write fault") || !errors.Is(err, ErrVMFailed) {
 		t.Fatalf("err = %v", err)
 	}
 	isIncomplete(t, out)
 
-	opts.wrapOutput = nil
+	sm.wrapOutput = nil
 	var log bytes.Buffer
 	opts.Progress = &log
 	before := fx.source.vms[0].files[0].opens.Load()
-	if _, err := Create(context.Background(), opts); err != nil {
+	if _, err := testCreate(context.Background(), opts, sm); err != nil {
 		t.Fatal(err)
 	}
 	if fx.source.vms[0].files[0].opens.Load() != before {
@@ -206,16 +205,17 @@ func TestCreateResumesAfterAWriteFault(t *testing.T) {
 }
 
 func TestCreateRedoesAStoredFileThatNoLongerMatchesItsRecord(t *testing.T) {
+	var sm seams
 	fx := newFixture(t, t.TempDir(), crCapacity)
 	out := filepath.Join(t.TempDir(), "b")
 	opts := crOptions(t, fx, out)
-	opts.wrapOutput = func(bagPath string, w io.Writer) io.Writer {
+	sm.wrapOutput = func(bagPath string, w io.Writer) io.Writer {
 		if strings.Contains(bagPath, "db-disk1") {
 			return &crFailWriter{w: w, n: 10, err: errors.New("injected")}
 		}
 		return w
 	}
-	if _, err := Create(context.Background(), opts); err == nil {
+	if _, err := testCreate(context.Background(), opts, sm); err == nil {
 		t.Fatal("no error")
 	}
 	// Damage a file the first run completed.
@@ -226,23 +226,24 @@ func TestCreateRedoesAStoredFileThatNoLongerMatchesItsRecord(t *testing.T) {
 	}
 	data[10] ^= 1
 	os.WriteFile(p, data, 0o644)
-	opts.wrapOutput = nil
-	if _, err := Create(context.Background(), opts); err != nil {
+	sm.wrapOutput = nil
+	if _, err := testCreate(context.Background(), opts, sm); err != nil {
 		t.Fatal(err)
 	}
 	checkBundle(t, out, opts.Signer.PublicKey(), nil, fx.want)
 }
 
 func TestCreateFullDiskLeavesAnUnsignedBundleAndSaysWhy(t *testing.T) {
+	var sm seams
 	fx := newFixture(t, t.TempDir(), crCapacity)
 	out := filepath.Join(t.TempDir(), "b")
 	opts := crOptions(t, fx, out)
 	var files atomic.Int64 // wrapOutput runs for several files at once
-	opts.wrapOutput = func(bagPath string, w io.Writer) io.Writer {
+	sm.wrapOutput = func(bagPath string, w io.Writer) io.Writer {
 		// The disk fills up in the second or third file.
 		return &crFailWriter{w: w, n: max(0, 2_000_000-1_000_000*(files.Add(1)-1)), err: syscall.ENOSPC}
 	}
-	_, err := Create(context.Background(), opts)
+	_, err := testCreate(context.Background(), opts, sm)
 	if !errors.Is(err, syscall.ENOSPC) || !strings.Contains(err.Error(), "no space left") || !strings.Contains(err.Error(), "run the same command again") {
 		t.Fatalf("err = %v", err)
 	}
@@ -250,17 +251,18 @@ func TestCreateFullDiskLeavesAnUnsignedBundleAndSaysWhy(t *testing.T) {
 }
 
 func TestCreateRefusesAnOutputThatIsNotItsOwnUnfinishedBundle(t *testing.T) {
+	var sm seams
 	fx := newFixture(t, t.TempDir(), crCapacity)
 	foreign := t.TempDir()
 	os.WriteFile(filepath.Join(foreign, "holiday.jpg"), []byte("keep me"), 0o644)
 	finished := filepath.Join(t.TempDir(), "done")
-	if _, err := Create(context.Background(), crOptions(t, fx, finished)); err != nil {
+	if _, err := testCreate(context.Background(), crOptions(t, fx, finished)); err != nil {
 		t.Fatal(err)
 	}
 	other := filepath.Join(t.TempDir(), "other")
 	opts := crOptions(t, fx, other)
-	opts.wrapOutput = func(string, io.Writer) io.Writer { return &crFailWriter{err: errors.New("stop")} }
-	Create(context.Background(), opts)
+	sm.wrapOutput = func(string, io.Writer) io.Writer { return &crFailWriter{err: errors.New("stop")} }
+	testCreate(context.Background(), opts, sm)
 	fileOut := filepath.Join(t.TempDir(), "file")
 	os.WriteFile(fileOut, []byte("x"), 0o644)
 
@@ -284,7 +286,7 @@ func TestCreateRefusesAnOutputThatIsNotItsOwnUnfinishedBundle(t *testing.T) {
 			if tt.change != nil {
 				tt.change(&opts)
 			}
-			_, err := Create(context.Background(), opts)
+			_, err := testCreate(context.Background(), opts, sm)
 			if !errors.Is(err, tt.wantErr) {
 				t.Errorf("err = %v, want %v", err, tt.wantErr)
 			}
@@ -305,7 +307,7 @@ func TestCreateRejectsAWrongStatedSize(t *testing.T) {
 	vm.desc = crDescriptor("db", []string{"db-disk1.vmdk"}, []int64{real + 512}, crCapacity, "")
 	vm.files[0].size = -1 // as vSphere: unknown before the transfer
 	out := filepath.Join(t.TempDir(), "b")
-	_, err := Create(context.Background(), crOptions(t, fx, out))
+	_, err := testCreate(context.Background(), crOptions(t, fx, out))
 	want := fmt.Sprintf("db-disk1.vmdk: the descriptor states ovf:size=%d but the file has %d bytes", real+512, real)
 	if err == nil || !strings.Contains(err.Error(), want) {
 		t.Fatalf("err = %v, want it to contain %q", err, want)
@@ -323,7 +325,7 @@ func TestCreateWritesMeasuredSizesWhereTheDescriptorHasNone(t *testing.T) {
 	vm.desc = crDescriptor("db", []string{"db-disk1.vmdk"}, nil, crCapacity, "")
 	vm.files[0].size = -1
 	out := filepath.Join(t.TempDir(), "b")
-	m, err := Create(context.Background(), crOptions(t, fx, out))
+	m, err := testCreate(context.Background(), crOptions(t, fx, out))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -355,7 +357,7 @@ func TestCreateRetriesTransientSourceErrors(t *testing.T) {
 			}
 			out := filepath.Join(t.TempDir(), "b")
 			opts := crOptions(t, fx, out)
-			_, err := Create(context.Background(), opts)
+			_, err := testCreate(context.Background(), opts)
 			if (err != nil) != tt.wantErr {
 				t.Fatalf("err = %v, want error %v", err, tt.wantErr)
 			}
@@ -380,7 +382,7 @@ func TestCreateDoesNotRetryOtherSourceErrors(t *testing.T) {
 		return &crFailReader{r: r, n: 1000, err: errors.New("bad sector")}
 	}
 	out := filepath.Join(t.TempDir(), "b")
-	_, err := Create(context.Background(), crOptions(t, fx, out))
+	_, err := testCreate(context.Background(), crOptions(t, fx, out))
 	if err == nil || !strings.Contains(err.Error(), "bad sector") || f.opens.Load() != 1 {
 		t.Fatalf("err = %v, opens = %d", err, f.opens.Load())
 	}
@@ -397,12 +399,12 @@ func TestCreateCancelledLeavesAResumableBundle(t *testing.T) {
 		return r
 	}
 	opts := crOptions(t, fx, out)
-	_, err := Create(ctx, opts)
+	_, err := testCreate(ctx, opts)
 	if !errors.Is(err, context.Canceled) || !strings.Contains(err.Error(), "run the same command again") {
 		t.Fatalf("err = %v", err)
 	}
 	isIncomplete(t, out)
-	if _, err := Create(context.Background(), opts); err != nil {
+	if _, err := testCreate(context.Background(), opts); err != nil {
 		t.Fatal(err)
 	}
 	checkBundle(t, out, opts.Signer.PublicKey(), nil, fx.want)
@@ -446,7 +448,7 @@ func TestCreateChild(t *testing.T) {
 		}
 	}
 	opts := childOptions(t, fx, fixture)
-	if _, err := Create(context.Background(), opts); err != nil {
+	if _, err := testCreate(context.Background(), opts); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -535,7 +537,7 @@ func TestCreateResumesAfterKill(t *testing.T) {
 	opts := childOptions(t, fx, fixture)
 	var log bytes.Buffer
 	opts.Progress = &log
-	if _, err := Create(context.Background(), opts); err != nil {
+	if _, err := testCreate(context.Background(), opts); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(log.String(), "kept ") {
@@ -552,7 +554,7 @@ func TestCreateFinishesABundleKilledBetweenTheLastTwoRenames(t *testing.T) {
 	fx := newFixture(t, t.TempDir(), 1<<20)
 	out := filepath.Join(t.TempDir(), "b")
 	opts := crOptions(t, fx, out)
-	if _, err := Create(context.Background(), opts); err != nil {
+	if _, err := testCreate(context.Background(), opts); err != nil {
 		t.Fatal(err)
 	}
 	// The state a crash leaves after the signature was written into the
@@ -562,7 +564,7 @@ func TestCreateFinishesABundleKilledBetweenTheLastTwoRenames(t *testing.T) {
 	}
 	isIncomplete(t, out)
 	opens := fx.source.vms[0].files[0].opens.Load()
-	if _, err := Create(context.Background(), opts); err != nil {
+	if _, err := testCreate(context.Background(), opts); err != nil {
 		t.Fatal(err)
 	}
 	if fx.source.vms[0].files[0].opens.Load() != opens {
@@ -576,32 +578,22 @@ func TestCreateRejectsADescriptorThatReferencesAMissingFile(t *testing.T) {
 	vm := fx.source.vms[1]
 	vm.desc = crDescriptor("db", []string{"db-disk1.vmdk", "db-disk2.vmdk"}, nil, 1<<20, "")
 	out := filepath.Join(t.TempDir(), "b")
-	_, err := Create(context.Background(), crOptions(t, fx, out))
+	_, err := testCreate(context.Background(), crOptions(t, fx, out))
 	if err == nil || !strings.Contains(err.Error(), `references "db-disk2.vmdk", which the source does not hold`) {
 		t.Fatalf("err = %v", err)
 	}
 	isIncomplete(t, out)
 }
 
-func TestProgressRedrawsOneLineOnATerminal(t *testing.T) {
-	var buf bytes.Buffer
-	p := newProgress(&buf, true)
-	f := p.begin("web/disk.vmdk", 1000)
-	p.add(f, 250)
-	p.draw()
-	p.end(f, nil)
-	p.close()
-	s := buf.String()
-	if !strings.HasPrefix(s, "\r\033[Kweb/disk.vmdk 250 B/1000 B ") || !strings.Contains(s, "ETA ") || !strings.Contains(s, "done web/disk.vmdk (250 B") {
-		t.Errorf("terminal progress = %q", s)
+// testCreate is Create with the seams tests use: quick retries and a cheap
+// scrypt work factor (age's default of 18 costs a second per file), plus
+// any faults sm adds.
+func testCreate(ctx context.Context, opts CreateOptions, sm ...seams) (*Manifest, error) {
+	var s seams
+	if len(sm) > 0 {
+		s = sm[0]
 	}
-	buf.Reset()
-	p = newProgress(&buf, false)
-	f = p.begin("web/disk.vmdk", -1)
-	p.add(f, 10)
-	p.draw()
-	p.close()
-	if strings.Contains(buf.String(), "\r") || !strings.Contains(buf.String(), "total 10 B") {
-		t.Errorf("plain progress = %q", buf.String())
-	}
+	s.retryDelay = time.Millisecond
+	s.scryptLogN = 10
+	return create(ctx, opts, s)
 }

@@ -1,4 +1,4 @@
-// Package bundle writes, verifies and opens exit bundles: a customer's
+// Package bundle writes, verifies and restores exit bundles: a customer's
 // virtual machines as a signed, optionally encrypted BagIt bag that anyone
 // can check, decrypt and restart with stock tools (ssh-keygen, sha256sum,
 // age, zstd, qemu-img) following the bundle's own index.
@@ -6,8 +6,11 @@
 // To make one, call Create with one or more Sources (OpenSource for a
 // folder of OVF exports or an .ova; bundle/vsphere for a vCenter) and a
 // signing key from bundle/keys. To check one, call Verify; to get plain
-// OVF folders back, Open. Inspect reads what a bundle holds without
-// touching the payload.
+// OVF folders back, Restore. Inspect reads what a bundle holds without
+// touching the payload. Errors a caller acts on are ErrNotABundle (the
+// path holds none), ErrIncomplete, ErrSignature, ErrIntegrity, ErrUnsafe
+// (a received bundle failed a check) and, for Create, ErrFinished,
+// ErrNotOurs and ErrVMFailed; internal/cli maps them to exit codes.
 //
 // A bundle is a folder (or the same bag as one tar file):
 //
@@ -15,6 +18,12 @@
 //	tagmanifest-sha256.txt.sig   SSHSIG over the tag manifest, written last
 //	exit-manifest.json index.html README.txt signer.pub [TERMS.html]
 //	data/vms/<vm>/<vm>.ovf <vm>.mf <file>[.zst][.age]
+//
+// Each concern has its package: bundle/manifest the format,
+// bundle/bagit the one bag reader (folder or tar) and the folder and tar
+// sinks, bundle/seal the signature, bundle/index the index, bundle/source
+// the OVF and OVA sources, and, internal, the store pipeline, the resume
+// journal and the checks of a received bundle.
 //
 // Create reads every input byte once: one streaming pipeline per file
 // hashes the plaintext, compresses (zstd), encrypts (age), hashes what is
@@ -24,7 +33,9 @@
 // Nothing unfinished looks finished: until the signature exists, the
 // folder holds the marker IncompleteMarker, and running the same Create
 // again resumes the bundle, keeping the files already stored after
-// checking their hashes. Create never overwrites a finished bundle.
+// checking their hashes. Create never overwrites a finished bundle, and
+// writes only through internal/fsx: never through a link, never over a
+// file it did not claim.
 //
 // Payload names are mapped to [A-Za-z0-9._-] by SanitizeName, so
 // "sha256sum -c manifest-sha256.txt" run in the bag validates it, and every

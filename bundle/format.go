@@ -1,139 +1,91 @@
 package bundle
 
-import "time"
+import (
+	"context"
 
-// Names of the files in a bundle's root. The layout is a BagIt 1.0 bag
-// (RFC 8493) whose tag manifest is signed; see DESIGN.md.
-const (
-	BagItFile        = "bagit.txt"
-	BagInfoFile      = "bag-info.txt"
-	ManifestFile     = "manifest-sha256.txt"
-	TagManifestFile  = "tagmanifest-sha256.txt"
-	SignatureFile    = "tagmanifest-sha256.txt.sig"
-	SignerFile       = "signer.pub"
-	ExitManifestFile = "exit-manifest.json"
-	IndexFile        = "index.html"
-	ReadmeFile       = "README.txt"
-	TermsFile        = "TERMS.html"
-
-	// IncompleteMarker exists in a bundle folder from the first byte create
-	// writes until just before the signature is renamed into place. Its
-	// presence, like a missing signature, means the bundle is unfinished.
-	IncompleteMarker = ".exitbundle-incomplete"
-
-	// PayloadDir holds one folder per VM: data/vms/<vm>/.
-	PayloadDir = "data/vms"
-
-	// SignatureNamespace is the SSHSIG namespace of the tag manifest's
-	// signature (ssh-keygen -Y verify -n exitbundle).
-	SignatureNamespace = "exitbundle"
-
-	// FormatVersion names the layout of exit-manifest.json.
-	FormatVersion = "exitbundle/1"
+	"github.com/exitkit/exitkit/bundle/manifest"
+	"github.com/exitkit/exitkit/bundle/source"
 )
 
-// File roles in the exit manifest.
-const (
-	RoleDescriptor = "descriptor" // <vm>.ovf, stored in plaintext
-	RoleManifest   = "manifest"   // <vm>.mf, stored in plaintext
-	RoleDisk       = "disk"
-	RoleNVRAM      = "nvram"
-	RoleOther      = "other"
+// The bundle's format lives in bundle/manifest; these names keep the API
+// callers use in one place.
+type (
+	Manifest   = manifest.Manifest
+	Signer     = manifest.Signer
+	Encryption = manifest.Encryption
+	Terms      = manifest.Terms
+	ClauseRef  = manifest.ClauseRef
+	VM         = manifest.VM
+	VMHardware = manifest.VMHardware
+	NIC        = manifest.NIC
+	Disk       = manifest.Disk
+	File       = manifest.File
 )
 
-// Manifest is exit-manifest.json: what the bundle holds, for machines.
-// The index (index.html, README.txt) is rendered from it alone, and
-// inspect reads nothing else, so everything a reader needs is here.
-type Manifest struct {
-	Format      string     `json:"format"` // FormatVersion
-	Created     time.Time  `json:"created"`
-	Tool        string     `json:"tool"` // "exitbundle <version>"
-	Provider    string     `json:"provider,omitempty"`
-	Customer    string     `json:"customer,omitempty"`
-	Contact     string     `json:"contact,omitempty"`
-	Description string     `json:"description,omitempty"`
-	Signer      Signer     `json:"signer"`
-	Encryption  Encryption `json:"encryption"`
-	Compression string     `json:"compression"` // "none" or "zstd": what create was asked for
-	Terms       *Terms     `json:"terms,omitempty"`
-	VMs         []VM       `json:"vms"`
-}
+// Names of the files in a bundle's root; see bundle/manifest.
+const (
+	BagItFile        = manifest.BagItFile
+	BagInfoFile      = manifest.BagInfoFile
+	ManifestFile     = manifest.ManifestFile
+	TagManifestFile  = manifest.TagManifestFile
+	SignatureFile    = manifest.SignatureFile
+	SignerFile       = manifest.SignerFile
+	ExitManifestFile = manifest.ExitManifestFile
+	IndexFile        = manifest.IndexFile
+	ReadmeFile       = manifest.ReadmeFile
+	TermsFile        = manifest.TermsFile
+	IncompleteMarker = manifest.IncompleteMarker
+	PayloadDir       = manifest.PayloadDir
 
-// Signer identifies the key whose SSHSIG signature covers the tag manifest.
-type Signer struct {
-	Fingerprint string `json:"fingerprint"` // "SHA256:..." as ssh-keygen -l prints it
-	PublicKey   string `json:"public_key"`  // authorized_keys line, as in signer.pub
-}
+	SignatureNamespace = manifest.SignatureNamespace
+	FormatVersion      = manifest.FormatVersion
 
-// Encryption says how payload files other than descriptors and .mf files
-// are stored.
-type Encryption struct {
-	Mode       string   `json:"mode"`                 // "none" or "age"
-	Recipients []string `json:"recipients,omitempty"` // age1... and ssh-... public recipients
-	Passphrase bool     `json:"passphrase,omitempty"` // an scrypt (passphrase) recipient
-}
+	RoleDescriptor = manifest.RoleDescriptor
+	RoleManifest   = manifest.RoleManifest
+	RoleDisk       = manifest.RoleDisk
+	RoleNVRAM      = manifest.RoleNVRAM
+	RoleOther      = manifest.RoleOther
+)
 
-// Terms records the exit terms embedded as TERMS.html (an exitsite module).
-type Terms struct {
-	File        string      `json:"file"`        // TermsFile
-	SHA256      string      `json:"sha256"`      // of TERMS.html, hex
-	Fingerprint string      `json:"fingerprint"` // the module's own "sha256:..." fingerprint
-	Clauses     []ClauseRef `json:"clauses"`
-}
+// Errors a caller acts on; internal/cli maps them to exit codes.
+var (
+	ErrNotABundle = manifest.ErrNotABundle
+	ErrIncomplete = manifest.ErrIncomplete
+	ErrSignature  = manifest.ErrSignature
+	ErrIntegrity  = manifest.ErrIntegrity
+	ErrUnsafe     = manifest.ErrUnsafe
 
-// ClauseRef cites one clause version as agreed.
-type ClauseRef struct {
-	ID          string `json:"id"`
-	Version     string `json:"version"`
-	Lang        string `json:"lang"`
-	Fingerprint string `json:"fingerprint"` // "sha256:..."
-}
+	// ErrFinished: create was pointed at a finished bundle, which it never
+	// overwrites.
+	ErrFinished = manifest.ErrFinished
+	// ErrNotOurs: create's output holds something other than an unfinished
+	// bundle of the same command.
+	ErrNotOurs = manifest.ErrNotOurs
+)
 
-// VM is one exported OVF package: usually one virtual machine.
-type VM struct {
-	Name     string       `json:"name"`   // folder name under data/vms, [A-Za-z0-9._-]
-	Origin   string       `json:"origin"` // where it came from, without credentials
-	OVF      string       `json:"ovf"`    // bag path of the descriptor
-	MF       string       `json:"mf"`     // bag path of the VMware-compatible manifest
-	Hardware []VMHardware `json:"hardware"`
-	Files    []File       `json:"files"`
-}
+// SanitizeName maps s to a name of [A-Za-z0-9._-]; see manifest.SanitizeName.
+func SanitizeName(s string) string { return manifest.SanitizeName(s) }
 
-// VMHardware is what a person restarting the VM elsewhere needs to know,
-// one per VirtualSystem in the descriptor.
-type VMHardware struct {
-	Name            string   `json:"name"`
-	GuestOS         string   `json:"guest_os,omitempty"` // vmw:osType or OperatingSystemSection description
-	VCPU            int      `json:"vcpu,omitempty"`
-	MemoryMiB       int64    `json:"memory_mib,omitempty"`
-	Firmware        string   `json:"firmware"`         // "bios" or "efi"
-	DiskControllers []string `json:"disk_controllers"` // e.g. "pvscsi", "lsilogic", "sata", "ide", "nvme"
-	NICs            []NIC    `json:"nics"`
-	Disks           []Disk   `json:"disks"`
-}
+// The Source interface and its VMs live in bundle/source; these names
+// keep them where callers of Create look.
+type (
+	Source     = source.Source
+	SourceVM   = source.VM
+	SourceFile = source.File
+)
 
-type NIC struct {
-	Network string `json:"network,omitempty"`
-	Adapter string `json:"adapter,omitempty"` // e.g. "vmxnet3", "e1000"
-}
+// ErrTransient marks a read failure worth retrying from the start; see
+// source.Transient.
+var ErrTransient = source.ErrTransient
 
-type Disk struct {
-	File           string `json:"file"` // plaintext file name in the VM folder
-	CapacityBytes  int64  `json:"capacity_bytes"`
-	PopulatedBytes int64  `json:"populated_bytes,omitempty"`
-	Controller     string `json:"controller,omitempty"`
-}
+// Transient wraps err so that create retries the file.
+func Transient(err error) error { return source.Transient(err) }
 
-// File is one payload file. Name is the plaintext name the descriptor and
-// the .mf use; Path is where the stored form lies in the bag.
-type File struct {
-	Name         string `json:"name"`
-	Path         string `json:"path"` // bag path, e.g. data/vms/web/web-disk-1.vmdk.zst.age
-	Role         string `json:"role"`
-	Size         int64  `json:"size"`   // plaintext bytes
-	SHA256       string `json:"sha256"` // plaintext, hex
-	StoredSize   int64  `json:"stored_size"`
-	StoredSHA256 string `json:"stored_sha256"`         // as listed in manifest-sha256.txt
-	Compression  string `json:"compression,omitempty"` // "zstd" when stored compressed
-	Encrypted    bool   `json:"encrypted,omitempty"`   // age
-}
+// OpenSource opens existing OVF exports (a folder, an .ovf, an .ova or
+// another archive) as a Source; see source.Open. ctx stops the indexing
+// of a large archive.
+func OpenSource(ctx context.Context, p string) (Source, error) { return source.Open(ctx, p) }
+
+// Planner is a Source that knows all its files' sizes before exporting;
+// see source.Planner.
+type Planner = source.Planner

@@ -19,7 +19,7 @@ func mustParse(t testing.TB, desc []byte) *ovf.Descriptor {
 
 func TestHardwareNamesEachDiskByItsBundleFile(t *testing.T) {
 	d := mustParse(t, srcOVF("web", []srcRef{{"Web Disk 1.vmdk", 10}, {"web.nvram", 5}, {"two.vmdk", 3}}, ""))
-	got := Hardware(d, map[string]string{"file1": "web-disk-1.vmdk", "file3": "web-disk-2.vmdk"})
+	got := ovf.Hardware(d, map[string]string{"file1": "web-disk-1.vmdk", "file3": "web-disk-2.vmdk"})
 	want := []VMHardware{{
 		Name: "web", VCPU: 2, Firmware: "efi",
 		DiskControllers: []string{"pvscsi"},
@@ -32,8 +32,8 @@ func TestHardwareNamesEachDiskByItsBundleFile(t *testing.T) {
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("got  %+v\nwant %+v", got, want)
 	}
-	if Hardware(nil, nil) != nil {
-		t.Error("Hardware(nil) is not nil")
+	if ovf.Hardware(nil, nil) != nil {
+		t.Error("ovf.Hardware(nil) is not nil")
 	}
 }
 
@@ -42,7 +42,7 @@ func TestHardwareGivesUnattachedDisksToTheOnlyVM(t *testing.T) {
 <References><File ovf:id="f1" ovf:href="a.vmdk"/></References>
 <DiskSection><Info>d</Info><Disk ovf:diskId="d1" ovf:fileRef="f1" ovf:capacity="4" ovf:capacityAllocationUnits="byte * 2^30"/></DiskSection>
 <VirtualSystem ovf:id="vm"><Info>v</Info></VirtualSystem></Envelope>`)
-	got := Hardware(mustParse(t, desc), map[string]string{"f1": "vm-disk-1.vmdk"})
+	got := ovf.Hardware(mustParse(t, desc), map[string]string{"f1": "vm-disk-1.vmdk"})
 	want := []Disk{{File: "vm-disk-1.vmdk", CapacityBytes: 4 << 30}}
 	if len(got) != 1 || !reflect.DeepEqual(got[0].Disks, want) {
 		t.Errorf("got %+v, want disks %+v", got, want)

@@ -11,6 +11,7 @@ import (
 	"filippo.io/age"
 	"golang.org/x/crypto/ssh"
 
+	"github.com/exitkit/exitkit/bundle/index"
 	"github.com/exitkit/exitkit/internal/interop"
 )
 
@@ -26,7 +27,7 @@ func inspectBundleWithKey(t *testing.T, asTar bool) (string, ssh.Signer, *age.X2
 	exports := t.TempDir()
 	files, _ := srcTwoVMs(t)
 	srcWriteFiles(t, exports, files)
-	src, err := OpenSource(exports)
+	src, err := OpenSource(context.Background(), exports)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -62,7 +63,7 @@ func TestInspectReadsAFinishedBundleFolderAndTar(t *testing.T) {
 		name := map[bool]string{false: "folder", true: "tar"}[asTar]
 		t.Run(name, func(t *testing.T) {
 			p, signer := inspectBundle(t, asTar)
-			in, err := InspectBundle(p)
+			in, err := Inspect(p)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -104,7 +105,7 @@ func TestInspectTellsAnUnfinishedBundle(t *testing.T) {
 	if err := os.Remove(filepath.Join(p, SignatureFile)); err != nil {
 		t.Fatal(err)
 	}
-	in, err := InspectBundle(p)
+	in, err := Inspect(p)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -114,7 +115,7 @@ func TestInspectTellsAnUnfinishedBundle(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(p, IncompleteMarker), nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if in, _ := InspectBundle(p); in == nil || !in.Marker || in.Complete {
+	if in, _ := Inspect(p); in == nil || !in.Marker || in.Complete {
 		t.Errorf("the marker is not noticed: %+v", in)
 	}
 }
@@ -169,7 +170,7 @@ func TestIndexCommandsWorkWithStockTools(t *testing.T) {
 	if err != nil {
 		t.Fatalf("the README's commands fail: %v\n%s", err, out)
 	}
-	if !strings.Contains(string(out), `Good "exitbundle" signature for `+SignerIdentity) {
+	if !strings.Contains(string(out), `Good "exitbundle" signature for `+index.SignerIdentity) {
 		t.Errorf("ssh-keygen did not confirm the signature:\n%s", out)
 	}
 

@@ -5,6 +5,8 @@ import (
 	"io"
 	"strings"
 	"text/tabwriter"
+
+	"github.com/exitkit/exitkit/bundle/manifest"
 )
 
 // WriteText writes the inspection as people read it: the bundle's status,
@@ -48,7 +50,7 @@ func (in *Inspection) WriteText(w io.Writer) error {
 	if m.Terms != nil {
 		row("Terms", m.Terms.File+" "+m.Terms.Fingerprint)
 	}
-	row("Payload", fmt.Sprintf("%d VMs, %d files, %s plaintext, %s stored", len(m.VMs), in.Files, humanBytes(in.PayloadBytes), humanBytes(in.StoredBytes)))
+	row("Payload", fmt.Sprintf("%d VMs, %d files, %s plaintext, %s stored", len(m.VMs), in.Files, manifest.HumanBytes(in.PayloadBytes), manifest.HumanBytes(in.StoredBytes)))
 	if err := tw.Flush(); err != nil {
 		return err
 	}
@@ -62,7 +64,7 @@ func (in *Inspection) WriteText(w io.Writer) error {
 			stored += f.StoredSize
 		}
 		if len(vm.Hardware) == 0 {
-			fmt.Fprintf(tw, "%s\t-\t-\t-\t-\t-\t-\t-\t%s\n", cellText(vm.Name), humanBytes(stored))
+			fmt.Fprintf(tw, "%s\t-\t-\t-\t-\t-\t-\t-\t%s\n", cellText(vm.Name), manifest.HumanBytes(stored))
 		}
 		for i, h := range vm.Hardware {
 			name := vm.Name
@@ -74,21 +76,21 @@ func (in *Inspection) WriteText(w io.Writer) error {
 				nics = append(nics, dashIfEmpty(n.Adapter)+"@"+dashIfEmpty(n.Network))
 			}
 			for _, d := range h.Disks {
-				disks = append(disks, humanBytes(d.CapacityBytes))
+				disks = append(disks, manifest.HumanBytes(d.CapacityBytes))
 			}
 			size := ""
 			if i == 0 {
-				size = humanBytes(stored)
+				size = manifest.HumanBytes(stored)
 			}
 			vcpu, mem := "-", "-"
 			if h.VCPU > 0 {
 				vcpu = fmt.Sprint(h.VCPU)
 			}
 			if h.MemoryMiB > 0 {
-				mem = humanBytes(h.MemoryMiB << 20)
+				mem = manifest.HumanBytes(h.MemoryMiB << 20)
 			}
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n",
-				cellText(name), cellText(dashIfEmpty(clipRunes(h.GuestOS, 60))), vcpu, mem, dashIfEmpty(h.Firmware),
+				cellText(name), cellText(dashIfEmpty(manifest.Clip(h.GuestOS, 60))), vcpu, mem, dashIfEmpty(h.Firmware),
 				cellText(dashIfEmpty(strings.Join(h.DiskControllers, ","))), cellText(dashIfEmpty(strings.Join(nics, ","))),
 				dashIfEmpty(strings.Join(disks, ",")), size)
 		}
@@ -105,7 +107,7 @@ func describeEncryption(e Encryption) string {
 		to = append(to, "a passphrase")
 	}
 	for _, r := range e.Recipients {
-		to = append(to, clipRunes(r, 24))
+		to = append(to, manifest.Clip(r, 24))
 	}
 	return "age, to " + strings.Join(to, ", ")
 }
@@ -121,10 +123,9 @@ func cellText(s string) string {
 	}, s)
 }
 
-func clipRunes(s string, n int) string {
-	r := []rune(s)
-	if len(r) <= n {
-		return s
+func dashIfEmpty(s string) string {
+	if strings.TrimSpace(s) == "" {
+		return "-"
 	}
-	return string(r[:n-1]) + "…"
+	return s
 }

@@ -273,7 +273,7 @@ func TestInteropStockToolsCheckACreatedBundle(t *testing.T) {
 		t.Fatalf("verify of a created bundle:\n%s", vtText(r))
 	}
 	opened := filepath.Join(t.TempDir(), "opened")
-	if err := Open(context.Background(), dir, OpenOptions{Out: opened, Identities: b.ids, Signer: b.signer.PublicKey()}); err != nil {
+	if err := restoreErr(context.Background(), dir, RestoreOptions{Out: opened, Identities: b.ids, Signer: b.signer.PublicKey()}); err != nil {
 		t.Fatal(err)
 	}
 	for key, src := range b.sources {
@@ -295,7 +295,7 @@ func TestInteropCreatedTarVerifiesAndOpens(t *testing.T) {
 		t.Fatalf("verify of a created tar:\n%s", vtText(r))
 	}
 	out := filepath.Join(t.TempDir(), "out")
-	if err := Open(context.Background(), b.tar, OpenOptions{Out: out, Identities: b.ids, Signer: b.signer.PublicKey(), VMs: []string{"web"}}); err != nil {
+	if err := restoreErr(context.Background(), b.tar, RestoreOptions{Out: out, Identities: b.ids, Signer: b.signer.PublicKey(), VMs: []string{"web"}}); err != nil {
 		t.Fatal(err)
 	}
 	for key, src := range b.sources {
@@ -436,7 +436,7 @@ func TestCreatedBundleFaults(t *testing.T) {
 		data, _ := os.ReadFile(p)
 		vtWrite(t, p, data[:len(data)-100])
 		out := filepath.Join(t.TempDir(), "out")
-		err := Open(context.Background(), dir, OpenOptions{Out: out, Identities: b.ids, Signer: b.signer.PublicKey()})
+		err := restoreErr(context.Background(), dir, RestoreOptions{Out: out, Identities: b.ids, Signer: b.signer.PublicKey()})
 		if !errors.Is(err, ErrIntegrity) || !strings.Contains(err.Error(), disk) {
 			t.Fatalf("err = %v, want an integrity error naming %s", err, disk)
 		}

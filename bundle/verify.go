@@ -1,58 +1,19 @@
 package bundle
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"path"
-	"path/filepath"
 	"runtime"
-	"sort"
-	"strings"
 	"time"
 
 	"filippo.io/age"
-	"github.com/hiddeco/sshsig"
+	"github.com/exitkit/exitkit/bundle/bagit"
+	"github.com/exitkit/exitkit/bundle/internal/check"
+	"github.com/exitkit/exitkit/bundle/manifest"
+	"github.com/exitkit/exitkit/bundle/seal"
 	"golang.org/x/crypto/ssh"
-
-	"github.com/exitkit/exitkit/bundle/keys"
-	"github.com/exitkit/exitkit/bundle/ovf"
-)
-
-// ErrIncomplete means the bundle was never finished: its signature is
-// missing or the .exitbundle-incomplete marker is still there. Running the
-// same create command again resumes it.
-var ErrIncomplete = errors.New("bundle is incomplete")
-
-// ErrSignature means the signature over the tag manifest is missing,
-// broken, or made by a key other than the expected one.
-var ErrSignature = errors.New("signature check failed")
-
-// ErrIntegrity means a file is missing, unlisted, or differs from what the
-// bundle's manifests say.
-var ErrIntegrity = errors.New("integrity check failed")
-
-// Names of the checks in a Report, in the order they are listed.
-const (
-	CheckComplete     = "complete"      // signature present, no incomplete marker
-	CheckSignature    = "signature"     // SSHSIG over the tag manifest, by the expected key
-	CheckTagManifest  = "tag-manifest"  // hashes of the tag files
-	CheckBagIt        = "bagit"         // bagit.txt, bag-info.txt, missing and unlisted files
-	CheckPayload      = "payload"       // every stored payload file's hash
-	CheckExitManifest = "exit-manifest" // exit-manifest.json agrees with the bag
-	CheckOVF          = "ovf"           // each descriptor and .mf against its files
-	CheckPlaintext    = "plaintext"     // decrypted, decompressed hashes against .mf and exit-manifest
-)
-
-// Check states.
-const (
-	StatusPass = "pass"
-	StatusFail = "fail"
-	StatusSkip = "skip" // could not run: says why in Detail
 )
 
 // VerifyOptions says whose signature to expect and what keys to decrypt
@@ -77,111 +38,6 @@ type VerifyOptions struct {
 	Stdin io.Reader
 }
 
-// Report is the outcome of Verify: one entry per check.
-type Report struct {
-	Path   string  `json:"path"`
-	OK     bool    `json:"ok"`
-	Signer *Signer `json:"signer,omitempty"`
-	// SignerPinned says the signer was given by --signer or
-	// --allowed-signers rather than taken from the bundle itself.
-	SignerPinned bool    `json:"signer_pinned"`
-	SignerNote   string  `json:"signer_note,omitempty"`
-	Incomplete   bool    `json:"incomplete"`
-	Files        int     `json:"files"`
-	Bytes        int64   `json:"bytes"`
-	Checks       []Check `json:"checks"`
-}
-
-// Check is one named check and the files that failed it.
-type Check struct {
-	Name   string        `json:"name"`
-	Status string        `json:"status"`
-	Detail string        `json:"detail,omitempty"`
-	Files  []FileProblem `json:"files,omitempty"`
-	Notes  []FileProblem `json:"notes,omitempty"` // findings that do not fail the check
-}
-
-// FileProblem names a file and what is wrong with it.
-type FileProblem struct {
-	Path    string `json:"path"`
-	Problem string `json:"problem"`
-}
-
-// Check returns the named check, or nil.
-func (r *Report) Check(name string) *Check {
-	for i := range r.Checks {
-		if r.Checks[i].Name == name {
-			return &r.Checks[i]
-		}
-	}
-	return nil
-}
-
-// Err summarizes a failed report as an error wrapping ErrIncomplete,
-// ErrSignature or ErrIntegrity, or returns nil when every check passed.
-func (r *Report) Err() error {
-	if r.OK {
-		return nil
-	}
-	var failed []string
-	for _, c := range r.Checks {
-		if c.Status == StatusFail {
-			failed = append(failed, c.Name)
-		}
-	}
-	switch {
-	case r.Incomplete:
-		return fmt.Errorf("verify %s: %w: create did not finish writing it; run the same create command again to resume", r.Path, ErrIncomplete)
-	case len(failed) > 0 && failed[0] == CheckSignature:
-		return fmt.Errorf("verify %s: %w (failed checks: %s)", r.Path, ErrSignature, strings.Join(failed, ", "))
-	default:
-		return fmt.Errorf("verify %s: %w (failed checks: %s)", r.Path, ErrIntegrity, strings.Join(failed, ", "))
-	}
-}
-
-// WriteText writes the report for people: one line per check, failing
-// files indented below it.
-func (r *Report) WriteText(w io.Writer) error {
-	var b bytes.Buffer
-	fmt.Fprintf(&b, "bundle  %s  (%d files, %s)\n", r.Path, r.Files, humanBytes(r.Bytes))
-	if r.Signer != nil {
-		how := "pinned"
-		if !r.SignerPinned {
-			how = "NOT pinned"
-		}
-		fmt.Fprintf(&b, "signer  %s  (%s)\n", r.Signer.Fingerprint, how)
-	}
-	if r.SignerNote != "" {
-		fmt.Fprintf(&b, "        %s\n", r.SignerNote)
-	}
-	for _, c := range r.Checks {
-		fmt.Fprintf(&b, "%-4s  %-13s  %s\n", strings.ToUpper(c.Status), c.Name, c.Detail)
-		for _, f := range c.Files {
-			fmt.Fprintf(&b, "        %s: %s\n", f.Path, f.Problem)
-		}
-		for _, f := range c.Notes {
-			fmt.Fprintf(&b, "        note: %s: %s\n", f.Path, f.Problem)
-		}
-	}
-	switch {
-	case r.OK:
-		b.WriteString("result  OK: every check passed\n")
-	case r.Incomplete:
-		b.WriteString("result  INCOMPLETE: the bundle was not finished; run the same create command again to resume it\n")
-	default:
-		b.WriteString("result  FAILED: see the checks marked FAIL above\n")
-	}
-	_, err := w.Write(b.Bytes())
-	return err
-}
-
-// WriteJSON writes the report as indented JSON.
-func (r *Report) WriteJSON(w io.Writer) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(r)
-}
-
 // Verify checks a bundle folder or a bundle written as one .tar (or, for
 // the path "-", a tar streamed on opts.Stdin), reading every byte once. It returns an error only when the bundle cannot be
 // read at all (or the options are unusable); every finding, including an
@@ -193,687 +49,72 @@ func Verify(ctx context.Context, bagPath string, opts VerifyOptions) (*Report, e
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	allowed, err := loadAllowedSigners(opts.AllowedSigners, opts.Principal)
-	if err != nil {
+	pin := opts.pin()
+	if err := pin.Load(); err != nil {
 		return nil, fmt.Errorf("verify: %w", err)
 	}
-	if err := checkSignerOptions(opts.Signer, opts.SignerFingerprint, opts.AllowedSigners); err != nil {
-		return nil, fmt.Errorf("verify: %w", err)
-	}
-	var info os.FileInfo
-	if bagPath != "-" {
-		var err error
-		if info, err = os.Stat(bagPath); err != nil {
-			return nil, fmt.Errorf("verify %s: %w", bagPath, err)
-		}
-	}
-	var progress func(*scanned)
+	var progress func(*check.Scanned)
 	if opts.Progress != nil {
-		progress = func(s *scanned) {
+		progress = func(s *check.Scanned) {
 			status := "read"
 			if s.Err != nil {
 				status = "error: " + s.Err.Error()
 			}
-			fmt.Fprintf(opts.Progress, "verify: %s %s %s\n", s.Path, humanBytes(s.Size), status)
+			fmt.Fprintf(opts.Progress, "verify: %s %s %s\n", s.Path, manifest.HumanBytes(s.Size), status)
 		}
 	}
-	var res *scanResult
-	switch {
-	case info == nil && opts.Stdin == nil:
-		return nil, errors.New("verify -: no standard input to read a tar from")
-	case info == nil:
+	var res *check.Result
+	var err error
+	if bagPath == "-" {
+		if opts.Stdin == nil {
+			return nil, errors.New("verify -: no standard input to read a tar from")
+		}
 		// A tar on standard input, read once as it comes.
-		res, err = scanTar(ctx, opts.Stdin, opts.Jobs, opts.Identities, progress)
-	case info.IsDir():
-		root, rerr := filepath.EvalSymlinks(bagPath)
-		if rerr != nil {
-			return nil, fmt.Errorf("verify %s: %w", bagPath, rerr)
+		res, err = check.ScanStream(ctx, opts.Stdin, opts.Jobs, opts.Identities, progress)
+	} else {
+		bag, oerr := bagit.Open(bagPath)
+		if oerr != nil {
+			return nil, fmt.Errorf("verify %s: %w", bagPath, oerr)
 		}
-		res, err = scanFolder(ctx, root, opts.Jobs, opts.Identities, progress)
-	default:
-		f, ferr := os.Open(bagPath)
-		if ferr != nil {
-			return nil, fmt.Errorf("verify %s: %w", bagPath, ferr)
-		}
-		res, err = scanTar(ctx, f, opts.Jobs, opts.Identities, progress)
-		f.Close()
+		res, err = check.Scan(ctx, bag, opts.Jobs, opts.Identities, progress)
+		bag.Close()
 	}
 	if err != nil {
 		return nil, fmt.Errorf("verify %s: %w", bagPath, err)
 	}
-	r := evaluate(res, opts, allowed)
+	r := check.Evaluate(res, pin)
 	r.Path = bagPath
 	return r, nil
 }
 
-// evaluator holds what the checks share while they run over a scan.
-type evaluator struct {
-	res      *scanResult
-	opts     VerifyOptions
-	allowed  []allowedSigner
-	report   *Report
-	payload  map[string]manifestLine // manifest-sha256.txt by path
-	exit     *Manifest
-	filePath map[string]*File // exit-manifest files by bag path
+// pin is the expected signer the options name.
+func (o *VerifyOptions) pin() *seal.Pin {
+	return &seal.Pin{Key: o.Signer, Fingerprint: o.SignerFingerprint, AllowedSigners: o.AllowedSigners, Principal: o.Principal, Now: o.Now}
 }
 
-func evaluate(res *scanResult, opts VerifyOptions, allowed []allowedSigner) *Report {
-	e := &evaluator{res: res, opts: opts, allowed: allowed, report: &Report{}}
-	for _, s := range res.Files {
-		e.report.Files++
-		e.report.Bytes += s.Size
-	}
-	e.add(e.checkComplete())
-	e.add(e.checkSignature())
-	e.add(e.checkTagManifest())
-	e.add(e.checkBagIt())
-	e.add(e.checkPayload())
-	e.add(e.checkExitManifest())
-	e.add(e.checkOVF())
-	e.add(e.checkPlaintext())
-	e.report.OK = true
-	for _, c := range e.report.Checks {
-		if c.Status == StatusFail {
-			e.report.OK = false
-		}
-	}
-	return e.report
-}
+// The report of Verify, its checks and their names live in
+// bundle/internal/check; these names are the API.
+type (
+	Report      = check.Report
+	Check       = check.Check
+	FileProblem = check.FileProblem
+)
 
-func (e *evaluator) add(c Check) {
-	sort.SliceStable(c.Files, func(i, j int) bool { return c.Files[i].Path < c.Files[j].Path })
-	sort.SliceStable(c.Notes, func(i, j int) bool { return c.Notes[i].Path < c.Notes[j].Path })
-	if c.Status == "" {
-		c.Status = StatusPass
-		if len(c.Files) > 0 {
-			c.Status = StatusFail
-		}
-	}
-	e.report.Checks = append(e.report.Checks, c)
-}
+// Names of the checks in a Report, in the order they are listed.
+const (
+	CheckComplete     = check.CheckComplete
+	CheckSignature    = check.CheckSignature
+	CheckTagManifest  = check.CheckTagManifest
+	CheckBagIt        = check.CheckBagIt
+	CheckPayload      = check.CheckPayload
+	CheckExitManifest = check.CheckExitManifest
+	CheckOVF          = check.CheckOVF
+	CheckPlaintext    = check.CheckPlaintext
+)
 
-// data returns a kept metadata file's content, or nil when absent.
-func (e *evaluator) data(p string) ([]byte, bool) {
-	s, ok := e.res.Files[p]
-	if !ok || s.Err != nil || s.Data == nil {
-		return nil, false
-	}
-	return s.Data, true
-}
-
-func (e *evaluator) checkComplete() Check {
-	c := Check{Name: CheckComplete}
-	if _, ok := e.res.Files[IncompleteMarker]; ok {
-		c.Files = append(c.Files, FileProblem{IncompleteMarker, "present: create did not finish; run the same create command again to resume"})
-	}
-	if _, ok := e.res.Files[SignatureFile]; !ok {
-		c.Files = append(c.Files, FileProblem{SignatureFile, "missing: the bundle was never signed, so it is unfinished; run the same create command again to resume"})
-	}
-	if len(c.Files) > 0 {
-		e.report.Incomplete = true
-		c.Detail = "the bundle is unfinished"
-	} else {
-		c.Detail = "signed, no incomplete marker"
-	}
-	return c
-}
-
-func (e *evaluator) checkSignature() Check {
-	c := Check{Name: CheckSignature}
-	fail := func(p, problem string) Check {
-		c.Files = append(c.Files, FileProblem{p, problem})
-		c.Detail = "the tag manifest's signature does not verify"
-		return c
-	}
-	var signerPub ssh.PublicKey
-	if data, ok := e.data(SignerFile); ok {
-		if k, _, _, _, err := ssh.ParseAuthorizedKey(data); err == nil {
-			signerPub = k
-		} else {
-			c.Files = append(c.Files, FileProblem{SignerFile, "not an OpenSSH public key: " + err.Error()})
-		}
-	}
-	sigData, ok := e.data(SignatureFile)
-	if !ok {
-		c.Status = StatusFail
-		c.Detail = "no signature: nothing vouches for this bundle"
-		if _, present := e.res.Files[SignatureFile]; present {
-			return fail(SignatureFile, "unreadable or too large")
-		}
-		return c
-	}
-	tm, ok := e.data(TagManifestFile)
-	if !ok {
-		return fail(TagManifestFile, "missing or unreadable: there is nothing the signature covers")
-	}
-	sig, err := sshsig.Unarmor(sigData)
-	if err != nil {
-		return fail(SignatureFile, "not an SSHSIG signature: "+err.Error())
-	}
-	signed := &Signer{Fingerprint: ssh.FingerprintSHA256(sig.PublicKey), PublicKey: strings.TrimSpace(string(ssh.MarshalAuthorizedKey(sig.PublicKey)))}
-	e.report.Signer = signed
-
-	var want ssh.PublicKey
-	how := ""
-	switch {
-	case e.opts.Signer != nil:
-		want = e.opts.Signer
-		how = "pinned by --signer"
-		e.report.SignerPinned = true
-	case e.opts.SignerFingerprint != "":
-		e.report.SignerPinned = true
-		how = "pinned by fingerprint"
-		if signed.Fingerprint != e.opts.SignerFingerprint {
-			return fail(SignatureFile, fmt.Sprintf("signed by %s, not by the expected key %s", signed.Fingerprint, e.opts.SignerFingerprint))
-		}
-		want = sig.PublicKey
-	case e.opts.AllowedSigners != "":
-		e.report.SignerPinned = true
-		for _, a := range e.allowed {
-			if a.allows(e.opts.Principal, SignatureNamespace, sig.PublicKey, e.opts.Now()) {
-				want = sig.PublicKey
-				break
-			}
-		}
-		how = fmt.Sprintf("allowed for %q by %s", e.opts.Principal, e.opts.AllowedSigners)
-		if want == nil {
-			return fail(SignatureFile, fmt.Sprintf("signed by %s, which %s does not allow for principal %q in namespace %q",
-				signed.Fingerprint, e.opts.AllowedSigners, e.opts.Principal, SignatureNamespace))
-		}
-	case signerPub != nil:
-		want = signerPub
-		how = "from the bundle's own signer.pub"
-		e.report.SignerNote = "The signer was not pinned: this proves the bundle is intact, not who made it. " +
-			"Compare the fingerprint above with the one the provider published (for example on its legal site), " +
-			"then verify again with --signer or --allowed-signers."
-	default:
-		return fail(SignerFile, "missing: without it, or --signer / --allowed-signers, there is no key to check the signature against")
-	}
-	if signerPub != nil && !bytes.Equal(signerPub.Marshal(), sig.PublicKey.Marshal()) {
-		c.Files = append(c.Files, FileProblem{SignerFile, fmt.Sprintf("holds %s, but the signature was made by %s: signer.pub was replaced",
-			ssh.FingerprintSHA256(signerPub), signed.Fingerprint)})
-	}
-	if err := sshsig.Verify(bytes.NewReader(tm), sig, want, sig.HashAlgorithm, SignatureNamespace); err != nil {
-		problem := err.Error()
-		switch {
-		case errors.Is(err, sshsig.ErrPublicKeyMismatch):
-			problem = fmt.Sprintf("signed by %s, not by the expected key %s", signed.Fingerprint, ssh.FingerprintSHA256(want))
-		case errors.Is(err, sshsig.ErrNamespaceMismatch):
-			problem = fmt.Sprintf("signed for namespace %q, not %q", sig.Namespace, SignatureNamespace)
-		default:
-			c.Files = append(c.Files, FileProblem{TagManifestFile, "does not match its signature: it or the signature was changed"})
-			problem = "does not verify over " + TagManifestFile + " (" + problem + ")"
-		}
-		return fail(SignatureFile, problem)
-	}
-	if len(c.Files) > 0 {
-		c.Detail = "the signature verifies, but see below"
-		return c
-	}
-	c.Detail = fmt.Sprintf("SSHSIG (namespace %s, %s) by %s, %s", SignatureNamespace, sig.HashAlgorithm, signed.Fingerprint, how)
-	return c
-}
-
-// tagManifest returns the parsed tag manifest, or nil.
-func (e *evaluator) tagManifest() ([]manifestLine, error) {
-	data, ok := e.data(TagManifestFile)
-	if !ok {
-		return nil, errors.New("missing or unreadable")
-	}
-	return parseManifestFile(data)
-}
-
-func (e *evaluator) checkTagManifest() Check {
-	c := Check{Name: CheckTagManifest}
-	lines, err := e.tagManifest()
-	if err != nil {
-		c.Files = append(c.Files, FileProblem{TagManifestFile, err.Error()})
-		c.Detail = "the tag manifest cannot be read"
-		return c
-	}
-	listed := map[string]bool{}
-	for _, l := range lines {
-		listed[l.Path] = true
-		if inPayload(l.Path) {
-			c.Files = append(c.Files, FileProblem{l.Path, "a payload file in the tag manifest, which lists tag files only"})
-			continue
-		}
-		s, ok := e.res.Files[l.Path]
-		switch {
-		case !ok:
-			c.Files = append(c.Files, FileProblem{l.Path, "listed in the tag manifest but missing"})
-		case s.Err != nil:
-			c.Files = append(c.Files, FileProblem{l.Path, "unreadable: " + s.Err.Error()})
-		case s.SHA256 != l.SHA256:
-			c.Files = append(c.Files, FileProblem{l.Path, "SHA-256 differs from the tag manifest: the file was changed"})
-		}
-	}
-	for _, must := range []string{BagItFile, BagInfoFile, ManifestFile, ExitManifestFile} {
-		if !listed[must] {
-			c.Files = append(c.Files, FileProblem{must, "not listed in the tag manifest, so the signature does not cover it"})
-		}
-	}
-	if len(c.Files) == 0 {
-		c.Detail = countOf(len(lines), "tag file") + verbS(len(lines), " match")
-	} else {
-		c.Detail = "tag files differ from the signed tag manifest"
-	}
-	return c
-}
-
-func (e *evaluator) checkBagIt() Check {
-	c := Check{Name: CheckBagIt}
-	c.Files = append(c.Files, e.res.Problems...)
-	if data, ok := e.data(BagItFile); !ok {
-		c.Files = append(c.Files, FileProblem{BagItFile, "missing or unreadable"})
-	} else if err := checkBagItFile(data); err != nil {
-		c.Files = append(c.Files, FileProblem{BagItFile, err.Error()})
-	}
-
-	e.payload = map[string]manifestLine{}
-	if data, ok := e.data(ManifestFile); !ok {
-		c.Files = append(c.Files, FileProblem{ManifestFile, "missing or unreadable"})
-	} else if lines, err := parseManifestFile(data); err != nil {
-		c.Files = append(c.Files, FileProblem{ManifestFile, err.Error()})
-	} else {
-		for _, l := range lines {
-			if !strings.HasPrefix(l.Path, "data/") {
-				c.Files = append(c.Files, FileProblem{l.Path, fmt.Sprintf("listed in %s line %d but outside data/", ManifestFile, l.Line)})
-				continue
-			}
-			e.payload[l.Path] = l
-			if _, ok := e.res.Files[l.Path]; !ok {
-				c.Files = append(c.Files, FileProblem{l.Path, "listed in " + ManifestFile + " but missing"})
-			}
-		}
-	}
-
-	tagListed := map[string]bool{TagManifestFile: true, SignatureFile: true, IncompleteMarker: true}
-	if lines, err := e.tagManifest(); err == nil {
-		for _, l := range lines {
-			tagListed[l.Path] = true
-		}
-	}
-	var octets, count int64
-	for p, s := range e.res.Files {
-		if _, listed := e.payload[p]; !listed && !tagListed[p] && isOSLitter(p) {
-			c.Notes = append(c.Notes, FileProblem{p, "ignored: a file the operating system leaves in folders it shows (not part of the bundle)"})
-			continue
-		}
-		if strings.HasPrefix(p, "data/") {
-			octets += s.Size
-			count++
-			if _, ok := e.payload[p]; !ok && len(e.payload) > 0 {
-				c.Files = append(c.Files, FileProblem{p, "in data/ but not listed in " + ManifestFile + ": an extra file"})
-			}
-			continue
-		}
-		if !tagListed[p] {
-			c.Files = append(c.Files, FileProblem{p, "not listed in the tag manifest: an extra file the signature does not cover"})
-		}
-	}
-
-	if data, ok := e.data(BagInfoFile); !ok {
-		c.Files = append(c.Files, FileProblem{BagInfoFile, "missing or unreadable"})
-	} else if info, err := parseBagInfoFile(data); err != nil {
-		c.Files = append(c.Files, FileProblem{BagInfoFile, err.Error()})
-	} else if oxum, ok := info.get("Payload-Oxum"); !ok {
-		c.Files = append(c.Files, FileProblem{BagInfoFile, "no Payload-Oxum"})
-	} else if o, n, err := parsePayloadOxum(oxum); err != nil {
-		c.Files = append(c.Files, FileProblem{BagInfoFile, err.Error()})
-	} else if o != octets || n != count {
-		c.Files = append(c.Files, FileProblem{BagInfoFile, fmt.Sprintf("Payload-Oxum says %d bytes in %d files, data/ holds %d bytes in %d files", o, n, octets, count)})
-	}
-	if len(c.Files) == 0 {
-		c.Detail = fmt.Sprintf("complete: %s, all listed, none missing", countOf(int(count), "payload file"))
-	} else {
-		c.Detail = "the bag is not complete"
-	}
-	return c
-}
-
-func (e *evaluator) checkPayload() Check {
-	c := Check{Name: CheckPayload}
-	if len(e.payload) == 0 {
-		c.Status = StatusFail
-		c.Detail = "no payload manifest to check against"
-		return c
-	}
-	var bytes int64
-	for p, l := range e.payload {
-		s, ok := e.res.Files[p]
-		switch {
-		case !ok:
-			// Reported by the bagit check.
-		case s.Err != nil:
-			c.Files = append(c.Files, FileProblem{p, "unreadable: " + s.Err.Error()})
-		case s.SHA256 != l.SHA256:
-			c.Files = append(c.Files, FileProblem{p, "SHA-256 differs from " + ManifestFile + ": the stored file is damaged or was changed"})
-		default:
-			bytes += s.Size
-		}
-	}
-	if len(c.Files) == 0 {
-		c.Detail = fmt.Sprintf("%s, %s, all SHA-256 match", countOf(len(e.payload), "file"), humanBytes(bytes))
-	} else {
-		c.Detail = fmt.Sprintf("%d of %s differ%s", len(c.Files), countOf(len(e.payload), "file"), sIf(len(c.Files) == 1))
-	}
-	return c
-}
-
-func (e *evaluator) checkExitManifest() Check {
-	c := Check{Name: CheckExitManifest}
-	data, ok := e.data(ExitManifestFile)
-	if !ok {
-		c.Files = append(c.Files, FileProblem{ExitManifestFile, "missing or unreadable"})
-		c.Detail = "no machine-readable manifest"
-		return c
-	}
-	var m Manifest
-	if err := json.Unmarshal(data, &m); err != nil {
-		c.Files = append(c.Files, FileProblem{ExitManifestFile, "not valid JSON: " + err.Error()})
-		c.Detail = "no machine-readable manifest"
-		return c
-	}
-	e.exit = &m
-	e.filePath = map[string]*File{}
-	if m.Format != FormatVersion {
-		c.Files = append(c.Files, FileProblem{ExitManifestFile, fmt.Sprintf("format %q, this exitbundle reads %q", clipText(m.Format), FormatVersion)})
-	}
-	if e.report.Signer != nil && m.Signer.Fingerprint != "" && m.Signer.Fingerprint != e.report.Signer.Fingerprint {
-		c.Files = append(c.Files, FileProblem{ExitManifestFile, fmt.Sprintf("names signer %s, but %s signed", clipText(m.Signer.Fingerprint), e.report.Signer.Fingerprint)})
-	}
-	described := map[string]bool{}
-	names := map[string]bool{}
-	nfiles := 0
-	for vi := range m.VMs {
-		vm := &m.VMs[vi]
-		if vm.Name == "" || SanitizeName(vm.Name) != vm.Name || names[vm.Name] {
-			c.Files = append(c.Files, FileProblem{ExitManifestFile, fmt.Sprintf("VM name %q is empty, unsafe or repeated", clipText(vm.Name))})
-			continue
-		}
-		names[vm.Name] = true
-		dir := PayloadDir + "/" + vm.Name + "/"
-		for _, p := range []string{vm.OVF, vm.MF} {
-			if !strings.HasPrefix(p, dir) || strings.Contains(p[len(dir):], "/") {
-				c.Files = append(c.Files, FileProblem{ExitManifestFile, fmt.Sprintf("VM %s: %q is not in %s", vm.Name, clipText(p), dir)})
-				continue
-			}
-			described[p] = true
-			if _, ok := e.res.Files[p]; !ok {
-				c.Files = append(c.Files, FileProblem{p, "named in " + ExitManifestFile + " but missing"})
-			}
-		}
-		for fi := range vm.Files {
-			f := &vm.Files[fi]
-			nfiles++
-			if !strings.HasPrefix(f.Path, dir) || strings.Contains(f.Path[len(dir):], "/") {
-				c.Files = append(c.Files, FileProblem{ExitManifestFile, fmt.Sprintf("VM %s: file %q is not in %s", vm.Name, clipText(f.Path), dir)})
-				continue
-			}
-			if e.filePath[f.Path] != nil {
-				c.Files = append(c.Files, FileProblem{ExitManifestFile, fmt.Sprintf("VM %s: file %s listed twice", vm.Name, f.Path)})
-				continue
-			}
-			e.filePath[f.Path] = f
-			described[f.Path] = true
-			if f.Name == "" || strings.ContainsAny(f.Name, "/\\") || f.Name == "." || f.Name == ".." {
-				c.Files = append(c.Files, FileProblem{f.Path, fmt.Sprintf("plaintext name %q is unsafe", clipText(f.Name))})
-			}
-			enc, comp := storedForm(f.Path)
-			if enc != f.Encrypted || comp != (f.Compression == "zstd") {
-				c.Files = append(c.Files, FileProblem{f.Path, "its name disagrees with the encryption or compression " + ExitManifestFile + " records"})
-			}
-			suffix := ""
-			if comp {
-				suffix += ".zst"
-			}
-			if enc {
-				suffix += ".age"
-			}
-			if path.Base(f.Path) != f.Name+suffix {
-				c.Files = append(c.Files, FileProblem{f.Path, fmt.Sprintf("stored name does not match the plaintext name %q", clipText(f.Name))})
-			}
-			if l, ok := e.payload[f.Path]; ok && l.SHA256 != strings.ToLower(f.StoredSHA256) {
-				c.Files = append(c.Files, FileProblem{f.Path, "stored SHA-256 in " + ExitManifestFile + " differs from " + ManifestFile})
-			}
-			if s, ok := e.res.Files[f.Path]; !ok {
-				c.Files = append(c.Files, FileProblem{f.Path, "named in " + ExitManifestFile + " but missing"})
-			} else if s.Err == nil && s.Size != f.StoredSize {
-				c.Files = append(c.Files, FileProblem{f.Path, fmt.Sprintf("%d bytes stored, %s says %d", s.Size, ExitManifestFile, f.StoredSize)})
-			}
-		}
-	}
-	for p := range e.payload {
-		if !described[p] {
-			c.Files = append(c.Files, FileProblem{p, "a payload file " + ExitManifestFile + " does not describe"})
-		}
-	}
-	if len(c.Files) == 0 {
-		c.Detail = fmt.Sprintf("%s, %s, consistent with the bag", countOf(len(m.VMs), "VM"), countOf(nfiles, "file"))
-	} else {
-		c.Detail = ExitManifestFile + " disagrees with the bag"
-	}
-	return c
-}
-
-// skipWithoutExit marks c skipped when exit-manifest.json could not be
-// read, as the checks that compare against it cannot run.
-func (e *evaluator) skipWithoutExit(c *Check) bool {
-	if e.exit != nil {
-		return false
-	}
-	c.Status = StatusSkip
-	c.Detail = "not run: no readable " + ExitManifestFile
-	return true
-}
-
-func (e *evaluator) checkOVF() Check {
-	c := Check{Name: CheckOVF}
-	if e.skipWithoutExit(&c) {
-		return c
-	}
-	for _, vm := range e.exit.VMs {
-		if _, ok := e.res.Files[vm.OVF]; !ok {
-			continue // reported by exit-manifest
-		}
-		desc, ok := e.data(vm.OVF)
-		if !ok {
-			c.Files = append(c.Files, FileProblem{vm.OVF, "unreadable or too large for a descriptor"})
-			continue
-		}
-		byName := map[string]*File{}
-		for i := range vm.Files {
-			byName[vm.Files[i].Name] = &vm.Files[i]
-		}
-		d, err := ovf.Parse(bytes.NewReader(desc))
-		if err != nil {
-			c.Files = append(c.Files, FileProblem{vm.OVF, "not a readable OVF descriptor: " + err.Error()})
-		} else {
-			for _, ref := range d.Files {
-				f := byName[ref.Href]
-				switch {
-				case f == nil:
-					c.Files = append(c.Files, FileProblem{vm.OVF, fmt.Sprintf("references %q, which the bundle does not hold", clipText(ref.Href))})
-				case ref.Size >= 0 && ref.Size != f.Size:
-					c.Files = append(c.Files, FileProblem{vm.OVF, fmt.Sprintf("says %s is %d bytes, the exported file is %d", ref.Href, ref.Size, f.Size)})
-				}
-			}
-		}
-		mfData, ok := e.data(vm.MF)
-		if !ok {
-			if _, present := e.res.Files[vm.MF]; present {
-				c.Files = append(c.Files, FileProblem{vm.MF, "unreadable or too large for an OVF manifest"})
-			}
-			continue
-		}
-		mf, err := parseMFFile(mfData)
-		if err != nil {
-			c.Files = append(c.Files, FileProblem{vm.MF, err.Error()})
-			continue
-		}
-		ovfName := path.Base(vm.OVF)
-		if l, ok := mf[ovfName]; !ok {
-			c.Files = append(c.Files, FileProblem{vm.MF, "does not list the descriptor " + ovfName})
-		} else if l.Alg == "SHA256" && l.Sum != e.res.Files[vm.OVF].SHA256 {
-			c.Files = append(c.Files, FileProblem{vm.OVF, fmt.Sprintf("SHA-256 differs from %s line %d", path.Base(vm.MF), l.Line)})
-		}
-		for _, f := range vm.Files {
-			if f.Role == RoleDescriptor || f.Role == RoleManifest || f.Path == vm.OVF || f.Path == vm.MF {
-				continue
-			}
-			l, ok := mf[f.Name]
-			switch {
-			case !ok:
-				c.Files = append(c.Files, FileProblem{vm.MF, "does not list " + f.Name})
-			case l.Alg != "SHA256":
-				c.Files = append(c.Files, FileProblem{vm.MF, fmt.Sprintf("line %d uses %s; exit bundles use SHA256", l.Line, l.Alg)})
-			case l.Sum != strings.ToLower(f.SHA256):
-				c.Files = append(c.Files, FileProblem{vm.MF, fmt.Sprintf("line %d: SHA-256 of %s differs from %s", l.Line, f.Name, ExitManifestFile)})
-			}
-		}
-		for name := range mf {
-			if name != ovfName && byName[name] == nil {
-				c.Files = append(c.Files, FileProblem{vm.MF, fmt.Sprintf("lists %q, which the bundle does not hold", clipText(name))})
-			}
-		}
-	}
-	if len(c.Files) == 0 {
-		c.Detail = countOf(len(e.exit.VMs), "descriptor") + verbS(len(e.exit.VMs), " agree") + " with the .mf and files"
-	} else {
-		c.Detail = "descriptors or .mf files disagree with the files"
-	}
-	return c
-}
-
-func (e *evaluator) checkPlaintext() Check {
-	c := Check{Name: CheckPlaintext}
-	if e.skipWithoutExit(&c) {
-		return c
-	}
-	checked, decoded, skipped := 0, 0, 0
-	for _, vm := range e.exit.VMs {
-		var mf map[string]mfLine
-		if data, ok := e.data(vm.MF); ok {
-			mf, _ = parseMFFile(data)
-		}
-		for _, f := range vm.Files {
-			s, ok := e.res.Files[f.Path]
-			if !ok || s.Err != nil {
-				continue // reported elsewhere
-			}
-			if s.Plain == nil {
-				skipped++
-				continue
-			}
-			if f.Encrypted || f.Compression != "" {
-				decoded++
-			}
-			checked++
-			switch {
-			case s.Plain.Err != nil:
-				c.Files = append(c.Files, FileProblem{f.Path, "cannot decode: " + s.Plain.Err.Error()})
-			case s.Plain.Size != f.Size:
-				c.Files = append(c.Files, FileProblem{f.Path, fmt.Sprintf("plaintext is %d bytes, %s says %d", s.Plain.Size, ExitManifestFile, f.Size)})
-			case s.Plain.SHA256 != strings.ToLower(f.SHA256):
-				c.Files = append(c.Files, FileProblem{f.Path, "plaintext SHA-256 differs from " + ExitManifestFile})
-			case mf != nil && mf[f.Name].Sum != "" && mf[f.Name].Sum != s.Plain.SHA256:
-				c.Files = append(c.Files, FileProblem{f.Path, "plaintext SHA-256 differs from " + path.Base(vm.MF)})
-			}
-		}
-	}
-	switch {
-	case len(c.Files) > 0:
-		c.Detail = fmt.Sprintf("%d of %s differ%s", len(c.Files), countOf(checked, "decoded file"), sIf(len(c.Files) == 1))
-	case skipped > 0 && decoded == 0:
-		c.Status = StatusSkip
-		c.Detail = fmt.Sprintf("not run: %s encrypted; give --identity or --passphrase-file to check the plaintext", countOf(skipped, "file"))
-	case skipped > 0:
-		c.Detail = fmt.Sprintf("%s%s; %s not decrypted (no --identity)", countOf(checked, "file"), verbS(checked, " match"), countOf(skipped, "encrypted file"))
-	case decoded == 0:
-		c.Detail = countOf(checked, "file") + " stored as plaintext" + verbS(checked, " match") + " the .mf files"
-	default:
-		c.Detail = countOf(decoded, "file") + " decoded, plaintext matches the .mf files"
-	}
-	return c
-}
-
-// isOSLitter reports files that Finder, Explorer and Spotlight write into
-// any folder a person opens (.DS_Store, ._ AppleDouble files on exFAT
-// drives, Thumbs.db): a trustee who browses the drive must not thereby
-// make the bundle fail. They are named in the report as notes; anything
-// else unlisted still fails.
-func isOSLitter(p string) bool {
-	for _, part := range strings.Split(p, "/") {
-		switch {
-		case part == ".DS_Store", part == "Thumbs.db", strings.EqualFold(part, "desktop.ini"),
-			part == ".Spotlight-V100", part == ".Trashes", part == ".fseventsd", part == ".TemporaryItems":
-			return true
-		case strings.HasPrefix(part, "._"):
-			return true
-		}
-	}
-	return false
-}
-
-func checkSignerOptions(key ssh.PublicKey, fingerprint, allowed string) error {
-	n := 0
-	for _, set := range []bool{key != nil, fingerprint != "", allowed != ""} {
-		if set {
-			n++
-		}
-	}
-	if n > 1 {
-		return errors.New("give one of a signer key, a signer fingerprint or an allowed signers file, not several")
-	}
-	if fingerprint != "" && !strings.HasPrefix(fingerprint, "SHA256:") {
-		return fmt.Errorf("signer fingerprint %q: expected SHA256:... as ssh-keygen -l prints it", clipText(fingerprint))
-	}
-	return nil
-}
-
-// loadAllowedSigners reads and parses an allowed signers file; nil when
-// path is empty.
-func loadAllowedSigners(path, principal string) ([]allowedSigner, error) {
-	if path == "" {
-		return nil, nil
-	}
-	if principal == "" {
-		return nil, errors.New("an allowed signers file needs a principal to look up (--principal)")
-	}
-	data, err := keys.ReadKeyFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("read allowed signers: %w", err)
-	}
-	allowed, err := parseAllowedSigners(data)
-	if err != nil {
-		return nil, fmt.Errorf("allowed signers file %s: %w", path, err)
-	}
-	return allowed, nil
-}
-
-// verbS puts a verb in the singular for one: " match" -> " matches".
-func verbS(n int, verb string) string {
-	if n != 1 {
-		return verb
-	}
-	if strings.HasSuffix(verb, "ch") {
-		return verb + "es"
-	}
-	return verb + "s"
-}
-
-func sIf(b bool) string {
-	if b {
-		return "s"
-	}
-	return ""
-}
-
-// countOf says "1 file", "2 files".
-func countOf(n int, noun string) string {
-	if n == 1 {
-		return "1 " + noun
-	}
-	return fmt.Sprintf("%d %ss", n, noun)
-}
+// Check states.
+const (
+	StatusPass = check.StatusPass
+	StatusFail = check.StatusFail
+	StatusSkip = check.StatusSkip
+)

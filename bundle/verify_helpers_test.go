@@ -19,6 +19,8 @@ import (
 	"time"
 
 	"filippo.io/age"
+	"github.com/exitkit/exitkit/bundle/manifest"
+	"github.com/exitkit/exitkit/bundle/seal"
 	"github.com/klauspost/compress/zstd"
 	"golang.org/x/crypto/ssh"
 )
@@ -249,7 +251,7 @@ func vtWriteTags(t testing.TB, dir string, m *Manifest, spec tbSpec) {
 	}
 	tags := map[string][]byte{
 		BagItFile:        []byte("BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n"),
-		BagInfoFile:      []byte(fmt.Sprintf("Source-Organization: Test Provider\nBagging-Date: 2026-11-27\nPayload-Oxum: %d.%d\nBag-Size: %s\n", octets, len(payload), humanBytes(octets))),
+		BagInfoFile:      []byte(fmt.Sprintf("Source-Organization: Test Provider\nBagging-Date: 2026-11-27\nPayload-Oxum: %d.%d\nBag-Size: %s\n", octets, len(payload), manifest.HumanBytes(octets))),
 		ManifestFile:     []byte(man.String()),
 		ExitManifestFile: append(jm, '\n'),
 		IndexFile:        []byte("<!doctype html><title>exit bundle</title>\n"),
@@ -271,7 +273,7 @@ func vtWriteTags(t testing.TB, dir string, m *Manifest, spec tbSpec) {
 	if spec.Sign != nil {
 		sig = spec.Sign(t.(*testing.T), []byte(tm.String()))
 	} else {
-		sig, err = SignTagManifest(spec.Signer, strings.NewReader(tm.String()))
+		sig, err = seal.Sign(spec.Signer, strings.NewReader(tm.String()))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -146,7 +146,7 @@ func TestInteropAgeCLIFilesOpen(t *testing.T) {
 				t.Fatalf("verify:\n%s", vtText(r))
 			}
 			out := filepath.Join(d, "out")
-			if err := Open(context.Background(), bag.Dir, OpenOptions{Out: out, Identities: ids}); err != nil {
+			if err := restoreErr(context.Background(), bag.Dir, RestoreOptions{Out: out, Identities: ids}); err != nil {
 				t.Fatal(err)
 			}
 			vtCheckOpened(t, out, bag)
@@ -167,7 +167,7 @@ func TestPassphraseIdentityOpensScryptFiles(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := filepath.Join(dir, "out")
-	if err := Open(context.Background(), bag.Dir, OpenOptions{Out: out, Identities: []age.Identity{id}}); err != nil {
+	if err := restoreErr(context.Background(), bag.Dir, RestoreOptions{Out: out, Identities: []age.Identity{id}}); err != nil {
 		t.Fatal(err)
 	}
 	vtCheckOpened(t, out, bag)

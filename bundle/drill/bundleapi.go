@@ -56,10 +56,11 @@ func verifyBundle(ctx context.Context, opts *Options) (*verification, BundleInfo
 	if err != nil {
 		return nil, BundleInfo{}, nil, err
 	}
-	m, err := bundle.Inspect(opts.Bundle)
+	insp, err := bundle.Inspect(opts.Bundle)
 	if err != nil {
 		return nil, BundleInfo{}, nil, err
 	}
+	m := insp.Manifest
 	v := &verification{OK: r.OK, Err: r.Err(), Files: r.Files, Pinned: r.SignerPinned, Note: r.SignerNote, Signer: m.Signer.Fingerprint, failed: map[string]bool{}}
 	if r.Signer != nil {
 		v.Signer = r.Signer.Fingerprint
@@ -108,12 +109,13 @@ func verifyBundle(ctx context.Context, opts *Options) (*verification, BundleInfo
 	return v, bi, vms, nil
 }
 
-// restoreVM decrypts one VM's files into dir/<vm>/ (bundle.Open), each
+// restoreVM decrypts one VM's files into dir/<vm>/ (bundle.Restore), each
 // checked against the bundle's hashes before it is kept.
 func restoreVM(ctx context.Context, opts *Options, dir, vm string, ids []age.Identity) error {
-	return bundle.Open(ctx, opts.Bundle, bundle.OpenOptions{
+	_, err := bundle.Restore(ctx, opts.Bundle, bundle.RestoreOptions{
 		Out: dir, VMs: []string{vm}, Identities: ids,
 		Signer: opts.Signer, SignerFingerprint: opts.SignerFingerprint,
 		AllowedSigners: opts.AllowedSigners, Principal: opts.Principal,
 	})
+	return err
 }

@@ -85,7 +85,7 @@ func demoBundle(t *testing.T, k *keySet) string {
 			t.Fatal(err)
 		}
 	}
-	s, err := bundle.OpenSource(src)
+	s, err := bundle.OpenSource(context.Background(), src)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -40,6 +40,7 @@ import (
 
 	"filippo.io/age"
 	"filippo.io/age/agessh"
+	"github.com/exitkit/exitkit/internal/fsx"
 	"golang.org/x/crypto/ssh"
 )
 
@@ -61,7 +62,7 @@ func GenerateSigningKey(path string) (ssh.PublicKey, error) {
 	pubPath := path + ".pub"
 	for _, p := range []string{path, pubPath} {
 		if _, err := os.Lstat(p); err == nil {
-			return nil, fmt.Errorf("generate signing key: %s: %w; choose another --out or remove it first", p, ErrExists)
+			return nil, fmt.Errorf("generate signing key: %s: %w; choose another path or remove it first", p, ErrExists)
 		}
 	}
 	pub, priv, err := ed25519.GenerateKey(rand.Reader)
@@ -83,7 +84,7 @@ func GenerateSigningKey(path string) (ssh.PublicKey, error) {
 	line := bytes.TrimSuffix(ssh.MarshalAuthorizedKey(sshPub), []byte("\n"))
 	line = append(line, " "+comment+"\n"...)
 	if err := writeNew(pubPath, line, 0o644); err != nil {
-		os.Remove(path)
+		fsx.Remove(path)
 		return nil, fmt.Errorf("generate signing key: %w", err)
 	}
 	return sshPub, nil
@@ -108,22 +109,10 @@ func GenerateAgeIdentity(path string) (*age.X25519Identity, error) {
 // writeNew creates path exclusively, so a key is never written over
 // anything, and removes it again if writing fails.
 func writeNew(path string, data []byte, mode os.FileMode) error {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, mode)
-	if err != nil {
-		if errors.Is(err, os.ErrExist) {
-			return fmt.Errorf("%s: %w; choose another path or remove it first", path, ErrExists)
-		}
-		return err
+	if _, err := os.Lstat(path); err == nil {
+		return fmt.Errorf("%s: %w; choose another path or remove it first", path, ErrExists)
 	}
-	_, err = f.Write(data)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		os.Remove(path)
+	if err := fsx.WriteNewFile(path, data, mode); err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	return nil

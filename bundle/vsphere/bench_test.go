@@ -82,7 +82,7 @@ func BenchmarkExport1GiBVM(b *testing.B) {
 			if msg, err := cmd.CombinedOutput(); err != nil {
 				b.Fatalf("govc export.ovf: %v\n%s", err, msg)
 			}
-			src, err := bundle.OpenSource(filepath.Join(ovfDir, "big"))
+			src, err := bundle.OpenSource(context.Background(), filepath.Join(ovfDir, "big"))
 			if err != nil {
 				b.Fatal(err)
 			}

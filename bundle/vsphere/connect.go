@@ -116,10 +116,10 @@ func connectError(t *Target, opts *Options, err error) error {
 		presented = " The server presented SHA-256 thumbprint " + tp + "."
 	}
 	if mismatch || opts.Thumbprint != "" {
-		return fmt.Errorf("connect to %s: %w: its certificate does not match --vsphere-thumbprint %s.%s Check the thumbprint out of band (vCenter's certificate page or `openssl s_client -connect %s </dev/null | openssl x509 -noout -fingerprint -sha256` from a trusted network); a mismatch can mean someone is intercepting the connection",
+		return fmt.Errorf("connect to %s: %w: its certificate does not match the pinned thumbprint %s.%s Check the thumbprint out of band (vCenter's certificate page or `openssl s_client -connect %s </dev/null | openssl x509 -noout -fingerprint -sha256` from a trusted network); a mismatch can mean someone is intercepting the connection",
 			t.Host, ErrCertificate, opts.Thumbprint, presented, hostPort(t.Host))
 	}
-	return fmt.Errorf("connect to %s: %w (%v).%s Pass --vsphere-thumbprint with the fingerprint checked out of band, install the CA that signed it, or, only in a lab, --insecure",
+	return fmt.Errorf("connect to %s: %w (%v).%s Pin its SHA-256 thumbprint, checked out of band, install the CA that signed it, or, only in a lab, skip the certificate check",
 		t.Host, ErrCertificate, err, presented)
 }
 

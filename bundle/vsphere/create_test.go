@@ -17,7 +17,7 @@ import (
 	"github.com/exitkit/exitkit/bundle"
 	"github.com/exitkit/exitkit/bundle/keys"
 	"github.com/exitkit/exitkit/bundle/ovf"
-	"github.com/exitkit/exitkit/bundle/vsphere/vcsimx"
+	"github.com/exitkit/exitkit/internal/vcsimx"
 )
 
 func newKeys(t testing.TB) (bundle.CreateOptions, *age.X25519Identity) {

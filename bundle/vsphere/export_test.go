@@ -12,7 +12,7 @@ import (
 	"github.com/exitkit/exitkit/bundle"
 	"github.com/exitkit/exitkit/bundle/ovf"
 	"github.com/exitkit/exitkit/bundle/vsphere"
-	"github.com/exitkit/exitkit/bundle/vsphere/vcsimx"
+	"github.com/exitkit/exitkit/internal/vcsimx"
 )
 
 func TestExportPoweredOffVMServesTheUploadedDiskByteForByte(t *testing.T) {

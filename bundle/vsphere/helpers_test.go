@@ -13,8 +13,8 @@ import (
 
 	"github.com/exitkit/exitkit/bundle"
 	"github.com/exitkit/exitkit/bundle/vsphere"
-	"github.com/exitkit/exitkit/bundle/vsphere/vcsimx"
 	"github.com/exitkit/exitkit/internal/interop"
+	"github.com/exitkit/exitkit/internal/vcsimx"
 	"github.com/exitkit/exitkit/internal/vmdk"
 )
 

@@ -13,6 +13,7 @@ import (
 	"github.com/exitkit/exitkit/bundle"
 	"github.com/exitkit/exitkit/bundle/keys"
 	"github.com/exitkit/exitkit/internal/cli"
+	"github.com/exitkit/exitkit/templates"
 )
 
 // Environment variables for secrets, which never go in argv.
@@ -33,6 +34,7 @@ func newCreateCmd() *cobra.Command {
 		jobs           int
 		info           bundle.Info
 		terms          string
+		templatesDir   string
 		sf             *sourceFlags // the vSphere flags, registered below
 	)
 	cmd := &cobra.Command{
@@ -114,6 +116,10 @@ reason (the bundle is then unfinished and resumable).`,
 			if pass != nil && len(recs) > 0 {
 				return cli.Usage(errors.New("a passphrase cannot be combined with recipients: age allows an scrypt passphrase only as the sole recipient"))
 			}
+			tmpl, err := templates.Open(templatesDir)
+			if err != nil {
+				return cli.Usage(fmt.Errorf("--templates: %w", err))
+			}
 			var srcs []bundle.Source
 			for _, s := range sources {
 				src, err := parseSource(cmd.Context(), s, sf)
@@ -125,7 +131,7 @@ reason (the bundle is then unfinished and resumable).`,
 			m, err := bundle.Create(cmd.Context(), bundle.CreateOptions{
 				Sources: srcs, Out: out, Tar: tarPath, Signer: signer,
 				Recipients: recs, RecipientNames: names, Passphrase: pass,
-				Compress: compress, Jobs: jobs, Info: info, Terms: terms,
+				Compress: compress, Jobs: jobs, Info: info, Terms: terms, Templates: tmpl,
 				Progress: stderr, Terminal: cli.IsTerminal(stderr),
 			})
 			if err != nil {
@@ -159,6 +165,7 @@ reason (the bundle is then unfinished and resumable).`,
 	f.StringVar(&info.Customer, "customer", "", "the customer whose VMs these are")
 	f.StringVar(&info.Contact, "contact", "", "who to contact about this bundle (bag-info Contact-Name)")
 	f.StringVar(&info.Description, "description", "", "why and for what the bundle was made, e.g. \"end of contract 2026-11-30\"")
+	f.StringVar(&templatesDir, "templates", "", "a folder whose bundle/index.md.tmpl, bundle/index.html, bundle/index.css and bundle/restart.tmpl\nreplace the embedded ones, to brand the bundle's index (as exitsite --templates does the site)")
 	f.StringVar(&terms, "terms", "", "the customer's exit terms (the contract module HTML from exitsite) to embed as TERMS.html")
 	// vSphere connection flags (--vsphere-thumbprint, --insecure, --include-iso), read by parseSource.
 	sf = addSourceFlags(f)

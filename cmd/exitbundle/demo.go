@@ -1,3 +1,5 @@
+//go:build !trustee
+
 package main
 
 import (
@@ -9,9 +11,12 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/exitkit/exitkit/bundle"
-	"github.com/exitkit/exitkit/bundle/demo"
 	"github.com/exitkit/exitkit/internal/cli"
+	"github.com/exitkit/exitkit/internal/demo"
 )
+
+// addDemo adds the demo, which the trustee build leaves out.
+func addDemo(root *cobra.Command) { root.AddCommand(newDemoCmd()) }
 
 func newDemoCmd() *cobra.Command {
 	var out, content, profile string

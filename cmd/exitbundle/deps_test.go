@@ -25,3 +25,37 @@ func TestExitbundleDoesNotLinkHugo(t *testing.T) {
 		}
 	}
 }
+
+// A trustee's build (go build -tags trustee) leaves out the demo and
+// everything only the demo needs: govmomi's simulator, the clause engine
+// and YAML.
+func TestTrusteeBuildLeavesOutTheDemo(t *testing.T) {
+	gobin, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("go toolchain not on PATH")
+	}
+	out, err := exec.Command(gobin, "list", "-deps", "-tags", "trustee", ".").Output()
+	if err != nil {
+		t.Fatalf("go list -deps -tags trustee: %v", err)
+	}
+	pkgs := strings.Fields(string(out))
+	banned := []string{
+		"github.com/vmware/govmomi/simulator",
+		"github.com/exitkit/exitkit/site",
+		"github.com/exitkit/exitkit/internal/demo",
+		"github.com/exitkit/exitkit/internal/vcsimx",
+		"gopkg.in/yaml",
+		"github.com/goccy/go-yaml",
+		"sigs.k8s.io/yaml",
+	}
+	for _, pkg := range pkgs {
+		for _, b := range banned {
+			if pkg == b || strings.HasPrefix(pkg, b+"/") || strings.HasPrefix(pkg, b+".") {
+				t.Errorf("the trustee build links %s; keep it to the demo (!trustee)", pkg)
+			}
+		}
+	}
+	if len(pkgs) == 0 {
+		t.Fatal("go list printed nothing")
+	}
+}

@@ -17,7 +17,7 @@ import (
 	"github.com/exitkit/exitkit/bundle/drill"
 	"github.com/exitkit/exitkit/bundle/keys"
 	"github.com/exitkit/exitkit/bundle/vsphere"
-	"github.com/exitkit/exitkit/bundle/vsphere/vcsimx"
+	"github.com/exitkit/exitkit/internal/vcsimx"
 	"github.com/exitkit/exitkit/internal/boottest"
 	"github.com/exitkit/exitkit/internal/guest"
 	"github.com/exitkit/exitkit/internal/interop"

@@ -1,8 +1,6 @@
 package main
 
 import (
-	"encoding/json"
-
 	"github.com/spf13/cobra"
 
 	"github.com/exitkit/exitkit/bundle"
@@ -29,15 +27,13 @@ or the incomplete marker present), 2 when the path is not a bundle.`,
   exitbundle inspect acme-exit.tar --json`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			in, err := bundle.InspectBundle(args[0])
+			in, err := bundle.Inspect(args[0])
 			if err != nil {
-				return cli.Usage(err)
+				return err
 			}
 			out := cmd.OutOrStdout()
 			if asJSON {
-				enc := json.NewEncoder(out)
-				enc.SetIndent("", "  ")
-				if err := enc.Encode(in); err != nil {
+				if err := writeJSON(out, in); err != nil {
 					return err
 				}
 			} else if err := in.WriteText(out); err != nil {

@@ -4,6 +4,8 @@
 package main
 
 import (
+	"encoding/json"
+	"io"
 	"os"
 
 	"github.com/spf13/cobra"
@@ -31,8 +33,15 @@ it writes can also be checked with ssh-keygen, sha256sum, age and qemu-img.`,
 		newVerifyCmd(),
 		newOpenCmd(),
 		newInspectCmd(),
-		newDemoCmd(),
 		newDrillCmd(),
 	)
+	addDemo(root)
 	return root
+}
+
+// writeJSON prints v as indented JSON, as every --json does.
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
 }

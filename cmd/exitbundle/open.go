@@ -15,7 +15,7 @@ func newOpenCmd() *cobra.Command {
 	var out string
 	var vms []string
 	var jobs int
-	var force bool
+	var force, asJSON bool
 	cmd := &cobra.Command{
 		Use:   "open DIR|FILE.tar --out DIR [--identity KEY | --passphrase-file F] [--vm NAME]...",
 		Short: "Decrypt a bundle's VMs into plain OVF folders ready to import",
@@ -30,7 +30,12 @@ only once its stored and plaintext SHA-256 match the bundle's manifests; a file
 that fails is removed and named, and that VM's .ovf is not written, so a folder
 with a descriptor is always complete. open never overwrites an existing file.
 
-Exit status: 0 all chosen VMs opened, 1 a check failed, 2 usage or unreadable input.`,
+"restore" is another name for open. --json prints what was restored: the
+signer, whether it was pinned, whether checks were overridden by --force, and
+each VM.
+
+Exit status: 0 all chosen VMs opened, 1 a check failed, 2 usage, unreadable
+input, or a path that holds no exit bundle.`,
 		Example: `  exitbundle open /media/drive/exit-2026 --identity customer.agekey --out ~/restored --signer provider-signing.pub
   EXITBUNDLE_PASSPHRASE=... exitbundle open exit.tar --out ~/restored --vm web`,
 		Args: cobra.ExactArgs(1),
@@ -42,21 +47,20 @@ Exit status: 0 all chosen VMs opened, 1 a check failed, 2 usage or unreadable in
 			if err != nil {
 				return err
 			}
-			err = bundle.Open(cmd.Context(), args[0], bundle.OpenOptions{
+			rep, err := bundle.Restore(cmd.Context(), args[0], bundle.RestoreOptions{
 				Out: out, VMs: vms, Identities: ko.identities,
 				Signer: ko.signer, SignerFingerprint: ko.fingerprint,
 				AllowedSigners: k.allowedSigners, Principal: k.principal,
 				Force: force, Jobs: jobs, Progress: cmd.ErrOrStderr(),
 			})
-			switch {
-			case err == nil:
+			if asJSON {
+				if jerr := writeJSON(cmd.OutOrStdout(), rep); jerr != nil {
+					return jerr
+				}
+			} else if err == nil {
 				fmt.Fprintf(cmd.OutOrStdout(), "opened into %s\n", out)
-				return nil
-			case errors.Is(err, bundle.ErrIncomplete), errors.Is(err, bundle.ErrSignature), errors.Is(err, bundle.ErrIntegrity):
-				return cli.Failed(err)
-			default:
-				return cli.Usage(err)
 			}
+			return err
 		},
 	}
 	k.register(cmd)
@@ -64,5 +68,7 @@ Exit status: 0 all chosen VMs opened, 1 a check failed, 2 usage or unreadable in
 	cmd.Flags().StringArrayVar(&vms, "vm", nil, "open only this VM (its folder name under data/vms); repeatable; default: all")
 	cmd.Flags().IntVar(&jobs, "jobs", 0, "files decrypted at once (default: the number of CPUs)")
 	cmd.Flags().BoolVar(&force, "force", false, "open even an unsigned, unfinished or wrongly signed bundle; every file is still\nchecked against the bundle's own hashes, but nothing vouches for them")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print what was restored (signer, whether it was pinned, forced, each VM) as JSON")
+	cmd.Aliases = []string{"restore"}
 	return cmd
 }

@@ -80,7 +80,7 @@ func parseSource(ctx context.Context, s string, sf *sourceFlags) (bundle.Source,
 				fmt.Fprintf(sf.stderr, "note: --vsphere-thumbprint, --insecure and --include-iso apply only to vsphere:// sources, not %s\n", s)
 			}
 		}
-		return bundle.OpenSource(s)
+		return bundle.OpenSource(ctx, s)
 	}
 	if sf.thumbprint != "" {
 		if _, err := vsphere.NormalizeThumbprint(sf.thumbprint); err != nil {
@@ -95,13 +95,20 @@ func parseSource(ctx context.Context, s string, sf *sourceFlags) (bundle.Source,
 	if err != nil {
 		return nil, err
 	}
-	return vsphere.Open(ctx, s, vsphere.Options{
+	src, err := vsphere.Open(ctx, s, vsphere.Options{
 		Password:      vspherePassword(t, stderr),
 		Thumbprint:    sf.thumbprint,
 		Insecure:      sf.insecure,
 		IncludeImages: sf.includeImages,
 		Log:           stderr,
 	})
+	if errors.Is(err, vsphere.ErrCertificate) {
+		return nil, fmt.Errorf("%w\n(--vsphere-thumbprint pins the certificate; --insecure skips the check, only in a lab)", err)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return src, nil
 }
 
 // vspherePassword reads the password from the environment, else asks on

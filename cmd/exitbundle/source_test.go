@@ -12,8 +12,8 @@ import (
 
 	"github.com/exitkit/exitkit/bundle/keys"
 	"github.com/exitkit/exitkit/bundle/vsphere"
-	"github.com/exitkit/exitkit/bundle/vsphere/vcsimx"
 	"github.com/exitkit/exitkit/internal/cli"
+	"github.com/exitkit/exitkit/internal/vcsimx"
 	"github.com/exitkit/exitkit/internal/vmdk"
 )
 

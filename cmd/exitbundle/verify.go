@@ -113,9 +113,13 @@ e.g. streamed from a server), reading every byte once:
   plaintext      with --identity or a passphrase, every encrypted file is decrypted and
                  decompressed in memory, never written, and its plaintext hash checked
 
-Exit status: 0 every check passed, 1 a check failed (or the bundle is unfinished),
-2 usage error or unreadable input. The same checks with stock tools are printed
-in the bundle's own index.html and README.txt.`,
+Without --signer or --identity, verify exits 0 when every check it can run
+passes, and says what it did not check (--json: "skipped", "signer_pinned").
+
+Exit status: 0 every check that ran passed, 1 a check failed (or the bundle is
+unfinished), 2 usage error, unreadable input, or a path that holds no exit
+bundle. The same checks with stock tools are printed in the bundle's own
+index.html and README.txt.`,
 		Example: `  exitbundle verify /media/drive/exit-2026 --signer provider-signing.pub
   exitbundle verify exit.tar --allowed-signers allowed_signers --principal legal@provider.example
   exitbundle verify /media/drive/exit-2026 --signer SHA256:Xk3... --identity customer.agekey --json`,
@@ -135,7 +139,7 @@ in the bundle's own index.html and README.txt.`,
 			}
 			report, err := bundle.Verify(cmd.Context(), args[0], opts)
 			if err != nil {
-				return cli.Usage(err)
+				return err
 			}
 			out := cmd.OutOrStdout()
 			if asJSON {

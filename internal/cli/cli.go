@@ -1,9 +1,12 @@
-// Package cli is what the two commands share: mapping errors to the exit
-// codes of DESIGN.md in one place, and telling a terminal from a log.
+// Package cli is what the two commands share: Run, which maps every error
+// to an exit code through one table (Code), --version, and telling a
+// terminal from a log.
 //
-// A command returns Usage(err) for bad flags or unreadable input (exit 2),
-// Failed(err) when a check ran and found problems (exit 1), and any other
-// error also exits 2 after printing it, because an unexpected error is
+// A command returns the library's error as it is: Code knows the errors
+// of a received bundle (exit 1) and of input that is not one (exit 2). A
+// command marks what only it can judge with Usage(err) (bad flags,
+// unreadable input: exit 2) or Failed(err) (a check ran and found
+// problems: exit 1). Anything else exits 2, because an unexpected error is
 // almost always something about the input the user can fix.
 package cli
 
@@ -17,6 +20,9 @@ import (
 
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
+
+	"github.com/exitkit/exitkit/bundle/manifest"
+	"github.com/exitkit/exitkit/internal/version"
 )
 
 // Exit codes shared by exitsite and exitbundle.
@@ -53,6 +59,8 @@ func Failed(err error) error { return &ExitError{Code: ExitFailed, Err: err} }
 func Run(root *cobra.Command, args []string, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
+	root.Version = version.String()
+	root.SetVersionTemplate(root.Name() + " {{.Version}}\n")
 	root.SilenceUsage = true
 	root.SilenceErrors = true
 	root.SetArgs(args)
@@ -63,16 +71,46 @@ func Run(root *cobra.Command, args []string, stderr io.Writer) int {
 	if err == nil {
 		return ExitOK
 	}
-	code := ExitUsage
+	code := Code(err)
 	var ee *ExitError
-	if errors.As(err, &ee) {
-		code = ee.Code
-		if ee.Err == nil {
-			return code
-		}
+	if errors.As(err, &ee) && ee.Err == nil {
+		return code
 	}
 	fmt.Fprintf(stderr, "%s: %v\n", root.Name(), err)
 	return code
+}
+
+// exitCodes is the one table from errors to exit codes, checked in order
+// after an explicit Usage or Failed mark. A received bundle that fails a
+// check exits 1; a path that holds no bundle at all, or a create that
+// could not read its sources, exits 2.
+var exitCodes = []struct {
+	err  error
+	code int
+}{
+	{manifest.ErrNotABundle, ExitUsage},
+	{manifest.ErrIncomplete, ExitFailed},
+	{manifest.ErrSignature, ExitFailed},
+	{manifest.ErrIntegrity, ExitFailed},
+	{manifest.ErrUnsafe, ExitFailed},
+}
+
+// Code is the exit code for err: 0 for nil, the code of an ExitError,
+// else the first entry of the table err wraps, else 2.
+func Code(err error) int {
+	if err == nil {
+		return ExitOK
+	}
+	var ee *ExitError
+	if errors.As(err, &ee) {
+		return ee.Code
+	}
+	for _, e := range exitCodes {
+		if errors.Is(err, e.err) {
+			return e.code
+		}
+	}
+	return ExitUsage
 }
 
 // IsTerminal reports whether w is a terminal, so progress can redraw a

@@ -6,10 +6,56 @@ import (
 	"strings"
 	"testing"
 
+	"fmt"
+	"io/fs"
+
 	"github.com/spf13/cobra"
+
+	"github.com/exitkit/exitkit/bundle/manifest"
+	"github.com/exitkit/exitkit/internal/version"
 
 	_ "github.com/exitkit/exitkit/internal/golden"
 )
+
+func TestCodeMapsEveryKindOfErrorToItsExitCode(t *testing.T) {
+	wrap := func(err error) error { return fmt.Errorf("verify /media/x: %w", err) }
+	tests := []struct {
+		name string
+		err  error
+		want int
+	}{
+		{"no error is success", nil, ExitOK},
+		{"a tampered bundle failed a check", wrap(manifest.ErrIntegrity), ExitFailed},
+		{"a bad signature failed a check", wrap(manifest.ErrSignature), ExitFailed},
+		{"an unfinished bundle failed a check", wrap(manifest.ErrIncomplete), ExitFailed},
+		{"a bomb or an escape failed a check", wrap(manifest.ErrUnsafe), ExitFailed},
+		{"a folder that is no bundle is an input error", wrap(manifest.ErrNotABundle), ExitUsage},
+		{"not a bundle wins over incomplete when both are wrapped", errors.Join(manifest.ErrNotABundle, manifest.ErrIncomplete), ExitUsage},
+		{"an unreadable local file is an input error", wrap(fs.ErrNotExist), ExitUsage},
+		{"an explicit usage mark wins", Usage(wrap(manifest.ErrIntegrity)), ExitUsage},
+		{"an explicit failure mark wins", Failed(errors.New("lint")), ExitFailed},
+		{"anything else is an input error", errors.New("boom"), ExitUsage},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := Code(tt.err); got != tt.want {
+				t.Errorf("Code(%v) = %d, want %d", tt.err, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestVersionFlagPrintsTheVersion(t *testing.T) {
+	root := &cobra.Command{Use: "tool", RunE: func(*cobra.Command, []string) error { return nil }}
+	var out bytes.Buffer
+	root.SetOut(&out)
+	if code := Run(root, []string{"--version"}, &out); code != ExitOK {
+		t.Fatalf("exit %d", code)
+	}
+	if !strings.HasPrefix(out.String(), "tool "+version.Version) {
+		t.Errorf("--version printed %q", out.String())
+	}
+}
 
 func TestRunMapsErrorsToExitCodes(t *testing.T) {
 	tests := []struct {
@@ -25,6 +71,7 @@ func TestRunMapsErrorsToExitCodes(t *testing.T) {
 		{"a usage error exits 2", Usage(errors.New("--out is required")), nil, ExitUsage, "--out is required"},
 		{"an unexpected error exits 2", errors.New("open x: no such file"), nil, ExitUsage, "no such file"},
 		{"an unknown flag exits 2 with a pointer to help", nil, []string{"--nope"}, ExitUsage, "--help"},
+		{"--version prints the version and exits 0", nil, []string{"--version"}, ExitOK, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

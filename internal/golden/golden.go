@@ -17,6 +17,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/exitkit/exitkit/internal/fsx"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/golden")
@@ -33,10 +35,7 @@ func Check(t testing.TB, name string, got []byte) {
 	t.Helper()
 	path := Path(name)
 	if *update {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
+		if err := fsx.ReplaceFile(path, got, 0o644); err != nil {
 			t.Fatal(err)
 		}
 		return

@@ -26,6 +26,8 @@ var packages = map[string]string{
 	"zstd":       "zstd",
 	"qemu-img":   "qemu-utils",
 	"sha256sum":  "coreutils",
+	"tar":        "tar",
+	"sh":         "dash",
 	"minisign":   "minisign",
 	"chromium":   "chromium",
 	"openssl":    "openssl",

@@ -13,7 +13,7 @@ import (
 	"log"
 	"os"
 
-	"github.com/exitkit/exitkit/bundle/vsphere/vcsimx"
+	"github.com/exitkit/exitkit/internal/vcsimx"
 )
 
 func main() {

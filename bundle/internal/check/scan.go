@@ -1,0 +1,311 @@
+package check
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"path"
+	"sort"
+	"strings"
+	"sync"
+
+	"filippo.io/age"
+	"github.com/exitkit/exitkit/bundle/bagit"
+	"github.com/exitkit/exitkit/bundle/internal/pipeline"
+)
+
+// The scanning half of verify: read every file of a bag exactly once,
+// hashing it as it comes and, where the stored form can be decoded,
+// decrypting and decompressing it into a second hash. What the bytes
+// should be is decided afterwards, in evaluate, from the manifests the scan
+// kept; so a tar can be read front to back in one pass whatever order its
+// members come in.
+
+// maxKeep bounds a metadata file (tag files, .ovf, .mf) verify keeps in
+// memory: the one cap of every reader.
+const maxKeep = bagit.MaxMetadata
+
+// Scanned is what one file of the bag turned out to be.
+type Scanned struct {
+	Path   string // bag path, / separated
+	Size   int64
+	SHA256 string // of the stored bytes
+	Data   []byte // content, for metadata files only
+	Err    error  // reading failed
+
+	// Plain is set when the stored form was decoded (or is itself the
+	// plaintext): the plaintext's size and hash, or why decoding failed.
+	Plain *pipeline.Plain
+}
+
+// StoredForm says how a payload file is stored, from its name: create
+// names them <plaintext name>[.zst][.age].
+func StoredForm(p string) (encrypted, compressed bool) {
+	if !inPayload(p) {
+		return false, false
+	}
+	base := path.Base(p)
+	if strings.HasSuffix(base, ".age") {
+		encrypted = true
+		base = strings.TrimSuffix(base, ".age")
+	}
+	return encrypted, strings.HasSuffix(base, ".zst")
+}
+
+// inPayload says whether p lies under data/, also in a tar whose members
+// sit in one top-level folder (bag/data/...), which is stripped later.
+func inPayload(p string) bool {
+	if strings.HasPrefix(p, "data/") {
+		return true
+	}
+	i := strings.Index(p, "/data/")
+	return i > 0 && !strings.Contains(p[:i], "/")
+}
+
+// keepContent says whether a file is metadata verify needs to read: tag
+// files and, in the payload, descriptors and OVF manifests.
+func keepContent(p string) bool {
+	if !inPayload(p) {
+		return strings.Count(p, "/") <= 1
+	}
+	switch path.Ext(p) {
+	case ".ovf", ".mf":
+		return true
+	}
+	return false
+}
+
+// scanOne reads r to its end: stored hash always, plaintext hash when the
+// stored form can be decoded with ids. A decoding failure does not stop
+// the stored hash, which is what a drive without keys is checked by.
+func scanOne(ctx context.Context, p string, r io.Reader, ids []age.Identity) *Scanned {
+	s := &Scanned{Path: p}
+	stored := sha256.New()
+	var keep *bytes.Buffer
+	var src io.Reader = &pipeline.CountingReader{R: r, N: &s.Size}
+	src = io.TeeReader(src, stored)
+	if keepContent(p) {
+		keep = &bytes.Buffer{}
+		src = io.TeeReader(src, &limitedBuffer{b: keep, max: maxKeep})
+	}
+	src = &pipeline.CtxReader{Ctx: ctx, R: src}
+
+	encrypted, compressed := StoredForm(p)
+	switch {
+	case encrypted && len(ids) == 0:
+		// Only the stored hash can be checked without keys.
+	case encrypted || compressed:
+		// Two stages, so that one large file uses two cores: this
+		// goroutine reads and hashes the stored bytes, a second one
+		// decrypts, decompresses and hashes the plaintext.
+		s.Plain, s.Err = pipeline.DecodeBeside(src, encrypted, compressed, ids)
+	default:
+		// The stored bytes are the plaintext.
+	}
+	if s.Err == nil { // src is at its end after decodeBeside: nothing left to copy
+		buf := make([]byte, pipeline.BufSize)
+		if _, err := io.CopyBuffer(io.Discard, src, buf); err != nil {
+			s.Err = err
+		}
+	}
+	s.SHA256 = hex.EncodeToString(stored.Sum(nil))
+	if keep != nil && int64(keep.Len()) == s.Size {
+		s.Data = append([]byte{}, keep.Bytes()...) // non-nil even when empty
+	}
+	if !encrypted && !compressed && s.Err == nil && inPayload(p) {
+		s.Plain = &pipeline.Plain{Size: s.Size, SHA256: s.SHA256}
+	}
+	return s
+}
+
+// limitedBuffer keeps the first max bytes written and swallows the rest,
+// never failing the tee it sits in.
+type limitedBuffer struct {
+	b   *bytes.Buffer
+	max int
+}
+
+func (l *limitedBuffer) Write(p []byte) (int, error) {
+	if room := l.max - l.b.Len(); room > 0 {
+		if len(p) > room {
+			l.b.Write(p[:room])
+		} else {
+			l.b.Write(p)
+		}
+	}
+	return len(p), nil
+}
+
+// Result is everything the scan saw: files by bag path, and entries
+// that are not regular files or have unsafe names.
+type Result struct {
+	Files    map[string]*Scanned
+	Problems []FileProblem
+}
+
+// Scan reads every regular file of the bag, Jobs at a time, largest
+// first so that the last file to finish is a small one. Links and special
+// files are reported, never read.
+func Scan(ctx context.Context, bag *bagit.Bag, jobs int, ids []age.Identity, progress func(*Scanned)) (*Result, error) {
+	res := &Result{Files: map[string]*Scanned{}}
+	for _, p := range bag.Problems() {
+		res.Problems = append(res.Problems, FileProblem{Path: p.Name, Problem: p.Problem})
+	}
+	var todo []bagit.Entry
+	for _, e := range bag.Entries() {
+		switch e.Kind {
+		case bagit.Link:
+			res.Problems = append(res.Problems, FileProblem{Path: e.Name, Problem: "is a symbolic link; a bundle holds regular files only"})
+		case bagit.Other:
+			res.Problems = append(res.Problems, FileProblem{Path: e.Name, Problem: "is not a regular file"})
+		case bagit.Regular:
+			todo = append(todo, e)
+		}
+	}
+	sort.SliceStable(todo, func(i, j int) bool { return todo[i].Size > todo[j].Size })
+
+	ch := make(chan bagit.Entry)
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for range max(jobs, 1) {
+		wg.Go(func() {
+			for e := range ch {
+				s := scanEntry(ctx, bag, e.Name, ids)
+				mu.Lock()
+				res.Files[e.Name] = s
+				if progress != nil {
+					progress(s)
+				}
+				mu.Unlock()
+			}
+		})
+	}
+	for _, e := range todo {
+		if ctx.Err() != nil {
+			break
+		}
+		ch <- e
+	}
+	close(ch)
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+func scanEntry(ctx context.Context, bag *bagit.Bag, name string, ids []age.Identity) *Scanned {
+	f, err := bag.Open(name)
+	if err != nil {
+		return &Scanned{Path: name, Err: err}
+	}
+	defer f.Close()
+	return scanOne(ctx, name, f, ids)
+}
+
+// ScanStream reads a tar stream once, front to back. Each member's bytes go
+// to a worker through a small queue of chunks, so that up to jobs members
+// are hashed at once while memory stays at jobs x queue x pipeline.BufSize.
+func ScanStream(ctx context.Context, r io.Reader, jobs int, ids []age.Identity, progress func(*Scanned)) (*Result, error) {
+	res := &Result{Files: map[string]*Scanned{}}
+	slots := make(chan struct{}, max(jobs, 1))
+	pool := pipeline.NewPool(6 * max(jobs, 1))
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	probs, readErr := bagit.WalkStream(r, func(name string, _ int64, body io.Reader) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		slots <- struct{}{}
+		chunks := make(chan *[]byte, 4)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			cr := &pipeline.ChunkReader{Ch: chunks, Pool: pool}
+			s := scanOne(ctx, name, cr, ids)
+			cr.Drain()
+			mu.Lock()
+			res.Files[name] = s
+			if progress != nil {
+				progress(s)
+			}
+			mu.Unlock()
+			<-slots
+		}()
+		var copyErr error
+		for {
+			if err := ctx.Err(); err != nil {
+				copyErr = err
+				break
+			}
+			bp := pool.Get()
+			n, err := io.ReadFull(body, *bp)
+			if n > 0 {
+				b := (*bp)[:n]
+				chunks <- &b
+			} else {
+				pool.Put(bp)
+			}
+			if err == io.EOF || err == io.ErrUnexpectedEOF {
+				break
+			}
+			if err != nil {
+				copyErr = err
+				break
+			}
+		}
+		close(chunks)
+		if copyErr != nil && ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if copyErr != nil {
+			return fmt.Errorf("read tar member %s: %w (the tar is truncated or damaged)", name, copyErr)
+		}
+		return nil
+	})
+	wg.Wait()
+	for _, p := range probs {
+		res.Problems = append(res.Problems, FileProblem{Path: p.Name, Problem: p.Problem})
+	}
+	if readErr != nil {
+		return res, readErr
+	}
+	res.Files, res.Problems = stripTarRoot(res.Files, res.Problems)
+	if _, ok := res.Files[BagItFile]; !ok {
+		if _, ok := res.Files[IncompleteMarker]; !ok {
+			return res, fmt.Errorf("%w: the tar holds no %s and no %s", ErrNotABundle, BagItFile, IncompleteMarker)
+		}
+	}
+	return res, nil
+}
+
+// stripTarRoot removes the one top folder holding the bag from member
+// names (bagit.TopFolder). The plaintext decision by name is unaffected:
+// it looks at the base name only, except for the data/ prefix, which
+// inPayload also finds below a top folder.
+func stripTarRoot(files map[string]*Scanned, probs []FileProblem) (map[string]*Scanned, []FileProblem) {
+	names := make([]string, 0, len(files))
+	for p := range files {
+		names = append(names, p)
+	}
+	prefix := bagit.TopFolder(names)
+	if prefix == "" {
+		return files, probs
+	}
+	out := make(map[string]*Scanned, len(files))
+	for p, s := range files {
+		if !strings.HasPrefix(p, prefix) {
+			probs = append(probs, FileProblem{Path: p, Problem: "lies outside the bag's folder " + strings.TrimSuffix(prefix, "/")})
+			continue
+		}
+		s.Path = strings.TrimPrefix(p, prefix)
+		out[s.Path] = s
+	}
+	for i := range probs {
+		probs[i].Path = strings.TrimPrefix(probs[i].Path, prefix)
+	}
+	return out, probs
+}

@@ -1,0 +1,269 @@
+// Package journal is create's resume journal. The bundle's incomplete
+// marker doubles as the journal, so that one file says both "unfinished"
+// and how far it got: line 1 is a Header; each later line is a Record
+// appended after a stored file was renamed into place. A kill -9 can tear
+// only the last line, which is then ignored and its file redone. On
+// resume the caller checks every record again (by re-hashing the stored
+// file) before it keeps it.
+//
+// Seal writes the signature last: into the marker first (a temporary file
+// renamed over it), then renames the marker to the signature's name. That
+// last rename removes the marker and makes the signature appear in one
+// atomic step, so no crash leaves a signed bag with a marker or an
+// unsigned bag without one.
+//
+// Call Open on the output folder; Record after each stored file; Seal at
+// the end.
+package journal
+
+import (
+	"bufio"
+	"bytes"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"sync"
+	"time"
+
+	"github.com/exitkit/exitkit/bundle/manifest"
+	"github.com/exitkit/exitkit/internal/fsx"
+)
+
+const kind = "exitbundle-create/1"
+
+// maxSize bounds the journal as it is read back: one line per stored file.
+const maxSize = 64 << 20
+
+// ErrFinished is returned when create is pointed at a finished bundle,
+// which it never overwrites.
+var ErrFinished = manifest.ErrFinished
+
+// ErrNotOurs is returned when the output holds something other than an
+// unfinished bundle of the same create command.
+var ErrNotOurs = manifest.ErrNotOurs
+
+// Header is the journal's first line.
+type Header struct {
+	Kind    string    `json:"kind"`
+	ID      string    `json:"id"` // External-Identifier, kept across resumes
+	Created time.Time `json:"created"`
+	Params  string    `json:"params"` // hash of what decides the stored bytes
+}
+
+// Record says a stored file is done.
+type Record struct {
+	Key          string `json:"key"`  // <vm>/<plaintext name>
+	Path         string `json:"path"` // bag path of the stored file
+	Size         int64  `json:"size"`
+	SHA256       string `json:"sha256"`
+	StoredSize   int64  `json:"stored_size"`
+	StoredSHA256 string `json:"stored_sha256"`
+	Compression  string `json:"compression,omitempty"`
+	Encrypted    bool   `json:"encrypted,omitempty"`
+}
+
+// Journal is an open journal.
+type Journal struct {
+	Header Header
+
+	fsys fsx.FS
+	mu   sync.Mutex
+	f    fsx.File
+	done map[string]Record
+}
+
+// Open claims the output folder fsys for a create with these params: a
+// new or empty folder gets a fresh journal; a folder with a journal of the
+// same params is resumed. resumeSigned reports a folder whose signature
+// was written into the marker but not yet renamed: only Seal's last step,
+// FinishSeal, is left to do.
+func Open(fsys fsx.FS, params string, now time.Time) (j *Journal, resumeSigned bool, err error) {
+	entries, err := fsys.ReadDir(".")
+	if err != nil {
+		return nil, false, fmt.Errorf("read output folder: %w", err)
+	}
+	if len(entries) == 0 {
+		return create(fsys, params, now)
+	}
+	data, err := readMarker(fsys)
+	if errors.Is(err, fs.ErrNotExist) {
+		if _, serr := fsys.Lstat(manifest.SignatureFile); serr == nil {
+			return nil, false, ErrFinished
+		}
+		return nil, false, ErrNotOurs
+	}
+	if err != nil {
+		return nil, false, fmt.Errorf("read %s: %w", manifest.IncompleteMarker, err)
+	}
+	if bytes.HasPrefix(data, []byte("-----BEGIN SSH SIGNATURE-----")) {
+		return &Journal{fsys: fsys}, true, nil
+	}
+	j = &Journal{fsys: fsys, done: map[string]Record{}}
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	sc.Buffer(make([]byte, 0, 64<<10), 1<<20)
+	first := true
+	for sc.Scan() {
+		line := sc.Bytes()
+		if first {
+			first = false
+			if err := json.Unmarshal(line, &j.Header); err != nil || j.Header.Kind != kind {
+				return nil, false, fmt.Errorf("marker %s is not exitbundle's: %w", manifest.IncompleteMarker, ErrNotOurs)
+			}
+			continue
+		}
+		var r Record
+		if json.Unmarshal(line, &r) != nil || r.Key == "" {
+			continue // torn by a kill: that file is redone
+		}
+		j.done[r.Key] = r
+	}
+	if first {
+		// Killed between creating the marker and writing its first line.
+		for _, e := range entries {
+			if e.Name() != manifest.IncompleteMarker {
+				return nil, false, fmt.Errorf("empty marker beside other files: %w", ErrNotOurs)
+			}
+		}
+		if err := fsys.Remove(manifest.IncompleteMarker); err != nil {
+			return nil, false, err
+		}
+		return create(fsys, params, now)
+	}
+	if j.Header.Params != params {
+		return nil, false, fmt.Errorf("an unfinished bundle started with other sources, recipients or compression; run exactly the same command to resume it, or choose a new output: %w", ErrNotOurs)
+	}
+	j.f, err = fsys.Append(manifest.IncompleteMarker)
+	if err != nil {
+		return nil, false, fmt.Errorf("open %s: %w", manifest.IncompleteMarker, err)
+	}
+	// End a torn last line so the next record starts on a line of its own.
+	if data[len(data)-1] != '\n' {
+		if _, err := j.f.Write([]byte("\n")); err != nil {
+			j.f.Close()
+			return nil, false, fmt.Errorf("write %s: %w", manifest.IncompleteMarker, err)
+		}
+	}
+	return j, false, nil
+}
+
+func readMarker(fsys fsx.FS) ([]byte, error) {
+	f, err := fsys.Open(manifest.IncompleteMarker)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	var buf bytes.Buffer
+	if _, err := buf.ReadFrom(&limited{f: f, n: maxSize}); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+type limited struct {
+	f interface{ Read([]byte) (int, error) }
+	n int64
+}
+
+func (l *limited) Read(p []byte) (int, error) {
+	if l.n <= 0 {
+		return 0, fmt.Errorf("%s is larger than %d MiB", manifest.IncompleteMarker, maxSize>>20)
+	}
+	if int64(len(p)) > l.n {
+		p = p[:l.n]
+	}
+	n, err := l.f.Read(p)
+	l.n -= int64(n)
+	return n, err
+}
+
+func create(fsys fsx.FS, params string, now time.Time) (*Journal, bool, error) {
+	id := make([]byte, 16)
+	rand.Read(id)
+	j := &Journal{fsys: fsys, done: map[string]Record{}, Header: Header{
+		Kind:    kind,
+		ID:      "urn:uuid:" + uuid(id),
+		Created: now.UTC().Truncate(time.Second),
+		Params:  params,
+	}}
+	f, err := fsys.Create(manifest.IncompleteMarker, 0o644)
+	if err != nil {
+		return nil, false, fmt.Errorf("create %s: %w", manifest.IncompleteMarker, err)
+	}
+	line, _ := json.Marshal(j.Header)
+	_, err = f.Write(append(line, '\n'))
+	if err == nil {
+		err = f.Sync()
+	}
+	if err == nil {
+		err = fsys.SyncDir(".")
+	}
+	if err != nil {
+		f.Close()
+		return nil, false, fmt.Errorf("write %s: %w", manifest.IncompleteMarker, err)
+	}
+	j.f = f
+	return j, false, nil
+}
+
+func uuid(b []byte) string {
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	h := hex.EncodeToString(b)
+	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
+}
+
+// Record appends a done record after its file was renamed into place.
+func (j *Journal) Record(r Record) error {
+	line, err := json.Marshal(r)
+	if err != nil {
+		return err
+	}
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if _, err := j.f.Write(append(line, '\n')); err != nil {
+		return fmt.Errorf("write %s: %w", manifest.IncompleteMarker, err)
+	}
+	j.done[r.Key] = r
+	return nil
+}
+
+// Lookup returns the done record of key, if any.
+func (j *Journal) Lookup(key string) (Record, bool) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	r, ok := j.done[key]
+	return r, ok
+}
+
+// Close closes the journal without finishing it.
+func (j *Journal) Close() {
+	if j.f != nil {
+		j.f.Close()
+		j.f = nil
+	}
+}
+
+// Seal writes the signature last: into the marker first, then renames the
+// marker to the signature's name.
+func (j *Journal) Seal(sig []byte) error {
+	j.Close()
+	if err := fsx.WriteFile(j.fsys, manifest.IncompleteMarker, sig, 0o644); err != nil {
+		return fmt.Errorf("write signature: %w", err)
+	}
+	return j.FinishSeal()
+}
+
+// FinishSeal is Seal's last step: the marker, which holds the signature,
+// becomes the signature file.
+func (j *Journal) FinishSeal() error {
+	if err := j.fsys.Rename(manifest.IncompleteMarker, manifest.SignatureFile); err != nil {
+		return fmt.Errorf("write signature: %w", err)
+	}
+	if err := j.fsys.SyncDir("."); err != nil {
+		return fmt.Errorf("write signature: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,520 @@
+package bundle
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"filippo.io/age"
+	"github.com/exitkit/exitkit/bundle/bagit"
+	"github.com/exitkit/exitkit/bundle/internal/check"
+	"github.com/exitkit/exitkit/bundle/internal/pipeline"
+	"github.com/exitkit/exitkit/bundle/manifest"
+	"github.com/exitkit/exitkit/bundle/ovf"
+	"github.com/exitkit/exitkit/internal/fsx"
+	"golang.org/x/crypto/ssh"
+)
+
+// RestoreOptions says which VMs to restore from a bundle, where to, and
+// with what keys.
+type RestoreOptions struct {
+	Out string   // folder that receives <vm>/<vm>.ovf, .mf, disks, NVRAM
+	VMs []string // VM folder names to open; empty: all
+
+	Identities []age.Identity // decrypt the payload; not needed for an unencrypted bundle
+
+	// The expected signer, as in VerifyOptions. Without any, the bundle's
+	// own signer.pub is used and the report says the signer is not pinned.
+	Signer            ssh.PublicKey
+	SignerFingerprint string
+	AllowedSigners    string
+	Principal         string
+
+	// Force opens a bundle whose signature is missing or does not verify,
+	// or that is marked incomplete. Every file is still checked against
+	// the hashes the bundle records, but nothing then vouches for those
+	// hashes; use it to rescue what is there, not to trust it.
+	Force bool
+
+	Jobs     int       // files decrypted at once; default: the number of CPUs
+	Progress io.Writer // one line per file, or nil
+}
+
+// RestoreReport is what Restore did, for callers and --json.
+type RestoreReport struct {
+	Path string `json:"path"`
+	Out  string `json:"out"`
+	// Signer made the signature (not necessarily a valid one: see Forced).
+	Signer       *Signer `json:"signer,omitempty"`
+	SignerPinned bool    `json:"signer_pinned"` // the caller named the signer; else signer.pub was trusted
+	// Forced says the bundle was restored despite the Problems its
+	// signature, completeness or tag-manifest checks found (Force).
+	Forced   bool         `json:"forced"`
+	Problems []string     `json:"problems,omitempty"`
+	VMs      []RestoredVM `json:"vms"`
+}
+
+// RestoredVM is one VM Restore wrote, or tried to.
+type RestoredVM struct {
+	Name   string        `json:"name"`
+	Dir    string        `json:"dir"`
+	Ready  bool          `json:"ready"` // every file verified and the descriptor written
+	Failed []FileProblem `json:"failed,omitempty"`
+}
+
+// Restore restores VMs from a bundle (folder or .tar) into plain OVF folders
+// ready to import: <Out>/<vm>/<vm>.ovf, <vm>.mf, and the decrypted,
+// decompressed disks and NVRAM under the names the .mf lists.
+//
+// It checks the signature over the tag manifest first and refuses an
+// unsigned, incomplete or wrongly signed bundle unless Force is set. Every
+// file is written under a temporary name and renamed only after its stored
+// and plaintext SHA-256 matched the bundle's manifests, because age hands
+// out plaintext before a later chunk fails its check. Open never
+// overwrites an existing file: it refuses to start when any output exists.
+// A file that fails its check is removed; the other files stay, and a VM's
+// descriptor is written only when all its files succeeded, so a folder
+// never looks importable when it is not. The error then wraps ErrIntegrity
+// and names each failed file.
+//
+// The report says who signed, whether that signer was pinned, and whether
+// the bundle was restored despite failed checks; it is returned with the
+// error too, describing what was done before it.
+func Restore(ctx context.Context, bagPath string, opts RestoreOptions) (*RestoreReport, error) {
+	rep := &RestoreReport{Path: bagPath, Out: opts.Out, VMs: []RestoredVM{}}
+	err := restore(ctx, bagPath, opts, rep)
+	return rep, err
+}
+
+func restore(ctx context.Context, bagPath string, opts RestoreOptions, rep *RestoreReport) error {
+	if opts.Out == "" {
+		return errors.New("restore: no output folder given")
+	}
+	if opts.Jobs <= 0 {
+		opts.Jobs = runtime.NumCPU()
+	}
+	progress := opts.Progress
+	if progress == nil {
+		progress = io.Discard
+	}
+	bag, err := bagit.Open(bagPath)
+	if err != nil {
+		return fmt.Errorf("open %s: %w", bagPath, err)
+	}
+	defer bag.Close()
+
+	m, stored, err := openPreflight(bag, bagPath, opts, progress, rep)
+	if err != nil {
+		return err
+	}
+
+	vms, err := chooseVMs(m, opts.VMs)
+	if err != nil {
+		return fmt.Errorf("open %s: %w", bagPath, err)
+	}
+	// Refuse before writing anything: no output may exist, and encrypted
+	// files need keys.
+	for _, vm := range vms {
+		for _, name := range outputNames(vm) {
+			p := filepath.Join(opts.Out, vm.Name, name)
+			if _, err := os.Lstat(p); err == nil {
+				return fmt.Errorf("open %s: %s already exists; restore never overwrites, so choose another output folder or move it away", bagPath, p)
+			}
+		}
+		for _, f := range vm.Files {
+			if f.Encrypted && len(opts.Identities) == 0 {
+				return fmt.Errorf("open %s: %s is encrypted; give an identity or the passphrase it was encrypted with", bagPath, f.Path)
+			}
+		}
+	}
+
+	var failures []error
+	for _, vm := range vms {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		dir := filepath.Join(opts.Out, vm.Name)
+		out, err := fsx.OpenDir(dir)
+		if err != nil {
+			return fmt.Errorf("open %s: %w", bagPath, err)
+		}
+		errs := openVM(ctx, bag, vm, stored, out, opts, progress)
+		out.Close()
+		rv := RestoredVM{Name: vm.Name, Dir: dir, Ready: len(errs) == 0}
+		for _, e := range errs {
+			rv.Failed = append(rv.Failed, FileProblem{Path: vm.Name, Problem: e.Error()})
+		}
+		rep.VMs = append(rep.VMs, rv)
+		if len(errs) > 0 {
+			failures = append(failures, errs...)
+			fmt.Fprintf(progress, "open: %s: %d files failed; its descriptor was not written\n", vm.Name, len(errs))
+			continue
+		}
+		fmt.Fprintf(progress, "open: %s ready in %s\n", vm.Name, dir)
+	}
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("open %s: interrupted; files not yet checked were removed, finished ones kept: %w", bagPath, err)
+	}
+	if len(failures) > 0 {
+		return fmt.Errorf("open %s: %w: %w", bagPath, ErrIntegrity, errors.Join(failures...))
+	}
+	return nil
+}
+
+// openPreflight reads the files restore relies on, checks that the
+// signature vouches for them (or records that Force overrides it), and
+// returns the exit manifest and the stored hashes of manifest-sha256.txt.
+func openPreflight(bag *bagit.Bag, bagPath string, opts RestoreOptions, progress io.Writer, rep *RestoreReport) (*Manifest, map[string]string, error) {
+	res, err := readTrustFiles(bag)
+	if err != nil {
+		return nil, nil, fmt.Errorf("open %s: %w", bagPath, err)
+	}
+	vopts := VerifyOptions{Signer: opts.Signer, SignerFingerprint: opts.SignerFingerprint, AllowedSigners: opts.AllowedSigners, Principal: opts.Principal, Now: time.Now}
+	pin := vopts.pin()
+	if err := pin.Load(); err != nil {
+		return nil, nil, fmt.Errorf("open: %w", err)
+	}
+	e := check.NewEvaluator(res, pin)
+	problems := trustProblems(e, res)
+	rep.Signer, rep.SignerPinned = e.Report().Signer, e.Report().SignerPinned
+	if e.Report().Signer != nil {
+		how := "pinned"
+		if !e.Report().SignerPinned {
+			how = "NOT pinned: compare this fingerprint with the one the provider published"
+		}
+		fmt.Fprintf(progress, "open: signed by %s (%s)\n", e.Report().Signer.Fingerprint, how)
+	}
+	if len(problems) > 0 {
+		if !opts.Force {
+			cause := ErrSignature
+			hint := "check the bundle with exitbundle verify; forcing opens it anyway, checking every file against the bundle's own, unauthenticated hashes"
+			if e.Report().Incomplete {
+				cause = ErrIncomplete
+				hint = "run the same create command again to resume it, or force the restore to rescue what is there"
+			}
+			return nil, nil, fmt.Errorf("open %s: %w:\n  %s\n%s", bagPath, cause, strings.Join(problems, "\n  "), hint)
+		}
+		rep.Forced, rep.Problems = true, problems
+		fmt.Fprintf(progress, "open: WARNING: opening despite:\n  %s\n", strings.Join(problems, "\n  "))
+	}
+	m, stored, err := readDescription(res)
+	if err != nil {
+		return nil, nil, fmt.Errorf("open %s: %w", bagPath, err)
+	}
+	return m, stored, nil
+}
+
+// readTrustFiles reads the tag files the signature check and restore need.
+func readTrustFiles(bag *bagit.Bag) (*check.Result, error) {
+	res := &check.Result{Files: map[string]*check.Scanned{}}
+	for _, name := range []string{TagManifestFile, SignatureFile, SignerFile, ExitManifestFile, ManifestFile, IncompleteMarker} {
+		data, err := bag.ReadSmall(name)
+		if errors.Is(err, os.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("read %s: %w", name, err)
+		}
+		sum := sha256.Sum256(data)
+		res.Files[name] = &check.Scanned{Path: name, Size: int64(len(data)), SHA256: hex.EncodeToString(sum[:]), Data: data}
+	}
+	return res, nil
+}
+
+// trustProblems runs the checks restore needs before it writes anything:
+// finished, signed by the expected key, and the manifests restore reads
+// covered by the signed tag manifest. It lists what failed.
+func trustProblems(e *check.Evaluator, res *check.Result) []string {
+	complete := e.Complete()
+	sig := e.Signature()
+	tags := Check{Name: CheckTagManifest}
+	if lines, err := e.TagManifest(); err != nil {
+		tags.Files = append(tags.Files, FileProblem{Path: TagManifestFile, Problem: err.Error()})
+	} else {
+		sums := map[string]string{}
+		for _, l := range lines {
+			sums[l.Path] = l.SHA256
+		}
+		for _, name := range []string{ExitManifestFile, ManifestFile} {
+			s, ok := res.Files[name]
+			switch {
+			case !ok:
+				tags.Files = append(tags.Files, FileProblem{Path: name, Problem: "missing"})
+			case sums[name] == "":
+				tags.Files = append(tags.Files, FileProblem{Path: name, Problem: "not listed in the tag manifest, so the signature does not cover it"})
+			case sums[name] != s.SHA256:
+				tags.Files = append(tags.Files, FileProblem{Path: name, Problem: "SHA-256 differs from the tag manifest: the file was changed"})
+			}
+		}
+	}
+	var problems []string
+	for _, c := range []Check{complete, sig, tags} {
+		if len(c.Files) == 0 && (c.Status == "" || c.Status == StatusPass) {
+			continue
+		}
+		if len(c.Files) == 0 {
+			problems = append(problems, c.Name+": "+c.Detail)
+		}
+		for _, f := range c.Files {
+			problems = append(problems, fmt.Sprintf("%s: %s: %s", c.Name, f.Path, f.Problem))
+		}
+	}
+	return problems
+}
+
+// readDescription parses the exit manifest and the payload manifest.
+func readDescription(res *check.Result) (*Manifest, map[string]string, error) {
+	ms, ok := res.Files[ManifestFile]
+	if !ok {
+		return nil, nil, fmt.Errorf("no %s: %w", ManifestFile, ErrIntegrity)
+	}
+	lines, err := bagit.ParseManifest(ms.Data)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: %v: %w", ManifestFile, err, ErrIntegrity)
+	}
+	stored := map[string]string{}
+	for _, l := range lines {
+		stored[l.Path] = l.SHA256
+	}
+	em, ok := res.Files[ExitManifestFile]
+	if !ok {
+		return nil, nil, fmt.Errorf("no %s: %w", ExitManifestFile, ErrIntegrity)
+	}
+	m, err := manifest.Decode(em.Data)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%v: %w", err, ErrIntegrity)
+	}
+	return m, stored, nil
+}
+
+func chooseVMs(m *Manifest, names []string) ([]VM, error) {
+	var all []string
+	for _, vm := range m.VMs {
+		all = append(all, vm.Name)
+		if vm.Name == "" || SanitizeName(vm.Name) != vm.Name {
+			return nil, fmt.Errorf("%s names an unsafe VM folder %q: %w", ExitManifestFile, bagit.Clip(vm.Name), ErrIntegrity)
+		}
+		for _, f := range vm.Files {
+			if err := checkOutputName(f.Name); err != nil {
+				return nil, fmt.Errorf("VM %s: %w: %w", vm.Name, err, ErrIntegrity)
+			}
+		}
+	}
+	if len(names) == 0 {
+		return m.VMs, nil
+	}
+	var out []VM
+	seen := map[string]bool{}
+	for _, n := range names {
+		if seen[n] {
+			continue
+		}
+		seen[n] = true
+		i := slices.IndexFunc(m.VMs, func(vm VM) bool { return vm.Name == n })
+		if i < 0 {
+			return nil, fmt.Errorf("no VM %q in the bundle; it holds: %s", n, strings.Join(all, ", "))
+		}
+		out = append(out, m.VMs[i])
+	}
+	return out, nil
+}
+
+func checkOutputName(name string) error {
+	if name == "" || name == "." || name == ".." || strings.ContainsAny(name, "/\\\x00") || strings.HasPrefix(name, ".") {
+		return fmt.Errorf("unsafe file name %q", bagit.Clip(name))
+	}
+	return nil
+}
+
+// outputNames lists the files Open writes for a VM.
+func outputNames(vm VM) []string {
+	names := []string{path.Base(vm.OVF), path.Base(vm.MF)}
+	for _, f := range vm.Files {
+		if f.Path == vm.OVF || f.Path == vm.MF {
+			continue
+		}
+		names = append(names, f.Name)
+	}
+	return names
+}
+
+// openVM writes one VM: payload files first (in parallel), then the .mf,
+// then the descriptor, so that the descriptor's presence means the folder
+// is complete.
+func openVM(ctx context.Context, bag *bagit.Bag, vm VM, stored map[string]string, dir *fsx.Dir, opts RestoreOptions, progress io.Writer) []error {
+	mfData, err := bag.ReadSmall(vm.MF)
+	if err != nil {
+		return []error{fmt.Errorf("%s: %w", vm.MF, err)}
+	}
+	if sum := sha256.Sum256(mfData); hex.EncodeToString(sum[:]) != stored[vm.MF] {
+		return []error{fmt.Errorf("%s: SHA-256 differs from %s", vm.MF, ManifestFile)}
+	}
+	mf, err := ovf.ParseMF(mfData)
+	if err != nil {
+		return []error{fmt.Errorf("%s: %w", vm.MF, err)}
+	}
+	ovfData, err := bag.ReadSmall(vm.OVF)
+	if err != nil {
+		return []error{fmt.Errorf("%s: %w", vm.OVF, err)}
+	}
+	ovfSum := sha256.Sum256(ovfData)
+	if hex.EncodeToString(ovfSum[:]) != stored[vm.OVF] {
+		return []error{fmt.Errorf("%s: SHA-256 differs from %s", vm.OVF, ManifestFile)}
+	}
+	if l := mf[path.Base(vm.OVF)]; l.Sum != hex.EncodeToString(ovfSum[:]) {
+		return []error{fmt.Errorf("%s: SHA-256 differs from %s", vm.OVF, path.Base(vm.MF))}
+	}
+
+	var files []File
+	for _, f := range vm.Files {
+		if f.Path != vm.OVF && f.Path != vm.MF {
+			files = append(files, f)
+		}
+	}
+	var mu sync.Mutex
+	var errs []error
+	ch := make(chan File)
+	var wg sync.WaitGroup
+	for range max(1, min(opts.Jobs, len(files))) {
+		wg.Go(func() {
+			for f := range ch {
+				err := openFile(ctx, bag, f, stored[f.Path], mf[f.Name], dir, opts.Identities)
+				mu.Lock()
+				if err != nil {
+					errs = append(errs, err)
+					fmt.Fprintf(progress, "open: %s/%s FAILED: %v\n", vm.Name, f.Name, err)
+				} else {
+					fmt.Fprintf(progress, "open: %s/%s %s verified\n", vm.Name, f.Name, manifest.HumanBytes(f.Size))
+				}
+				mu.Unlock()
+			}
+		})
+	}
+	for _, f := range files {
+		ch <- f
+	}
+	close(ch)
+	wg.Wait()
+	if len(errs) > 0 {
+		return errs
+	}
+	if err := fsx.WriteNew(dir, path.Base(vm.MF), mfData, 0o644); err != nil {
+		return []error{err}
+	}
+	if err := fsx.WriteNew(dir, path.Base(vm.OVF), ovfData, 0o644); err != nil {
+		return []error{err}
+	}
+	return nil
+}
+
+// openFile decrypts and decompresses one stored file into dir/f.Name,
+// through a temporary file that is renamed only after every hash matched.
+func openFile(ctx context.Context, bag *bagit.Bag, f File, storedSum string, mfl ovf.MFLine, dir *fsx.Dir, ids []age.Identity) (err error) {
+	what := f.Path
+	if storedSum == "" {
+		return fmt.Errorf("%s: not listed in %s", what, ManifestFile)
+	}
+	if mfl.Sum == "" {
+		return fmt.Errorf("%s: %s is not listed in the VM's .mf", what, f.Name)
+	}
+	if mfl.Sum != strings.ToLower(f.SHA256) {
+		return fmt.Errorf("%s: the .mf and %s disagree on its SHA-256", what, ExitManifestFile)
+	}
+	src, err := bag.Open(f.Path)
+	if err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	defer src.Close()
+
+	tmp, tmpName, err := fsx.CreateTemp(dir, f.Name, 0o644)
+	if err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	defer func() {
+		if err != nil {
+			tmp.Close()
+			dir.Remove(tmpName)
+		}
+	}()
+
+	storedHash := sha256.New()
+	var storedN int64
+	in := io.TeeReader(&pipeline.CountingReader{R: &pipeline.CtxReader{Ctx: ctx, R: src}, N: &storedN}, storedHash)
+	enc, comp := check.StoredForm(f.Path)
+	if enc != f.Encrypted || comp != (f.Compression == "zstd") {
+		return fmt.Errorf("%s: its name disagrees with the encryption or compression %s records", what, ExitManifestFile)
+	}
+	w := &errWriter{w: tmp}
+	var plain *pipeline.Plain
+	if enc || comp {
+		plain = pipeline.Decode(w, in, enc, comp, ids)
+		if plain.Err == nil && w.err != nil {
+			plain.Err = w.err
+		}
+		// Read what decoding left, so the stored hash covers the whole file.
+		if _, cerr := io.Copy(io.Discard, in); cerr != nil && plain.Err == nil {
+			plain.Err = cerr
+		}
+		if plain.Err != nil {
+			return fmt.Errorf("%s: %w", what, plain.Err)
+		}
+	} else {
+		h := sha256.New()
+		n, cerr := io.CopyBuffer(io.MultiWriter(w, h), in, make([]byte, pipeline.BufSize))
+		if cerr == nil {
+			cerr = w.err
+		}
+		if cerr != nil {
+			return fmt.Errorf("%s: %w", what, cerr)
+		}
+		plain = &pipeline.Plain{Size: n, SHA256: hex.EncodeToString(h.Sum(nil))}
+	}
+	if got := hex.EncodeToString(storedHash.Sum(nil)); got != storedSum {
+		return fmt.Errorf("%s: stored SHA-256 differs from %s: the file is damaged", what, ManifestFile)
+	}
+	if plain.Size != f.Size {
+		return fmt.Errorf("%s: plaintext is %d bytes, %s says %d", what, plain.Size, ExitManifestFile, f.Size)
+	}
+	if plain.SHA256 != mfl.Sum {
+		return fmt.Errorf("%s: plaintext SHA-256 differs from the .mf", what)
+	}
+	if err := tmp.Sync(); err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	if err := fsx.Commit(dir, tmpName, f.Name); err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	return nil
+}
+
+// errWriter remembers the first write error instead of letting a decoder
+// swallow or rewrap it, so a full disk is reported as such.
+type errWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (e *errWriter) Write(p []byte) (int, error) {
+	if e.err != nil {
+		return 0, e.err
+	}
+	n, err := e.w.Write(p)
+	if err != nil {
+		e.err = err
+	}
+	return n, err
+}

@@ -1,9 +1,0 @@
-//go:build !linux
-
-package bundle
-
-import "os"
-
-// startWriteback is a no-op where sync_file_range does not exist; the
-// fsync before signing still makes every file durable.
-func startWriteback(f *os.File, off, n int64) {}

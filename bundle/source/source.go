@@ -1,0 +1,78 @@
+// Package source holds what create exports: a Source yields VMs whose
+// files are streams. Open reads existing OVF exports (a folder, an .ovf,
+// an .ova or another archive) without extracting anything; bundle/vsphere
+// is the vCenter source. A new kind of source is one more implementation
+// of Source.
+package source
+
+import (
+	"context"
+	"errors"
+	"io"
+)
+
+// A Source yields the VMs to export. A folder of OVF exports, an OVA and a
+// vSphere inventory are Sources; a new kind of source is one more
+// implementation.
+type Source interface {
+	// String names the source for messages. It never holds credentials.
+	String() string
+
+	// Export calls fn once for each VM, in a stable order. The VM's files
+	// can be opened only while fn runs (a vSphere export lease, say, is
+	// released when fn returns). An error from fn stops the export unless
+	// the source chooses to go on with other VMs; Export then returns all
+	// errors joined.
+	Export(ctx context.Context, fn func(ctx context.Context, vm *VM) error) error
+}
+
+// A Planner is a Source that knows, before it exports anything, how many
+// bytes all its VMs' files hold, so that progress and its ETA cover every
+// file from the start. Sources that learn sizes only while exporting
+// (vSphere) do not implement it; create then adds each file as it is
+// planned.
+type Planner interface {
+	PlannedBytes() int64
+}
+
+// VM is one OVF package as a source hands it over.
+type VM struct {
+	Name   string // proposed folder name; create maps it to [A-Za-z0-9._-]
+	Origin string // recorded in the exit manifest; no credentials
+
+	// Descriptor is the OVF XML. Its References/File hrefs name Files.
+	// An ovf:size that is absent or 0 means the source cannot know the
+	// size before the transfer (vSphere); create writes the measured size.
+	Descriptor []byte
+
+	// Files are the files the descriptor references, in References order,
+	// plus any others that belong to the VM (NVRAM).
+	Files []File
+}
+
+// File is one file of a VM, read as a stream.
+type File struct {
+	Href string // as the descriptor names it
+	Size int64  // bytes, or -1 when unknown before the transfer
+
+	// Open starts a fresh read of the whole file. It may be called again
+	// after a Transient error to retry from the first byte.
+	Open func(ctx context.Context) (io.ReadCloser, error)
+}
+
+// ErrTransient marks a read failure worth retrying from the start
+// (a dropped download). Test with errors.Is.
+var ErrTransient = errors.New("transient")
+
+// Transient wraps err so that create retries the file.
+func Transient(err error) error {
+	if err == nil {
+		return nil
+	}
+	return &transientError{err}
+}
+
+type transientError struct{ err error }
+
+func (e *transientError) Error() string   { return e.err.Error() }
+func (e *transientError) Unwrap() []error { return []error{e.err, ErrTransient} }

@@ -1,0 +1,532 @@
+package source
+
+import (
+	_ "github.com/exitkit/exitkit/internal/golden"
+
+	"archive/tar"
+	"archive/zip"
+	"bytes"
+	"compress/gzip"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/exitkit/exitkit/bundle/ovf"
+	"github.com/exitkit/exitkit/internal/vmdk"
+)
+
+// srcDisk returns a real streamOptimized VMDK of a small disk whose
+// first sectors hold seed-dependent bytes.
+func srcDisk(t testing.TB, seed byte) []byte {
+	t.Helper()
+	raw := make([]byte, 1<<20)
+	for i := range 4096 {
+		raw[i] = seed + byte(i*7)
+	}
+	var out bytes.Buffer
+	if err := vmdk.WriteStreamOptimized(&out, bytes.NewReader(raw), int64(len(raw))); err != nil {
+		t.Fatal(err)
+	}
+	return out.Bytes()
+}
+
+type srcRef struct {
+	href string
+	size int64 // -1: no ovf:size attribute
+}
+
+// srcOVF writes a VMware-style descriptor with one disk per reference
+// (references ending in .nvram are referenced as NVRAM, not as disks).
+func srcOVF(name string, refs []srcRef, extra string) []byte {
+	var b strings.Builder
+	b.WriteString(`<?xml version="1.0" encoding="UTF-8"?>
+<Envelope xmlns="http://schemas.dmtf.org/ovf/envelope/1" xmlns:ovf="http://schemas.dmtf.org/ovf/envelope/1" xmlns:vmw="http://www.vmware.com/schema/ovf" xmlns:rasd="http://schemas.dmtf.org/wbem/wscim/1/cim-schema/2/CIM_ResourceAllocationSettingData">
+  <References>
+`)
+	for i, r := range refs {
+		size := ""
+		if r.size >= 0 {
+			size = fmt.Sprintf(` ovf:size="%d"`, r.size)
+		}
+		fmt.Fprintf(&b, "    <File ovf:id=\"file%d\" ovf:href=\"%s\"%s%s/>\n", i+1, r.href, size, extra)
+	}
+	b.WriteString("  </References>\n  <DiskSection><Info>disks</Info>\n")
+	for i, r := range refs {
+		if !strings.HasSuffix(r.href, ".nvram") {
+			fmt.Fprintf(&b, "    <Disk ovf:diskId=\"vmdisk%d\" ovf:fileRef=\"file%d\" ovf:capacity=\"1\" ovf:capacityAllocationUnits=\"byte * 2^20\"/>\n", i+1, i+1)
+		}
+	}
+	fmt.Fprintf(&b, `  </DiskSection>
+  <VirtualSystem ovf:id="%s"><Info>vm</Info><Name>%s</Name>
+    <VirtualHardwareSection><Info>hw</Info>
+      <Item><rasd:InstanceID>1</rasd:InstanceID><rasd:ResourceType>3</rasd:ResourceType><rasd:VirtualQuantity>2</rasd:VirtualQuantity></Item>
+      <Item><rasd:InstanceID>2</rasd:InstanceID><rasd:ResourceType>6</rasd:ResourceType><rasd:ResourceSubType>VirtualSCSI</rasd:ResourceSubType></Item>
+`, name, name)
+	for i, r := range refs {
+		if !strings.HasSuffix(r.href, ".nvram") {
+			fmt.Fprintf(&b, "      <Item><rasd:HostResource>ovf:/disk/vmdisk%d</rasd:HostResource><rasd:InstanceID>%d</rasd:InstanceID><rasd:Parent>2</rasd:Parent><rasd:ResourceType>17</rasd:ResourceType></Item>\n", i+1, 10+i)
+		}
+	}
+	b.WriteString(`      <vmw:Config ovf:required="false" vmw:key="firmware" vmw:value="efi"/>
+    </VirtualHardwareSection>
+  </VirtualSystem>
+</Envelope>
+`)
+	return []byte(b.String())
+}
+
+func srcWriteFiles(t *testing.T, dir string, files map[string][]byte) {
+	t.Helper()
+	for name, data := range files {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// exported collects what a source hands over: VM name -> href -> bytes.
+func srcExported(t *testing.T, src Source) map[string]map[string][]byte {
+	t.Helper()
+	out := map[string]map[string][]byte{}
+	err := src.Export(context.Background(), func(ctx context.Context, vm *VM) error {
+		files := map[string][]byte{}
+		for _, f := range vm.Files {
+			rc, err := f.Open(ctx)
+			if err != nil {
+				return err
+			}
+			data, err := io.ReadAll(rc)
+			rc.Close()
+			if err != nil {
+				return err
+			}
+			if int64(len(data)) != f.Size {
+				t.Errorf("%s/%s: read %d bytes, Size says %d", vm.Name, f.Href, len(data), f.Size)
+			}
+			files[f.Href] = data
+		}
+		if _, err := ovf.Hardware(mustParse(t, vm.Descriptor), nil), error(nil); err != nil {
+			return err
+		}
+		out[vm.Name] = files
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// twoVMs is an export folder: web with an NVRAM file that shares its name
+// (not referenced), db with a disk in a subfolder.
+func srcTwoVMs(t *testing.T) (map[string][]byte, map[string]map[string][]byte) {
+	web1, db1 := srcDisk(t, 1), srcDisk(t, 2)
+	nvram := []byte("NVRAM\x00efi-vars")
+	files := map[string][]byte{
+		"web/web.ovf":            srcOVF("web", []srcRef{{"web-disk1.vmdk", int64(len(web1))}}, ""),
+		"web/web-disk1.vmdk":     web1,
+		"web/web.nvram":          nvram,
+		"web/other.nvram":        []byte("belongs to nobody"),
+		"db/db.ovf":              srcOVF("db", []srcRef{{"disks/db-disk1.vmdk", -1}}, ""),
+		"db/disks/db-disk1.vmdk": db1,
+		"notes.txt":              []byte("not part of any VM"),
+	}
+	want := map[string]map[string][]byte{
+		"web": {"web-disk1.vmdk": web1, "web.nvram": nvram},
+		"db":  {"disks/db-disk1.vmdk": db1},
+	}
+	return files, want
+}
+
+func TestFolderSourceFindsEveryVMWithItsFilesAndNVRAM(t *testing.T) {
+	dir := t.TempDir()
+	files, want := srcTwoVMs(t)
+	srcWriteFiles(t, dir, files)
+	src, err := Open(context.Background(), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(src.String(), "folder ") {
+		t.Errorf("String() = %q", src.String())
+	}
+	srcCheckExported(t, srcExported(t, src), want)
+}
+
+func TestOVFFileSourceExportsThatVMAlone(t *testing.T) {
+	dir := t.TempDir()
+	files, want := srcTwoVMs(t)
+	srcWriteFiles(t, dir, files)
+	src, err := Open(context.Background(), filepath.Join(dir, "db", "db.ovf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srcCheckExported(t, srcExported(t, src), map[string]map[string][]byte{"db": want["db"]})
+}
+
+func srcCheckExported(t *testing.T, got, want map[string]map[string][]byte) {
+	t.Helper()
+	if len(got) != len(want) {
+		t.Errorf("got VMs %v, want %v", srcKeys(got), srcKeys(want))
+	}
+	for vm, files := range want {
+		if len(got[vm]) != len(files) {
+			t.Errorf("VM %s: got files %v, want %v", vm, srcKeys(got[vm]), srcKeys(files))
+		}
+		for href, data := range files {
+			if !bytes.Equal(got[vm][href], data) {
+				t.Errorf("VM %s: %s differs (%d bytes, want %d)", vm, href, len(got[vm][href]), len(data))
+			}
+		}
+	}
+}
+
+func srcKeys[V any](m map[string]V) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	return out
+}
+
+func TestFolderSourceRefusesBrokenExportsSayingWhatToFix(t *testing.T) {
+	disk := srcDisk(t, 3)
+	n := int64(len(disk))
+	tests := []struct {
+		name  string
+		files map[string][]byte
+		setup func(t *testing.T, dir string)
+		want  string
+	}{
+		{"a missing disk", map[string][]byte{"vm.ovf": srcOVF("vm", []srcRef{{"gone.vmdk", 10}}, "")}, nil, "references gone.vmdk, which is missing"},
+		{"a wrong ovf:size", map[string][]byte{"vm.ovf": srcOVF("vm", []srcRef{{"d.vmdk", n + 1}}, ""), "d.vmdk": disk}, nil, fmt.Sprintf("says %d bytes, but the file has %d", n+1, n)},
+		{"a ../ href", map[string][]byte{"x/vm.ovf": srcOVF("vm", []srcRef{{"../d.vmdk", n}}, ""), "d.vmdk": disk}, nil, `climbs out of the export with ".."`},
+		{"an absolute href", map[string][]byte{"vm.ovf": srcOVF("vm", []srcRef{{"/etc/passwd", -1}}, "")}, nil, "is an absolute path"},
+		{"a URL href", map[string][]byte{"vm.ovf": srcOVF("vm", []srcRef{{"http://evil.example/d.vmdk", -1}}, "")}, nil, "is a URL"},
+		{"a chunked file", map[string][]byte{"vm.ovf": srcOVF("vm", []srcRef{{"d.vmdk", n}}, ` ovf:chunkSize="1024"`), "d.vmdk": disk}, nil, "split into chunks"},
+		{"the same file twice", map[string][]byte{"vm.ovf": srcOVF("vm", []srcRef{{"d.vmdk", n}, {"./d.vmdk", n}}, ""), "d.vmdk": disk}, nil, "both name"},
+		{"a broken descriptor", map[string][]byte{"vm.ovf": []byte("<Envelope><References>")}, nil, "vm.ovf: ovf: line 1: not well-formed XML"},
+		{"no descriptor at all", map[string][]byte{"d.vmdk": disk}, nil, "holds no .ovf descriptor"},
+		{"a symlinked disk", map[string][]byte{"vm.ovf": srcOVF("vm", []srcRef{{"d.vmdk", n}}, ""), "real.vmdk": disk}, func(t *testing.T, dir string) {
+			if err := os.Symlink("real.vmdk", filepath.Join(dir, "d.vmdk")); err != nil {
+				t.Skip("no symlinks here:", err)
+			}
+		}, "which is a link"},
+		{"a file differing in case", map[string][]byte{"vm.ovf": srcOVF("vm", []srcRef{{"D.vmdk", n}}, ""), "d.vmdk": disk}, nil, "differs only in upper/lower case"},
+		{"a disk in a symlinked folder", map[string][]byte{"vm.ovf": srcOVF("vm", []srcRef{{"disks/d.vmdk", n}}, ""), "real/d.vmdk": disk}, func(t *testing.T, dir string) {
+			if err := os.Symlink("real", filepath.Join(dir, "disks")); err != nil {
+				t.Skip("no symlinks here:", err)
+			}
+		}, "disks is a link to a folder"},
+		{"a symlinked descriptor", map[string][]byte{"real.ovf.txt": srcOVF("vm", nil, "")}, func(t *testing.T, dir string) {
+			if err := os.Symlink("real.ovf.txt", filepath.Join(dir, "vm.ovf")); err != nil {
+				t.Skip("no symlinks here:", err)
+			}
+		}, "vm.ovf is a link"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			srcWriteFiles(t, dir, tt.files)
+			if tt.setup != nil {
+				tt.setup(t, dir)
+			}
+			src, err := Open(context.Background(), dir)
+			if err == nil {
+				t.Fatalf("accepted: %v", src)
+			}
+			if !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("error %q does not say %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestFolderSourceListsEveryProblemAtOnce(t *testing.T) {
+	dir := t.TempDir()
+	srcWriteFiles(t, dir, map[string][]byte{
+		"a/a.ovf": srcOVF("a", []srcRef{{"a.vmdk", 1}}, ""),
+		"b/b.ovf": srcOVF("b", []srcRef{{"/abs.vmdk", 1}}, ""),
+	})
+	_, err := Open(context.Background(), dir)
+	if err == nil || !strings.Contains(err.Error(), "a.vmdk, which is missing") || !strings.Contains(err.Error(), "absolute path") {
+		t.Fatalf("want both problems, got %v", err)
+	}
+	if !errors.Is(err, ErrUnsafeHref) {
+		t.Error("an unsafe href is not ErrUnsafeHref")
+	}
+}
+
+func TestFolderSourceNoticesAFileChangedAfterOpening(t *testing.T) {
+	dir := t.TempDir()
+	files, _ := srcTwoVMs(t)
+	srcWriteFiles(t, dir, files)
+	src, err := Open(context.Background(), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "web", "web-disk1.vmdk"), []byte("short"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	err = src.Export(context.Background(), func(ctx context.Context, vm *VM) error {
+		for _, f := range vm.Files {
+			rc, err := f.Open(ctx)
+			if err != nil {
+				return err
+			}
+			rc.Close()
+		}
+		return nil
+	})
+	if err == nil || !strings.Contains(err.Error(), "changed size") {
+		t.Fatalf("want a changed-size error, got %v", err)
+	}
+}
+
+type srcMember struct {
+	name     string
+	data     []byte
+	typeflag byte
+	link     string
+}
+
+func srcTar(t testing.TB, members []srcMember) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	for _, m := range members {
+		hdr := &tar.Header{Name: m.name, Mode: 0o644, Size: int64(len(m.data)), Typeflag: m.typeflag, Linkname: m.link, Format: tar.FormatPAX}
+		if m.typeflag == 0 {
+			hdr.Typeflag = tar.TypeReg
+		}
+		if hdr.Typeflag != tar.TypeReg {
+			hdr.Size = 0
+		}
+		if err := tw.WriteHeader(hdr); err != nil {
+			t.Fatal(err)
+		}
+		if hdr.Typeflag == tar.TypeReg {
+			if _, err := tw.Write(m.data); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if err := tw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+func srcWebOVA(t testing.TB) ([]srcMember, map[string]map[string][]byte) {
+	disk := srcDisk(t, 9)
+	nvram := []byte("nvram bytes")
+	desc := srcOVF("web", []srcRef{{"web-disk1.vmdk", int64(len(disk))}, {"web.nvram", int64(len(nvram))}}, "")
+	return []srcMember{
+			{name: "web.ovf", data: desc},
+			{name: "web.mf", data: []byte("SHA256(web.ovf)= 00\n")},
+			{name: "web-disk1.vmdk", data: disk},
+			{name: "web.nvram", data: nvram},
+		}, map[string]map[string][]byte{
+			"web": {"web-disk1.vmdk": disk, "web.nvram": nvram},
+		}
+}
+
+func TestOVASourceServesMembersInPlace(t *testing.T) {
+	members, want := srcWebOVA(t)
+	p := filepath.Join(t.TempDir(), "web.ova")
+	if err := os.WriteFile(p, srcTar(t, members), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	src, err := Open(context.Background(), p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(src.String(), "ova ") {
+		t.Errorf("String() = %q", src.String())
+	}
+	srcCheckExported(t, srcExported(t, src), want)
+}
+
+func TestCompressedArchivesAreStreamed(t *testing.T) {
+	members, want := srcWebOVA(t)
+	plain := srcTar(t, members)
+
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	zw.Write(plain)
+	zw.Close()
+
+	var zb bytes.Buffer
+	z := zip.NewWriter(&zb)
+	for _, m := range members {
+		w, err := z.Create("export/" + m.name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.Write(m.data)
+	}
+	z.Close()
+
+	for name, data := range map[string][]byte{"web.tar.gz": gz.Bytes(), "web.zip": zb.Bytes()} {
+		t.Run(name, func(t *testing.T) {
+			p := filepath.Join(t.TempDir(), name)
+			if err := os.WriteFile(p, data, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			src, err := Open(context.Background(), p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			srcCheckExported(t, srcExported(t, src), want)
+		})
+	}
+}
+
+func TestOVASourceRefusesBadArchives(t *testing.T) {
+	members, _ := srcWebOVA(t)
+	good := srcTar(t, members)
+	with := func(extra ...srcMember) []byte { return srcTar(t, append(append([]srcMember{}, members...), extra...)) }
+	tests := []struct {
+		name string
+		data []byte
+		want string
+	}{
+		{"a ../ member", with(srcMember{name: "../evil.vmdk", data: []byte("x")}), `climbs out of the archive`},
+		{"an absolute member", with(srcMember{name: "/etc/evil", data: []byte("x")}), "absolute path"},
+		{"a symlink member", with(srcMember{name: "link.vmdk", typeflag: tar.TypeSymlink, link: "/etc/shadow"}), "is a link"},
+		{"a hard link member", with(srcMember{name: "hard.vmdk", typeflag: tar.TypeLink, link: "web.ovf"}), "is a link"},
+		{"a duplicate member", with(srcMember{name: "web.nvram", data: []byte("again")}), "appears twice"},
+		{"a truncated OVA", good[:len(good)-2048-600], "truncated"},
+		{"a truncated header", good[:1024+100], "truncated"},
+		{"not an archive", bytes.Repeat([]byte("not a tar "), 200), "not an OVA"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := filepath.Join(t.TempDir(), "x.ova")
+			if err := os.WriteFile(p, tt.data, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			src, err := Open(context.Background(), p)
+			if err == nil {
+				t.Fatalf("accepted: %v", src)
+			}
+			if !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("error %q does not say %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestCheckHrefAcceptsOnlyRelativeInsidePaths(t *testing.T) {
+	for _, ok := range []string{"d.vmdk", "disks/d.vmdk", "./d.vmdk", "a b.vmdk", "..d.vmdk"} {
+		if err := checkHref(ok); err != nil {
+			t.Errorf("checkHref(%q): %v", ok, err)
+		}
+	}
+	for _, bad := range []string{"", "../d", "a/../../d", "/d", `C:\d`, `a\d`, "https://x/d", "file:d"} {
+		if err := checkHref(bad); !errors.Is(err, ErrUnsafeHref) {
+			t.Errorf("checkHref(%q) = %v, want ErrUnsafeHref", bad, err)
+		}
+	}
+}
+
+func FuzzOpenSourceOVA(f *testing.F) {
+	members, _ := srcWebOVA(f)
+	f.Add(srcTar(f, members))
+	f.Add(srcTar(f, append(members, srcMember{name: "../x", data: []byte("x")})))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		p := filepath.Join(t.TempDir(), "x.ova")
+		if err := os.WriteFile(p, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		src, err := Open(context.Background(), p)
+		if err != nil {
+			if !strings.Contains(err.Error(), "x.ova") {
+				t.Fatalf("error does not name the file: %v", err)
+			}
+			return
+		}
+		// Whatever was accepted must be readable in full, within the file.
+		err = src.Export(context.Background(), func(ctx context.Context, vm *VM) error {
+			for _, sf := range vm.Files {
+				rc, err := sf.Open(ctx)
+				if err != nil {
+					return err
+				}
+				n, err := io.Copy(io.Discard, rc)
+				rc.Close()
+				if err != nil {
+					return err
+				}
+				if n != sf.Size {
+					t.Fatalf("%s: read %d bytes, Size %d", sf.Href, n, sf.Size)
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatalf("an accepted OVA fails to export: %v", err)
+		}
+	})
+}
+
+func TestOpenSourceOfAMissingPathSaysWhatToGive(t *testing.T) {
+	_, err := Open(context.Background(), filepath.Join(t.TempDir(), "acme-export"))
+	if err == nil || !strings.Contains(err.Error(), "give a folder of OVF exports, an .ova file or a vsphere:// URL") {
+		t.Fatalf("OpenSource of a missing path: %v", err)
+	}
+}
+
+func mustParse(t testing.TB, desc []byte) *ovf.Descriptor {
+	t.Helper()
+	d, err := ovf.Parse(bytes.NewReader(desc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+func TestAFolderSourcePlansEveryFileOfEveryVMBeforeExporting(t *testing.T) {
+	dir := t.TempDir()
+	files, _ := srcTwoVMs(t)
+	srcWriteFiles(t, dir, files)
+	src, err := Open(context.Background(), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want int64
+	src.Export(context.Background(), func(_ context.Context, vm *VM) error {
+		for _, f := range vm.Files {
+			want += f.Size
+		}
+		return nil
+	})
+	p, ok := src.(Planner)
+	if !ok || p.PlannedBytes() != want || want == 0 {
+		t.Errorf("planned %v bytes, the VMs hold %d", p, want)
+	}
+}
+
+// Open takes a context, so Ctrl-C stops the indexing of a large archive.
+func TestOpeningAnArchiveStopsWhenTheContextIsCancelled(t *testing.T) {
+	members, _ := srcWebOVA(t)
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	zw.Write(srcTar(t, members))
+	zw.Close()
+	p := filepath.Join(t.TempDir(), "web.tar.gz")
+	os.WriteFile(p, gz.Bytes(), 0o644)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := Open(ctx, p); !errors.Is(err, context.Canceled) {
+		t.Errorf("a cancelled open: %v", err)
+	}
+}

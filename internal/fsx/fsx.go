@@ -1,0 +1,308 @@
+// Package fsx is the one place exitkit writes output files. Everything it
+// writes is durable before it is reported done (the file and its folder are
+// fsynced), appears whole or not at all (written under a .partial name and
+// renamed), never replaces a file the caller did not claim, and never
+// follows a symbolic link: names are resolved inside an os.Root, new files
+// are created with O_EXCL, and existing ones are opened with O_NOFOLLOW.
+//
+// Open an output folder with OpenDir and write through its methods, or
+// through the FS interface, which tests wrap to make a write, an fsync, a
+// rename or an append fail at a chosen byte (see Faulty). WriteNewFile and
+// CreateNew are for single files outside a claimed folder (keys, reports).
+package fsx
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"syscall"
+)
+
+// PartialSuffix marks a file being written; it is renamed when whole.
+const PartialSuffix = ".partial"
+
+// File is an output file being written.
+type File interface {
+	io.Writer
+	Sync() error
+	Close() error
+}
+
+// FS is an output folder: the operations writers of output need, on names
+// relative to it ("/"-separated). Dir implements it on disk; Faulty wraps
+// one to inject failures.
+type FS interface {
+	// Create makes a new file; it fails if the name exists (even as a link).
+	Create(name string, perm fs.FileMode) (File, error)
+	// Append opens an existing regular file for appending, never a link.
+	Append(name string) (File, error)
+	// Rename moves old to new within the folder, replacing new.
+	Rename(oldname, newname string) error
+	// Link makes newname a second name of oldname; it fails if newname exists.
+	Link(oldname, newname string) error
+	Remove(name string) error
+	RemoveAll(name string) error
+	MkdirAll(name string, perm fs.FileMode) error
+	// SyncDir makes the entries of a folder (".": the root) durable.
+	SyncDir(name string) error
+	// Sync makes a file's content durable (fsync).
+	Sync(name string) error
+	// Open reads a regular file, never through a link.
+	Open(name string) (*os.File, error)
+	Lstat(name string) (fs.FileInfo, error)
+	ReadDir(name string) ([]fs.DirEntry, error)
+}
+
+// Dir is an output folder on disk, opened as an os.Root.
+type Dir struct {
+	root *os.Root
+	path string
+}
+
+// OpenDir opens path as an output folder, creating it (and its parents)
+// when absent. It refuses a path whose last element is a symbolic link.
+func OpenDir(p string) (*Dir, error) {
+	if fi, err := os.Lstat(p); err == nil {
+		if fi.Mode()&fs.ModeSymlink != 0 {
+			return nil, fmt.Errorf("%s is a symbolic link; give the real folder", p)
+		}
+		if !fi.IsDir() {
+			return nil, fmt.Errorf("%s exists and is not a folder", p)
+		}
+	} else if err := os.MkdirAll(p, 0o755); err != nil {
+		return nil, err
+	}
+	r, err := os.OpenRoot(p)
+	if err != nil {
+		return nil, err
+	}
+	return &Dir{root: r, path: p}, nil
+}
+
+// Path is the folder's path as given to OpenDir.
+func (d *Dir) Path() string { return d.path }
+
+// Join returns the OS path of name, for messages.
+func (d *Dir) Join(name string) string { return filepath.Join(d.path, filepath.FromSlash(name)) }
+
+func (d *Dir) Close() error { return d.root.Close() }
+
+func (d *Dir) Create(name string, perm fs.FileMode) (File, error) {
+	return d.root.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL|syscall.O_NOFOLLOW, perm)
+}
+
+func (d *Dir) Append(name string) (File, error) {
+	return d.root.OpenFile(name, os.O_WRONLY|os.O_APPEND|syscall.O_NOFOLLOW, 0)
+}
+
+func (d *Dir) Rename(oldname, newname string) error { return d.root.Rename(oldname, newname) }
+func (d *Dir) Link(oldname, newname string) error   { return d.root.Link(oldname, newname) }
+func (d *Dir) Remove(name string) error             { return d.root.Remove(name) }
+func (d *Dir) RemoveAll(name string) error          { return d.root.RemoveAll(name) }
+func (d *Dir) MkdirAll(name string, perm fs.FileMode) error {
+	return d.root.MkdirAll(name, perm)
+}
+func (d *Dir) Lstat(name string) (fs.FileInfo, error) { return d.root.Lstat(name) }
+
+func (d *Dir) Open(name string) (*os.File, error) {
+	return d.root.OpenFile(name, os.O_RDONLY|syscall.O_NOFOLLOW, 0)
+}
+
+func (d *Dir) ReadDir(name string) ([]fs.DirEntry, error) {
+	f, err := d.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return f.ReadDir(-1)
+}
+
+func (d *Dir) Sync(name string) error {
+	f, err := d.Open(name)
+	if err != nil {
+		return err
+	}
+	err = f.Sync()
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+func (d *Dir) SyncDir(name string) error {
+	f, err := d.root.Open(name)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	if err := f.Sync(); err != nil && !errors.Is(err, syscall.EINVAL) {
+		return err // EINVAL: a file system that cannot sync folders
+	}
+	return nil
+}
+
+// WriteFile writes data to name whole and durably: to name.partial (a
+// stale one from a crash is removed first), fsync, rename over name, fsync
+// the folder. It replaces name, so use it only in a folder the caller has
+// claimed; WriteNew never replaces.
+func WriteFile(fsys FS, name string, data []byte, perm fs.FileMode) error {
+	tmp := name + PartialSuffix
+	if err := writeSynced(fsys, tmp, data, perm); err != nil {
+		return fmt.Errorf("write %s: %w", name, err)
+	}
+	if err := fsys.Rename(tmp, name); err != nil {
+		fsys.Remove(tmp)
+		return fmt.Errorf("write %s: %w", name, err)
+	}
+	if err := fsys.SyncDir(path.Dir(name)); err != nil {
+		return fmt.Errorf("write %s: %w", name, err)
+	}
+	return nil
+}
+
+// WriteNew writes data to name whole and durably and never replaces an
+// existing name: it writes a hidden temporary file and links it into place.
+func WriteNew(fsys FS, name string, data []byte, perm fs.FileMode) error {
+	tmp, err := tempName(name)
+	if err != nil {
+		return err
+	}
+	if err := writeSynced(fsys, tmp, data, perm); err != nil {
+		return fmt.Errorf("write %s: %w", name, err)
+	}
+	return Commit(fsys, tmp, name)
+}
+
+// CreateTemp creates a hidden temporary file beside name, to be committed
+// with Commit once its content has been checked.
+func CreateTemp(fsys FS, name string, perm fs.FileMode) (File, string, error) {
+	tmp, err := tempName(name)
+	if err != nil {
+		return nil, "", err
+	}
+	f, err := fsys.Create(tmp, perm)
+	return f, tmp, err
+}
+
+func tempName(name string) (string, error) {
+	var b [6]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", err
+	}
+	dir, base := path.Split(name)
+	return dir + "." + base + "." + hex.EncodeToString(b[:]) + ".exitbundle-partial", nil
+}
+
+// Commit moves a finished temporary file to name unless name exists: a
+// hard link fails on an existing name atomically; where links are not
+// supported it falls back to a checked rename. The temporary is removed
+// either way, and the folder is synced.
+func Commit(fsys FS, tmp, name string) error {
+	err := fsys.Link(tmp, name)
+	if err == nil {
+		err = fsys.Remove(tmp)
+	} else if !errors.Is(err, fs.ErrExist) {
+		if _, serr := fsys.Lstat(name); serr != nil {
+			err = fsys.Rename(tmp, name)
+		}
+	}
+	if err != nil {
+		fsys.Remove(tmp)
+		if _, serr := fsys.Lstat(name); serr == nil {
+			return fmt.Errorf("%s appeared meanwhile; not overwritten: move it away and run again", name)
+		}
+		return fmt.Errorf("write %s: %w", name, err)
+	}
+	return fsys.SyncDir(path.Dir(name))
+}
+
+func writeSynced(fsys FS, name string, data []byte, perm fs.FileMode) error {
+	if err := fsys.Remove(name); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	f, err := fsys.Create(name, perm)
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(data)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		fsys.Remove(name)
+	}
+	return err
+}
+
+// WriteNewFile writes a single new file outside any claimed folder (a key,
+// a report), never over an existing name or through a link, and durably.
+func WriteNewFile(p string, data []byte, perm fs.FileMode) error {
+	d, err := parent(p)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return WriteNew(d, filepath.Base(p), data, perm)
+}
+
+// CreateNew creates a single new file outside any claimed folder,
+// exclusively and without following a link. The caller writes, syncs
+// (Sync) and closes it; on failure it removes it with Remove.
+func CreateNew(p string, perm fs.FileMode) (*os.File, error) {
+	return os.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_EXCL|syscall.O_NOFOLLOW, perm)
+}
+
+// Remove removes a single file (or empty folder) the caller created.
+func Remove(p string) error { return os.Remove(p) }
+
+// RemoveAll removes a folder tree the caller created (demo scratch space).
+func RemoveAll(p string) error { return os.RemoveAll(p) }
+
+// MkdirAll creates a folder and its parents.
+func MkdirAll(p string, perm fs.FileMode) error { return os.MkdirAll(p, perm) }
+
+// SyncParent fsyncs the folder holding p, making p's entry durable.
+func SyncParent(p string) error {
+	d, err := parent(p)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.SyncDir(".")
+}
+
+func parent(p string) (*Dir, error) {
+	dir := filepath.Dir(p)
+	r, err := os.OpenRoot(dir)
+	if err != nil {
+		return nil, err
+	}
+	return &Dir{root: r, path: dir}, nil
+}
+
+// ReplaceFile writes data to p whole and durably, replacing p: only for a
+// file the user asked to rewrite (golden files under -update).
+func ReplaceFile(p string, data []byte, perm fs.FileMode) error {
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		return err
+	}
+	d, err := parent(p)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return WriteFile(d, filepath.Base(p), data, perm)
+}
+
+// MkdirTemp creates a new scratch folder (see os.MkdirTemp); remove it with
+// RemoveAll.
+func MkdirTemp(dir, pattern string) (string, error) { return os.MkdirTemp(dir, pattern) }

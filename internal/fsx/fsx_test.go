@@ -1,0 +1,107 @@
+package fsx_test
+
+import (
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/exitkit/exitkit/internal/fsx"
+
+	_ "github.com/exitkit/exitkit/internal/golden"
+)
+
+func TestWriteFileReplacesWholeAndLeavesNoPartial(t *testing.T) {
+	d, err := fsx.OpenDir(filepath.Join(t.TempDir(), "out"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	for _, s := range []string{"one", "two"} {
+		if err := fsx.WriteFile(d, "a.txt", []byte(s), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, _ := os.ReadFile(d.Join("a.txt"))
+	if string(got) != "two" {
+		t.Errorf("a.txt = %q", got)
+	}
+	if _, err := os.Lstat(d.Join("a.txt" + fsx.PartialSuffix)); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("partial left: %v", err)
+	}
+}
+
+func TestWriteNewNeverReplacesAnExistingFile(t *testing.T) {
+	d, _ := fsx.OpenDir(t.TempDir())
+	defer d.Close()
+	if err := fsx.WriteNew(d, "a", []byte("first"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := fsx.WriteNew(d, "a", []byte("second"), 0o600); err == nil {
+		t.Error("fsx.WriteNew replaced an existing file")
+	}
+	got, _ := os.ReadFile(d.Join("a"))
+	entries, _ := d.ReadDir(".")
+	if string(got) != "first" || len(entries) != 1 {
+		t.Errorf("a = %q, %d entries", got, len(entries))
+	}
+}
+
+func TestNoWriteFollowsASymlink(t *testing.T) {
+	tmp := t.TempDir()
+	outside := filepath.Join(tmp, "outside")
+	os.WriteFile(outside, []byte("keep"), 0o644)
+	out := filepath.Join(tmp, "out")
+	os.Mkdir(out, 0o755)
+	os.Symlink(outside, filepath.Join(out, "link"))
+	os.Symlink("../", filepath.Join(out, "up"))
+	d, _ := fsx.OpenDir(out)
+	defer d.Close()
+	if _, err := d.Create("link", 0o644); err == nil {
+		t.Error("Create wrote through a symlink")
+	}
+	if _, err := d.Append("link"); err == nil {
+		t.Error("Append opened a symlink")
+	}
+	if err := fsx.WriteNew(d, "up/outside2", []byte("x"), 0o644); err == nil {
+		t.Error("a write escaped the folder through a symlinked folder")
+	}
+	if err := fsx.WriteNewFile(filepath.Join(out, "link"), []byte("x"), 0o644); err == nil {
+		t.Error("fsx.WriteNewFile replaced a symlink")
+	}
+	if got, _ := os.ReadFile(outside); string(got) != "keep" {
+		t.Errorf("outside file changed: %q", got)
+	}
+	if _, err := fsx.OpenDir(filepath.Join(out, "up")); err == nil {
+		t.Error("fsx.OpenDir accepted a symlink")
+	}
+}
+
+func TestFaultyFailsTheChosenOperationOnce(t *testing.T) {
+	tests := []struct {
+		name  string
+		fault fsx.Fault
+	}{
+		{"a write at byte 3", fsx.Fault{Op: fsx.OpWrite, Match: "a", Bytes: 3}},
+		{"an fsync", fsx.Fault{Op: fsx.OpSync, Match: "a"}},
+		{"a rename", fsx.Fault{Op: fsx.OpRename, Match: "a"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d, _ := fsx.OpenDir(t.TempDir())
+			defer d.Close()
+			f := &fsx.Faulty{FS: d, Fault: tt.fault}
+			err := fsx.WriteFile(f, "a", []byte("hello"), 0o644)
+			if !errors.Is(err, fsx.ErrInjected) || !f.Fired() {
+				t.Fatalf("err = %v", err)
+			}
+			if entries, _ := d.ReadDir("."); len(entries) != 0 {
+				t.Errorf("a failed write left %d entries", len(entries))
+			}
+			if err := fsx.WriteFile(f, "a", []byte("hello"), 0o644); err != nil {
+				t.Errorf("second try: %v", err)
+			}
+		})
+	}
+}
