@@ -13,7 +13,7 @@
 //     segments share one frame, so their output is what plain zstd makes;
 //   - any other segment becomes a stored frame, written directly: Raw
 //     blocks, or RLE blocks where a 128 KiB block is one byte repeated
-//     (a zeroed region), with the exact content size and a checksum.
+//     (a zeroed region), with the exact content size.
 //
 // The estimate compresses eight 4 KiB samples of the segment's
 // non-uniform blocks at zstd's fastest level: about 3 % of the data, at a
@@ -101,8 +101,13 @@ func WithThresholds(enter, leave float64) Option {
 	}
 }
 
-// WithChecksum sets whether stored frames carry a content checksum (the
-// default, as zstd's own frames do, so that `zstd -t` checks them).
+// WithChecksum sets whether stored frames carry a content checksum
+// (XXH64), as compressed frames always do. Off by default: a stored frame
+// holds its input verbatim, exitkit's manifests already hold the SHA-256
+// of the stored file and of the plaintext, and on incompressible data the
+// checksum would be most of the Writer's cost (about 0.05 to 0.2
+// CPU-seconds per GB, against the pipeline's 1.7). Turn it on where
+// `zstd -t` alone must detect corruption.
 func WithChecksum(on bool) Option {
 	return func(c *config) error { c.checksum = on; return nil }
 }
@@ -127,17 +132,29 @@ func (s Stats) AnyCompressed() bool { return s.Compressed > 0 }
 
 // Writer is an io.WriteCloser that writes a zstd stream, compressing the
 // segments that compress and storing the others. Create it with NewWriter.
+//
+// A Write of at least 128 KiB is decided and written from the caller's
+// slice, in segments of up to the segment size, without a copy; smaller
+// writes are gathered into a segment first. So the frames depend on the
+// sizes of the writes; what they decode to does not.
 type Writer struct {
 	cfg config
 	dst countingWriter
 
-	// buf holds one segment laid out as it is stored: room for a frame
-	// header, then per block a 3-byte header slot and the block's bytes,
-	// then room for the checksum, so that a stored segment leaves in one
-	// write without a copy.
-	buf    []byte
-	n      int // bytes of the segment filled
-	blocks int // blocks per full segment
+	// buf gathers small writes into one segment laid out as it is
+	// stored: room for a frame header, then per block a 3-byte header
+	// slot and the block's bytes, then room for the checksum, so that a
+	// stored segment leaves in one write.
+	buf []byte
+	n   int // bytes of buf filled
+
+	// The segment being written: its blocks (in buf, or in the caller's
+	// slice), whether each is one byte repeated, and which are not.
+	seg     [][]byte
+	inBuf   bool
+	uni     []bool
+	live    []int
+	scratch []byte // headers of a stored segment that is not in buf
 
 	sampler *zstd.Encoder
 	sample  []byte
@@ -145,17 +162,17 @@ type Writer struct {
 	enc     *zstd.Encoder // created on the first segment that compresses
 	inFrame bool          // enc has an open frame
 	digest  *xxhash.Digest
-	uni     []bool
-	live    []int
 
 	stats  Stats
 	err    error
 	closed bool
 }
 
-// NewWriter returns a Writer that writes a zstd stream to dst.
+// NewWriter returns a Writer that writes a zstd stream to dst. Stored
+// segments reach dst as a few writes per segment, compressed ones as the
+// encoder writes them; dst needs no buffering of its own.
 func NewWriter(dst io.Writer, opts ...Option) (*Writer, error) {
-	cfg := config{segment: DefaultSegmentSize, enter: DefaultEnter, leave: DefaultLeave, checksum: true}
+	cfg := config{segment: DefaultSegmentSize, enter: DefaultEnter, leave: DefaultLeave}
 	for _, o := range opts {
 		if err := o(&cfg); err != nil {
 			return nil, err
@@ -171,47 +188,57 @@ func NewWriter(dst io.Writer, opts ...Option) (*Writer, error) {
 		return nil, fmt.Errorf("autozstd: %w", err)
 	}
 	blocks := cfg.segment / maxBlockSize
-	w := &Writer{
+	return &Writer{
 		cfg:     cfg,
 		dst:     countingWriter{w: dst},
 		buf:     make([]byte, maxHeaderSize+blocks*(blockHdrSize+maxBlockSize)+checksumSize),
-		blocks:  blocks,
+		seg:     make([][]byte, 0, blocks),
+		uni:     make([]bool, blocks),
+		live:    make([]int, 0, blocks),
+		scratch: make([]byte, 0, maxHeaderSize+blocks*(blockHdrSize+1)+checksumSize),
 		sampler: sampler,
 		sample:  make([]byte, 0, samplePieces*samplePiece),
 		digest:  xxhash.New(),
-		uni:     make([]bool, blocks),
-		live:    make([]int, 0, blocks),
-	}
-	return w, nil
+	}, nil
 }
 
-// data returns the bytes of block i of the current segment.
-func (w *Writer) data(i int) []byte {
-	start := maxHeaderSize + i*(blockHdrSize+maxBlockSize) + blockHdrSize
-	end := min(w.n-i*maxBlockSize, maxBlockSize)
-	return w.buf[start : start+end]
-}
+// slotAt is the offset in buf of block i's header slot.
+func slotAt(i int) int { return maxHeaderSize + i*(blockHdrSize+maxBlockSize) }
 
-// slot returns the free room of the block being filled.
+// slot returns the free room of the block of buf being filled.
 func (w *Writer) slot() []byte {
 	i, off := w.n/maxBlockSize, w.n%maxBlockSize
-	start := maxHeaderSize + i*(blockHdrSize+maxBlockSize) + blockHdrSize
+	start := slotAt(i) + blockHdrSize
 	return w.buf[start+off : start+maxBlockSize]
 }
 
-// Write buffers p and writes each full segment.
+// Write writes p, deciding and writing each segment as it completes.
 func (w *Writer) Write(p []byte) (int, error) {
 	if err := w.usable(); err != nil {
 		return 0, err
 	}
 	written := 0
 	for len(p) > 0 {
+		if w.n == 0 && len(p) >= maxBlockSize {
+			k := min(len(p), w.cfg.segment)
+			w.inBuf = false
+			w.seg = w.seg[:0]
+			for q := p[:k]; len(q) > 0; q = q[min(len(q), maxBlockSize):] {
+				w.seg = append(w.seg, q[:min(len(q), maxBlockSize)])
+			}
+			if err := w.flushSegment(k); err != nil {
+				return written, err
+			}
+			p = p[k:]
+			written += k
+			continue
+		}
 		k := copy(w.slot(), p)
 		w.n += k
 		p = p[k:]
 		written += k
 		if w.n == w.cfg.segment {
-			if err := w.flushSegment(); err != nil {
+			if err := w.flushBuf(); err != nil {
 				return written, err
 			}
 		}
@@ -231,7 +258,7 @@ func (w *Writer) ReadFrom(r io.Reader) (int64, error) {
 		w.n += k
 		total += int64(k)
 		if w.n == w.cfg.segment {
-			if ferr := w.flushSegment(); ferr != nil {
+			if ferr := w.flushBuf(); ferr != nil {
 				return total, ferr
 			}
 		}
@@ -262,7 +289,7 @@ func (w *Writer) Close() error {
 	}
 	w.closed = true
 	if w.err == nil && w.n > 0 {
-		w.err = w.flushSegment()
+		w.err = w.flushBuf()
 	}
 	if w.enc != nil && w.inFrame {
 		w.inFrame = false
@@ -276,10 +303,7 @@ func (w *Writer) Close() error {
 		w.stats.Frames++
 	}
 	w.stats.Out = w.dst.n
-	if w.err != nil {
-		return w.err
-	}
-	return nil
+	return w.err
 }
 
 // Stats returns what the Writer did so far; complete after Close.
@@ -289,13 +313,25 @@ func (w *Writer) Stats() Stats {
 	return s
 }
 
-// flushSegment decides how the buffered segment is written and writes it.
-func (w *Writer) flushSegment() error {
+// flushBuf writes the segment gathered in buf.
+func (w *Writer) flushBuf() error {
 	n := w.n
-	nb := (n + maxBlockSize - 1) / maxBlockSize
+	w.inBuf = true
+	w.seg = w.seg[:0]
+	for i := 0; i*maxBlockSize < n; i++ {
+		start := slotAt(i) + blockHdrSize
+		w.seg = append(w.seg, w.buf[start:start+min(n-i*maxBlockSize, maxBlockSize)])
+	}
+	w.n = 0
+	return w.flushSegment(n)
+}
+
+// flushSegment decides how the segment of n bytes in w.seg is written and
+// writes it.
+func (w *Writer) flushSegment(n int) error {
 	uniformAll := true
-	for i := range nb {
-		w.uni[i] = uniform(w.data(i))
+	for i, d := range w.seg {
+		w.uni[i] = uniform(d)
 		uniformAll = uniformAll && w.uni[i]
 	}
 	var compress bool
@@ -305,7 +341,7 @@ func (w *Writer) flushSegment() error {
 		// a compressed frame the encoder does as well at little cost.
 		compress = w.inFrame
 	default:
-		r := w.estimate(nb)
+		r := w.estimate()
 		if w.inFrame {
 			compress = r < w.cfg.leave
 		} else {
@@ -314,12 +350,11 @@ func (w *Writer) flushSegment() error {
 	}
 	var err error
 	if compress {
-		err = w.compress(nb)
+		err = w.compress(n)
 	} else {
-		err = w.store(nb)
+		err = w.store(n)
 	}
 	w.stats.In += int64(n)
-	w.n = 0
 	if err != nil {
 		w.err = err
 	}
@@ -328,31 +363,32 @@ func (w *Writer) flushSegment() error {
 
 // estimate returns the compression ratio of a sample of the segment's
 // non-uniform blocks at zstd's fastest level.
-func (w *Writer) estimate(nb int) float64 {
+func (w *Writer) estimate() float64 {
 	w.live = w.live[:0]
 	total := 0
-	for i := range nb {
+	for i, d := range w.seg {
 		if !w.uni[i] {
 			w.live = append(w.live, i)
-			total += len(w.data(i))
+			total += len(d)
 		}
 	}
 	w.sample = w.sample[:0]
 	if total <= cap(w.sample) {
 		for _, i := range w.live {
-			w.sample = append(w.sample, w.data(i)...)
+			w.sample = append(w.sample, w.seg[i]...)
 		}
 	} else {
 		// Pieces evenly spread over the non-uniform bytes, each in the
 		// middle of its share, so that structures at round offsets (file
-		// system headers) do not dominate. Every live block but the last
-		// is full, so a position maps to a block by division.
+		// system headers) do not dominate; 4 KiB per MiB. Every live block
+		// but the last is full, so a position maps to a block by division.
+		piece := min(max(total/(samplePieces*32)&^1023, 1024), samplePiece)
 		for k := range samplePieces {
 			pos := (2*k + 1) * total / (2 * samplePieces)
-			d := w.data(w.live[pos/maxBlockSize])
+			d := w.seg[w.live[pos/maxBlockSize]]
 			off := pos % maxBlockSize
-			off -= off % samplePiece
-			w.sample = append(w.sample, d[off:min(off+samplePiece, len(d))]...)
+			off -= off % piece
+			w.sample = append(w.sample, d[off:min(off+piece, len(d))]...)
 		}
 	}
 	if len(w.sample) == 0 {
@@ -364,7 +400,7 @@ func (w *Writer) estimate(nb int) float64 {
 
 // compress hands the segment to the zstd encoder, opening a frame if none
 // is open.
-func (w *Writer) compress(nb int) error {
+func (w *Writer) compress(n int) error {
 	if w.enc == nil {
 		opts := append([]zstd.EOption{
 			zstd.WithEncoderConcurrency(encoderConcurrency),
@@ -381,18 +417,18 @@ func (w *Writer) compress(nb int) error {
 		w.enc.Reset(&w.dst)
 		w.inFrame = true
 	}
-	for i := range nb {
-		if _, err := w.enc.Write(w.data(i)); err != nil {
+	for _, d := range w.seg {
+		if _, err := w.enc.Write(d); err != nil {
 			return fmt.Errorf("autozstd: compress: %w", err)
 		}
 	}
-	w.stats.Compressed += int64(w.n)
+	w.stats.Compressed += int64(n)
 	return nil
 }
 
 // store writes the segment as one stored frame, ending any compressed
 // frame first.
-func (w *Writer) store(nb int) error {
+func (w *Writer) store(n int) error {
 	if w.inFrame {
 		w.inFrame = false
 		w.stats.Frames++
@@ -400,50 +436,91 @@ func (w *Writer) store(nb int) error {
 			return fmt.Errorf("autozstd: compress: %w", err)
 		}
 	}
-	var hdr [maxHeaderSize]byte
-	h := appendFrameHeader(hdr[:0], int64(w.n), w.cfg.checksum)
-	first := maxHeaderSize
-	cur := first - len(h)
-	copy(w.buf[cur:], h)
 	w.digest.Reset()
-	for i := range nb {
-		at := maxHeaderSize + i*(blockHdrSize+maxBlockSize)
-		d := w.data(i)
-		last := i == nb-1
-		if w.cfg.checksum {
+	if w.cfg.checksum {
+		for _, d := range w.seg {
 			w.digest.Write(d)
 		}
-		end := at + blockHdrSize + len(d)
+	}
+	var err error
+	if w.inBuf {
+		err = w.storeBuf(n)
+	} else {
+		err = w.storeSlices(n)
+	}
+	if err != nil {
+		return err
+	}
+	w.stats.Stored += int64(n)
+	w.stats.Frames++
+	return nil
+}
+
+// storeBuf writes a stored frame of the segment in buf, filling in the
+// header slots: one write, or one per run of raw blocks around RLE ones.
+func (w *Writer) storeBuf(n int) error {
+	var hdr [maxHeaderSize]byte
+	h := appendFrameHeader(hdr[:0], int64(n), w.cfg.checksum)
+	cur := maxHeaderSize - len(h)
+	copy(w.buf[cur:], h)
+	end := cur
+	for i, d := range w.seg {
+		at := slotAt(i)
+		last := i == len(w.seg)-1
 		if w.uni[i] {
-			putBlockHeader(w.buf[at:], last, blockRLE, len(d))
 			// The repeated byte is the block's first: the header and it
 			// leave together with whatever precedes them.
+			putBlockHeader(w.buf[at:], last, blockRLE, len(d))
 			end = at + blockHdrSize + 1
 			if !last {
 				if err := w.write(w.buf[cur:end]); err != nil {
 					return err
 				}
-				cur = at + blockHdrSize + maxBlockSize
-				continue
+				cur = slotAt(i + 1)
 			}
-		} else {
-			putBlockHeader(w.buf[at:], last, blockRaw, len(d))
+			continue
 		}
-		if last {
-			out := w.buf[cur:end]
-			if w.cfg.checksum {
-				// The room after the last block's bytes: inside the next
-				// block's slot, or the checksum room at the end.
-				out = appendChecksum(out, w.digest)
-			}
-			if err := w.write(out); err != nil {
-				return err
-			}
+		putBlockHeader(w.buf[at:], last, blockRaw, len(d))
+		end = at + blockHdrSize + len(d)
+	}
+	out := w.buf[cur:end]
+	if w.cfg.checksum {
+		// Into the room after the last block's bytes: inside the next
+		// slot, or the checksum room at the end of buf. An RLE block's
+		// bytes after its first are no longer needed.
+		out = appendChecksum(out, w.digest)
+	}
+	return w.write(out)
+}
+
+// storeSlices writes a stored frame of a segment in the caller's slice:
+// the headers from scratch, the blocks' bytes from where they are.
+func (w *Writer) storeSlices(n int) error {
+	s := appendFrameHeader(w.scratch[:0], int64(n), w.cfg.checksum)
+	var b [blockHdrSize]byte
+	for i, d := range w.seg {
+		last := i == len(w.seg)-1
+		if w.uni[i] {
+			putBlockHeader(b[:], last, blockRLE, len(d))
+			s = append(append(s, b[:]...), d[0])
+			continue
+		}
+		putBlockHeader(b[:], last, blockRaw, len(d))
+		if err := w.write(append(s, b[:]...)); err != nil {
+			return err
+		}
+		s = s[:0]
+		if err := w.write(d); err != nil {
+			return err
 		}
 	}
-	w.stats.Stored += int64(w.n)
-	w.stats.Frames++
-	return nil
+	if w.cfg.checksum {
+		s = appendChecksum(s, w.digest)
+	}
+	if len(s) == 0 {
+		return nil
+	}
+	return w.write(s)
 }
 
 func (w *Writer) write(b []byte) error {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"io"
 	"runtime"
 	"testing"
@@ -100,7 +101,8 @@ func TestEveryKindOfDataRoundTrips(t *testing.T) {
 		{"a mixed disk in large segments", mixed(12 << 20), 0, []Option{WithSegmentSize(4 << 20)}},
 		{"a mixed disk, every segment stored", mixed(6 << 20), 0, []Option{WithThresholds(0, 0)}},
 		{"a mixed disk, every segment compressed", mixed(6 << 20), 0, []Option{WithThresholds(2, 2)}},
-		{"a mixed disk without checksums", mixed(6 << 20), 100000, []Option{WithChecksum(false)}},
+		{"a mixed disk with checksums", mixed(6 << 20), 100000, []Option{WithChecksum(true)}},
+		{"a mixed disk with checksums, in large writes", mixed(6 << 20), 1 << 20, []Option{WithChecksum(true)}},
 		{"a mixed disk at a higher level", mixed(4 << 20), 0, []Option{WithEncoderOptions(zstd.WithEncoderLevel(zstd.SpeedBetterCompression))}},
 		{"one byte over a segment", text(1<<20+1, 3), 0, nil},
 		{"a byte repeated, not zero", bytes.Repeat([]byte{0xff}, 1<<20+4096), 0, nil},
@@ -130,8 +132,8 @@ func TestIncompressibleDataIsStoredWithAFewBytesOfFraming(t *testing.T) {
 	if s.AnyCompressed() {
 		t.Errorf("Stats = %+v: want no compressed segment for random data", s)
 	}
-	// Per 1 MiB segment: a 9-byte header, 8 block headers, a checksum.
-	if limit := int64(len(data)) + 8*(9+8*3+4); s.Out > limit {
+	// Per 1 MiB segment: a 9-byte header and 8 block headers.
+	if limit := int64(len(data)) + 8*(9+8*3); s.Out > limit {
 		t.Errorf("stored %d bytes for %d random bytes; want at most %d", s.Out, len(data), limit)
 	}
 	checkStats(t, s, data, stream)
@@ -163,8 +165,8 @@ func TestCompressibleDataStoresAtMostTenPercentMoreThanPlainZstd(t *testing.T) {
 func TestZeroedRegionsTakeAFewBytes(t *testing.T) {
 	data := make([]byte, 64<<20)
 	stream, s := compressAll(t, data, 0)
-	// 64 frames of a header, eight 4-byte RLE blocks and a checksum.
-	if len(stream) > 64*(9+8*4+4) {
+	// 64 frames of a header and eight 4-byte RLE blocks.
+	if len(stream) > 64*(9+8*4) {
 		t.Errorf("stored %d bytes for 64 MiB of zeros", len(stream))
 	}
 	if s.Stored != int64(len(data)) {
@@ -228,27 +230,31 @@ func (r *oddReader) Read(p []byte) (int, error) {
 	return k, nil
 }
 
-func TestStoredFramesCarryTheirSizeAndChecksum(t *testing.T) {
+func TestStoredFramesCarryTheirSizeAndAChecksumWhenAsked(t *testing.T) {
 	for _, size := range []int{0, 1, 255, 256, 65791, 65792, 1 << 20} {
-		data := random(size, 9)
-		stream, _ := compressAll(t, data, 0)
-		var h zstd.Header
-		if err := h.Decode(stream); err != nil {
-			t.Fatalf("%d bytes: header: %v", size, err)
-		}
-		if !h.HasFCS || h.FrameContentSize != uint64(size) || !h.SingleSegment || !h.HasCheckSum {
-			t.Errorf("%d bytes: header %+v: want a single-segment frame with its content size and a checksum", size, h)
+		for _, sum := range []bool{false, true} {
+			data := random(size, 9)
+			stream, _ := compressAll(t, data, 0, WithChecksum(sum))
+			var h zstd.Header
+			if err := h.Decode(stream); err != nil {
+				t.Fatalf("%d bytes: header: %v", size, err)
+			}
+			if !h.HasFCS || h.FrameContentSize != uint64(size) || !h.SingleSegment || h.HasCheckSum != sum {
+				t.Errorf("%d bytes, checksum %v: header %+v: want a single-segment frame with its content size", size, sum, h)
+			}
 		}
 	}
 }
 
 func TestAStoredFrameIsWhatRFC8878Describes(t *testing.T) {
-	stream, _ := compressAll(t, []byte("hello, zstd\n"), 0)
-	golden.Check(t, "stored-hello.hex", []byte(hex.Dump(stream)))
+	for _, sum := range []bool{false, true} {
+		stream, _ := compressAll(t, []byte("hello, zstd\n"), 0, WithChecksum(sum))
+		golden.Check(t, fmt.Sprintf("stored-hello-checksum-%v.hex", sum), []byte(hex.Dump(stream)))
+	}
 }
 
 func TestACorruptedStoredFrameFailsItsChecksum(t *testing.T) {
-	stream, _ := compressAll(t, random(300<<10, 5), 0)
+	stream, _ := compressAll(t, random(300<<10, 5), 0, WithChecksum(true))
 	stream[len(stream)/2] ^= 1
 	d, err := zstd.NewReader(bytes.NewReader(stream))
 	if err != nil {
@@ -370,5 +376,29 @@ func TestMemoryDoesNotGrowWithTheInput(t *testing.T) {
 	t.Logf("allocated %d KiB for 16 MiB, %d KiB for 128 MiB", small>>10, large>>10)
 	if large > 2*small+(1<<20) {
 		t.Errorf("allocated %d KiB for 128 MiB but %d KiB for 16 MiB: memory grows with the input", large>>10, small>>10)
+	}
+}
+
+func TestSmallAndLargeWritesMakeTheSameStream(t *testing.T) {
+	// Whole segments of each kind, with zeroed blocks inside random ones,
+	// so that the frames are cut alike whether the data was gathered in
+	// the buffer or written from the caller's slice.
+	var data []byte
+	for i := range 3 {
+		data = append(data, text(1<<20, uint64(i))...)
+		r := random(1<<20, byte(i))
+		clear(r[256<<10 : 512<<10])
+		data = append(data, r...)
+		data = append(data, make([]byte, 1<<20)...)
+	}
+	for _, sum := range []bool{false, true} {
+		large, _ := compressAll(t, data, 1<<20, WithChecksum(sum))
+		small, _ := compressAll(t, data, 4093, WithChecksum(sum))
+		if !bytes.Equal(large, small) {
+			t.Errorf("checksum %v: 1 MiB writes made %d bytes, 4093-byte writes %d, equal prefix %d", sum, len(large), len(small), commonPrefix(large, small))
+		}
+		if got := decode(t, large); !bytes.Equal(got, data) {
+			t.Errorf("checksum %v: round trip differs", sum)
+		}
 	}
 }

@@ -85,10 +85,11 @@ func uniform(b []byte) bool {
 	w := uint64(c) * 0x0101010101010101
 	i := 0
 	for ; i+32 <= len(b); i += 32 {
-		if binary.LittleEndian.Uint64(b[i:])^w|
-			binary.LittleEndian.Uint64(b[i+8:])^w|
-			binary.LittleEndian.Uint64(b[i+16:])^w|
-			binary.LittleEndian.Uint64(b[i+24:])^w != 0 {
+		// Parenthesized: in Go, ^ and | bind alike, left to right.
+		if (binary.LittleEndian.Uint64(b[i:])^w)|
+			(binary.LittleEndian.Uint64(b[i+8:])^w)|
+			(binary.LittleEndian.Uint64(b[i+16:])^w)|
+			(binary.LittleEndian.Uint64(b[i+24:])^w) != 0 {
 			return false
 		}
 	}
