@@ -60,8 +60,8 @@ const (
 )
 
 const (
+	page         = 4 << 10 // a file system's block: free ones are zero
 	samplePieces = 8
-	samplePiece  = 4 << 10
 )
 
 // An Option changes how NewWriter's Writer works.
@@ -153,8 +153,8 @@ type Writer struct {
 	seg     [][]byte
 	inBuf   bool
 	uni     []bool
-	live    []int
-	scratch []byte // headers of a stored segment that is not in buf
+	pages   [][]byte // the non-zero pages of the segment's non-uniform blocks
+	scratch []byte   // headers of a stored segment that is not in buf
 
 	sampler *zstd.Encoder
 	sample  []byte
@@ -183,7 +183,7 @@ func NewWriter(dst io.Writer, opts ...Option) (*Writer, error) {
 		zstd.WithEncoderConcurrency(1),
 		zstd.WithEncoderCRC(false),
 		zstd.WithLowerEncoderMem(true),
-		zstd.WithWindowSize(samplePieces*samplePiece))
+		zstd.WithWindowSize(samplePieces*page))
 	if err != nil {
 		return nil, fmt.Errorf("autozstd: %w", err)
 	}
@@ -191,13 +191,12 @@ func NewWriter(dst io.Writer, opts ...Option) (*Writer, error) {
 	return &Writer{
 		cfg:     cfg,
 		dst:     countingWriter{w: dst},
-		buf:     make([]byte, maxHeaderSize+blocks*(blockHdrSize+maxBlockSize)+checksumSize),
 		seg:     make([][]byte, 0, blocks),
 		uni:     make([]bool, blocks),
-		live:    make([]int, 0, blocks),
+		pages:   make([][]byte, 0, cfg.segment/page),
 		scratch: make([]byte, 0, maxHeaderSize+blocks*(blockHdrSize+1)+checksumSize),
 		sampler: sampler,
-		sample:  make([]byte, 0, samplePieces*samplePiece),
+		sample:  make([]byte, 0, samplePieces*page),
 		digest:  xxhash.New(),
 	}, nil
 }
@@ -205,8 +204,12 @@ func NewWriter(dst io.Writer, opts ...Option) (*Writer, error) {
 // slotAt is the offset in buf of block i's header slot.
 func slotAt(i int) int { return maxHeaderSize + i*(blockHdrSize+maxBlockSize) }
 
-// slot returns the free room of the block of buf being filled.
+// slot returns the free room of the block of buf being filled. buf is
+// made on first use: a caller that only makes large writes never needs it.
 func (w *Writer) slot() []byte {
+	if w.buf == nil {
+		w.buf = make([]byte, maxHeaderSize+w.cfg.segment/maxBlockSize*(blockHdrSize+maxBlockSize)+checksumSize)
+	}
 	i, off := w.n/maxBlockSize, w.n%maxBlockSize
 	start := slotAt(i) + blockHdrSize
 	return w.buf[start+off : start+maxBlockSize]
@@ -361,41 +364,54 @@ func (w *Writer) flushSegment(n int) error {
 	return err
 }
 
-// estimate returns the compression ratio of a sample of the segment's
-// non-uniform blocks at zstd's fastest level.
+// estimate returns the expected compression ratio of the segment: the
+// share of its 4 KiB pages that are not zero (a file system's free
+// blocks), times the ratio of a sample of those pages compressed at
+// zstd's fastest level. Counting zero pages exactly keeps a half-empty
+// region of incompressible blocks, which zstd halves, from being judged
+// by a few samples that happen to miss the zeros.
 func (w *Writer) estimate() float64 {
-	w.live = w.live[:0]
-	total := 0
+	w.pages = w.pages[:0]
+	all := 0
 	for i, d := range w.seg {
-		if !w.uni[i] {
-			w.live = append(w.live, i)
-			total += len(d)
+		n := (len(d) + page - 1) / page
+		all += n
+		if w.uni[i] {
+			continue
+		}
+		for j := range n {
+			pg := d[j*page : min((j+1)*page, len(d))]
+			if pg[0] == 0 && uniform(pg) {
+				continue
+			}
+			w.pages = append(w.pages, pg)
 		}
 	}
-	w.sample = w.sample[:0]
-	if total <= cap(w.sample) {
-		for _, i := range w.live {
-			w.sample = append(w.sample, w.seg[i]...)
-		}
-	} else {
-		// Pieces evenly spread over the non-uniform bytes, each in the
-		// middle of its share, so that structures at round offsets (file
-		// system headers) do not dominate; 4 KiB per MiB. Every live block
-		// but the last is full, so a position maps to a block by division.
-		piece := min(max(total/(samplePieces*32)&^1023, 1024), samplePiece)
-		for k := range samplePieces {
-			pos := (2*k + 1) * total / (2 * samplePieces)
-			d := w.seg[w.live[pos/maxBlockSize]]
-			off := pos % maxBlockSize
-			off -= off % piece
-			w.sample = append(w.sample, d[off:min(off+piece, len(d))]...)
-		}
-	}
-	if len(w.sample) == 0 {
+	if len(w.pages) == 0 {
 		return 0
 	}
+	w.sample = w.sample[:0]
+	if len(w.pages)*page <= cap(w.sample) {
+		for _, pg := range w.pages {
+			w.sample = append(w.sample, pg...)
+		}
+	} else {
+		// A piece from the middle of each of eight pages spread over the
+		// segment, so that structures at round offsets (file system
+		// headers) do not dominate: 4 KiB per MiB of pages.
+		piece := min(max(len(w.pages)*page/(samplePieces*32)&^255, 256), page)
+		for k := range samplePieces {
+			pg := w.pages[(2*k+1)*len(w.pages)/(2*samplePieces)]
+			off := (len(pg) - piece) / 2
+			if off < 0 {
+				off = 0
+			}
+			w.sample = append(w.sample, pg[off:min(off+piece, len(pg))]...)
+		}
+	}
 	w.packed = w.sampler.EncodeAll(w.sample, w.packed[:0])
-	return float64(len(w.packed)) / float64(len(w.sample))
+	r := float64(len(w.packed)) / float64(len(w.sample))
+	return r * float64(len(w.pages)) / float64(all)
 }
 
 // compress hands the segment to the zstd encoder, opening a frame if none

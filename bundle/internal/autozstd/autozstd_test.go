@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"runtime"
 	"testing"
 
@@ -400,5 +401,67 @@ func TestSmallAndLargeWritesMakeTheSameStream(t *testing.T) {
 		if got := decode(t, large); !bytes.Equal(got, data) {
 			t.Errorf("checksum %v: round trip differs", sum)
 		}
+	}
+}
+
+// TestTheEstimateFollowsWhatZstdAchieves compares, segment by segment, the
+// estimate with what the pipeline's zstd makes of the whole segment: where
+// zstd saves a fifth or more, the estimate must say compress; where it
+// saves under 2 %, store.
+func TestTheEstimateFollowsWhatZstdAchieves(t *testing.T) {
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	binary, err := os.ReadFile(exe) // a real executable: this test's
+	if err != nil {
+		t.Fatal(err)
+	}
+	inputs := []struct {
+		name string
+		data []byte
+	}{
+		{"text", text(2<<20, 1)},
+		{"binary records", records(2<<20, 1)},
+		{"an executable", binary[:min(len(binary), 4<<20)]},
+		{"a sparse disk", sparseDisk(4<<20, 16, 1)},
+		{"a half-full disk of random blocks", sparseDisk(4<<20, 2, 1)},
+		{"random data", random(2<<20, 1)},
+		{"random data with a zeroed page in four", sparseDisk(2<<20, 1, 1)},
+	}
+	full, err := zstd.NewWriter(nil, zstd.WithEncoderConcurrency(1), zstd.WithWindowSize(encoderWindow), zstd.WithLowerEncoderMem(true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, in := range inputs {
+		t.Run(in.name, func(t *testing.T) {
+			w, err := NewWriter(io.Discard)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for off := 0; off+256<<10 <= len(in.data); off += 256 << 10 {
+				seg := in.data[off : off+256<<10]
+				if in.name == "random data with a zeroed page in four" {
+					for p := 0; p < len(seg); p += 4 * page {
+						clear(seg[p : p+page])
+					}
+				}
+				w.seg = w.seg[:0]
+				for q := seg; len(q) > 0; q = q[min(len(q), maxBlockSize):] {
+					w.seg = append(w.seg, q[:min(len(q), maxBlockSize)])
+				}
+				for i, d := range w.seg {
+					w.uni[i] = uniform(d)
+				}
+				est := w.estimate()
+				real := float64(len(full.EncodeAll(seg, nil))) / float64(len(seg))
+				switch {
+				case real < 0.80 && est >= DefaultEnter:
+					t.Errorf("segment at %d KiB: zstd makes it %.3f of its size but the estimate %.3f stores it", off>>10, real, est)
+				case real > 0.98 && est < DefaultLeave:
+					t.Errorf("segment at %d KiB: zstd makes it %.3f of its size but the estimate %.3f compresses it", off>>10, real, est)
+				}
+			}
+		})
 	}
 }

@@ -52,7 +52,27 @@ var codecs = []codec{
 		return zstd.NewWriter(dst, zstd.WithEncoderConcurrency(encoderConcurrency), zstd.WithWindowSize(encoderWindow), zstd.WithLowerEncoderMem(true))
 	}},
 	{"auto", func(dst io.Writer) (io.WriteCloser, error) { return NewWriter(dst) }},
-	{"autonocrc", func(dst io.Writer) (io.WriteCloser, error) { return NewWriter(dst, WithChecksum(false)) }},
+	{"auto+crc", func(dst io.Writer) (io.WriteCloser, error) { return NewWriter(dst, WithChecksum(true)) }},
+}
+
+// fullMem are the encoders without WithLowerEncoderMem, with the
+// pipeline's 2 MiB window and with a 1 MiB one. With it and a 2 MiB
+// window, klauspost's history buffer has room for one more block only, so
+// every 128 KiB block moves the whole window down (16 bytes of memmove
+// per input byte, most of zstd's time on a disk). Without it, history has
+// room for a second window: a 1 MiB window then costs the memory of
+// today's 2 MiB one and moves 1 byte per input byte. BenchmarkCodec shows
+// what each costs, for the pipeline to choose.
+var fullMem = []codec{
+	{"zstd-fullmem", func(dst io.Writer) (io.WriteCloser, error) {
+		return zstd.NewWriter(dst, zstd.WithEncoderConcurrency(encoderConcurrency), zstd.WithWindowSize(encoderWindow))
+	}},
+	{"zstd-1MiB-fullmem", func(dst io.Writer) (io.WriteCloser, error) {
+		return zstd.NewWriter(dst, zstd.WithEncoderConcurrency(encoderConcurrency), zstd.WithWindowSize(1<<20))
+	}},
+	{"auto-1MiB-fullmem", func(dst io.Writer) (io.WriteCloser, error) {
+		return NewWriter(dst, WithEncoderOptions(zstd.WithLowerEncoderMem(false), zstd.WithWindowSize(1<<20)))
+	}},
 }
 
 type nopCloser struct{ io.Writer }
@@ -147,7 +167,7 @@ func BenchmarkCodec(b *testing.B) {
 	for _, d := range disks {
 		b.Run(d.name, func(b *testing.B) {
 			data := d.data(b)
-			for _, c := range codecs {
+			for _, c := range append(codecs[:len(codecs):len(codecs)], fullMem...) {
 				b.Run(c.name, func(b *testing.B) {
 					b.SetBytes(int64(len(data)))
 					b.ReportAllocs()

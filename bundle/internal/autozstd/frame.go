@@ -1,6 +1,7 @@
 package autozstd
 
 import (
+	"bytes"
 	"encoding/binary"
 
 	"github.com/cespare/xxhash/v2"
@@ -74,6 +75,9 @@ func emptyFrame(checksum bool) []byte {
 	return b
 }
 
+// zeros is what a zeroed block is compared with; never written.
+var zeros [4096]byte
+
 // uniform reports whether b is one byte value repeated (b not empty).
 // Random data fails on the first word, so the check is free where it does
 // not pay.
@@ -82,6 +86,16 @@ func uniform(b []byte) bool {
 		return false
 	}
 	c := b[0]
+	if c == 0 {
+		// Zeros, the common case, compare at memequal's vector speed.
+		for len(b) > len(zeros) {
+			if !bytes.Equal(b[:len(zeros)], zeros[:]) {
+				return false
+			}
+			b = b[len(zeros):]
+		}
+		return bytes.Equal(b, zeros[:len(b)])
+	}
 	w := uint64(c) * 0x0101010101010101
 	i := 0
 	for ; i+32 <= len(b); i += 32 {

@@ -53,3 +53,21 @@ func TestFrameHeadersUseTheSmallestContentSizeField(t *testing.T) {
 		t.Errorf("empty frame with checksum: %d bytes, want 13", got)
 	}
 }
+
+func BenchmarkUniform(b *testing.B) {
+	for _, tt := range []struct {
+		name string
+		data []byte
+	}{
+		{"zeros", make([]byte, 128<<10)},
+		{"0xff", bytes.Repeat([]byte{0xff}, 128<<10)},
+		{"random", random(128<<10, 1)},
+	} {
+		b.Run(tt.name, func(b *testing.B) {
+			b.SetBytes(int64(len(tt.data)))
+			for b.Loop() {
+				uniform(tt.data)
+			}
+		})
+	}
+}
