@@ -60,8 +60,9 @@ const (
 )
 
 const (
-	page         = 4 << 10 // a file system's block: free ones are zero
-	samplePieces = 8
+	page          = 4 << 10 // a file system's block: free ones are zero
+	pagesPerBlock = maxBlockSize / page
+	samplePieces  = 8
 )
 
 // An Option changes how NewWriter's Writer works.
@@ -153,7 +154,8 @@ type Writer struct {
 	seg     [][]byte
 	inBuf   bool
 	uni     []bool
-	pages   [][]byte // the non-zero pages of the segment's non-uniform blocks
+	zero    []bool   // per page of the segment: in a uniform block, or zero
+	pages   [][]byte // the other pages
 	scratch []byte   // headers of a stored segment that is not in buf
 
 	sampler *zstd.Encoder
@@ -193,8 +195,9 @@ func NewWriter(dst io.Writer, opts ...Option) (*Writer, error) {
 		dst:     countingWriter{w: dst},
 		seg:     make([][]byte, 0, blocks),
 		uni:     make([]bool, blocks),
+		zero:    make([]bool, 0, cfg.segment/page),
 		pages:   make([][]byte, 0, cfg.segment/page),
-		scratch: make([]byte, 0, maxHeaderSize+blocks*(blockHdrSize+1)+checksumSize),
+		scratch: make([]byte, 0, maxHeaderSize+cfg.segment/page*(blockHdrSize+1)+checksumSize),
 		sampler: sampler,
 		sample:  make([]byte, 0, samplePieces*page),
 		digest:  xxhash.New(),
@@ -344,6 +347,7 @@ func (w *Writer) flushSegment(n int) error {
 		// a compressed frame the encoder does as well at little cost.
 		compress = w.inFrame
 	default:
+		w.findPages()
 		r := w.estimate()
 		if w.inFrame {
 			compress = r < w.cfg.leave
@@ -364,29 +368,30 @@ func (w *Writer) flushSegment(n int) error {
 	return err
 }
 
-// estimate returns the expected compression ratio of the segment: the
-// share of its 4 KiB pages that are not zero (a file system's free
-// blocks), times the ratio of a sample of those pages compressed at
-// zstd's fastest level. Counting zero pages exactly keeps a half-empty
-// region of incompressible blocks, which zstd halves, from being judged
-// by a few samples that happen to miss the zeros.
-func (w *Writer) estimate() float64 {
+// findPages finds the zero pages of the segment's non-uniform blocks (a
+// file system's free blocks), which a stored frame writes as RLE blocks,
+// and lists the others for the estimate.
+func (w *Writer) findPages() {
+	w.zero = w.zero[:0]
 	w.pages = w.pages[:0]
-	all := 0
 	for i, d := range w.seg {
-		n := (len(d) + page - 1) / page
-		all += n
-		if w.uni[i] {
-			continue
-		}
-		for j := range n {
+		np := (len(d) + page - 1) / page
+		for j := range np {
 			pg := d[j*page : min((j+1)*page, len(d))]
-			if pg[0] == 0 && uniform(pg) {
-				continue
+			z := w.uni[i] || pg[0] == 0 && uniform(pg)
+			w.zero = append(w.zero, z)
+			if !z {
+				w.pages = append(w.pages, pg)
 			}
-			w.pages = append(w.pages, pg)
 		}
 	}
+}
+
+// estimate returns the compression ratio, at zstd's fastest level, of a
+// sample of the pages findPages listed: what compressing would gain over
+// storing, since a stored frame writes the rest (uniform blocks, zero
+// pages) in a few bytes too.
+func (w *Writer) estimate() float64 {
 	if len(w.pages) == 0 {
 		return 0
 	}
@@ -402,16 +407,12 @@ func (w *Writer) estimate() float64 {
 		piece := min(max(len(w.pages)*page/(samplePieces*32)&^255, 256), page)
 		for k := range samplePieces {
 			pg := w.pages[(2*k+1)*len(w.pages)/(2*samplePieces)]
-			off := (len(pg) - piece) / 2
-			if off < 0 {
-				off = 0
-			}
+			off := max((len(pg)-piece)/2, 0)
 			w.sample = append(w.sample, pg[off:min(off+piece, len(pg))]...)
 		}
 	}
 	w.packed = w.sampler.EncodeAll(w.sample, w.packed[:0])
-	r := float64(len(w.packed)) / float64(len(w.sample))
-	return r * float64(len(w.pages)) / float64(all)
+	return float64(len(w.packed)) / float64(len(w.sample))
 }
 
 // compress hands the segment to the zstd encoder, opening a frame if none
@@ -459,10 +460,10 @@ func (w *Writer) store(n int) error {
 		}
 	}
 	var err error
-	if w.inBuf {
+	if w.inBuf && w.allRaw() {
 		err = w.storeBuf(n)
 	} else {
-		err = w.storeSlices(n)
+		err = w.storeRuns(n)
 	}
 	if err != nil {
 		return err
@@ -472,62 +473,77 @@ func (w *Writer) store(n int) error {
 	return nil
 }
 
-// storeBuf writes a stored frame of the segment in buf, filling in the
-// header slots: one write, or one per run of raw blocks around RLE ones.
+// allRaw reports whether every block of the segment is a single Raw block:
+// no uniform block, no zero page.
+func (w *Writer) allRaw() bool {
+	for i := range w.seg {
+		if w.uni[i] {
+			return false
+		}
+	}
+	return len(w.pages) == len(w.zero)
+}
+
+// storeBuf writes a stored frame of Raw blocks of the segment in buf in
+// one write, the headers filled into their slots.
 func (w *Writer) storeBuf(n int) error {
 	var hdr [maxHeaderSize]byte
 	h := appendFrameHeader(hdr[:0], int64(n), w.cfg.checksum)
-	cur := maxHeaderSize - len(h)
-	copy(w.buf[cur:], h)
-	end := cur
+	start := maxHeaderSize - len(h)
+	copy(w.buf[start:], h)
+	end := start
 	for i, d := range w.seg {
 		at := slotAt(i)
-		last := i == len(w.seg)-1
-		if w.uni[i] {
-			// The repeated byte is the block's first: the header and it
-			// leave together with whatever precedes them.
-			putBlockHeader(w.buf[at:], last, blockRLE, len(d))
-			end = at + blockHdrSize + 1
-			if !last {
-				if err := w.write(w.buf[cur:end]); err != nil {
-					return err
-				}
-				cur = slotAt(i + 1)
-			}
-			continue
-		}
-		putBlockHeader(w.buf[at:], last, blockRaw, len(d))
+		putBlockHeader(w.buf[at:], i == len(w.seg)-1, blockRaw, len(d))
 		end = at + blockHdrSize + len(d)
 	}
-	out := w.buf[cur:end]
+	out := w.buf[start:end]
 	if w.cfg.checksum {
 		// Into the room after the last block's bytes: inside the next
-		// slot, or the checksum room at the end of buf. An RLE block's
-		// bytes after its first are no longer needed.
+		// slot, or the checksum room at the end of buf.
 		out = appendChecksum(out, w.digest)
 	}
 	return w.write(out)
 }
 
-// storeSlices writes a stored frame of a segment in the caller's slice:
-// the headers from scratch, the blocks' bytes from where they are.
-func (w *Writer) storeSlices(n int) error {
+// storeRuns writes a stored frame of the segment as runs: an RLE block
+// for each uniform block and each run of zero pages, a Raw block for each
+// run of other pages. Headers gather in scratch; the bytes of Raw blocks
+// are written from where they are.
+func (w *Writer) storeRuns(n int) error {
 	s := appendFrameHeader(w.scratch[:0], int64(n), w.cfg.checksum)
-	var b [blockHdrSize]byte
+	var h [blockHdrSize]byte
+	rle := func(last bool, size int, b byte) {
+		putBlockHeader(h[:], last, blockRLE, size)
+		s = append(append(s, h[:]...), b)
+	}
 	for i, d := range w.seg {
-		last := i == len(w.seg)-1
+		lastBlock := i == len(w.seg)-1
 		if w.uni[i] {
-			putBlockHeader(b[:], last, blockRLE, len(d))
-			s = append(append(s, b[:]...), d[0])
+			rle(lastBlock, len(d), d[0])
 			continue
 		}
-		putBlockHeader(b[:], last, blockRaw, len(d))
-		if err := w.write(append(s, b[:]...)); err != nil {
-			return err
-		}
-		s = s[:0]
-		if err := w.write(d); err != nil {
-			return err
+		zero := w.zero[i*pagesPerBlock : i*pagesPerBlock+(len(d)+page-1)/page]
+		for j := 0; j < len(zero); {
+			k := j + 1
+			for k < len(zero) && zero[k] == zero[j] {
+				k++
+			}
+			run := d[j*page : min(k*page, len(d))]
+			last := lastBlock && k == len(zero)
+			if zero[j] {
+				rle(last, len(run), 0)
+			} else {
+				putBlockHeader(h[:], last, blockRaw, len(run))
+				if err := w.write(append(s, h[:]...)); err != nil {
+					return err
+				}
+				s = s[:0]
+				if err := w.write(run); err != nil {
+					return err
+				}
+			}
+			j = k
 		}
 	}
 	if w.cfg.checksum {

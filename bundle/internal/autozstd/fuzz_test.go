@@ -12,6 +12,7 @@ func FuzzRoundTrip(f *testing.F) {
 	f.Add(random(5000, 1), uint16(300), uint8(7), uint16(4093))
 	f.Add(make([]byte, 4096), uint16(100), uint8(2), uint16(0))
 	f.Add([]byte{}, uint16(0), uint8(1), uint16(1))
+	f.Add(append(make([]byte, 3*4096), random(4096, 2)...), uint16(40), uint8(4), uint16(0)) // zero pages among random ones
 	f.Fuzz(func(t *testing.T, unit []byte, repeat uint16, flags uint8, chunk uint16) {
 		if len(unit) > 64<<10 {
 			unit = unit[:64<<10]
