@@ -6,32 +6,39 @@
 // system such as LUKS or BitLocker, media, archives). Compressing those
 // costs the full price of zstd for no gain, and a magic number at the
 // start of the file says nothing about the middle. The Writer therefore
-// decides per segment (1 MiB by default) as the data flows:
+// decides per segment as the data flows (each Write of 128 KiB or more,
+// up to the segment size of 1 MiB; smaller writes are gathered into
+// segments of that size):
 //
-//   - a segment whose samples compress goes to a klauspost zstd encoder,
+//   - a segment whose sample compresses goes to a klauspost zstd encoder,
 //     configured as exitkit's pipeline configures it; consecutive such
 //     segments share one frame, so their output is what plain zstd makes;
-//   - any other segment becomes a stored frame, written directly: Raw
-//     blocks, or RLE blocks where a 128 KiB block is one byte repeated
-//     (a zeroed region), with the exact content size.
+//   - any other segment becomes a stored frame, written here per RFC
+//     8878: its exact size, Raw blocks for its data, and RLE blocks for
+//     its 128 KiB blocks of one repeated byte and its runs of zero 4 KiB
+//     pages (a file system's free blocks), so that a half-empty disk of
+//     encrypted data stores as small as zstd would make it, at the speed
+//     of a copy.
 //
-// The estimate compresses eight 4 KiB samples of the segment's
-// non-uniform blocks at zstd's fastest level: about 3 % of the data, at a
-// speed where incompressible bytes are skipped quickly. Two thresholds
-// (enter compression below 0.92 of the size, leave it above 0.96) keep
-// data near the boundary from switching frames at every segment.
+// The estimate looks only at the pages a stored frame would write raw:
+// eight pieces of them (4 KiB per MiB, spread over the segment, from the
+// middle of their pages) compressed at zstd's fastest level, where
+// incompressible bytes are skipped quickly. A segment is compressed when
+// that sample shrinks below 0.92 of its size; while a frame is open, until
+// it exceeds 0.96, so that data near the boundary does not switch frames
+// at every segment.
 //
-// The output is one concatenation of zstd frames: `zstd -d` and any
-// conforming decoder restore it byte for byte, so a file written by a
-// Writer is always a zstd file, and its name takes `.zst` whatever
-// Stats says. Stats tells how much of the input was compressed, for
-// reports and for a caller that wants to say "stored" rather than
-// "compressed".
+// The output is a concatenation of zstd frames: `zstd -d` and any
+// conforming decoder restore it byte for byte. So a file written by a
+// Writer is a zstd file and takes the `.zst` suffix, even when Stats says
+// that no segment was compressed (its frames are then stored ones; a
+// caller can say so in its report, not in the name, since the name tells
+// a trustee which command restores the file).
 //
-// Memory is one segment buffer, one small sample, and the encoder's
-// buffers (created only once a segment compresses), whatever the input
-// size. A Writer runs in its caller's goroutine, apart from the zstd
-// encoder's own concurrency (2 by default, as in the pipeline).
+// Memory is the encoder's buffers (made only once a segment compresses),
+// a sample of 32 KiB, and a segment buffer made only for small writes:
+// flat, whatever the input size. A Writer runs in its caller's goroutine,
+// apart from the zstd encoder's own concurrency (2, as in the pipeline).
 package autozstd
 
 import (
@@ -43,7 +50,11 @@ import (
 	"github.com/klauspost/compress/zstd"
 )
 
-// Defaults, chosen by BenchmarkSegmentSize and the benchmarks beside it.
+// Defaults. Compressing a segment costs 5 to 20 times the CPU of storing
+// it (BenchmarkCodec), so a segment that would shrink by less than about
+// 8 % is not worth it where the pipeline is CPU-bound, as on two cores.
+// The segment size matters little for size or speed (BenchmarkSegmentSize);
+// 1 MiB keeps the buffer for small writes small.
 const (
 	DefaultSegmentSize = 1 << 20
 	DefaultEnter       = 0.92 // compress a segment whose sample shrinks below this ratio
