@@ -45,6 +45,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync/atomic"
 
 	"github.com/cespare/xxhash/v2"
 	"github.com/klauspost/compress/zstd"
@@ -201,9 +202,8 @@ func NewWriter(dst io.Writer, opts ...Option) (*Writer, error) {
 		return nil, fmt.Errorf("autozstd: %w", err)
 	}
 	blocks := cfg.segment / maxBlockSize
-	return &Writer{
+	w := &Writer{
 		cfg:     cfg,
-		dst:     countingWriter{w: dst},
 		seg:     make([][]byte, 0, blocks),
 		uni:     make([]bool, blocks),
 		zero:    make([]bool, 0, cfg.segment/page),
@@ -212,7 +212,9 @@ func NewWriter(dst io.Writer, opts ...Option) (*Writer, error) {
 		sampler: sampler,
 		sample:  make([]byte, 0, samplePieces*page),
 		digest:  xxhash.New(),
-	}, nil
+	}
+	w.dst.w = dst
+	return w, nil
 }
 
 // slotAt is the offset in buf of block i's header slot.
@@ -319,14 +321,14 @@ func (w *Writer) Close() error {
 		w.err = w.write(emptyFrame(w.cfg.checksum))
 		w.stats.Frames++
 	}
-	w.stats.Out = w.dst.n
+	w.stats.Out = w.dst.n.Load()
 	return w.err
 }
 
 // Stats returns what the Writer did so far; complete after Close.
 func (w *Writer) Stats() Stats {
 	s := w.stats
-	s.Out = w.dst.n
+	s.Out = w.dst.n.Load()
 	return s
 }
 
@@ -574,15 +576,16 @@ func (w *Writer) write(b []byte) error {
 }
 
 // countingWriter counts what reaches the destination and turns a short
-// write into an error.
+// write into an error. The count is atomic: the encoder writes from its
+// own goroutine while Stats may be read.
 type countingWriter struct {
 	w io.Writer
-	n int64
+	n atomic.Int64
 }
 
 func (c *countingWriter) Write(p []byte) (int, error) {
 	n, err := c.w.Write(p)
-	c.n += int64(n)
+	c.n.Add(int64(n))
 	if err == nil && n < len(p) {
 		err = io.ErrShortWrite
 	}
