@@ -115,7 +115,7 @@ func WithThresholds(enter, leave float64) Option {
 }
 
 // WithChecksum sets whether stored frames carry a content checksum
-// (XXH64), as compressed frames always do. Off by default: a stored frame
+// (XXH64), as compressed frames do. Off by default: a stored frame
 // holds its input verbatim, exitkit's manifests already hold the SHA-256
 // of the stored file and of the plaintext, and on incompressible data the
 // checksum would be most of the Writer's cost (about 0.05 to 0.2
@@ -173,7 +173,7 @@ type Writer struct {
 	sampler *zstd.Encoder
 	sample  []byte
 	packed  []byte
-	enc     *zstd.Encoder // created on the first segment that compresses
+	enc     *zstd.Encoder // buffers allocated on the first segment that compresses
 	inFrame bool          // enc has an open frame
 	digest  *xxhash.Digest
 
@@ -192,14 +192,28 @@ func NewWriter(dst io.Writer, opts ...Option) (*Writer, error) {
 			return nil, err
 		}
 	}
+	// The fastest level, but trying entropy coding on blocks without a
+	// match, which it skips by default: executables and tables compress
+	// by their byte statistics more than by repeats.
 	sampler, err := zstd.NewWriter(nil,
 		zstd.WithEncoderLevel(zstd.SpeedFastest),
+		zstd.WithAllLitEntropyCompression(true),
 		zstd.WithEncoderConcurrency(1),
 		zstd.WithEncoderCRC(false),
 		zstd.WithLowerEncoderMem(true),
 		zstd.WithWindowSize(samplePieces*page))
 	if err != nil {
 		return nil, fmt.Errorf("autozstd: %w", err)
+	}
+	// Made now so that a bad option fails here; it allocates its buffers
+	// only when a first segment compresses.
+	enc, err := zstd.NewWriter(nil, append([]zstd.EOption{
+		zstd.WithEncoderConcurrency(encoderConcurrency),
+		zstd.WithWindowSize(encoderWindow),
+		zstd.WithLowerEncoderMem(true),
+	}, cfg.encOpts...)...)
+	if err != nil {
+		return nil, fmt.Errorf("autozstd: encoder options: %w", err)
 	}
 	blocks := cfg.segment / maxBlockSize
 	w := &Writer{
@@ -210,6 +224,7 @@ func NewWriter(dst io.Writer, opts ...Option) (*Writer, error) {
 		pages:   make([][]byte, 0, cfg.segment/page),
 		scratch: make([]byte, 0, maxHeaderSize+cfg.segment/page*(blockHdrSize+1)+checksumSize),
 		sampler: sampler,
+		enc:     enc,
 		sample:  make([]byte, 0, samplePieces*page),
 		digest:  xxhash.New(),
 	}
@@ -310,7 +325,7 @@ func (w *Writer) Close() error {
 	if w.err == nil && w.n > 0 {
 		w.err = w.flushBuf()
 	}
-	if w.enc != nil && w.inFrame {
+	if w.inFrame {
 		w.inFrame = false
 		if err := w.enc.Close(); err != nil && w.err == nil {
 			w.err = fmt.Errorf("autozstd: compress: %w", err)
@@ -431,18 +446,6 @@ func (w *Writer) estimate() float64 {
 // compress hands the segment to the zstd encoder, opening a frame if none
 // is open.
 func (w *Writer) compress(n int) error {
-	if w.enc == nil {
-		opts := append([]zstd.EOption{
-			zstd.WithEncoderConcurrency(encoderConcurrency),
-			zstd.WithWindowSize(encoderWindow),
-			zstd.WithLowerEncoderMem(true),
-		}, w.cfg.encOpts...)
-		enc, err := zstd.NewWriter(nil, opts...)
-		if err != nil {
-			return fmt.Errorf("autozstd: compress: %w", err)
-		}
-		w.enc = enc
-	}
 	if !w.inFrame {
 		w.enc.Reset(&w.dst)
 		w.inFrame = true
