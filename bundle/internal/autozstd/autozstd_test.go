@@ -105,7 +105,8 @@ func TestEveryKindOfDataRoundTrips(t *testing.T) {
 		{"a mixed disk with checksums", mixed(6 << 20), 100000, []Option{WithChecksum(true)}},
 		{"a mixed disk with checksums, in large writes", mixed(6 << 20), 1 << 20, []Option{WithChecksum(true)}},
 		{"a mixed disk at a higher level", mixed(4 << 20), 0, []Option{WithEncoderOptions(zstd.WithEncoderLevel(zstd.SpeedBetterCompression))}},
-		{"one byte over a segment", text(1<<20+1, 3), 0, nil},
+		{"one byte over a segment", text(DefaultSegmentSize+1, 3), 0, nil},
+		{"a mixed disk in 1 MiB segments, small writes", mixed(6 << 20), 65535, []Option{WithSegmentSize(1 << 20)}},
 		{"a byte repeated, not zero", bytes.Repeat([]byte{0xff}, 1<<20+4096), 0, nil},
 	}
 	for _, tt := range tests {
@@ -133,8 +134,9 @@ func TestIncompressibleDataIsStoredWithAFewBytesOfFraming(t *testing.T) {
 	if s.AnyCompressed() {
 		t.Errorf("Stats = %+v: want no compressed segment for random data", s)
 	}
-	// Per 1 MiB segment: a 9-byte header and 8 block headers.
-	if limit := int64(len(data)) + 8*(9+8*3); s.Out > limit {
+	// Per segment: a 9-byte header and a 3-byte header per block.
+	segs := len(data) / DefaultSegmentSize
+	if limit := int64(len(data) + segs*(9+DefaultSegmentSize/maxBlockSize*3)); s.Out > limit {
 		t.Errorf("stored %d bytes for %d random bytes; want at most %d", s.Out, len(data), limit)
 	}
 	checkStats(t, s, data, stream)
@@ -170,8 +172,8 @@ func TestCompressibleDataStoresAtMostTenPercentMoreThanPlainZstd(t *testing.T) {
 func TestZeroedRegionsTakeAFewBytes(t *testing.T) {
 	data := make([]byte, 64<<20)
 	stream, s := compressAll(t, data, 0)
-	// 64 frames of a header and eight 4-byte RLE blocks.
-	if len(stream) > 64*(9+8*4) {
+	// Per segment a frame of a header and 4-byte RLE blocks: 0.007 %.
+	if segs := len(data) / DefaultSegmentSize; len(stream) > segs*(9+DefaultSegmentSize/maxBlockSize*4) {
 		t.Errorf("stored %d bytes for 64 MiB of zeros", len(stream))
 	}
 	if s.Stored != int64(len(data)) {
@@ -190,8 +192,8 @@ func TestAMixedDiskIsCompressedOnlyWhereItCompresses(t *testing.T) {
 	if s.Compressed != 8<<20 || s.Stored != 8<<20 {
 		t.Errorf("Stats = %+v: want the 8 MiB of text compressed and the 8 MiB of random data stored", s)
 	}
-	if s.Frames != 4+8 {
-		t.Errorf("Stats.Frames = %d: want one compressed frame per text region and one stored frame per random segment (12)", s.Frames)
+	if want := 4 + (8<<20)/DefaultSegmentSize; s.Frames != want {
+		t.Errorf("Stats.Frames = %d: want one compressed frame per text region and one stored frame per random segment (%d)", s.Frames, want)
 	}
 	checkStats(t, s, data, stream)
 }
@@ -236,7 +238,7 @@ func (r *oddReader) Read(p []byte) (int, error) {
 }
 
 func TestStoredFramesCarryTheirSizeAndAChecksumWhenAsked(t *testing.T) {
-	for _, size := range []int{0, 1, 255, 256, 65791, 65792, 1 << 20} {
+	for _, size := range []int{0, 1, 255, 256, 65791, 65792, DefaultSegmentSize} {
 		for _, sum := range []bool{false, true} {
 			data := random(size, 9)
 			stream, _ := compressAll(t, data, 0, WithChecksum(sum))

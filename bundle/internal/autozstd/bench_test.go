@@ -368,7 +368,7 @@ func BenchmarkSegmentSize(b *testing.B) {
 		b.Run(d.name, func(b *testing.B) {
 			data := d.data(b)
 			plain := len(plainZstd(b, data))
-			for _, seg := range []int{128 << 10, 512 << 10, 1 << 20, 2 << 20, 4 << 20} {
+			for _, seg := range []int{128 << 10, 256 << 10, 512 << 10, 1 << 20, 4 << 20} {
 				b.Run(fmt.Sprintf("%dKiB", seg>>10), func(b *testing.B) {
 					b.SetBytes(int64(len(data)))
 					b.ReportAllocs()
