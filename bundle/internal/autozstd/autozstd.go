@@ -54,13 +54,13 @@ import (
 // Defaults. Compressing a segment costs 5 to 20 times the CPU of storing
 // it (BenchmarkCodec), so a segment that would shrink by less than about
 // 8 % is not worth it where the pipeline is CPU-bound, as on two cores.
-// Smaller segments follow a mixed disk more closely and cost less CPU
-// for the same bytes (BenchmarkSegmentSize: 1.23 CPU-seconds per GB at
-// 128 KiB, 1.55 at 1 MiB, 2.64 at 4 MiB on the mixed disk), but below
-// 256 KiB the sample misjudges more segments (on 837 MiB of this machine's
-// executables, libraries and fonts, 22 of 3348 segments stored at more
-// than 1.10x zstd's size at 128 KiB, 6 at 256 KiB). 256 KiB is also the
-// pipeline's buffer, so its writes are decided as they come.
+// Large segments follow a mixed disk less closely and cost more CPU for
+// the same bytes (BenchmarkSegmentSize, mixed disk: 4 MiB about 1.7x the
+// CPU of 256 KiB; 128 KiB to 1 MiB alike within the noise of a shared
+// machine); at 128 KiB the sample misjudges more segments (on 837 MiB of
+// this machine's executables, libraries and fonts, 22 of 3348 segments
+// stored at more than 1.10x zstd's size, against 6 at 256 KiB). 256 KiB
+// is also the pipeline's buffer, so its writes are decided as they come.
 const (
 	DefaultSegmentSize = 256 << 10
 	DefaultEnter       = 0.92 // compress a segment whose sample shrinks below this ratio
