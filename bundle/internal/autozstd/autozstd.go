@@ -22,12 +22,11 @@
 //
 // The estimate looks only at the pages a stored frame would write raw:
 // eight pieces of them (1 KiB each in a 256 KiB segment, spread over it,
-// from the middle of their pages) compressed at zstd's fastest level,
-// literals entropy coded, where
-// incompressible bytes are skipped quickly. A segment is compressed when
-// that sample shrinks below 0.92 of its size; while a frame is open, until
-// it exceeds 0.96, so that data near the boundary does not switch frames
-// at every segment.
+// from the middle of their pages) compressed at zstd's fastest level with
+// its literals entropy coded, where incompressible bytes are skipped
+// quickly. A segment is compressed when that sample shrinks below 0.92 of
+// its size; while a frame is open, until it exceeds 0.96, so that data
+// near the boundary does not switch frames at every segment.
 //
 // The output is a concatenation of zstd frames: `zstd -d` and any
 // conforming decoder restore it byte for byte. So a file written by a
