@@ -19,7 +19,6 @@ package bagit
 
 import (
 	"archive/tar"
-	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -28,9 +27,9 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
-	"syscall"
 
 	"github.com/exitkit/exitkit/bundle/manifest"
+	"github.com/exitkit/exitkit/internal/fsx"
 )
 
 // MaxMetadata bounds every metadata file a reader keeps in memory: tag
@@ -431,9 +430,9 @@ func (b *Bag) Open(name string) (io.ReadCloser, error) {
 		}
 		return io.NopCloser(io.NewSectionReader(b.tarFile, m.off, m.size)), nil
 	}
-	f, err := b.root.OpenFile(name, os.O_RDONLY|syscall.O_NOFOLLOW, 0)
+	f, err := b.root.OpenFile(name, os.O_RDONLY|fsx.NoFollow, 0)
 	if err != nil {
-		if errors.Is(err, syscall.ELOOP) {
+		if fsx.IsLinkError(err) {
 			return nil, fmt.Errorf("%s is a symbolic link; a bundle holds regular files only", name)
 		}
 		return nil, err

@@ -94,11 +94,11 @@ func (d *Dir) Join(name string) string { return filepath.Join(d.path, filepath.F
 func (d *Dir) Close() error { return d.root.Close() }
 
 func (d *Dir) Create(name string, perm fs.FileMode) (File, error) {
-	return d.root.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL|syscall.O_NOFOLLOW, perm)
+	return d.root.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL|NoFollow, perm)
 }
 
 func (d *Dir) Append(name string) (File, error) {
-	return d.root.OpenFile(name, os.O_WRONLY|os.O_APPEND|syscall.O_NOFOLLOW, 0)
+	return d.root.OpenFile(name, os.O_WRONLY|os.O_APPEND|NoFollow, 0)
 }
 
 func (d *Dir) Rename(oldname, newname string) error { return d.root.Rename(oldname, newname) }
@@ -111,7 +111,7 @@ func (d *Dir) MkdirAll(name string, perm fs.FileMode) error {
 func (d *Dir) Lstat(name string) (fs.FileInfo, error) { return d.root.Lstat(name) }
 
 func (d *Dir) Open(name string) (*os.File, error) {
-	return d.root.OpenFile(name, os.O_RDONLY|syscall.O_NOFOLLOW, 0)
+	return d.root.OpenFile(name, os.O_RDONLY|NoFollow, 0)
 }
 
 func (d *Dir) ReadDir(name string) ([]fs.DirEntry, error) {
@@ -141,7 +141,7 @@ func (d *Dir) SyncDir(name string) error {
 		return err
 	}
 	defer f.Close()
-	if err := f.Sync(); err != nil && !errors.Is(err, syscall.EINVAL) {
+	if err := f.Sync(); err != nil && syncsDirs && !errors.Is(err, syscall.EINVAL) {
 		return err // EINVAL: a file system that cannot sync folders
 	}
 	return nil
@@ -258,7 +258,7 @@ func WriteNewFile(p string, data []byte, perm fs.FileMode) error {
 // exclusively and without following a link. The caller writes, syncs
 // (Sync) and closes it; on failure it removes it with Remove.
 func CreateNew(p string, perm fs.FileMode) (*os.File, error) {
-	return os.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_EXCL|syscall.O_NOFOLLOW, perm)
+	return os.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_EXCL|NoFollow, perm)
 }
 
 // Remove removes a single file (or empty folder) the caller created.
