@@ -9,10 +9,11 @@
 // [Finding] with file:line:col and a hint. Render a clause with [Clause.Render]: a nil profile gives the
 // library view, where each parameter is a marked placeholder with its
 // description and default; a profile gives the customer view with its
-// values. Package redline compares two renderings. The site and the
-// module print values and dates outside a clause with [Param.FormatValue]
-// and [LongDate], so they read exactly as in the rendered clause, and stop
-// on errors with a [FindingsError].
+// values. Package redline compares two renderings. Package param is the
+// type system of parameters: the site and the module print values outside
+// a clause with [param.Param.FormatValue] and dates with [LongDate], so
+// they read exactly as in the rendered clause, and stop on errors with a
+// [FindingsError].
 //
 // Which version of a clause applies is a matter of dates: [Library.InForce]
 // and [Library.History] give the versions in force, upcoming and superseded

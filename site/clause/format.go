@@ -1,28 +1,16 @@
 package clause
 
 import (
-	"cmp"
-	"fmt"
-	"math"
-	"strconv"
-	"strings"
 	"time"
+
+	"github.com/exitkit/exitkit/site/clause/param"
 )
 
-var monthNames = map[string][12]string{
-	"en": {"January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"},
-	"nl": {"januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september", "oktober", "november", "december"},
-}
-
-// words holds the few words the renderings print, and the default money
-// format, by language.
+// words holds the few words the renderings print around values, by
+// language; package param has the words of the values themselves.
 var words = map[string]map[string]string{
-	"en": {"day": "day", "days": "days", "yes": "yes", "no": "no", "clause": "clause",
-		"default": "default", "unset": "to be agreed", "if": "If", "is": "is", "else": "Otherwise", "end": "End if",
-		"money": "EUR 0,0.00"},
-	"nl": {"day": "dag", "days": "dagen", "yes": "ja", "no": "nee", "clause": "artikel",
-		"default": "standaard", "unset": "overeen te komen", "if": "Indien", "is": "is", "else": "Anders", "end": "Einde indien",
-		"money": "EUR 0.0,00"},
+	"en": {"clause": "clause", "default": "default", "unset": "to be agreed", "if": "If", "is": "is", "else": "Otherwise", "end": "End if"},
+	"nl": {"clause": "artikel", "default": "standaard", "unset": "overeen te komen", "if": "Indien", "is": "is", "else": "Anders", "end": "Einde indien"},
 }
 
 func word(lang, key string) string {
@@ -32,29 +20,13 @@ func word(lang, key string) string {
 	return words["en"][key]
 }
 
-// FormatValue prints v, a value of parameter p, in lang exactly as a
-// customer's rendered clause prints it without an `as` format: "60 days",
-// "EUR 1,234.00", "1 June 2026", "yes". The site and the module call it so
-// every view of a value reads the same. nil prints as ""; a value that does
-// not fit p's type (Check reports those) prints as given.
-func (p Param) FormatValue(v any, lang string) string {
-	if v == nil {
-		return ""
-	}
-	s, err := formatValue(p.Type, v, lang, "")
-	if err != nil {
-		return fmt.Sprint(v)
-	}
-	return s
-}
-
 // LongDate prints t as clauses print dates by default, "12 January 2026"
 // or "12 januari 2026"; "" for the zero time.
 func LongDate(t time.Time, lang string) string {
 	if t.IsZero() {
 		return ""
 	}
-	s, _ := formatDate(t, lang, defaultDateFormat) // the default layout is valid
+	s, _ := param.Format(param.TypeDate, t, lang, "") // the default layout is valid
 	return s
 }
 
@@ -64,199 +36,4 @@ func ISODate(t time.Time) string {
 		return ""
 	}
 	return t.Format(time.DateOnly)
-}
-
-const defaultDateFormat = "D MMMM YYYY"
-
-// formatValue prints v, a value of parameter type typ, in lang; format is
-// the optional `as "..."` of the tag.
-func formatValue(typ string, v any, lang, format string) (string, error) {
-	switch typ {
-	case TypeDays:
-		n, ok := toInt(v)
-		if !ok {
-			return "", fmt.Errorf("%v is not a whole number of days", v)
-		}
-		if n == 1 {
-			return "1 " + word(lang, "day"), nil
-		}
-		return strconv.FormatInt(n, 10) + " " + word(lang, "days"), nil
-	case TypeInteger:
-		n, ok := toInt(v)
-		if !ok {
-			return "", fmt.Errorf("%v is not a whole number", v)
-		}
-		return strconv.FormatInt(n, 10), nil
-	case TypeMoney:
-		f, ok := toFloat(v)
-		if !ok {
-			return "", fmt.Errorf("%v is not an amount", v)
-		}
-		return formatMoney(f, cmp.Or(format, word(lang, "money")))
-	case TypeDate:
-		t, ok := toDate(v)
-		if !ok {
-			return "", fmt.Errorf("%v is not a date (YYYY-MM-DD)", v)
-		}
-		return formatDate(t, lang, cmp.Or(format, defaultDateFormat))
-	case TypeBoolean:
-		b, ok := v.(bool)
-		if !ok {
-			return "", fmt.Errorf("%v is not true or false", v)
-		}
-		if b {
-			return word(lang, "yes"), nil
-		}
-		return word(lang, "no"), nil
-	default:
-		switch v := v.(type) {
-		case string:
-			return v, nil
-		case nil:
-			return "", nil
-		default:
-			return fmt.Sprint(v), nil
-		}
-	}
-}
-
-// formatDate prints t with the tokens D, DD, MMMM, MMM, MM, YYYY; anything
-// else is copied.
-func formatDate(t time.Time, lang, layout string) (string, error) {
-	months, ok := monthNames[lang]
-	if !ok {
-		months = monthNames["en"]
-	}
-	var b strings.Builder
-	for i := 0; i < len(layout); {
-		rest := layout[i:]
-		switch {
-		case strings.HasPrefix(rest, "YYYY"):
-			fmt.Fprintf(&b, "%04d", t.Year())
-			i += 4
-		case strings.HasPrefix(rest, "MMMM"):
-			b.WriteString(months[t.Month()-1])
-			i += 4
-		case strings.HasPrefix(rest, "MMM"):
-			m := []rune(months[t.Month()-1])
-			b.WriteString(string(m[:min(3, len(m))]))
-			i += 3
-		case strings.HasPrefix(rest, "MM"):
-			fmt.Fprintf(&b, "%02d", int(t.Month()))
-			i += 2
-		case strings.HasPrefix(rest, "DD"):
-			fmt.Fprintf(&b, "%02d", t.Day())
-			i += 2
-		case strings.HasPrefix(rest, "D"):
-			fmt.Fprintf(&b, "%d", t.Day())
-			i++
-		case strings.HasPrefix(rest, "Y") || strings.HasPrefix(rest, "M"):
-			return "", fmt.Errorf("date format %q: use D, DD, MMMM, MMM, MM or YYYY", layout)
-		default:
-			b.WriteByte(layout[i])
-			i++
-		}
-	}
-	return b.String(), nil
-}
-
-// moneyFormat is a parsed "EUR 0,0.00": prefix, thousands separator (0 if
-// none), decimal separator and number of decimals.
-type moneyFormat struct {
-	prefix   string
-	thousand byte
-	decimal  byte
-	places   int
-}
-
-func parseMoneyFormat(s string) (moneyFormat, error) {
-	var f moneyFormat
-	i := strings.IndexByte(s, '0')
-	if i < 0 {
-		return f, fmt.Errorf("money format %q has no 0 digit pattern; write e.g. \"EUR 0,0.00\"", s)
-	}
-	f.prefix, s = s[:i], s[i+1:]
-	isSep := func(c byte) bool { return c == ',' || c == '.' || c == ' ' || c == '\'' }
-	// "0,0" followed by the end or a decimal separator: thousands.
-	if len(s) >= 2 && isSep(s[0]) && s[1] == '0' && (len(s) == 2 || isSep(s[2])) {
-		f.thousand = s[0]
-		s = s[2:]
-	}
-	if s != "" {
-		if (s[0] != '.' && s[0] != ',') || strings.Trim(s[1:], "0") != "" || len(s) < 2 {
-			return f, fmt.Errorf("money format %q: write a prefix and 0, optionally a thousands separator and 0, then a decimal separator and as many 0s as decimals, e.g. \"EUR 0,0.00\"", f.prefix+"0"+s)
-		}
-		f.decimal, f.places = s[0], len(s)-1
-	}
-	if f.decimal != 0 && f.decimal == f.thousand {
-		return f, fmt.Errorf("money format uses %q for thousands and decimals; use two different separators, e.g. \"EUR 0,0.00\"", f.decimal)
-	}
-	return f, nil
-}
-
-func formatMoney(v float64, format string) (string, error) {
-	f, err := parseMoneyFormat(format)
-	if err != nil {
-		return "", err
-	}
-	neg := v < 0
-	cents := math.Round(math.Abs(v) * math.Pow10(f.places))
-	digits := strconv.FormatFloat(cents, 'f', 0, 64)
-	for len(digits) <= f.places {
-		digits = "0" + digits
-	}
-	whole, frac := digits[:len(digits)-f.places], digits[len(digits)-f.places:]
-	var b strings.Builder
-	b.WriteString(f.prefix)
-	if neg {
-		b.WriteByte('-')
-	}
-	for i := range len(whole) {
-		if i > 0 && f.thousand != 0 && (len(whole)-i)%3 == 0 {
-			b.WriteByte(f.thousand)
-		}
-		b.WriteByte(whole[i])
-	}
-	if f.places > 0 {
-		b.WriteByte(f.decimal)
-		b.WriteString(frac)
-	}
-	return b.String(), nil
-}
-
-func toInt(v any) (int64, bool) {
-	switch v := v.(type) {
-	case int:
-		return int64(v), true
-	case int64:
-		return v, true
-	case float64:
-		if v == math.Trunc(v) && math.Abs(v) < 1<<53 {
-			return int64(v), true
-		}
-	}
-	return 0, false
-}
-
-func toFloat(v any) (float64, bool) {
-	switch v := v.(type) {
-	case int:
-		return float64(v), true
-	case int64:
-		return float64(v), true
-	case float64:
-		return v, true
-	}
-	return 0, false
-}
-
-func toDate(v any) (time.Time, bool) {
-	switch v := v.(type) {
-	case time.Time:
-		return v, true
-	case string:
-		t, err := time.Parse("2006-01-02", v)
-		return t, err == nil
-	}
-	return time.Time{}, false
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/yuin/goldmark/ast"
 	"gopkg.in/yaml.v3"
 
+	"github.com/exitkit/exitkit/site/clause/param"
 	"github.com/exitkit/exitkit/site/clause/syntax"
 )
 
@@ -42,7 +43,6 @@ const (
 var (
 	reID      = regexp.MustCompile(`^[A-Z]{2,5}-[0-9]{1,3}$`)
 	reSemver  = regexp.MustCompile(`^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)$`)
-	reEmail   = regexp.MustCompile(`^[^@\s]+@[^@\s]+\.[^@\s]+$`)
 	reYAMLErr = regexp.MustCompile(`line (\d+)`)
 )
 
@@ -233,85 +233,6 @@ func scalar(n *yaml.Node) any {
 	return n.Value
 }
 
-// coerce checks that v fits type typ and returns it in the type's Go
-// representation, or a message saying what is wrong.
-func coerce(typ string, v any) (any, string) {
-	switch typ {
-	case TypeString, TypeEnum:
-		if s, ok := v.(string); ok {
-			return s, ""
-		}
-		return nil, fmt.Sprintf("%v is not text", v)
-	case TypeEmail:
-		if s, ok := v.(string); ok && reEmail.MatchString(s) {
-			return s, ""
-		}
-		return nil, fmt.Sprintf("%v is not an e-mail address", v)
-	case TypeInteger, TypeDays:
-		if n, ok := toInt(v); ok {
-			return int(n), ""
-		}
-		return nil, fmt.Sprintf("%v is not a whole number", v)
-	case TypeMoney:
-		if f, ok := toFloat(v); ok {
-			return f, ""
-		}
-		return nil, fmt.Sprintf("%v is not an amount (a number such as 1250 or 99.50)", v)
-	case TypeDate:
-		if t, ok := toDate(v); ok {
-			return t, ""
-		}
-		return nil, fmt.Sprintf("%v is not a date (YYYY-MM-DD)", v)
-	case TypeBoolean:
-		if b, ok := v.(bool); ok {
-			return b, ""
-		}
-		return nil, fmt.Sprintf("%v is not true or false", v)
-	}
-	return nil, fmt.Sprintf("unknown type %q", typ)
-}
-
-// bounds checks a coerced value against a parameter's min, max and values.
-func bounds(p *Param, v any) string {
-	if p.Type == TypeEnum {
-		s, _ := v.(string)
-		for _, c := range p.Values {
-			if c == s {
-				return ""
-			}
-		}
-		return fmt.Sprintf("%q is not one of %s", s, strings.Join(quoteAll(p.Values), ", "))
-	}
-	f, ok := toFloat(v)
-	if !ok {
-		return ""
-	}
-	if p.Min != nil && f < *p.Min {
-		return fmt.Sprintf("%s is below the minimum %s", num(f), num(*p.Min))
-	}
-	if p.Max != nil && f > *p.Max {
-		return fmt.Sprintf("%s is above the maximum %s", num(f), num(*p.Max))
-	}
-	return ""
-}
-
-func num(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
-
-func quoteAll(s []string) []string {
-	out := make([]string, len(s))
-	for i, v := range s {
-		out[i] = strconv.Quote(v)
-	}
-	return out
-}
-
-var typeHint = map[string]string{
-	TypeString: "write text", TypeEnum: "write one of the declared values", TypeEmail: "write an address such as exit@example.com",
-	TypeInteger: "write a whole number", TypeDays: "write a whole number of days, e.g. 30",
-	TypeMoney: "write an amount in euros as a number, e.g. 0 or 1250.00", TypeDate: "write the date as YYYY-MM-DD",
-	TypeBoolean: "write true or false",
-}
-
 // splitFrontMatter returns the YAML between the opening and closing ---
 // lines and the offset where the body starts, or ok=false.
 func splitFrontMatter(data []byte) (fm []byte, bodyStart int, ok bool) {
@@ -436,14 +357,14 @@ func parseClause(file string, data []byte, dirLang string) (*Clause, []Finding) 
 
 var paramFields = map[string]bool{"type": true, "default": true, "min": true, "max": true, "values": true, "required": true, "description": true}
 
-func (ld *loader) params(n *yaml.Node) []Param {
+func (ld *loader) params(n *yaml.Node) []param.Param {
 	if n.Kind != yaml.MappingNode {
 		ld.errorf(CodeFrontMatter, n, "write each parameter as 'name:' followed by indented type, default and description", "params must map parameter names to their specs")
 		return nil
 	}
-	var out []Param
+	var out []param.Param
 	mapping(n, func(k, v *yaml.Node) {
-		p := Param{Name: k.Value, Line: k.Line + ld.lineOff, Col: k.Column}
+		p := param.Param{Name: k.Value, Line: k.Line + ld.lineOff, Col: k.Column}
 		if !syntax.ValidName(p.Name) {
 			ld.errorf(CodeFrontMatter, k, "use letters, digits and underscores, e.g. retrieval_period_days", "parameter name %q is not valid", p.Name)
 		}
@@ -462,7 +383,7 @@ func (ld *loader) params(n *yaml.Node) []Param {
 			switch k2.Value {
 			case "type":
 				p.Type, _ = ld.str(v2, "type")
-				if _, ok := typeHint[p.Type]; !ok {
+				if !param.Known(p.Type) {
 					ld.errorf(CodeFrontMatter, v2, "use string, integer, days, date, money, enum, boolean or email", "parameter %s has unknown type %q", p.Name, p.Type)
 				}
 			case "default":
@@ -496,30 +417,30 @@ func (ld *loader) params(n *yaml.Node) []Param {
 			if b.n == nil {
 				continue
 			}
-			f, ok := toFloat(scalar(b.n))
+			f, ok := param.Number(scalar(b.n))
 			if !ok {
 				ld.errorf(CodeWrongType, b.n, "write a number", "%s of %s must be a number", b.key, p.Name)
 				continue
 			}
-			if p.Type != TypeInteger && p.Type != TypeDays && p.Type != TypeMoney {
+			if p.Type != param.TypeInteger && p.Type != param.TypeDays && p.Type != param.TypeMoney {
 				ld.errorf(CodeWrongType, b.n, "remove it, or change the type to integer, days or money", "%s only applies to integer, days and money parameters", b.key)
 			}
 			*b.dst = &f
 		}
-		if p.Type == TypeEnum && len(p.Values) == 0 {
+		if p.Type == param.TypeEnum && len(p.Values) == 0 {
 			ld.errorf(CodeFrontMatter, v, "list the choices, e.g. values: [shared, dedicated]", "enum parameter %s has no values", p.Name)
 		}
 		if def != nil && def.ShortTag() != "!!null" {
-			val, msg := coerce(p.Type, scalar(def))
+			val, msg := param.Coerce(p.Type, scalar(def))
 			if def.Kind != yaml.ScalarNode {
 				msg = "a default must be a single value"
 			}
 			switch {
-			case msg != "" && typeHint[p.Type] != "":
-				ld.errorf(CodeWrongType, def, typeHint[p.Type], "default of %s (%s): %s", p.Name, p.Type, msg)
+			case msg != "" && param.Hint(p.Type) != "":
+				ld.errorf(CodeWrongType, def, param.Hint(p.Type), "default of %s (%s): %s", p.Name, p.Type, msg)
 			case msg == "":
 				p.Default = val
-				if b := bounds(&p, val); b != "" {
+				if b := p.CheckBounds(val); b != "" {
 					ld.errorf(CodeOutOfBounds, def, "change the default or the bounds", "default of %s: %s", p.Name, b)
 				}
 			}
@@ -875,7 +796,7 @@ func (c *Clause) covers(ref string) bool {
 }
 
 // Param returns the clause's parameter called name, or nil.
-func (c *Clause) Param(name string) *Param {
+func (c *Clause) Param(name string) *param.Param {
 	for i := range c.Params {
 		if c.Params[i].Name == name {
 			return &c.Params[i]

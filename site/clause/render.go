@@ -13,6 +13,7 @@ import (
 	"github.com/yuin/goldmark/renderer/html"
 	"github.com/yuin/goldmark/util"
 
+	"github.com/exitkit/exitkit/site/clause/param"
 	"github.com/exitkit/exitkit/site/clause/syntax"
 )
 
@@ -76,7 +77,7 @@ func (c *Clause) values(p *Profile) (map[string]any, error) {
 			out[pr.Name] = pr.Default
 			continue
 		}
-		cv, msg := coerce(pr.Type, v)
+		cv, msg := param.Coerce(pr.Type, v)
 		if msg != "" {
 			return nil, fmt.Errorf("render %s %s for %s: values.%s: %s", c.ID, c.Version, p.File, pr.Name, msg)
 		}
@@ -129,13 +130,13 @@ func (e *renderEnv) varText(t *syntax.Tag) string {
 		if p.Default == nil {
 			return fmt.Sprintf("[%s: %s]", p.Name, word(e.lang, "unset"))
 		}
-		s, err := formatValue(p.Type, p.Default, e.lang, t.Format)
+		s, err := param.Format(p.Type, p.Default, e.lang, t.Format)
 		if err != nil {
 			s = fmt.Sprint(p.Default)
 		}
 		return fmt.Sprintf("[%s: %s %s]", p.Name, word(e.lang, "default"), s)
 	}
-	s, err := formatValue(p.Type, e.values[t.Name], e.lang, t.Format)
+	s, err := param.Format(p.Type, e.values[t.Name], e.lang, t.Format)
 	if err != nil {
 		return string(t.Raw)
 	}

@@ -4,6 +4,8 @@ import (
 	"cmp"
 	"fmt"
 	"time"
+
+	"github.com/exitkit/exitkit/site/clause/param"
 )
 
 // Library is a loaded content folder: every clause version in every
@@ -31,37 +33,11 @@ type Clause struct {
 	Order                        int
 	Definitions, TranslationNote bool
 	Covers                       []string
-	Params                       []Param
+	Params                       []param.Param
 
 	tpl *template // parsed body; nil when the file could not be parsed
 	pos map[string]position
 }
-
-// Param is a typed parameter declared in a clause's front matter.
-type Param struct {
-	Name, Type, Description string
-	// Default is the typed default: string (string, enum, email), int
-	// (integer, days), float64 (money), time.Time (date) or bool (boolean);
-	// nil when there is none.
-	Default  any
-	Min, Max *float64 // integer, days and money bounds; nil when unbounded
-	Values   []string // enum choices
-	Required bool
-	// Line and Col locate the parameter's name in the clause file.
-	Line, Col int
-}
-
-// Parameter types.
-const (
-	TypeString  = "string"
-	TypeInteger = "integer"
-	TypeDays    = "days"
-	TypeDate    = "date"
-	TypeMoney   = "money"
-	TypeEnum    = "enum"
-	TypeBoolean = "boolean"
-	TypeEmail   = "email"
-)
 
 // Clause statuses.
 const (
@@ -96,7 +72,7 @@ type Profile struct {
 	// AsOf, when set (by --as-of), replaces Effective as the day whose
 	// versions in force an unpinned selection takes. It never changes a pin.
 	AsOf time.Time
-	// Values holds typed values as for Param.Default; a value whose type
+	// Values holds typed values as for param.Param.Default; a value whose type
 	// does not fit is kept as YAML gave it and reported by Check.
 	Values         map[string]any
 	Justifications map[string]string
