@@ -27,43 +27,9 @@
 // the folder cannot be read, and keeps everything wrong inside the files in
 // Library.Findings, so one run shows the legal team all of it.
 //
-// # Template syntax
-//
-// A clause body is CommonMark with these additions, parsed by a goldmark
-// extension so that every tag keeps its position in the file:
-//
-//	{{name}}                         the value of parameter name
-//	{{name as "D MMMM YYYY"}}        a date or money value with a format
-//	{{#if flag}}...{{else}}...{{/if}} a boolean condition
-//	{{#if plan = "dedicated"}}...{{/if}} an enum comparison
-//	[[EM-3]]                         "clause 3 (Exit Triggers)", a link
-//
-// A condition either opens and closes inside one paragraph, or its tags
-// stand on lines of their own and wrap whole paragraphs and list items.
-//
-// # Canonical text and fingerprint
-//
 // Rendered.Fingerprint is "sha256:" followed by the lower-case hex SHA-256
-// of Rendered.Text, the canonical text, which is Markdown built as follows:
-//
-//   - the first line is "# <id> <title> v<version>", e.g.
-//     "# EM-10 Data Retrieval Period v1.1.0";
-//   - then each block of the body, every block preceded by one empty line:
-//     a paragraph on a single line (soft line breaks become one space, runs
-//     of spaces become one), headings as "#"s, lists as "- " or "N." items
-//     numbered from the list's start, block quotes with "> ", code in
-//     ``` fences;
-//   - inline markup as written, except emphasis, which is always * or **;
-//   - tags replaced: values formatted in the clause's language (customer
-//     view) or placeholders "[name: default 60 days]" (library view);
-//     conditions reduced to the chosen branch (customer view) or shown with
-//     the labels "[If name:]", "[Otherwise:]" and "[End if]" (library view);
-//     cross-references as "clause N (Title)";
-//   - UTF-8, lines end in "\n" only, no trailing spaces or tabs, and the
-//     text ends with exactly one "\n".
-//
-// The front matter, including summary and effective date, is not part of
-// the text. The same template and values give the same text, and so the
-// same fingerprint, on every machine and in every run: nothing depends on
-// the file's line endings, its line wrapping or the time of rendering.
+// of Rendered.Text, the canonical text. Package render builds that text
+// and documents the template syntax of a clause body and the rules of the
+// canonical text, which no change may break: published fingerprints rest
+// on them.
 package clause

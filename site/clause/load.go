@@ -15,10 +15,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/yuin/goldmark/ast"
 	"gopkg.in/yaml.v3"
 
 	"github.com/exitkit/exitkit/site/clause/param"
+	"github.com/exitkit/exitkit/site/clause/render"
 	"github.com/exitkit/exitkit/site/clause/syntax"
 )
 
@@ -45,44 +45,6 @@ var (
 	reSemver  = regexp.MustCompile(`^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)$`)
 	reYAMLErr = regexp.MustCompile(`line (\d+)`)
 )
-
-// template is a parsed clause body.
-type template struct {
-	src   []byte // the whole file, front matter blanked, so offsets are file offsets
-	doc   ast.Node
-	errs  []syntax.Error
-	lines []int // offset of the start of each line
-}
-
-func (t *template) pos(off int) (line, col int) {
-	i := sort.Search(len(t.lines), func(i int) bool { return t.lines[i] > off }) - 1
-	if i < 0 {
-		return 1, 1
-	}
-	start := t.lines[i]
-	end := min(off, len(t.src))
-	return i + 1, len([]rune(string(t.src[start:end]))) + 1
-}
-
-// parseTemplate parses the body of a clause file whose body starts at
-// byte bodyStart.
-func parseTemplate(file []byte, bodyStart int) *template {
-	src := make([]byte, len(file))
-	copy(src, file)
-	for i := 0; i < bodyStart && i < len(src); i++ {
-		if src[i] != '\n' {
-			src[i] = ' '
-		}
-	}
-	t := &template{src: src, lines: []int{0}}
-	for i, c := range src {
-		if c == '\n' {
-			t.lines = append(t.lines, i+1)
-		}
-	}
-	t.doc, t.errs = syntax.Parse(src)
-	return t
-}
 
 // loader collects findings while reading one file.
 type loader struct {
@@ -351,7 +313,7 @@ func parseClause(file string, data []byte, dirLang string) (*Clause, []Finding) 
 				"file name %s does not match id %s and version %s", filepath.Base(file), c.ID, c.Version)
 		}
 	}
-	c.tpl = parseTemplate(data, bodyStart)
+	c.tpl = render.Parse(data, bodyStart)
 	return c, ld.findings
 }
 

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/exitkit/exitkit/site/clause/param"
+	"github.com/exitkit/exitkit/site/clause/render"
 )
 
 // Library is a loaded content folder: every clause version in every
@@ -35,7 +36,7 @@ type Clause struct {
 	Covers                       []string
 	Params                       []param.Param
 
-	tpl *template // parsed body; nil when the file could not be parsed
+	tpl *render.Template // parsed body; nil when the file could not be parsed
 	pos map[string]position
 }
 

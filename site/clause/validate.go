@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/yuin/goldmark/ast"
-
 	"github.com/exitkit/exitkit/site/clause/param"
 	"github.com/exitkit/exitkit/site/clause/syntax"
 )
@@ -19,30 +17,6 @@ func (c *Clause) at(key string) (int, int) {
 		return p.line, p.col
 	}
 	return 1, 1
-}
-
-// tags calls fn for every tag of the body, including the opening tags of
-// paired conditionals.
-func (c *Clause) tags(fn func(t *syntax.Tag)) {
-	if c.tpl == nil {
-		return
-	}
-	_ = ast.Walk(c.tpl.doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
-		if !entering {
-			return ast.WalkContinue, nil
-		}
-		switch n := n.(type) {
-		case *syntax.Tag:
-			fn(n)
-		case *syntax.CondInline:
-			fn(n.Open)
-		case *syntax.CondBlock:
-			fn(n.Open)
-		case *syntax.MarkerBlock:
-			fn(n.Tag)
-		}
-		return ast.WalkContinue, nil
-	})
 }
 
 // validate runs the checks that need the whole library: template tags
@@ -78,13 +52,13 @@ func (c *Clause) validateBody(l *Library, ids map[string]bool) []Finding {
 	if c.tpl == nil {
 		return nil
 	}
-	for _, e := range c.tpl.errs {
-		line, col := c.tpl.pos(e.Off)
+	for _, e := range c.tpl.Errors() {
+		line, col := c.tpl.Pos(e.Off)
 		out = append(out, c.finding(SeverityError, CodeTemplateSyntax, line, col, e.Hint, "%s", e.Msg))
 	}
 	used := map[string]bool{}
-	c.tags(func(t *syntax.Tag) {
-		line, col := c.tpl.pos(t.Off)
+	c.tpl.Tags(func(t *syntax.Tag) {
+		line, col := c.tpl.Pos(t.Off)
 		switch t.Op {
 		case syntax.Bad:
 			out = append(out, c.finding(SeverityError, CodeTemplateSyntax, line, col, syntax.Usage, "%s", t.Msg))
