@@ -13,6 +13,7 @@ import (
 	"github.com/exitkit/exitkit/internal/cli"
 	"github.com/exitkit/exitkit/site"
 	"github.com/exitkit/exitkit/site/clause"
+	"github.com/exitkit/exitkit/site/clause/pin"
 	"github.com/exitkit/exitkit/site/module"
 )
 
@@ -162,11 +163,11 @@ func writeNew(name string, data []byte, force bool) error {
 
 // pinProfile writes the versions of m into the profile file.
 func pinProfile(w io.Writer, profile string, m *module.Module) error {
-	pins := make([]clause.Pinned, len(m.Clauses))
+	pins := make([]pin.Version, len(m.Clauses))
 	for i, c := range m.Clauses {
-		pins[i] = clause.Pinned{ID: c.ID, Version: c.Version}
+		pins[i] = pin.Version{ID: c.ID, Version: c.Version}
 	}
-	changed, err := clause.Pin(profile, pins)
+	changed, err := pin.Write(profile, pins)
 	if err != nil {
 		return cli.Usage(err)
 	}

@@ -19,7 +19,7 @@
 // and [Library.History] give the versions in force, upcoming and superseded
 // on a day, and [Library.Select] the versions of one customer's module: the
 // ones its profile pins, else those in force on its effective date
-// ([Profile.AsOf] overrides the date, never a pin). [Pin] writes the
+// ([Profile.AsOf] overrides the date, never a pin). Package pin writes the
 // versions a module used back into the profile. Package lock keeps
 // published versions from changing; package redline compares two.
 //
