@@ -16,6 +16,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/exitkit/exitkit/site/clause/obligation"
 	"github.com/exitkit/exitkit/site/clause/param"
 	"github.com/exitkit/exitkit/site/clause/render"
 	"github.com/exitkit/exitkit/site/clause/syntax"
@@ -25,13 +26,13 @@ import (
 // Validation finding codes.
 const (
 	CodeFrontMatter         = yamlpos.CodeFrontMatter
-	CodeUnknownField        = "unknown-field"
+	CodeUnknownField        = yamlpos.CodeUnknownField
 	CodeUndeclaredVariable  = "undeclared-variable"
 	CodeWrongType           = yamlpos.CodeWrongType
 	CodeOutOfBounds         = "out-of-bounds"
 	CodeMissingValue        = "missing-value"
 	CodeBrokenReference     = "broken-reference"
-	CodeDuplicate           = "duplicate"
+	CodeDuplicate           = yamlpos.CodeDuplicate
 	CodeTranslationMismatch = "translation-mismatch"
 	CodeUnusedParam         = "unused-param"        // warning
 	CodeMissingTranslation  = "missing-translation" // warning
@@ -325,46 +326,7 @@ func (l *Library) loadObligations(path string) error {
 	if root == nil {
 		return nil
 	}
-	if len(root.Content) == 0 || root.Content[0].Kind != yaml.SequenceNode {
-		ld.Errorf(CodeFrontMatter, nil, "write a list: one '- ref: ...' entry per obligation", "the obligations catalogue must be a list")
-		return nil
-	}
-	seen := map[string]bool{}
-	for _, it := range root.Content[0].Content {
-		o := Obligation{Line: it.Line, Col: it.Column, Duty: map[string]string{}}
-		if it.Kind != yaml.MappingNode {
-			ld.Errorf(CodeFrontMatter, it, "each entry has ref, regulation, article, owed_by_provider and duty", "an obligation must be a set of fields")
-			continue
-		}
-		yamlpos.Mapping(it, func(k, v *yaml.Node) {
-			switch k.Value {
-			case "ref":
-				o.Ref, _ = ld.Str(v, "ref")
-			case "regulation":
-				o.Regulation, _ = ld.Str(v, "regulation")
-			case "article":
-				o.Article, _ = ld.Str(v, "article")
-			case "owed_by_provider":
-				o.OwedByProvider = ld.Bool(v, "owed_by_provider")
-			case "figure":
-				o.Figure, _ = ld.Str(v, "figure")
-			case "duty":
-				o.Duty = ld.ByLang(v, "duty")
-			default:
-				ld.Errorf(CodeUnknownField, k, "an obligation has ref, regulation, article, owed_by_provider, figure and duty", "unknown field %q", k.Value)
-			}
-		})
-		if o.Ref == "" {
-			ld.Errorf(CodeFrontMatter, it, "add 'ref:', e.g. data-act/25/2/g", "an obligation has no ref")
-			continue
-		}
-		if seen[o.Ref] {
-			ld.Errorf(CodeDuplicate, it, "remove one of the entries", "obligation %s is listed twice", o.Ref)
-			continue
-		}
-		seen[o.Ref] = true
-		l.Obligations = append(l.Obligations, o)
-	}
+	l.Obligations = obligation.Parse(&ld.Reader, root)
 	return nil
 }
 

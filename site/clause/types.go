@@ -1,10 +1,10 @@
 package clause
 
 import (
-	"cmp"
 	"fmt"
 	"time"
 
+	"github.com/exitkit/exitkit/site/clause/obligation"
 	"github.com/exitkit/exitkit/site/clause/param"
 	"github.com/exitkit/exitkit/site/clause/render"
 )
@@ -17,7 +17,7 @@ type Library struct {
 	Dir         string
 	Site        Site
 	Clauses     []*Clause // every version, every language (drafts included), sorted by id, lang, version
-	Obligations []Obligation
+	Obligations []obligation.Obligation
 	Findings    []Finding // from loading and validation
 
 	obligationsFile string
@@ -111,18 +111,6 @@ type Change struct {
 	Text map[string]string // by language
 }
 
-// Obligation is one entry of content/obligations.yaml.
-type Obligation struct {
-	Ref, Regulation, Article string
-	OwedByProvider           bool
-	Figure                   string
-	Duty                     map[string]string // by language
-	Line, Col                int
-}
-
-// DutyText is the duty in lang, or in English when it has no translation.
-func (o Obligation) DutyText(lang string) string { return cmp.Or(o.Duty[lang], o.Duty["en"]) }
-
 // Term is a defined term from the definitions clause.
 type Term struct {
 	Name, Definition, ClauseID string
@@ -130,7 +118,7 @@ type Term struct {
 
 // CoverageRow pairs an obligation with the current clauses covering it.
 type CoverageRow struct {
-	Obligation Obligation
+	Obligation obligation.Obligation
 	Clauses    []*Clause
 }
 

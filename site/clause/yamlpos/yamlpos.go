@@ -26,12 +26,14 @@ type Problem struct {
 	Severity, Code, Message, Hint string
 }
 
-// Severities and codes of the problems the Reader itself finds; they are
-// those of package clause's findings.
+// Severities and codes of problems in YAML files; they are those of
+// package clause's findings.
 const (
-	SeverityError   = "error"
-	CodeFrontMatter = "front-matter"
-	CodeWrongType   = "wrong-type"
+	SeverityError    = "error"
+	CodeFrontMatter  = "front-matter"  // the file is no YAML or no set of fields, or lacks one
+	CodeWrongType    = "wrong-type"    // a value of the wrong kind
+	CodeUnknownField = "unknown-field" // a field the file does not have
+	CodeDuplicate    = "duplicate"     // an entry listed twice
 )
 
 var reYAMLErr = regexp.MustCompile(`line (\d+)`)
