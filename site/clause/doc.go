@@ -5,9 +5,10 @@
 //
 // Call [Load] on a content folder (clauses/<lang>/<id>-v<version>.md,
 // obligations.yaml, site.yaml) and [LoadProfile] on each customer profile
-// (or [LoadProfiles] on a folder's), then [Check] to get every problem as a
-// [Finding] with file:line:col and a hint. Render a clause with [Clause.Render]: a nil profile gives the
-// library view, where each parameter is a marked placeholder with its
+// (or [LoadProfiles] on a folder's), then lint.Check to get every problem
+// as a [Finding] with file:line:col and a hint. Render a clause with
+// [Clause.Render]: a nil profile gives the library view, where each
+// parameter is a marked placeholder with its
 // description and default; a profile gives the customer view with its
 // values. Package redline compares two renderings. Package param is the
 // type system of parameters: the site and the module print values outside
@@ -32,4 +33,19 @@
 // and documents the template syntax of a clause body and the rules of the
 // canonical text, which no change may break: published fingerprints rest
 // on them.
+//
+// # Sub-packages
+//
+// This package holds the library, its clauses and versions, profiles and
+// the findings about them. Each other concern is a package of its own:
+//
+//	syntax      the template tags of a clause body (a goldmark extension)
+//	render      a parsed body as canonical text and HTML
+//	param       parameter types: coercion, bounds, formatting of values
+//	obligation  the obligations catalogue, obligations.yaml
+//	yamlpos     reading YAML with each problem at its line and column
+//	lint        the regulatory rules; what commands call to check a library
+//	lock        published versions that must not change (versions.lock)
+//	redline     what changed between two versions of a clause
+//	pin         recording agreed versions in a profile (--pin)
 package clause
