@@ -19,7 +19,6 @@ import (
 	"github.com/exitkit/exitkit/site/clause/obligation"
 	"github.com/exitkit/exitkit/site/clause/param"
 	"github.com/exitkit/exitkit/site/clause/render"
-	"github.com/exitkit/exitkit/site/clause/syntax"
 	"github.com/exitkit/exitkit/site/clause/yamlpos"
 )
 
@@ -29,7 +28,7 @@ const (
 	CodeUnknownField        = yamlpos.CodeUnknownField
 	CodeUndeclaredVariable  = "undeclared-variable"
 	CodeWrongType           = yamlpos.CodeWrongType
-	CodeOutOfBounds         = "out-of-bounds"
+	CodeOutOfBounds         = param.CodeOutOfBounds
 	CodeMissingValue        = "missing-value"
 	CodeBrokenReference     = "broken-reference"
 	CodeDuplicate           = yamlpos.CodeDuplicate
@@ -60,9 +59,6 @@ func (ld *loader) findings() []Finding {
 	}
 	return out
 }
-
-var clauseFields = map[string]bool{"id": true, "title": true, "version": true, "effective": true, "status": true,
-	"lang": true, "order": true, "definitions": true, "covers": true, "summary": true, "params": true, "translation_note": true, "published": true}
 
 // parseClause reads one clause file. It returns nil when the front matter
 // cannot be read at all; the findings say why.
@@ -129,7 +125,7 @@ func parseClause(file string, data []byte, dirLang string) (*Clause, []Finding) 
 		case "covers":
 			c.Covers = ld.Strings(v, key)
 		case "params":
-			c.Params = ld.params(v)
+			c.Params = param.Parse(&ld.Reader, v)
 		default:
 			ld.Errorf(CodeUnknownField, k, "the fields are id, title, version, effective, published, status, lang, order, definitions, translation_note, covers, summary and params; check the spelling",
 				"unknown field %q", key)
@@ -148,101 +144,6 @@ func parseClause(file string, data []byte, dirLang string) (*Clause, []Finding) 
 	}
 	c.tpl = render.Parse(data, bodyStart)
 	return c, ld.findings()
-}
-
-var paramFields = map[string]bool{"type": true, "default": true, "min": true, "max": true, "values": true, "required": true, "description": true}
-
-func (ld *loader) params(n *yaml.Node) []param.Param {
-	if n.Kind != yaml.MappingNode {
-		ld.Errorf(CodeFrontMatter, n, "write each parameter as 'name:' followed by indented type, default and description", "params must map parameter names to their specs")
-		return nil
-	}
-	var out []param.Param
-	yamlpos.Mapping(n, func(k, v *yaml.Node) {
-		p := param.Param{Name: k.Value, Line: k.Line + ld.LineOff, Col: k.Column}
-		if !syntax.ValidName(p.Name) {
-			ld.Errorf(CodeFrontMatter, k, "use letters, digits and underscores, e.g. retrieval_period_days", "parameter name %q is not valid", p.Name)
-		}
-		for _, q := range out {
-			if q.Name == p.Name {
-				ld.Errorf(CodeDuplicate, k, "remove or rename one of them", "parameter %s is declared twice", p.Name)
-			}
-		}
-		if v.Kind != yaml.MappingNode {
-			ld.Errorf(CodeFrontMatter, v, "give at least 'type:' and 'description:'", "parameter %s must have a spec", p.Name)
-			out = append(out, p)
-			return
-		}
-		var def, minN, maxN *yaml.Node
-		yamlpos.Mapping(v, func(k2, v2 *yaml.Node) {
-			switch k2.Value {
-			case "type":
-				p.Type, _ = ld.Str(v2, "type")
-				if !param.Known(p.Type) {
-					ld.Errorf(CodeFrontMatter, v2, "use string, integer, days, date, money, enum, boolean or email", "parameter %s has unknown type %q", p.Name, p.Type)
-				}
-			case "default":
-				def = v2
-			case "min":
-				minN = v2
-			case "max":
-				maxN = v2
-			case "values":
-				p.Values = ld.Strings(v2, "values")
-			case "required":
-				p.Required = ld.Bool(v2, "required")
-			case "description":
-				p.Description, _ = ld.Str(v2, "description")
-				p.Description = strings.TrimSpace(p.Description)
-			default:
-				ld.Errorf(CodeUnknownField, k2, "a parameter has type, default, description, min, max, values and required", "parameter %s has unknown field %q", p.Name, k2.Value)
-			}
-		})
-		if p.Type == "" {
-			ld.Errorf(CodeFrontMatter, k, "add 'type:' (string, integer, days, date, money, enum, boolean or email)", "parameter %s has no type", p.Name)
-		}
-		if p.Description == "" {
-			ld.Add(SeverityWarning, CodeFrontMatter, k, "add 'description:': the library view shows it to readers", "parameter %s has no description", p.Name)
-		}
-		for _, b := range []struct {
-			n   *yaml.Node
-			dst **float64
-			key string
-		}{{minN, &p.Min, "min"}, {maxN, &p.Max, "max"}} {
-			if b.n == nil {
-				continue
-			}
-			f, ok := param.Number(yamlpos.Scalar(b.n))
-			if !ok {
-				ld.Errorf(CodeWrongType, b.n, "write a number", "%s of %s must be a number", b.key, p.Name)
-				continue
-			}
-			if p.Type != param.TypeInteger && p.Type != param.TypeDays && p.Type != param.TypeMoney {
-				ld.Errorf(CodeWrongType, b.n, "remove it, or change the type to integer, days or money", "%s only applies to integer, days and money parameters", b.key)
-			}
-			*b.dst = &f
-		}
-		if p.Type == param.TypeEnum && len(p.Values) == 0 {
-			ld.Errorf(CodeFrontMatter, v, "list the choices, e.g. values: [shared, dedicated]", "enum parameter %s has no values", p.Name)
-		}
-		if def != nil && def.ShortTag() != "!!null" {
-			val, msg := param.Coerce(p.Type, yamlpos.Scalar(def))
-			if def.Kind != yaml.ScalarNode {
-				msg = "a default must be a single value"
-			}
-			switch {
-			case msg != "" && param.Hint(p.Type) != "":
-				ld.Errorf(CodeWrongType, def, param.Hint(p.Type), "default of %s (%s): %s", p.Name, p.Type, msg)
-			case msg == "":
-				p.Default = val
-				if b := p.CheckBounds(val); b != "" {
-					ld.Errorf(CodeOutOfBounds, def, "change the default or the bounds", "default of %s: %s", p.Name, b)
-				}
-			}
-		}
-		out = append(out, p)
-	})
-	return out
 }
 
 // Load reads a content folder: clauses/<lang>/*.md, obligations.yaml and

@@ -1,8 +1,8 @@
 // Package param is the type system of clause parameters: the typed values
 // a clause declares in its front matter and a customer's profile fills in.
 //
-// A [Param] comes from package clause, which reads it from a clause file.
-// Call [Coerce] to turn a value as YAML gave it into the Go representation
+// [Parse] reads the params: of a clause's front matter into [Param]s
+// (package clause calls it when it loads a clause file). Call [Coerce] to turn a value as YAML gave it into the Go representation
 // of the parameter's type (int for integer and days, float64 for money,
 // time.Time for date, bool for boolean, string otherwise), then
 // [Param.CheckBounds] to hold it to the declared min, max or enum values.
@@ -11,7 +11,8 @@
 // [Format] does the same with a tag's `as "..."` layout.
 //
 // Problems are returned as messages ("61 is above the maximum 60") for
-// the caller to place in a file; the package never reads files itself.
+// the caller to place in a file, or by Parse as yamlpos problems at their
+// line; the package never reads files itself.
 package param
 
 import (

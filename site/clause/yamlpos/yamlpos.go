@@ -30,6 +30,7 @@ type Problem struct {
 // package clause's findings.
 const (
 	SeverityError    = "error"
+	SeverityWarning  = "warning"
 	CodeFrontMatter  = "front-matter"  // the file is no YAML or no set of fields, or lacks one
 	CodeWrongType    = "wrong-type"    // a value of the wrong kind
 	CodeUnknownField = "unknown-field" // a field the file does not have
