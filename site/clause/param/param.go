@@ -116,9 +116,6 @@ func (p *Param) CheckBounds(v any) string {
 // Choices lists an enum's values for a message: "shared", "dedicated".
 func (p *Param) Choices() string { return strings.Join(quoteAll(p.Values), ", ") }
 
-// Number returns v as a float64 when it is a number, as a bound must be.
-func Number(v any) (float64, bool) { return toFloat(v) }
-
 func num(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
 
 func quoteAll(s []string) []string {
@@ -135,9 +132,6 @@ var typeHint = map[string]string{
 	TypeMoney: "write an amount in euros as a number, e.g. 0 or 1250.00", TypeDate: "write the date as YYYY-MM-DD",
 	TypeBoolean: "write true or false",
 }
-
-// Known reports whether typ is one of the parameter types.
-func Known(typ string) bool { _, ok := typeHint[typ]; return ok }
 
 // Hint says how to write a value of type typ, e.g. "write true or false";
 // "" for an unknown type.

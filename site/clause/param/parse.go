@@ -43,7 +43,7 @@ func Parse(ld *yamlpos.Reader, n *yaml.Node) []Param {
 			switch k2.Value {
 			case "type":
 				p.Type, _ = ld.Str(v2, "type")
-				if !Known(p.Type) {
+				if _, ok := typeHint[p.Type]; !ok {
 					ld.Errorf(yamlpos.CodeFrontMatter, v2, "use string, integer, days, date, money, enum, boolean or email", "parameter %s has unknown type %q", p.Name, p.Type)
 				}
 			case "default":
@@ -77,7 +77,7 @@ func Parse(ld *yamlpos.Reader, n *yaml.Node) []Param {
 			if b.n == nil {
 				continue
 			}
-			f, ok := Number(yamlpos.Scalar(b.n))
+			f, ok := toFloat(yamlpos.Scalar(b.n))
 			if !ok {
 				ld.Errorf(yamlpos.CodeWrongType, b.n, "write a number", "%s of %s must be a number", b.key, p.Name)
 				continue
