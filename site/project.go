@@ -18,6 +18,7 @@ import (
 	"github.com/yuin/goldmark/extension"
 
 	"github.com/exitkit/exitkit/site/clause"
+	"github.com/exitkit/exitkit/site/clause/obligation"
 	"github.com/exitkit/exitkit/site/clause/redline"
 )
 
@@ -534,8 +535,8 @@ func langPrefix(lang, defaultLang string) string {
 	return "/" + lang
 }
 
-func obligationsByRef(lib *clause.Library) map[string]clause.Obligation {
-	m := make(map[string]clause.Obligation, len(lib.Obligations))
+func obligationsByRef(lib *clause.Library) map[string]obligation.Obligation {
+	m := make(map[string]obligation.Obligation, len(lib.Obligations))
 	for _, o := range lib.Obligations {
 		m[o.Ref] = o
 	}
@@ -543,7 +544,7 @@ func obligationsByRef(lib *clause.Library) map[string]clause.Obligation {
 }
 
 // clauseParams are the fields a clause and a version page share.
-func clauseParams(lib *clause.Library, c *clause.Clause, obligations map[string]clause.Obligation, lang string) map[string]any {
+func clauseParams(lib *clause.Library, c *clause.Clause, obligations map[string]obligation.Obligation, lang string) map[string]any {
 	covers := make([]map[string]any, 0, len(c.Covers))
 	for _, ref := range c.Covers {
 		o, ok := obligations[ref]

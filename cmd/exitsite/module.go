@@ -15,6 +15,7 @@ import (
 	"github.com/exitkit/exitkit/internal/terms"
 	"github.com/exitkit/exitkit/site"
 	"github.com/exitkit/exitkit/site/clause"
+	"github.com/exitkit/exitkit/site/clause/pin"
 	"github.com/exitkit/exitkit/site/module"
 	"github.com/exitkit/exitkit/site/module/printer"
 )
@@ -229,11 +230,11 @@ func signPassphrase(keyPath string, stderr io.Writer) func() ([]byte, error) {
 
 // pinProfile writes the versions of m into the profile file.
 func pinProfile(w io.Writer, profile string, m *module.Module) error {
-	pins := make([]clause.Pinned, len(m.Clauses))
+	pins := make([]pin.Version, len(m.Clauses))
 	for i, c := range m.Clauses {
-		pins[i] = clause.Pinned{ID: c.ID, Version: c.Version}
+		pins[i] = pin.Version{ID: c.ID, Version: c.Version}
 	}
-	changed, err := clause.Pin(profile, pins)
+	changed, err := pin.Write(profile, pins)
 	if err != nil {
 		return cli.Usage(err)
 	}

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/yuin/goldmark"
+
+	"github.com/exitkit/exitkit/site/clause/yamlpos"
 )
 
 // benchInstances returns 1,000 clause files (the shipped library's, or the
@@ -68,11 +70,11 @@ func BenchmarkGoldmarkPlain1000(b *testing.B) {
 	files, _, total := benchInstances(b)
 	bodies := make([][]byte, len(files))
 	for i, data := range files {
-		_, start, ok := splitFrontMatter(normalize(data))
+		_, start, ok := yamlpos.SplitFrontMatter(yamlpos.Normalize(data))
 		if !ok {
 			b.Fatal("no front matter")
 		}
-		bodies[i] = normalize(data)[start:]
+		bodies[i] = yamlpos.Normalize(data)[start:]
 	}
 	md := goldmark.New()
 	var buf bytes.Buffer
@@ -116,8 +118,8 @@ func BenchmarkOverheadRatio(b *testing.B) {
 		}
 		t1 := time.Now()
 		for _, data := range files {
-			data = normalize(data)
-			_, start, _ := splitFrontMatter(data)
+			data = yamlpos.Normalize(data)
+			_, start, _ := yamlpos.SplitFrontMatter(data)
 			for range 2 {
 				buf.Reset()
 				_ = md.Convert(data[start:], &buf)

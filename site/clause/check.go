@@ -3,6 +3,8 @@ package clause
 import (
 	"fmt"
 	"strings"
+
+	"github.com/exitkit/exitkit/site/clause/param"
 )
 
 // Validate returns the library's own findings and, for each profile, what
@@ -63,7 +65,7 @@ func (l *Library) ValidateProfile(p *Profile) (selected []*Clause, out []Finding
 	out = append(out, problems...)
 	out = append(out, l.CheckVersions(p, selected)...)
 	// Values: declared, typed, in bounds.
-	spec := map[string]*Param{}
+	spec := map[string]*param.Param{}
 	for _, c := range append(append([]*Clause(nil), selected...), cur...) {
 		for i := range c.Params {
 			if _, ok := spec[c.Params[i].Name]; !ok {
@@ -79,12 +81,12 @@ func (l *Library) ValidateProfile(p *Profile) (selected []*Clause, out []Finding
 				"%s is not a parameter of any clause", name))
 			continue
 		}
-		v, msg := coerce(pr.Type, p.Values[name])
+		v, msg := param.Coerce(pr.Type, p.Values[name])
 		if msg != "" {
-			out = append(out, p.finding(SeverityError, CodeWrongType, key, typeHint[pr.Type], "%s (%s): %s", name, pr.Type, msg))
+			out = append(out, p.finding(SeverityError, CodeWrongType, key, param.Hint(pr.Type), "%s (%s): %s", name, pr.Type, msg))
 			continue
 		}
-		if b := bounds(pr, v); b != "" {
+		if b := pr.CheckBounds(v); b != "" {
 			out = append(out, p.finding(SeverityError, CodeOutOfBounds, key, "choose a value within the bounds the clause declares", "%s: %s", name, b))
 		}
 	}
@@ -111,12 +113,12 @@ func (p *Profile) Has(key string) bool { _, ok := p.pos[key]; return ok }
 // Value returns the profile's value for parameter pr, typed as pr's
 // Default would be, and whether the profile sets a usable one; a value of
 // the wrong type counts as not set (ValidateProfile reports it).
-func (p *Profile) Value(pr *Param) (any, bool) {
+func (p *Profile) Value(pr *param.Param) (any, bool) {
 	v, ok := p.Values[pr.Name]
 	if !ok {
 		return nil, false
 	}
-	cv, msg := coerce(pr.Type, v)
+	cv, msg := param.Coerce(pr.Type, v)
 	return cv, msg == ""
 }
 

@@ -11,6 +11,8 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/exitkit/exitkit/site/clause/yamlpos"
 )
 
 // LoadProfile reads a customer profile. It returns an error for a file
@@ -61,13 +63,13 @@ func LoadProfiles(dir string, paths []string) (profiles []*Profile, unparsed []F
 
 func parseProfile(path string, data []byte) (*Profile, error) {
 	ld := &loader{file: path}
-	top := ld.fields(data, "the profile", "write provider, customer, lang, effective and values as 'key: value' lines")
+	top := ld.Fields(data, "the profile", "write provider, customer, lang, effective and values as 'key: value' lines")
 	if top == nil {
-		f := ld.findings[0]
+		f := ld.findings()[0]
 		return nil, &f
 	}
 	p := &Profile{File: path, Pins: map[string]string{}, Values: map[string]any{}, Justifications: map[string]string{}, pos: map[string]position{}}
-	mapping(top, func(k, v *yaml.Node) {
+	yamlpos.Mapping(top, func(k, v *yaml.Node) {
 		p.pos[k.Value] = position{k.Line, k.Column}
 		switch k.Value {
 		case "provider":
@@ -75,64 +77,64 @@ func parseProfile(path string, data []byte) (*Profile, error) {
 		case "customer":
 			p.Customer = ld.party(v, "customer")
 		case "lang":
-			p.Lang, _ = ld.str(v, "lang")
+			p.Lang, _ = ld.Str(v, "lang")
 		case "effective":
-			p.Effective = ld.date(v, "effective")
+			p.Effective = ld.Date(v, "effective")
 		case "regulated":
-			p.Regulated = ld.boolean(v, "regulated")
+			p.Regulated = ld.Bool(v, "regulated")
 		case "clauses":
 			p.Clauses, p.Pins = ld.clauseList(v, p.pos)
 		case "values":
 			if v.Kind != yaml.MappingNode {
-				ld.errorf(CodeWrongType, v, "write one 'name: value' line per parameter", "values must map parameter names to values")
+				ld.Errorf(CodeWrongType, v, "write one 'name: value' line per parameter", "values must map parameter names to values")
 				return
 			}
-			mapping(v, func(k2, v2 *yaml.Node) {
+			yamlpos.Mapping(v, func(k2, v2 *yaml.Node) {
 				if v2.Kind != yaml.ScalarNode {
-					ld.errorf(CodeWrongType, v2, "write a single value", "values.%s must be a single value", k2.Value)
+					ld.Errorf(CodeWrongType, v2, "write a single value", "values.%s must be a single value", k2.Value)
 					return
 				}
-				p.Values[k2.Value] = scalar(v2)
+				p.Values[k2.Value] = yamlpos.Scalar(v2)
 				p.pos["values."+k2.Value] = position{v2.Line, v2.Column}
 			})
 		case "justifications":
 			if v.Kind != yaml.MappingNode {
-				ld.errorf(CodeWrongType, v, "write 'parameter: reason' lines", "justifications must map parameter names to reasons")
+				ld.Errorf(CodeWrongType, v, "write 'parameter: reason' lines", "justifications must map parameter names to reasons")
 				return
 			}
-			mapping(v, func(k2, v2 *yaml.Node) {
-				p.Justifications[k2.Value], _ = ld.str(v2, "justifications."+k2.Value)
+			yamlpos.Mapping(v, func(k2, v2 *yaml.Node) {
+				p.Justifications[k2.Value], _ = ld.Str(v2, "justifications."+k2.Value)
 				p.pos["justifications."+k2.Value] = position{k2.Line, k2.Column}
 			})
 		case "not_applicable":
 			if v.Kind != yaml.SequenceNode {
-				ld.errorf(CodeWrongType, v, "write a list of '- rule: ID' entries, each with 'reason: ...'", "not_applicable must be a list")
+				ld.Errorf(CodeWrongType, v, "write a list of '- rule: ID' entries, each with 'reason: ...'", "not_applicable must be a list")
 				return
 			}
 			for _, it := range v.Content {
 				w := Waiver{Line: it.Line, Col: it.Column}
-				mapping(it, func(k2, v2 *yaml.Node) {
+				yamlpos.Mapping(it, func(k2, v2 *yaml.Node) {
 					switch k2.Value {
 					case "rule":
-						w.Rule, _ = ld.str(v2, "rule")
+						w.Rule, _ = ld.Str(v2, "rule")
 					case "reason":
-						w.Reason, _ = ld.str(v2, "reason")
+						w.Reason, _ = ld.Str(v2, "reason")
 						w.Reason = strings.TrimSpace(w.Reason)
 					default:
-						ld.errorf(CodeUnknownField, k2, "a waiver has rule and reason", "unknown field %q", k2.Value)
+						ld.Errorf(CodeUnknownField, k2, "a waiver has rule and reason", "unknown field %q", k2.Value)
 					}
 				})
 				p.NotApplicable = append(p.NotApplicable, w)
 			}
 		default:
-			ld.errorf(CodeUnknownField, k, "a profile has provider, customer, lang, effective, regulated, clauses, values, justifications and not_applicable",
+			ld.Errorf(CodeUnknownField, k, "a profile has provider, customer, lang, effective, regulated, clauses, values, justifications and not_applicable",
 				"unknown field %q", k.Value)
 		}
 	})
 	if p.Lang == "" {
-		ld.errorf(CodeFrontMatter, nil, "add 'lang: en' or 'lang: nl'", "the profile has no lang")
+		ld.Errorf(CodeFrontMatter, nil, "add 'lang: en' or 'lang: nl'", "the profile has no lang")
 	}
-	p.findings = ld.findings
+	p.findings = ld.findings()
 	return p, nil
 }
 
@@ -152,16 +154,16 @@ func (ld *loader) clauseList(v *yaml.Node, pos map[string]position) (ids []strin
 	switch v.Kind {
 	case yaml.SequenceNode:
 		for _, it := range v.Content {
-			if s, ok := ld.str(it, "clauses item"); ok {
+			if s, ok := ld.Str(it, "clauses item"); ok {
 				pos["clauses."+strconv.Itoa(len(ids))] = position{it.Line, it.Column}
 				ids = append(ids, s)
 			}
 		}
 	case yaml.MappingNode:
-		mapping(v, func(k, v2 *yaml.Node) {
+		yamlpos.Mapping(v, func(k, v2 *yaml.Node) {
 			id := k.Value
 			if slices.Contains(ids, id) {
-				ld.errorf(CodeDuplicate, k, "list each clause once", "clause %s is listed twice", id)
+				ld.Errorf(CodeDuplicate, k, "list each clause once", "clause %s is listed twice", id)
 				return
 			}
 			pos["clauses."+strconv.Itoa(len(ids))] = position{k.Line, k.Column}
@@ -169,10 +171,10 @@ func (ld *loader) clauseList(v *yaml.Node, pos map[string]position) (ids []strin
 			if v2.Kind == yaml.ScalarNode && v2.ShortTag() == "!!null" {
 				return // selected, not pinned
 			}
-			ver, ok := ld.str(v2, "clauses."+id)
+			ver, ok := ld.Str(v2, "clauses."+id)
 			ver = strings.TrimPrefix(ver, "v")
 			if ok && !reSemver.MatchString(ver) {
-				ld.errorf(CodeWrongType, v2, "write the agreed version as MAJOR.MINOR.PATCH, e.g. "+id+": 1.1.0, or leave it empty to take the version in force",
+				ld.Errorf(CodeWrongType, v2, "write the agreed version as MAJOR.MINOR.PATCH, e.g. "+id+": 1.1.0, or leave it empty to take the version in force",
 					"clauses.%s: %q is not a version", id, v2.Value)
 				return
 			}
@@ -181,7 +183,7 @@ func (ld *loader) clauseList(v *yaml.Node, pos map[string]position) (ids []strin
 			}
 		})
 	default:
-		ld.errorf(CodeWrongType, v, "write a list of ids ([EM-1, EM-2]) or one 'EM-1: 1.0.0' line per clause with the version agreed",
+		ld.Errorf(CodeWrongType, v, "write a list of ids ([EM-1, EM-2]) or one 'EM-1: 1.0.0' line per clause with the version agreed",
 			"clauses must be a list of ids or a mapping from id to version")
 		return nil, pins
 	}

@@ -54,33 +54,6 @@ func TestValuesAreFormattedPerLanguage(t *testing.T) {
 	}
 }
 
-func TestMoneyFormats(t *testing.T) {
-	tests := []struct {
-		v      float64
-		format string
-		want   string
-	}{
-		{0, "EUR 0,0.00", "EUR 0.00"},
-		{1234567.891, "EUR 0,0.00", "EUR 1,234,567.89"},
-		{1234567.891, "EUR 0.0,00", "EUR 1.234.567,89"},
-		{999.995, "EUR 0,0.00", "EUR 1,000.00"},
-		{-42, "€ 0.00", "€ -42.00"},
-		{1500, "EUR 0", "EUR 1500"},
-		{1500, "EUR 0 0", "EUR 1 500"},
-	}
-	for _, tc := range tests {
-		got, err := formatMoney(tc.v, tc.format)
-		if err != nil || got != tc.want {
-			t.Errorf("formatMoney(%v, %q) = %q, %v; want %q", tc.v, tc.format, got, err, tc.want)
-		}
-	}
-	for _, bad := range []string{"EUR", "EUR 0,0.0x", "0.0.00"} {
-		if _, err := parseMoneyFormat(bad); err == nil {
-			t.Errorf("parseMoneyFormat(%q) should fail", bad)
-		}
-	}
-}
-
 func TestLibraryViewMarksPlaceholdersWithDescriptionAndDefault(t *testing.T) {
 	c, l := clauseFrom(t, "en", "  p: {type: days, default: 60, description: Days to retrieve <data>.}\n  q: {type: string, required: true, description: Name.}\n",
 		"Retrieval lasts {{p}} for {{q}}.\n")

@@ -1,9 +1,12 @@
 package clause
 
 import (
-	"cmp"
 	"fmt"
 	"time"
+
+	"github.com/exitkit/exitkit/site/clause/obligation"
+	"github.com/exitkit/exitkit/site/clause/param"
+	"github.com/exitkit/exitkit/site/clause/render"
 )
 
 // Library is a loaded content folder: every clause version in every
@@ -14,7 +17,7 @@ type Library struct {
 	Dir         string
 	Site        Site
 	Clauses     []*Clause // every version, every language (drafts included), sorted by id, lang, version
-	Obligations []Obligation
+	Obligations []obligation.Obligation
 	Findings    []Finding // from loading and validation
 
 	obligationsFile string
@@ -31,37 +34,11 @@ type Clause struct {
 	Order                        int
 	Definitions, TranslationNote bool
 	Covers                       []string
-	Params                       []Param
+	Params                       []param.Param
 
-	tpl *template // parsed body; nil when the file could not be parsed
+	tpl *render.Template // parsed body; nil when the file could not be parsed
 	pos map[string]position
 }
-
-// Param is a typed parameter declared in a clause's front matter.
-type Param struct {
-	Name, Type, Description string
-	// Default is the typed default: string (string, enum, email), int
-	// (integer, days), float64 (money), time.Time (date) or bool (boolean);
-	// nil when there is none.
-	Default  any
-	Min, Max *float64 // integer, days and money bounds; nil when unbounded
-	Values   []string // enum choices
-	Required bool
-	// Line and Col locate the parameter's name in the clause file.
-	Line, Col int
-}
-
-// Parameter types.
-const (
-	TypeString  = "string"
-	TypeInteger = "integer"
-	TypeDays    = "days"
-	TypeDate    = "date"
-	TypeMoney   = "money"
-	TypeEnum    = "enum"
-	TypeBoolean = "boolean"
-	TypeEmail   = "email"
-)
 
 // Clause statuses.
 const (
@@ -96,7 +73,7 @@ type Profile struct {
 	// AsOf, when set (by --as-of), replaces Effective as the day whose
 	// versions in force an unpinned selection takes. It never changes a pin.
 	AsOf time.Time
-	// Values holds typed values as for Param.Default; a value whose type
+	// Values holds typed values as for param.Param.Default; a value whose type
 	// does not fit is kept as YAML gave it and reported by Check.
 	Values         map[string]any
 	Justifications map[string]string
@@ -134,18 +111,6 @@ type Change struct {
 	Text map[string]string // by language
 }
 
-// Obligation is one entry of content/obligations.yaml.
-type Obligation struct {
-	Ref, Regulation, Article string
-	OwedByProvider           bool
-	Figure                   string
-	Duty                     map[string]string // by language
-	Line, Col                int
-}
-
-// DutyText is the duty in lang, or in English when it has no translation.
-func (o Obligation) DutyText(lang string) string { return cmp.Or(o.Duty[lang], o.Duty["en"]) }
-
 // Term is a defined term from the definitions clause.
 type Term struct {
 	Name, Definition, ClauseID string
@@ -153,7 +118,7 @@ type Term struct {
 
 // CoverageRow pairs an obligation with the current clauses covering it.
 type CoverageRow struct {
-	Obligation Obligation
+	Obligation obligation.Obligation
 	Clauses    []*Clause
 }
 

@@ -4,8 +4,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/yuin/goldmark/ast"
-
+	"github.com/exitkit/exitkit/site/clause/param"
 	"github.com/exitkit/exitkit/site/clause/syntax"
 )
 
@@ -18,30 +17,6 @@ func (c *Clause) at(key string) (int, int) {
 		return p.line, p.col
 	}
 	return 1, 1
-}
-
-// tags calls fn for every tag of the body, including the opening tags of
-// paired conditionals.
-func (c *Clause) tags(fn func(t *syntax.Tag)) {
-	if c.tpl == nil {
-		return
-	}
-	_ = ast.Walk(c.tpl.doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
-		if !entering {
-			return ast.WalkContinue, nil
-		}
-		switch n := n.(type) {
-		case *syntax.Tag:
-			fn(n)
-		case *syntax.CondInline:
-			fn(n.Open)
-		case *syntax.CondBlock:
-			fn(n.Open)
-		case *syntax.MarkerBlock:
-			fn(n.Tag)
-		}
-		return ast.WalkContinue, nil
-	})
 }
 
 // validate runs the checks that need the whole library: template tags
@@ -77,13 +52,13 @@ func (c *Clause) validateBody(l *Library, ids map[string]bool) []Finding {
 	if c.tpl == nil {
 		return nil
 	}
-	for _, e := range c.tpl.errs {
-		line, col := c.tpl.pos(e.Off)
+	for _, e := range c.tpl.Errors() {
+		line, col := c.tpl.Pos(e.Off)
 		out = append(out, c.finding(SeverityError, CodeTemplateSyntax, line, col, e.Hint, "%s", e.Msg))
 	}
 	used := map[string]bool{}
-	c.tags(func(t *syntax.Tag) {
-		line, col := c.tpl.pos(t.Off)
+	c.tpl.Tags(func(t *syntax.Tag) {
+		line, col := c.tpl.Pos(t.Off)
 		switch t.Op {
 		case syntax.Bad:
 			out = append(out, c.finding(SeverityError, CodeTemplateSyntax, line, col, syntax.Usage, "%s", t.Msg))
@@ -105,7 +80,7 @@ func (c *Clause) validateBody(l *Library, ids map[string]bool) []Finding {
 			p := c.Param(t.Name)
 			if p == nil {
 				out = append(out, c.finding(SeverityError, CodeUndeclaredVariable, line, col,
-					didYouMean(t.Name, c.Params)+fmt.Sprintf("declare it under params: in the front matter (type, default, description), or fix the spelling; declared: %s", c.paramNames()),
+					param.DidYouMean(t.Name, c.Params)+fmt.Sprintf("declare it under params: in the front matter (type, default, description), or fix the spelling; declared: %s", c.paramNames()),
 					"%s is not a declared parameter", t.Name))
 				return
 			}
@@ -132,7 +107,7 @@ func (c *Clause) paramNames() string {
 	return strings.Join(names, ", ")
 }
 
-func (c *Clause) checkTagType(t *syntax.Tag, p *Param, line, col int) []Finding {
+func (c *Clause) checkTagType(t *syntax.Tag, p *param.Param, line, col int) []Finding {
 	var out []Finding
 	bad := func(code, hint, format string, args ...any) {
 		out = append(out, c.finding(SeverityError, code, line, col, hint, format, args...))
@@ -140,11 +115,11 @@ func (c *Clause) checkTagType(t *syntax.Tag, p *Param, line, col int) []Finding 
 	switch t.Op {
 	case syntax.If:
 		switch {
-		case t.HasCmp && p.Type != TypeEnum && p.Type != TypeString:
+		case t.HasCmp && p.Type != param.TypeEnum && p.Type != param.TypeString:
 			bad(CodeWrongType, "compare enum parameters only; for a boolean write {{#if "+p.Name+"}}", "{{#if %s = ...}} compares a %s parameter", p.Name, p.Type)
-		case t.HasCmp && p.Type == TypeEnum && bounds(p, t.Value) != "":
-			bad(CodeOutOfBounds, "compare with one of the declared values: "+strings.Join(quoteAll(p.Values), ", "), "{{#if %s = %q}}: %s", p.Name, t.Value, bounds(p, t.Value))
-		case !t.HasCmp && p.Type != TypeBoolean:
+		case t.HasCmp && p.Type == param.TypeEnum && p.CheckBounds(t.Value) != "":
+			bad(CodeOutOfBounds, "compare with one of the declared values: "+p.Choices(), "{{#if %s = %q}}: %s", p.Name, t.Value, p.CheckBounds(t.Value))
+		case !t.HasCmp && p.Type != param.TypeBoolean:
 			bad(CodeWrongType, fmt.Sprintf("{{#if name}} needs a boolean; for an enum write {{#if %s = \"value\"}}", p.Name), "{{#if %s}} tests a %s parameter", p.Name, p.Type)
 		}
 	case syntax.Var:
@@ -152,12 +127,12 @@ func (c *Clause) checkTagType(t *syntax.Tag, p *Param, line, col int) []Finding 
 			break
 		}
 		switch p.Type {
-		case TypeDate:
-			if _, err := formatDate(c.Effective, c.Lang, t.Format); err != nil {
+		case param.TypeDate:
+			if _, err := param.FormatDate(c.Effective, c.Lang, t.Format); err != nil {
 				bad(CodeTemplateSyntax, `use the tokens D, DD, MMMM, MMM, MM and YYYY, e.g. "D MMMM YYYY"`, "%v", err)
 			}
-		case TypeMoney:
-			if _, err := parseMoneyFormat(t.Format); err != nil {
+		case param.TypeMoney:
+			if err := param.CheckMoneyFormat(t.Format); err != nil {
 				bad(CodeTemplateSyntax, `e.g. "EUR 0,0.00" (en) or "EUR 0.0,00" (nl)`, "%v", err)
 			}
 		default:
@@ -275,7 +250,7 @@ func (c *Clause) compareTranslation(orig *Clause) []Finding {
 			mismatch(line, col, "parameter %s of the %s original is missing", op.Name, orig.Lang)
 			continue
 		}
-		if d := paramDiff(&op, p); d != "" {
+		if d := param.Diff(&op, p); d != "" {
 			mismatch(p.Line, p.Col, "parameter %s: %s", p.Name, d)
 		}
 	}
@@ -285,26 +260,4 @@ func (c *Clause) compareTranslation(orig *Clause) []Finding {
 		}
 	}
 	return out
-}
-
-func paramDiff(a, b *Param) string {
-	fl := func(f *float64) string {
-		if f == nil {
-			return "none"
-		}
-		return num(*f)
-	}
-	switch {
-	case a.Type != b.Type:
-		return fmt.Sprintf("type %s differs from %s", b.Type, a.Type)
-	case fmt.Sprint(a.Default) != fmt.Sprint(b.Default):
-		return fmt.Sprintf("default %v differs from %v", b.Default, a.Default)
-	case fl(a.Min) != fl(b.Min) || fl(a.Max) != fl(b.Max):
-		return fmt.Sprintf("bounds %s..%s differ from %s..%s", fl(b.Min), fl(b.Max), fl(a.Min), fl(a.Max))
-	case strings.Join(a.Values, "\x00") != strings.Join(b.Values, "\x00"):
-		return fmt.Sprintf("values [%s] differ from [%s]", strings.Join(b.Values, ", "), strings.Join(a.Values, ", "))
-	case a.Required != b.Required:
-		return fmt.Sprintf("required %v differs from %v", b.Required, a.Required)
-	}
-	return ""
 }
