@@ -18,7 +18,6 @@ import (
 	"io"
 	"log"
 	"math/rand/v2"
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -39,7 +38,8 @@ import (
 // DefaultDir is where the demo writes when no folder is given.
 const DefaultDir = "exitbundle-demo"
 
-// ErrNotEmpty means the demo folder exists and holds something.
+// ErrNotEmpty means the demo folder holds something an earlier demo did
+// not write (see MarkerFile).
 var ErrNotEmpty = errors.New("demo folder is not empty")
 
 // Principal names the demo signer in allowed_signers.
@@ -47,7 +47,7 @@ const Principal = "exitbundle-demo"
 
 // Options for Run.
 type Options struct {
-	Dir      string    // folder to write into: new or empty
+	Dir      string    // folder to write into: new, empty or an earlier demo's
 	Progress io.Writer // steps and create's progress; nil: quiet
 
 	// Profile, when set, is a customer profile of the clause library in
@@ -76,21 +76,18 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	if dir == "" {
 		dir = DefaultDir
 	}
-	if entries, err := os.ReadDir(dir); err == nil && len(entries) > 0 {
-		return nil, fmt.Errorf("demo %s: %w; give an empty or new folder with --out", dir, ErrNotEmpty)
-	}
-	if err := fsx.MkdirAll(dir, 0o700); err != nil {
-		return nil, fmt.Errorf("demo: %w", err)
-	}
-	abs, err := filepath.Abs(dir)
-	if err == nil {
-		dir = abs
-	}
 	progress := opts.Progress
 	if progress == nil {
 		progress = io.Discard
 	}
 	step := func(format string, args ...any) { fmt.Fprintf(progress, "demo: "+format+"\n", args...) }
+	if err := claimDir(dir, demoEntries(opts.Profile != ""), step); err != nil {
+		return nil, err
+	}
+	abs, err := filepath.Abs(dir)
+	if err == nil {
+		dir = abs
+	}
 
 	res := &Result{
 		Dir:            dir,

@@ -57,8 +57,8 @@ func TestRunRefusesANonEmptyFolder(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err := Run(context.Background(), Options{Dir: dir})
-	if !errors.Is(err, ErrNotEmpty) {
-		t.Fatalf("got %v, want ErrNotEmpty", err)
+	if !errors.Is(err, ErrNotEmpty) || !strings.Contains(err.Error(), "recognised by its "+MarkerFile+" marker") {
+		t.Fatalf("got %v, want ErrNotEmpty saying an earlier demo's folder is recognised by its marker", err)
 	}
 	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
 		t.Errorf("demo wrote into a non-empty folder: %v", entries)
