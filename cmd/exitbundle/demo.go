@@ -38,7 +38,10 @@ With the clause library at hand (run from a checkout of exitkit, or pass
 from it and embedded as TERMS.html, so the bundle cites the exact clause
 versions that govern the hand-over.
 
-It takes a few seconds and leaves nothing running. DIR must be new or empty.`,
+It takes a few seconds and leaves nothing running. DIR must be new or empty,
+or one an earlier demo wrote: a rerun replaces what that demo wrote there,
+recognised by the .exitbundle-demo marker it left, and refuses a folder
+holding anything else.`,
 		Example: `  exitbundle demo
   exitbundle demo --out /tmp/exit-demo`,
 		Args: cobra.NoArgs,
@@ -71,7 +74,7 @@ It takes a few seconds and leaves nothing running. DIR must be new or empty.`,
 			return nil
 		},
 	}
-	cmd.Flags().StringVar(&out, "out", demo.DefaultDir, "folder to write the keys and the bundle into; must be new or empty")
+	cmd.Flags().StringVar(&out, "out", demo.DefaultDir, "folder to write the keys and the bundle into: new, empty, or an earlier demo's (replaced)")
 	cmd.Flags().StringVar(&content, "content", "content", "the clause library to render the customer's exit terms from")
 	cmd.Flags().StringVar(&profile, "profile", filepath.Join("content", "profiles", "bank.yaml"), "the customer profile whose module is embedded as TERMS.html")
 	return cmd
