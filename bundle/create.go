@@ -49,9 +49,13 @@ type CreateOptions struct {
 	RecipientNames []string
 	Passphrase     []byte
 
-	// Compress is "none", "zstd" or "auto" (the default): zstd for every
-	// payload file that is not compressed already, such as a
-	// streamOptimized VMDK, whose grains are deflated.
+	// Compress is "none", "zstd" or "auto" (the default). auto stores a
+	// file that is compressed already (a streamOptimized VMDK, whose
+	// grains are deflated, or an archive: known by its magic number) as it
+	// is, and every other one as a zstd stream that compresses only the
+	// segments that compress (autozstd), deciding as the data flows: an
+	// encrypted file system inside a disk costs about what none costs, and
+	// `zstd -d` restores every .zst file.
 	Compress string
 
 	Jobs int // files transferred at once; 0: the number of CPUs
@@ -558,7 +562,8 @@ func (c *creator) transfer(ctx context.Context, vmDir string, p *filePlan, fp *p
 	if c.seams.wrapOutput != nil {
 		w = c.seams.wrapOutput(bagPath, w)
 	}
-	m, err := pipeline.Store(ctx, src, w, pipeline.Encoding{Zstd: compress, Recipients: c.recipients}, c.pool, func(n int64) { c.prog.Add(fp, n) })
+	enc := pipeline.Encoding{Zstd: compress, Adaptive: c.opts.Compress == "auto", Recipients: c.recipients}
+	m, err := pipeline.Store(ctx, src, w, enc, c.pool, func(n int64) { c.prog.Add(fp, n) })
 	if cerr := out.Close(); err == nil && cerr != nil {
 		err = cerr
 	}

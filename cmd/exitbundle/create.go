@@ -159,7 +159,7 @@ reason (the bundle is then unfinished and resumable).`,
 	f.StringArrayVar(&recipients, "recipient", nil, "encrypt to this age recipient (age1...) or OpenSSH public key (\"ssh-ed25519 AAAA...\"); repeatable")
 	f.StringVar(&recipientsFile, "recipients-file", "", "encrypt to every recipient in this file, one per line, # comments (as age -R)")
 	f.StringVar(&passFile, "passphrase-file", "", "encrypt with the passphrase in this file (first line) instead of recipients;\nor set "+agePassphraseEnv)
-	f.StringVar(&compress, "compress", "auto", "zstd compression before encryption: none, zstd, or auto (zstd unless the file\nis already compressed, as streamOptimized VMDKs are)")
+	f.StringVar(&compress, "compress", "auto", "zstd compression before encryption: none, zstd, or auto (files already\ncompressed, as streamOptimized VMDKs are, stored as they are; the others as zstd\nthat compresses only the parts that compress)")
 	f.IntVar(&jobs, "jobs", 0, "files exported at once (default: the number of CPUs)")
 	f.StringVar(&info.Provider, "provider", "", "your organisation, as the customer knows it (bag-info Source-Organization)")
 	f.StringVar(&info.Customer, "customer", "", "the customer whose VMs these are")

@@ -20,6 +20,8 @@ import (
 	"filippo.io/age"
 	"github.com/klauspost/compress/zstd"
 	"golang.org/x/sync/errgroup"
+
+	"github.com/exitkit/exitkit/bundle/internal/autozstd"
 )
 
 // The pipeline turns one source stream into one stored file in a single
@@ -43,7 +45,12 @@ type chunk struct {
 
 // Encoding says how a file is stored.
 type Encoding struct {
+	// Zstd stores a zstd stream. With Adaptive it is autozstd's: each
+	// segment is compressed only if a sample says it compresses, and
+	// stored (raw and RLE blocks) otherwise, so an encrypted or media disk
+	// costs little more than a copy and is still restored by `zstd -d`.
 	Zstd       bool
+	Adaptive   bool
 	Recipients []age.Recipient // none: stored unencrypted
 }
 
@@ -136,6 +143,16 @@ func Store(ctx context.Context, src io.Reader, dst io.Writer, enc Encoding, pool
 	return m, nil
 }
 
+// zstdOptions configure every zstd encoder of the pipeline, plain and
+// adaptive alike, so that a compressed segment of auto is what zstd makes.
+func zstdOptions() []zstd.EOption {
+	return []zstd.EOption{
+		zstd.WithEncoderConcurrency(zstdWorkers),
+		zstd.WithWindowSize(zstdWindow),
+		zstd.WithLowerEncoderMem(true),
+	}
+}
+
 // encode is stage 2: optional zstd, then optional age.
 func encode(ctx context.Context, in <-chan chunk, out chan<- chunk, enc Encoding, pool *Pool) error {
 	cw := &chanWriter{ctx: ctx, out: out, pool: pool}
@@ -148,12 +165,15 @@ func encode(ctx context.Context, in <-chan chunk, out chan<- chunk, enc Encoding
 		}
 		ageW, top = w, w
 	}
-	var zw *zstd.Encoder
+	var zw io.WriteCloser
 	if enc.Zstd {
-		w, err := zstd.NewWriter(top,
-			zstd.WithEncoderConcurrency(zstdWorkers),
-			zstd.WithWindowSize(zstdWindow),
-			zstd.WithLowerEncoderMem(true))
+		var w io.WriteCloser
+		var err error
+		if enc.Adaptive {
+			w, err = autozstd.NewWriter(top, autozstd.WithEncoderOptions(zstdOptions()...))
+		} else {
+			w, err = zstd.NewWriter(top, zstdOptions()...)
+		}
 		if err != nil {
 			return fmt.Errorf("compress: %w", err)
 		}
