@@ -34,7 +34,7 @@ const (
 	BufSize     = 256 << 10 // pipeline buffer
 	WriteSize   = 64 << 10  // write() size: 1 MiB writes measured at half the speed of 64 KiB ones
 	chanDepth   = 4         // buffers queued between two stages
-	zstdWindow  = 2 << 20   // keeps the encoder's memory small; disks compress nearly as well
+	zstdWindow  = 1 << 20   // with full encoder memory: see zstdOptions
 	zstdWorkers = 2
 )
 
@@ -145,11 +145,19 @@ func Store(ctx context.Context, src io.Reader, dst io.Writer, enc Encoding, pool
 
 // zstdOptions configure every zstd encoder of the pipeline, plain and
 // adaptive alike, so that a compressed segment of auto is what zstd makes.
+// Not WithLowerEncoderMem: with it, klauspost's history has room for one
+// block past the window, so every 128 KiB block moves the whole window
+// down. A 1 MiB window with full memory takes what a 2 MiB one took with
+// low memory and, measured side by side (autozstd's BenchmarkCodec, 256
+// MiB, 2 cores), costs 0.44 instead of 1.53 CPU-seconds per GB on
+// incompressible data, 0.43 instead of 1.39 on a sparse disk and 2.8
+// instead of 3.2 on an ext4 image (auto: 2.2 instead of 3.9), for the same
+// output size within 0.02 %.
 func zstdOptions() []zstd.EOption {
 	return []zstd.EOption{
 		zstd.WithEncoderConcurrency(zstdWorkers),
 		zstd.WithWindowSize(zstdWindow),
-		zstd.WithLowerEncoderMem(true),
+		zstd.WithLowerEncoderMem(false),
 	}
 }
 
