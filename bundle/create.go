@@ -24,6 +24,7 @@ import (
 	"github.com/exitkit/exitkit/bundle/ovf"
 	"github.com/exitkit/exitkit/internal/fsx"
 	"github.com/exitkit/exitkit/internal/progress"
+	"github.com/exitkit/exitkit/internal/terms"
 	"github.com/exitkit/exitkit/templates"
 )
 
@@ -60,8 +61,12 @@ type CreateOptions struct {
 
 	Jobs int // files transferred at once; 0: the number of CPUs
 
-	Info  Info
-	Terms string // an exitsite contract module (HTML) to embed as TERMS.html
+	Info Info
+
+	// Terms is an exitsite contract module (HTML) to embed as TERMS.html,
+	// checked before anything is exported (see checkTerms); Info's
+	// Customer and Provider, when empty, are taken from it.
+	Terms string
 
 	// Templates brands the index (index.html, README.txt): the files under
 	// bundle/ in it (see templates.Open) replace the defaults. nil: the
@@ -115,6 +120,10 @@ func create(ctx context.Context, opts CreateOptions, sm seams) (*Manifest, error
 	if err := checkOptions(&opts); err != nil {
 		return nil, err
 	}
+	checkedTerms, err := checkTerms(&opts)
+	if err != nil {
+		return nil, err
+	}
 	if sm.retryDelay == 0 {
 		sm.retryDelay = time.Second
 	}
@@ -150,6 +159,7 @@ func create(ctx context.Context, opts CreateOptions, sm seams) (*Manifest, error
 		prog:    progress.New(opts.Progress, terminalWidth(&opts)),
 		sem:     make(chan struct{}, opts.Jobs),
 		vmNames: map[string]bool{},
+		terms:   checkedTerms,
 	}
 	if len(opts.Passphrase) > 0 {
 		r, err := age.NewScryptRecipient(string(opts.Passphrase))
@@ -260,6 +270,7 @@ type creator struct {
 	prog       *progress.Meter
 	sem        chan struct{}
 	recipients []age.Recipient
+	terms      *terms.Checked // the --terms module as checked; nil: none
 
 	mu         sync.Mutex
 	vmNames    map[string]bool

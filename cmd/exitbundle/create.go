@@ -57,6 +57,12 @@ EXITBUNDLE_PASSPHRASE environment variable; not combinable with recipients).
 With none of these the payload is stored unencrypted, still signed, and the
 index says so. Descriptors and .mf files always stay readable.
 
+Exit terms: --terms is checked before anything is exported: it must be an
+exitsite module whose fingerprints recompute, for --customer and --provider
+(taken from it when not given), naming --sign-key as the key that signs
+exit bundles, and its signature FILE.sig, when there, must verify with that
+key. Anything else exits 2 with what differs.
+
 Resuming: if create is interrupted (Ctrl-C, a crash, kill -9, a full disk),
 run exactly the same command again: files already stored are checked by
 re-hashing and kept, and the rest is exported. Until the signature is

@@ -30,6 +30,7 @@ import (
 	"github.com/exitkit/exitkit/bundle/keys"
 	"github.com/exitkit/exitkit/bundle/vsphere"
 	"github.com/exitkit/exitkit/internal/fsx"
+	"github.com/exitkit/exitkit/internal/terms"
 	"github.com/exitkit/exitkit/internal/vcsimx"
 	"github.com/exitkit/exitkit/internal/vmdk"
 	"github.com/exitkit/exitkit/site/clause"
@@ -150,7 +151,7 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	if opts.Profile != "" {
 		res.Terms = filepath.Join(dir, "terms.html")
 		step("rendering the exit-management module of %s from the clause library in %s", opts.Profile, opts.Content)
-		if info, err = writeTerms(opts.Content, opts.Profile, res.Terms, info); err != nil {
+		if info, err = writeTerms(opts.Content, opts.Profile, res.Terms, signer, info); err != nil {
 			return nil, fmt.Errorf("demo: %w", err)
 		}
 	}
@@ -192,9 +193,13 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	return res, nil
 }
 
-// writeTerms renders the profile's module into path and names the
-// bundle's parties after the profile's.
-func writeTerms(content, profile, path string, info bundle.Info) (bundle.Info, error) {
+// writeTerms renders the profile's module into path, signed (path.sig) by
+// the demo's signing key and naming it as the key that signs exit
+// bundles: the profile's own signing_key is the real provider's, which did
+// not sign the demo bundle, so a trustee checking TERMS.html against
+// signer.pub would take the bundle for a forgery (and create refuses such
+// terms). The bundle's parties are the module's, as create checks.
+func writeTerms(content, profile, path string, signer ssh.Signer, info bundle.Info) (bundle.Info, error) {
 	lib, err := clause.Load(content)
 	if err != nil {
 		return info, err
@@ -203,15 +208,23 @@ func writeTerms(content, profile, path string, info bundle.Info) (bundle.Info, e
 	if err != nil {
 		return info, err
 	}
-	mod, err := module.Render(lib, p, module.Options{})
+	p.Provider.SigningKey = ""
+	mod, err := module.Render(lib, p, module.Options{Signer: ssh.FingerprintSHA256(signer.PublicKey())})
 	if err != nil {
 		return info, fmt.Errorf("render the module of %s: %w", profile, err)
+	}
+	sig, err := terms.Sign(signer, mod.HTML)
+	if err != nil {
+		return info, err
 	}
 	if err := fsx.WriteNewFile(path, mod.HTML, 0o644); err != nil {
 		return info, err
 	}
-	info.Provider = p.Provider.Name + " (demo)"
-	info.Customer = p.Customer.Name + " (demo)"
+	if err := fsx.WriteNewFile(path+terms.SignatureSuffix, sig, 0o644); err != nil {
+		return info, err
+	}
+	info.Provider = p.Provider.Name
+	info.Customer = p.Customer.Name
 	if p.Provider.Contact != "" {
 		info.Contact = p.Provider.Contact
 	}
