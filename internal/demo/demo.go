@@ -6,8 +6,11 @@
 // The sample VMs are small but real: their disks are streamOptimized
 // VMDKs written by internal/vmdk (one EFI VM with its NVRAM and running,
 // so it is exported through a temporary snapshot; one with two disks; one
-// on a distributed port group). The keys are throwaway ones written next
-// to the bundle. Nothing keeps running after Run returns.
+// on a distributed port group), and each VM's boot disk carries
+// internal/guest's boot program, so that `exitbundle drill` of the bundle
+// (Result.DrillCommand) boots all three in QEMU and sees each print
+// "exitkit demo guest NAME running". The keys are throwaway ones written
+// next to the bundle. Nothing keeps running after Run returns.
 package demo
 
 import (
@@ -30,6 +33,7 @@ import (
 	"github.com/exitkit/exitkit/bundle/keys"
 	"github.com/exitkit/exitkit/bundle/vsphere"
 	"github.com/exitkit/exitkit/internal/fsx"
+	"github.com/exitkit/exitkit/internal/guest"
 	"github.com/exitkit/exitkit/internal/terms"
 	"github.com/exitkit/exitkit/internal/vcsimx"
 	"github.com/exitkit/exitkit/internal/vmdk"
@@ -252,6 +256,22 @@ func sampleDisk(dir, name string, capacity int64, seed uint64) (vcsimx.Disk, err
 	return vcsimx.Disk{VMDK: p, Capacity: capacity}, fsx.WriteNewFile(p, disk.Bytes(), 0o644)
 }
 
+// bootDisk writes a streamOptimized VMDK of internal/guest's disk for the
+// VM called vm: it boots under fw and prints "exitkit demo guest VM
+// running" on the serial console and the screen.
+func bootDisk(dir, file, vm string, fw guest.Firmware, capacity int64) (vcsimx.Disk, error) {
+	im, err := guest.Disk(vm, fw, capacity)
+	if err != nil {
+		return vcsimx.Disk{}, err
+	}
+	var disk bytes.Buffer
+	if err := vmdk.WriteStreamOptimized(&disk, im, capacity); err != nil {
+		return vcsimx.Disk{}, err
+	}
+	p := filepath.Join(dir, file+".vmdk")
+	return vcsimx.Disk{VMDK: p, Capacity: capacity}, fsx.WriteNewFile(p, disk.Bytes(), 0o644)
+}
+
 func addSampleVMs(ctx context.Context, lab *vcsimx.Lab, step func(string, ...any)) error {
 	tmp, err := fsx.MkdirTemp("", "exitbundle-demo-disks-")
 	if err != nil {
@@ -266,9 +286,17 @@ func addSampleVMs(ctx context.Context, lab *vcsimx.Lab, step func(string, ...any
 		d, err = sampleDisk(tmp, name, mib<<20, seed)
 		return d
 	}
-	web := disk("web", 16, 1)
-	db1, db2 := disk("db-system", 16, 2), disk("db-data", 24, 3)
-	mail := disk("mail", 8, 4)
+	boot := func(file, vm string, fw guest.Firmware, mib int64) vcsimx.Disk {
+		if err != nil {
+			return vcsimx.Disk{}
+		}
+		var d vcsimx.Disk
+		d, err = bootDisk(tmp, file, vm, fw, mib<<20)
+		return d
+	}
+	web := boot("web", "web", guest.EFI, 16)
+	db1, db2 := boot("db-system", "db", guest.BIOS, 16), disk("db-data", 24, 3)
+	mail := boot("mail", "mail", guest.BIOS, 8)
 	if err != nil {
 		return fmt.Errorf("write sample disks: %w", err)
 	}
@@ -283,8 +311,19 @@ func addSampleVMs(ctx context.Context, lab *vcsimx.Lab, step func(string, ...any
 			return err
 		}
 	}
-	step("created VMs Acme/web (EFI with NVRAM, running), Acme/db (two disks), Acme/mail (distributed port group)")
+	step("created VMs Acme/web (EFI with NVRAM, running), Acme/db (two disks), Acme/mail (distributed port group), each booting a tiny demo guest")
 	return nil
+}
+
+// DrillMarker is what drill --expect waits for: every demo guest prints it.
+const DrillMarker = "exitkit demo guest"
+
+// DrillCommand is the exitbundle drill command that restores and boots
+// every VM of the demo bundle in QEMU, writing a report signed with the
+// demo key into out.
+func (r *Result) DrillCommand(out string) string {
+	return fmt.Sprintf("exitbundle drill %s --identity %s --out %s --expect '%s' --sign-key %s",
+		index.ShellQuote(r.Bundle), index.ShellQuote(r.AgeIdentity), index.ShellQuote(out), DrillMarker, index.ShellQuote(r.SigningKey))
 }
 
 // Commands are the stock-tool commands that check a demo bundle by hand,
