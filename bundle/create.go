@@ -24,6 +24,7 @@ import (
 	"github.com/exitkit/exitkit/bundle/ovf"
 	"github.com/exitkit/exitkit/internal/fsx"
 	"github.com/exitkit/exitkit/internal/progress"
+	"github.com/exitkit/exitkit/internal/terms"
 	"github.com/exitkit/exitkit/templates"
 )
 
@@ -49,15 +50,23 @@ type CreateOptions struct {
 	RecipientNames []string
 	Passphrase     []byte
 
-	// Compress is "none", "zstd" or "auto" (the default): zstd for every
-	// payload file that is not compressed already, such as a
-	// streamOptimized VMDK, whose grains are deflated.
+	// Compress is "none", "zstd" or "auto" (the default). auto stores a
+	// file that is compressed already (a streamOptimized VMDK, whose
+	// grains are deflated, or an archive: known by its magic number) as it
+	// is, and every other one as a zstd stream that compresses only the
+	// segments that compress (autozstd), deciding as the data flows: an
+	// encrypted file system inside a disk costs about what none costs, and
+	// `zstd -d` restores every .zst file.
 	Compress string
 
 	Jobs int // files transferred at once; 0: the number of CPUs
 
-	Info  Info
-	Terms string // an exitsite contract module (HTML) to embed as TERMS.html
+	Info Info
+
+	// Terms is an exitsite contract module (HTML) to embed as TERMS.html,
+	// checked before anything is exported (see checkTerms); Info's
+	// Customer and Provider, when empty, are taken from it.
+	Terms string
 
 	// Templates brands the index (index.html, README.txt): the files under
 	// bundle/ in it (see templates.Open) replace the defaults. nil: the
@@ -111,6 +120,10 @@ func create(ctx context.Context, opts CreateOptions, sm seams) (*Manifest, error
 	if err := checkOptions(&opts); err != nil {
 		return nil, err
 	}
+	checkedTerms, err := checkTerms(&opts)
+	if err != nil {
+		return nil, err
+	}
 	if sm.retryDelay == 0 {
 		sm.retryDelay = time.Second
 	}
@@ -146,6 +159,7 @@ func create(ctx context.Context, opts CreateOptions, sm seams) (*Manifest, error
 		prog:    progress.New(opts.Progress, terminalWidth(&opts)),
 		sem:     make(chan struct{}, opts.Jobs),
 		vmNames: map[string]bool{},
+		terms:   checkedTerms,
 	}
 	if len(opts.Passphrase) > 0 {
 		r, err := age.NewScryptRecipient(string(opts.Passphrase))
@@ -256,6 +270,7 @@ type creator struct {
 	prog       *progress.Meter
 	sem        chan struct{}
 	recipients []age.Recipient
+	terms      *terms.Checked // the --terms module as checked; nil: none
 
 	mu         sync.Mutex
 	vmNames    map[string]bool
@@ -558,7 +573,8 @@ func (c *creator) transfer(ctx context.Context, vmDir string, p *filePlan, fp *p
 	if c.seams.wrapOutput != nil {
 		w = c.seams.wrapOutput(bagPath, w)
 	}
-	m, err := pipeline.Store(ctx, src, w, pipeline.Encoding{Zstd: compress, Recipients: c.recipients}, c.pool, func(n int64) { c.prog.Add(fp, n) })
+	enc := pipeline.Encoding{Zstd: compress, Adaptive: c.opts.Compress == "auto", Recipients: c.recipients}
+	m, err := pipeline.Store(ctx, src, w, enc, c.pool, func(n int64) { c.prog.Add(fp, n) })
 	if cerr := out.Close(); err == nil && cerr != nil {
 		err = cerr
 	}

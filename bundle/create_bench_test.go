@@ -7,6 +7,8 @@ import (
 	"crypto/sha256"
 	"fmt"
 	"io"
+	"io/fs"
+	mrand "math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -27,13 +29,17 @@ import (
 //
 //	openssl dgst -sha256 F; age -r R -o F.age F; openssl dgst -sha256 F.age
 //
-// It reports create's MB/s, its speed relative to the stock way
+// create runs twice per iteration, alternately with --compress none and
+// auto (the default), on an incompressible file (an encrypted guest file
+// system). It reports create's MB/s, its speed relative to the stock way
 // (x-vs-stock), relative to the machine's limit (pct-of-limit: the sum of
 // the single-core costs of hashing, encrypting and hashing again, divided
-// by the cores, measured here first), and peak RSS. The file is 2 GiB;
-// EXITBUNDLE_BENCH_GIB=8 makes it 8 GiB (slow).
+// by the cores, measured here first), and peak RSS, for none; auto's
+// MB/s, and its wall time and CPU time over none's (auto-vs-none-time,
+// -cpu: issue 12 asks for at most 1.10). The file is 2 GiB;
+// EXITBUNDLE_BENCH_GIB=8 makes it 8 GiB (slow). On tmpfs:
 //
-//	go test ./bundle -run '^$' -bench BenchmarkCreateVsStock -benchtime 1x
+//	TMPDIR=/dev/shm go test ./bundle -run '^$' -bench BenchmarkCreateVsStock -benchtime 3x
 
 const benchChildEnv = "EXITBUNDLE_BENCH_CHILD"
 
@@ -44,19 +50,22 @@ func benchSize() int64 {
 	return 2 << 30
 }
 
-// benchFile writes size bytes: one random MiB repeated, cheap to make and
-// incompressible enough within zstd's window.
+// benchFile writes size bytes of ChaCha8 output: incompressible at any
+// window (a repeated block would not be: zstd finds the repeat).
 func benchFile(b *testing.B, p string, size int64) {
 	if fi, err := os.Stat(p); err == nil && fi.Size() == size {
 		return
 	}
 	block := make([]byte, 1<<20)
-	rand.Read(block)
+	var seed [32]byte
+	rand.Read(seed[:])
+	rng := mrand.NewChaCha8(seed)
 	f, err := os.Create(p)
 	if err != nil {
 		b.Fatal(err)
 	}
 	for off := int64(0); off < size; off += int64(len(block)) {
+		rng.Read(block)
 		if _, err := f.Write(block[:min(int64(len(block)), size-off)]); err != nil {
 			b.Fatal(err)
 		}
@@ -105,9 +114,9 @@ func BenchmarkCreateVsStock(b *testing.B) {
 
 	b.SetBytes(size)
 	b.ResetTimer()
-	var createTime, stockTime, syncTime, cpuTime time.Duration
+	var stockTime, syncTime time.Duration
 	var limit, ioLimit float64
-	var rss int64
+	runs := map[string]*childRun{"none": {}, "auto": {}}
 	for i := 0; i < b.N; i++ {
 		// Other processes share this machine: measure its limit next to
 		// each run rather than once.
@@ -116,23 +125,16 @@ func BenchmarkCreateVsStock(b *testing.B) {
 		limit += l
 		ioLimit += lio
 		b.StartTimer()
-		os.RemoveAll(filepath.Join(dir, "out"))
-		cmd := exec.Command(os.Args[0], "-test.run=^TestBenchChild$", "-test.count=1")
-		cmd.Env = append(os.Environ(), benchChildEnv+"="+dir, fmt.Sprintf("EXITBUNDLE_BENCH_SIZE=%d", size), "EXITBUNDLE_BENCH_COMPRESS=none")
-		var out bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &out, &out
-		start := time.Now()
-		if err := cmd.Run(); err != nil {
-			b.Fatalf("create: %v\n%s", err, out.String())
+		modes := []string{"none", "auto"}
+		if i%2 == 1 {
+			modes = []string{"auto", "none"}
 		}
-		createTime += time.Since(start)
-		ru := cmd.ProcessState.SysUsage().(*syscall.Rusage)
-		rss = max(rss, ru.Maxrss)
-		cpuTime += time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-		os.RemoveAll(filepath.Join(dir, "out"))
+		for _, mode := range modes {
+			runs[mode].run(b, dir, size, mode)
+		}
 
 		b.StopTimer()
-		start = time.Now()
+		start := time.Now()
 		for _, args := range [][]string{
 			{tools[0], "dgst", "-sha256", src},
 			{tools[1], "-r", id.Recipient().String(), "-o", filepath.Join(dir, "stock.age"), src},
@@ -155,15 +157,54 @@ func BenchmarkCreateVsStock(b *testing.B) {
 	b.StopTimer()
 	limit /= float64(b.N)
 	ioLimit /= float64(b.N)
-	rate := float64(size) * float64(b.N) / createTime.Seconds()
-	b.ReportMetric(stockTime.Seconds()/createTime.Seconds(), "x-vs-stock")
-	b.ReportMetric(syncTime.Seconds()/createTime.Seconds(), "x-vs-stock-synced")
+	none, auto := runs["none"], runs["auto"]
+	rate := float64(size) * float64(b.N) / none.wall.Seconds()
+	b.ReportMetric(stockTime.Seconds()/none.wall.Seconds(), "x-vs-stock")
+	b.ReportMetric(syncTime.Seconds()/none.wall.Seconds(), "x-vs-stock-synced")
+	b.ReportMetric(stockTime.Seconds()/auto.wall.Seconds(), "auto-x-vs-stock")
 	b.ReportMetric(100*rate/limit, "pct-of-limit")
 	b.ReportMetric(limit/1e6, "limit-MB/s")
 	b.ReportMetric(100*rate/ioLimit, "pct-of-limit-with-io")
-	b.ReportMetric(cpuTime.Seconds()/float64(b.N), "create-cpu-s")
-	b.ReportMetric(float64(rss)/1024, "peak-RSS-MiB") // Maxrss is in KiB on Linux
+	b.ReportMetric(none.cpu.Seconds()/float64(b.N), "create-cpu-s")
+	b.ReportMetric(float64(max(none.rss, auto.rss))/1024, "peak-RSS-MiB") // Maxrss is in KiB on Linux
 	b.ReportMetric(rate/1e6, "create-MB/s")
+	b.ReportMetric(float64(size)*float64(b.N)/auto.wall.Seconds()/1e6, "auto-MB/s")
+	b.ReportMetric(auto.wall.Seconds()/none.wall.Seconds(), "auto-vs-none-time")
+	b.ReportMetric(auto.cpu.Seconds()/none.cpu.Seconds(), "auto-vs-none-cpu")
+	b.ReportMetric(float64(auto.stored)/float64(none.stored), "auto-vs-none-bytes")
+}
+
+// childRun sums the runs of create in a child process with one --compress.
+type childRun struct {
+	wall, cpu time.Duration
+	rss       int64
+	stored    int64 // bytes of the bundle, summed
+}
+
+func (c *childRun) run(b *testing.B, dir string, size int64, compress string) {
+	out := filepath.Join(dir, "out")
+	os.RemoveAll(out)
+	cmd := exec.Command(os.Args[0], "-test.run=^TestBenchChild$", "-test.count=1")
+	cmd.Env = append(os.Environ(), benchChildEnv+"="+dir, fmt.Sprintf("EXITBUNDLE_BENCH_SIZE=%d", size), "EXITBUNDLE_BENCH_COMPRESS="+compress)
+	var log bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &log, &log
+	start := time.Now()
+	if err := cmd.Run(); err != nil {
+		b.Fatalf("create --compress %s: %v\n%s", compress, err, log.String())
+	}
+	c.wall += time.Since(start)
+	ru := cmd.ProcessState.SysUsage().(*syscall.Rusage)
+	c.rss = max(c.rss, ru.Maxrss)
+	c.cpu += time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	filepath.WalkDir(out, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && d.Type().IsRegular() {
+			if fi, err := d.Info(); err == nil {
+				c.stored += fi.Size()
+			}
+		}
+		return nil
+	})
+	os.RemoveAll(out)
 }
 
 // machineLimit measures single-core SHA-256 and age encryption speeds and

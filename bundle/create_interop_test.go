@@ -16,18 +16,31 @@ import (
 // TestCreatedBundleChecksOutWithStockTools follows the bundle's own
 // instructions with the stock tools a trustee has: ssh-keygen -Y verify,
 // sha256sum -c, age -d | zstd -d, sha256sum -c on each .mf, and
-// qemu-img compare against the source disks.
+// qemu-img compare against the source disks; with zstd, and with auto,
+// which stores the streamOptimized disks as they are and the NVRAM as
+// zstd of stored blocks.
 func TestCreatedBundleChecksOutWithStockTools(t *testing.T) {
 	tools := interop.Require(t, "ssh-keygen", "sha256sum", "age", "zstd", "qemu-img")
+	for _, compress := range []string{"zstd", "auto"} {
+		t.Run(compress, func(t *testing.T) {
+			stockToolsCheck(t, tools, newFixture(t, t.TempDir(), crCapacity), compress)
+		})
+	}
+}
+
+// stockToolsCheck creates a bundle of fx encrypted to a new identity, and
+// checks and restores it with stock tools (ssh-keygen, sha256sum, age,
+// zstd, qemu-img, in that order in tools).
+func stockToolsCheck(t *testing.T, tools []string, fx *crFixture, compress string) *Manifest {
+	t.Helper()
 	keygen, sha256sum, ageBin, zstdBin, qemu := tools[0], tools[1], tools[2], tools[3], tools[4]
-	fx := newFixture(t, t.TempDir(), crCapacity)
 	work := t.TempDir()
 	idPath := filepath.Join(work, "id.txt")
 	id, _ := age.GenerateX25519Identity()
 	os.WriteFile(idPath, []byte(id.String()+"\n"), 0o600)
 	out := filepath.Join(work, "bundle")
 	opts := crOptions(t, fx, out, id)
-	opts.Compress = "zstd"
+	opts.Compress = compress
 	m, err := Create(context.Background(), opts)
 	if err != nil {
 		t.Fatal(err)
@@ -93,6 +106,7 @@ func TestCreatedBundleChecksOutWithStockTools(t *testing.T) {
 			}
 		}
 	}
+	return m
 }
 
 // TestCreatedBundlePassesVerify checks the two halves agree: what Create

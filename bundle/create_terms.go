@@ -5,36 +5,32 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"io"
-	"os"
 
 	"github.com/exitkit/exitkit/internal/terms"
 )
 
-// maxTermsSize bounds the exit terms module read into memory; real modules
-// are tens of kilobytes.
-const maxTermsSize = 16 << 20
-
-// readTerms reads an exitsite contract module and what it cites: the
-// module's own fingerprint and every clause version it contains.
-func readTerms(path string) ([]byte, *Terms, error) {
-	f, err := os.Open(path)
+// checkTerms checks the exit terms module before anything is exported, so
+// that a module that does not fit fails at once with what differs rather
+// than after hours of export: it must be an exitsite module whose
+// fingerprints recompute, its signature FILE.sig (when there is one) must
+// verify with the bundle's signing key, and its customer and provider must
+// be the ones given. Those not given are filled from the module. The
+// checked bytes are what TERMS.html will hold.
+func checkTerms(o *CreateOptions) (*terms.Checked, error) {
+	if o.Terms == "" {
+		return nil, nil
+	}
+	c, err := terms.Check(o.Terms, terms.Want{Signer: o.Signer.PublicKey(), Customer: o.Info.Customer, Provider: o.Info.Provider})
 	if err != nil {
-		return nil, nil, fmt.Errorf("read terms: %w", err)
+		return nil, fmt.Errorf("create: %w\nnothing was exported: fix the module or the options (--customer, --provider, --sign-key) and run again", err)
 	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, maxTermsSize+1))
-	if err != nil {
-		return nil, nil, fmt.Errorf("read terms %s: %w", path, err)
+	if o.Info.Customer == "" {
+		o.Info.Customer = c.Customer
 	}
-	if len(data) > maxTermsSize {
-		return nil, nil, fmt.Errorf("read terms %s: larger than %d MiB; pass the exitsite module HTML", path, maxTermsSize>>20)
+	if o.Info.Provider == "" {
+		o.Info.Provider = c.Provider
 	}
-	t, err := parseTerms(data)
-	if err != nil {
-		return nil, nil, fmt.Errorf("read terms %s: %w", path, err)
-	}
-	return data, t, nil
+	return c, nil
 }
 
 // parseTerms records TERMS.html: its hash and what it cites.

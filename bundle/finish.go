@@ -114,13 +114,13 @@ func (c *creator) writeTags(m *Manifest, payload []File) ([]tagFile, error) {
 	o := c.opts
 	order := []string{BagItFile, BagInfoFile, ManifestFile, ExitManifestFile, IndexFile, ReadmeFile}
 	files := map[string][]byte{}
-	if o.Terms != "" {
-		data, t, err := readTerms(o.Terms)
+	if c.terms != nil {
+		t, err := parseTerms(c.terms.Data)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("terms %s: %w", o.Terms, err)
 		}
 		m.Terms = t
-		files[TermsFile] = data
+		files[TermsFile] = c.terms.Data
 		order = append(order, TermsFile)
 	}
 	order = append(order, SignerFile)

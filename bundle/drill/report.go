@@ -10,12 +10,12 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/hiddeco/sshsig"
 	"golang.org/x/crypto/ssh"
 
+	"github.com/exitkit/exitkit/internal/fsx"
 	"github.com/exitkit/exitkit/internal/qemu"
 )
 
@@ -132,28 +132,13 @@ func writeReport(out string, r *Report, signer ssh.Signer) error {
 	return writeNew(filepath.Join(out, JSONFile), js)
 }
 
-// writeNew writes a file that must not exist yet, through a temporary
-// name, never following a symlink.
+// writeNew writes a file that must not exist yet, whole and durably,
+// never over an existing name and never through a link.
 func writeNew(p string, data []byte) error {
-	tmp := p + ".tmp"
-	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_EXCL|os.O_WRONLY|syscall.O_NOFOLLOW, 0o644)
-	if err != nil {
-		return fmt.Errorf("drill: %w", err)
+	if err := fsx.WriteNewFile(p, data, 0o644); err != nil {
+		return fmt.Errorf("drill: %s: %w", p, err)
 	}
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		os.Remove(tmp)
-		return fmt.Errorf("drill: write %s: %w", p, err)
-	}
-	if err := f.Close(); err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("drill: write %s: %w", p, err)
-	}
-	if _, err := os.Lstat(p); err == nil {
-		os.Remove(tmp)
-		return fmt.Errorf("drill: %s exists; a drill never overwrites", p)
-	}
-	return os.Rename(tmp, p)
+	return nil
 }
 
 //go:embed drill.html.tmpl

@@ -57,6 +57,12 @@ EXITBUNDLE_PASSPHRASE environment variable; not combinable with recipients).
 With none of these the payload is stored unencrypted, still signed, and the
 index says so. Descriptors and .mf files always stay readable.
 
+Exit terms: --terms is checked before anything is exported: it must be an
+exitsite module whose fingerprints recompute, for --customer and --provider
+(taken from it when not given), naming --sign-key as the key that signs
+exit bundles, and its signature FILE.sig, when there, must verify with that
+key. Anything else exits 2 with what differs.
+
 Resuming: if create is interrupted (Ctrl-C, a crash, kill -9, a full disk),
 run exactly the same command again: files already stored are checked by
 re-hashing and kept, and the rest is exported. Until the signature is
@@ -159,7 +165,7 @@ reason (the bundle is then unfinished and resumable).`,
 	f.StringArrayVar(&recipients, "recipient", nil, "encrypt to this age recipient (age1...) or OpenSSH public key (\"ssh-ed25519 AAAA...\"); repeatable")
 	f.StringVar(&recipientsFile, "recipients-file", "", "encrypt to every recipient in this file, one per line, # comments (as age -R)")
 	f.StringVar(&passFile, "passphrase-file", "", "encrypt with the passphrase in this file (first line) instead of recipients;\nor set "+agePassphraseEnv)
-	f.StringVar(&compress, "compress", "auto", "zstd compression before encryption: none, zstd, or auto (zstd unless the file\nis already compressed, as streamOptimized VMDKs are)")
+	f.StringVar(&compress, "compress", "auto", "zstd compression before encryption: none, zstd, or auto (files already\ncompressed, as streamOptimized VMDKs are, stored as they are; the others as zstd\nthat compresses only the parts that compress)")
 	f.IntVar(&jobs, "jobs", 0, "files exported at once (default: the number of CPUs)")
 	f.StringVar(&info.Provider, "provider", "", "your organisation, as the customer knows it (bag-info Source-Organization)")
 	f.StringVar(&info.Customer, "customer", "", "the customer whose VMs these are")

@@ -27,11 +27,13 @@ func newDemoCmd() *cobra.Command {
 starts govmomi's vCenter simulator inside the process with three sample VMs
 whose disks are small real VMDKs (one EFI VM with its NVRAM, running, so it
 is exported through a temporary snapshot; one with two disks; one on a
-distributed port group), writes a throwaway signing key and age identity
+distributed port group; each boot disk carries a tiny guest that prints
+"exitkit demo guest NAME running"), writes a throwaway signing key and age identity
 into DIR/keys, exports all three through the vSphere source into an
 encrypted, signed bundle in DIR/bundle, verifies it, and prints where the
-index is and the stock-tool commands (sha256sum, ssh-keygen, age, qemu-img)
-that check it by hand.
+index is, the stock-tool commands (sha256sum, ssh-keygen, age, qemu-img)
+that check it by hand, and the exitbundle drill command that boots every VM
+in QEMU and signs a report.
 
 With the clause library at hand (run from a checkout of exitkit, or pass
 --content and --profile), the customer's exit-management module is rendered
@@ -71,6 +73,7 @@ holding anything else.`,
 				fmt.Fprintf(w, "  %s\n", c)
 			}
 			fmt.Fprintf(w, "\nOr with exitbundle:\n  exitbundle verify %s --identity %s\n", res.Bundle, res.AgeIdentity)
+			fmt.Fprintf(w, "\nProve each VM restarts (boots it in QEMU, writes a signed exit-test report):\n  %s\n", res.DrillCommand(filepath.Join(res.Dir, "drill")))
 			return nil
 		},
 	}

@@ -22,6 +22,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/exitkit/exitkit/bundle/manifest"
+	"github.com/exitkit/exitkit/internal/terms"
 	"github.com/exitkit/exitkit/internal/version"
 )
 
@@ -83,11 +84,17 @@ func Run(root *cobra.Command, args []string, stderr io.Writer) int {
 // exitCodes is the one table from errors to exit codes, checked in order
 // after an explicit Usage or Failed mark. A received bundle that fails a
 // check exits 1; a path that holds no bundle at all, or a create that
-// could not read its sources, exits 2.
+// could not read its sources, exits 2. Exit terms that create refuses
+// (another customer's module, a signature by another key, fingerprints
+// that do not recompute) exit 2: input the provider fixes before any VM
+// is exported, not a received bundle that failed.
 var exitCodes = []struct {
 	err  error
 	code int
 }{
+	{terms.ErrMismatch, ExitUsage},
+	{terms.ErrBadSignature, ExitUsage},
+	{terms.ErrNotModule, ExitUsage},
 	{manifest.ErrNotABundle, ExitUsage},
 	{manifest.ErrIncomplete, ExitFailed},
 	{manifest.ErrSignature, ExitFailed},

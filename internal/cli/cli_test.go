@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/exitkit/exitkit/bundle/manifest"
+	"github.com/exitkit/exitkit/internal/terms"
 	"github.com/exitkit/exitkit/internal/version"
 
 	_ "github.com/exitkit/exitkit/internal/golden"
@@ -32,6 +33,9 @@ func TestCodeMapsEveryKindOfErrorToItsExitCode(t *testing.T) {
 		{"a folder that is no bundle is an input error", wrap(manifest.ErrNotABundle), ExitUsage},
 		{"not a bundle wins over incomplete when both are wrapped", errors.Join(manifest.ErrNotABundle, manifest.ErrIncomplete), ExitUsage},
 		{"an unreadable local file is an input error", wrap(fs.ErrNotExist), ExitUsage},
+		{"exit terms of another customer are an input error", fmt.Errorf("create: %w", &terms.CheckError{File: "t.html", Problems: []string{"customer"}}), ExitUsage},
+		{"exit terms signed by another key are an input error", fmt.Errorf("create: %w", terms.ErrBadSignature), ExitUsage},
+		{"a file that is no module is an input error", fmt.Errorf("create: %w", terms.ErrNotModule), ExitUsage},
 		{"an explicit usage mark wins", Usage(wrap(manifest.ErrIntegrity)), ExitUsage},
 		{"an explicit failure mark wins", Failed(errors.New("lint")), ExitFailed},
 		{"anything else is an input error", errors.New("boom"), ExitUsage},

@@ -6,8 +6,11 @@
 // The sample VMs are small but real: their disks are streamOptimized
 // VMDKs written by internal/vmdk (one EFI VM with its NVRAM and running,
 // so it is exported through a temporary snapshot; one with two disks; one
-// on a distributed port group). The keys are throwaway ones written next
-// to the bundle. Nothing keeps running after Run returns.
+// on a distributed port group), and each VM's boot disk carries
+// internal/guest's boot program, so that `exitbundle drill` of the bundle
+// (Result.DrillCommand) boots all three in QEMU and sees each print
+// "exitkit demo guest NAME running". The keys are throwaway ones written
+// next to the bundle. Nothing keeps running after Run returns.
 package demo
 
 import (
@@ -29,6 +32,8 @@ import (
 	"github.com/exitkit/exitkit/bundle/keys"
 	"github.com/exitkit/exitkit/bundle/vsphere"
 	"github.com/exitkit/exitkit/internal/fsx"
+	"github.com/exitkit/exitkit/internal/guest"
+	"github.com/exitkit/exitkit/internal/terms"
 	"github.com/exitkit/exitkit/internal/vcsimx"
 	"github.com/exitkit/exitkit/internal/vmdk"
 	"github.com/exitkit/exitkit/site/clause"
@@ -147,7 +152,7 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	if opts.Profile != "" {
 		res.Terms = filepath.Join(dir, "terms.html")
 		step("rendering the exit-management module of %s from the clause library in %s", opts.Profile, opts.Content)
-		if info, err = writeTerms(opts.Content, opts.Profile, res.Terms, info); err != nil {
+		if info, err = writeTerms(opts.Content, opts.Profile, res.Terms, signer, info); err != nil {
 			return nil, fmt.Errorf("demo: %w", err)
 		}
 	}
@@ -189,9 +194,13 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	return res, nil
 }
 
-// writeTerms renders the profile's module into path and names the
-// bundle's parties after the profile's.
-func writeTerms(content, profile, path string, info bundle.Info) (bundle.Info, error) {
+// writeTerms renders the profile's module into path, signed (path.sig) by
+// the demo's signing key and naming it as the key that signs exit
+// bundles: the profile's own signing_key is the real provider's, which did
+// not sign the demo bundle, so a trustee checking TERMS.html against
+// signer.pub would take the bundle for a forgery (and create refuses such
+// terms). The bundle's parties are the module's, as create checks.
+func writeTerms(content, profile, path string, signer ssh.Signer, info bundle.Info) (bundle.Info, error) {
 	lib, err := clause.Load(content)
 	if err != nil {
 		return info, err
@@ -200,15 +209,23 @@ func writeTerms(content, profile, path string, info bundle.Info) (bundle.Info, e
 	if err != nil {
 		return info, err
 	}
-	mod, err := module.Render(lib, p, module.Options{})
+	p.Provider.SigningKey = ""
+	mod, err := module.Render(lib, p, module.Options{Signer: ssh.FingerprintSHA256(signer.PublicKey())})
 	if err != nil {
 		return info, fmt.Errorf("render the module of %s: %w", profile, err)
+	}
+	sig, err := terms.Sign(signer, mod.HTML)
+	if err != nil {
+		return info, err
 	}
 	if err := fsx.WriteNewFile(path, mod.HTML, 0o644); err != nil {
 		return info, err
 	}
-	info.Provider = p.Provider.Name + " (demo)"
-	info.Customer = p.Customer.Name + " (demo)"
+	if err := fsx.WriteNewFile(path+terms.SignatureSuffix, sig, 0o644); err != nil {
+		return info, err
+	}
+	info.Provider = p.Provider.Name
+	info.Customer = p.Customer.Name
 	if p.Provider.Contact != "" {
 		info.Contact = p.Provider.Contact
 	}
@@ -236,6 +253,22 @@ func sampleDisk(dir, name string, capacity int64, seed uint64) (vcsimx.Disk, err
 	return vcsimx.Disk{VMDK: p, Capacity: capacity}, fsx.WriteNewFile(p, disk.Bytes(), 0o644)
 }
 
+// bootDisk writes a streamOptimized VMDK of internal/guest's disk for the
+// VM called vm: it boots under fw and prints "exitkit demo guest VM
+// running" on the serial console and the screen.
+func bootDisk(dir, file, vm string, fw guest.Firmware, capacity int64) (vcsimx.Disk, error) {
+	im, err := guest.Disk(vm, fw, capacity)
+	if err != nil {
+		return vcsimx.Disk{}, err
+	}
+	var disk bytes.Buffer
+	if err := vmdk.WriteStreamOptimized(&disk, im, capacity); err != nil {
+		return vcsimx.Disk{}, err
+	}
+	p := filepath.Join(dir, file+".vmdk")
+	return vcsimx.Disk{VMDK: p, Capacity: capacity}, fsx.WriteNewFile(p, disk.Bytes(), 0o644)
+}
+
 func addSampleVMs(ctx context.Context, lab *vcsimx.Lab, step func(string, ...any)) error {
 	tmp, err := fsx.MkdirTemp("", "exitbundle-demo-disks-")
 	if err != nil {
@@ -250,9 +283,17 @@ func addSampleVMs(ctx context.Context, lab *vcsimx.Lab, step func(string, ...any
 		d, err = sampleDisk(tmp, name, mib<<20, seed)
 		return d
 	}
-	web := disk("web", 16, 1)
-	db1, db2 := disk("db-system", 16, 2), disk("db-data", 24, 3)
-	mail := disk("mail", 8, 4)
+	boot := func(file, vm string, fw guest.Firmware, mib int64) vcsimx.Disk {
+		if err != nil {
+			return vcsimx.Disk{}
+		}
+		var d vcsimx.Disk
+		d, err = bootDisk(tmp, file, vm, fw, mib<<20)
+		return d
+	}
+	web := boot("web", "web", guest.EFI, 16)
+	db1, db2 := boot("db-system", "db", guest.BIOS, 16), disk("db-data", 24, 3)
+	mail := boot("mail", "mail", guest.BIOS, 8)
 	if err != nil {
 		return fmt.Errorf("write sample disks: %w", err)
 	}
@@ -267,8 +308,19 @@ func addSampleVMs(ctx context.Context, lab *vcsimx.Lab, step func(string, ...any
 			return err
 		}
 	}
-	step("created VMs Acme/web (EFI with NVRAM, running), Acme/db (two disks), Acme/mail (distributed port group)")
+	step("created VMs Acme/web (EFI with NVRAM, running), Acme/db (two disks), Acme/mail (distributed port group), each booting a tiny demo guest")
 	return nil
+}
+
+// DrillMarker is what drill --expect waits for: every demo guest prints it.
+const DrillMarker = "exitkit demo guest"
+
+// DrillCommand is the exitbundle drill command that restores and boots
+// every VM of the demo bundle in QEMU, writing a report signed with the
+// demo key into out.
+func (r *Result) DrillCommand(out string) string {
+	return fmt.Sprintf("exitbundle drill %s --identity %s --out %s --expect '%s' --sign-key %s",
+		index.ShellQuote(r.Bundle), index.ShellQuote(r.AgeIdentity), index.ShellQuote(out), DrillMarker, index.ShellQuote(r.SigningKey))
 }
 
 // Commands are the stock-tool commands that check a demo bundle by hand,

@@ -10,8 +10,11 @@ import (
 	"strings"
 	"testing"
 
+	"golang.org/x/crypto/ssh"
+
 	"github.com/exitkit/exitkit/bundle"
 	"github.com/exitkit/exitkit/internal/interop"
+	"github.com/exitkit/exitkit/internal/terms"
 
 	_ "github.com/exitkit/exitkit/internal/golden"
 )
@@ -93,9 +96,9 @@ func TestRunEmbedsTheProfilesExitTermsFromTheClauseLibrary(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	terms := res.Manifest.Terms
-	if terms == nil || len(terms.Clauses) == 0 || !strings.HasPrefix(terms.Fingerprint, "sha256:") {
-		t.Fatalf("manifest terms = %+v, want the module's clauses and fingerprint", terms)
+	cited := res.Manifest.Terms
+	if cited == nil || len(cited.Clauses) == 0 || !strings.HasPrefix(cited.Fingerprint, "sha256:") {
+		t.Fatalf("manifest terms = %+v, want the module's clauses and fingerprint", cited)
 	}
 	embedded, err := os.ReadFile(filepath.Join(res.Bundle, bundle.TermsFile))
 	if err != nil {
@@ -107,5 +110,30 @@ func TestRunEmbedsTheProfilesExitTermsFromTheClauseLibrary(t *testing.T) {
 	}
 	if !strings.Contains(res.Manifest.Customer, "Zuiderzee Bank") {
 		t.Errorf("customer %q is not the profile's", res.Manifest.Customer)
+	}
+	// A trustee compares the key the terms name with signer.pub, as the
+	// index advises: it must be the key that signed the bundle, and the
+	// module's signature beside it must verify with that key.
+	mod, err := terms.Read(bytes.NewReader(embedded))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if mod.BundleKey != res.Manifest.Signer.Fingerprint || mod.Signer != res.Manifest.Signer.Fingerprint {
+		t.Errorf("TERMS.html names bundle key %s and signer %s; the bundle was signed with %s", mod.BundleKey, mod.Signer, res.Manifest.Signer.Fingerprint)
+	}
+	pub, err := os.ReadFile(filepath.Join(res.Bundle, bundle.SignerFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, _, _, _, err := ssh.ParseAuthorizedKey(pub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sig, err := os.ReadFile(res.Terms + terms.SignatureSuffix)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := terms.VerifySignature(rendered, sig, key); err != nil {
+		t.Errorf("the module's signature does not verify with the bundle's signer.pub: %v", err)
 	}
 }

@@ -289,8 +289,9 @@ func parent(p string) (*Dir, error) {
 	return &Dir{root: r, path: dir}, nil
 }
 
-// ReplaceFile writes data to p whole and durably, replacing p: only for a
-// file the user asked to rewrite (golden files under -update).
+// ReplaceFile writes data to p whole and durably, replacing p (a link at p
+// is replaced, not followed): only for a file the user asked to rewrite
+// (--force, a lock file being updated, golden files under -update).
 func ReplaceFile(p string, data []byte, perm fs.FileMode) error {
 	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 		return err
@@ -303,6 +304,18 @@ func ReplaceFile(p string, data []byte, perm fs.FileMode) error {
 	return WriteFile(d, filepath.Base(p), data, perm)
 }
 
-// MkdirTemp creates a new scratch folder (see os.MkdirTemp); remove it with
-// RemoveAll.
+// MkdirTemp creates a new scratch folder (see os.MkdirTemp) that only its
+// owner can enter (0700): what it holds, such as a control socket, is
+// reachable by no other user of the machine. Remove it with RemoveAll.
 func MkdirTemp(dir, pattern string) (string, error) { return os.MkdirTemp(dir, pattern) }
+
+// Recreate creates name afresh in a folder the caller has claimed, first
+// removing what an earlier attempt left there (a link itself, never its
+// target): for logs and working copies that a retry rewrites, never for a
+// file the user gave.
+func Recreate(fsys FS, name string, perm fs.FileMode) (File, error) {
+	if err := fsys.Remove(name); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, err
+	}
+	return fsys.Create(name, perm)
+}

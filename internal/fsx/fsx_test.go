@@ -105,3 +105,70 @@ func TestFaultyFailsTheChosenOperationOnce(t *testing.T) {
 		})
 	}
 }
+
+func TestMkdirTempIsNewAndPrivate(t *testing.T) {
+	parent := t.TempDir()
+	a, err := fsx.MkdirTemp(parent, "x-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := fsx.MkdirTemp(parent, "x-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a == b {
+		t.Errorf("two scratch folders share the name %s", a)
+	}
+	fi, err := os.Lstat(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !fi.IsDir() || fi.Mode().Perm() != 0o700 {
+		t.Errorf("%s: mode %v, want a folder with 0700", a, fi.Mode())
+	}
+	if err := fsx.RemoveAll(a); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Lstat(a); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("RemoveAll left %s: %v", a, err)
+	}
+}
+
+func TestRecreateReplacesALeftoverAndNeverWritesThroughALink(t *testing.T) {
+	tmp := t.TempDir()
+	outside := filepath.Join(tmp, "outside")
+	if err := os.WriteFile(outside, []byte("keep"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	d, err := fsx.OpenDir(filepath.Join(tmp, "out"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	if err := os.WriteFile(d.Join("log"), []byte("an earlier attempt, longer"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(outside, d.Join("link")); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"log", "link", "new"} {
+		f, err := fsx.Recreate(d, name, 0o644)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if _, err := f.Write([]byte("fresh")); err != nil {
+			t.Fatal(err)
+		}
+		if err := f.Close(); err != nil {
+			t.Fatal(err)
+		}
+		fi, err := os.Lstat(d.Join(name))
+		got, _ := os.ReadFile(d.Join(name))
+		if err != nil || !fi.Mode().IsRegular() || string(got) != "fresh" {
+			t.Errorf("%s: mode %v, content %q, err %v; want a regular file holding \"fresh\"", name, fi.Mode(), got, err)
+		}
+	}
+	if got, _ := os.ReadFile(outside); string(got) != "keep" {
+		t.Errorf("the link's target was written: %q", got)
+	}
+}

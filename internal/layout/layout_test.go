@@ -109,9 +109,57 @@ var writers = map[string]bool{
 	"Rename": true, "Remove": true, "RemoveAll": true, "Link": true, "Symlink": true, "Truncate": true,
 }
 
+// testHelpers are packages that only tests import: the files they make
+// are test fixtures in a test's temporary folder, never output. The rule
+// below holds that no non-test file imports them.
+var testHelpers = map[string]string{
+	"internal/boottest": "builds bootable Linux disks in a test's temporary folder",
+}
+
+// deviceOpen reports whether call is os.OpenFile (os imported as osName)
+// of a literal /dev/ path without O_CREATE, O_TRUNC or O_APPEND: a
+// terminal or /dev/kvm opened to talk to, which neither creates, renames
+// nor removes a file.
+func deviceOpen(call *ast.CallExpr, osName string) bool {
+	sel, ok := call.Fun.(*ast.SelectorExpr)
+	if !ok || sel.Sel.Name != "OpenFile" || len(call.Args) != 3 {
+		return false
+	}
+	if id, ok := sel.X.(*ast.Ident); !ok || id.Name != osName {
+		return false
+	}
+	lit, ok := call.Args[0].(*ast.BasicLit)
+	if !ok || lit.Kind != token.STRING {
+		return false
+	}
+	if p, err := strconv.Unquote(lit.Value); err != nil || !strings.HasPrefix(p, "/dev/") {
+		return false
+	}
+	writes := false
+	ast.Inspect(call.Args[1], func(n ast.Node) bool {
+		if id, ok := n.(*ast.Ident); ok && (id.Name == "O_CREATE" || id.Name == "O_TRUNC" || id.Name == "O_APPEND") {
+			writes = true
+		}
+		return true
+	})
+	return !writes
+}
+
+func TestTestHelperPackagesAreImportedOnlyByTests(t *testing.T) {
+	const module = "github.com/exitkit/exitkit/"
+	for _, s := range moduleFiles(t) {
+		for _, imp := range s.file.Imports {
+			path, _ := strconv.Unquote(imp.Path.Value)
+			if pkg, ok := strings.CutPrefix(path, module); ok && testHelpers[pkg] != "" && s.pkg != pkg {
+				t.Errorf("%s imports %s, a package for tests only (it %s); import it from _test.go files only", s.path, pkg, testHelpers[pkg])
+			}
+		}
+	}
+}
+
 func TestOnlyFsxCreatesRenamesOrRemovesFiles(t *testing.T) {
 	for _, s := range moduleFiles(t) {
-		if s.pkg == "internal/fsx" {
+		if s.pkg == "internal/fsx" || testHelpers[s.pkg] != "" {
 			continue
 		}
 		osName := ""
@@ -127,6 +175,9 @@ func TestOnlyFsxCreatesRenamesOrRemovesFiles(t *testing.T) {
 			continue
 		}
 		ast.Inspect(s.file, func(n ast.Node) bool {
+			if call, ok := n.(*ast.CallExpr); ok && deviceOpen(call, osName) {
+				return false // its selector is not an output file
+			}
 			sel, ok := n.(*ast.SelectorExpr)
 			if !ok {
 				return true
@@ -152,6 +203,30 @@ func TestNoPackageHoldsMoreThan2000LinesOfGo(t *testing.T) {
 	for _, p := range pkgs {
 		if lines[p] > maxLines {
 			report(t, p, "package %s holds %d lines of non-test Go, more than %d: split it by concern", p, lines[p], maxLines)
+		}
+	}
+}
+
+func TestOnlyADeviceOpenedWithoutCreatingIsExempt(t *testing.T) {
+	for _, c := range []struct {
+		call   string
+		exempt bool
+	}{
+		{`os.OpenFile("/dev/tty", os.O_WRONLY, 0)`, true},
+		{`os.OpenFile("/dev/kvm", os.O_RDWR, 0)`, true},
+		{`os.OpenFile("/dev/shm/x", os.O_WRONLY|os.O_CREATE, 0o600)`, false},
+		{`os.OpenFile("/dev/sda", os.O_WRONLY|os.O_TRUNC, 0)`, false},
+		{`os.OpenFile("/tmp/tty", os.O_WRONLY, 0)`, false},
+		{`os.OpenFile(path, os.O_WRONLY, 0)`, false},
+		{`os.WriteFile("/dev/null", data, 0)`, false},
+		{`other.OpenFile("/dev/tty", os.O_WRONLY, 0)`, false},
+	} {
+		e, err := parser.ParseExpr(c.call)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := deviceOpen(e.(*ast.CallExpr), "os"); got != c.exempt {
+			t.Errorf("%s: exempt = %v, want %v", c.call, got, c.exempt)
 		}
 	}
 }

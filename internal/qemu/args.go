@@ -7,7 +7,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
+
+	"github.com/exitkit/exitkit/internal/fsx"
 )
 
 // invocation is one QEMU command line and what it chose.
@@ -21,6 +22,7 @@ type invocation struct {
 	console     string
 	firmwareLog string
 	qmpSocket   string
+	dir         *fsx.Dir // opts.Dir, where the logs and the UEFI variable store go
 }
 
 // Controllers QEMU emulates, by the name exit-manifest.json gives the
@@ -96,8 +98,14 @@ func newInvocation(tools *Tools, opts *Options) (*invocation, error) {
 	default:
 		return nil, fmt.Errorf("accelerator %q: want kvm or tcg", opts.Accel)
 	}
-	sockDir, err := os.MkdirTemp("", "exitkit-qmp-") // a unix socket path must stay short
+	if inv.dir, err = fsx.OpenDir(dir); err != nil {
+		return nil, err
+	}
+	// A unix socket path must stay short, so not under opts.Dir; the
+	// folder is private, so no other user can drive the VM through it.
+	sockDir, err := fsx.MkdirTemp("", "exitkit-qmp-")
 	if err != nil {
+		inv.dir.Close()
 		return nil, err
 	}
 	inv.qmpSocket = filepath.Join(sockDir, "qmp.sock")
@@ -131,17 +139,17 @@ func newInvocation(tools *Tools, opts *Options) (*invocation, error) {
 	}
 	if opts.Firmware == "efi" {
 		if tools.OVMFCode == "" || tools.OVMFVars == "" {
-			os.RemoveAll(sockDir)
+			inv.release()
 			return nil, fmt.Errorf("an EFI VM needs OVMF, which is not installed (Debian: apt-get install ovmf; looked for %s)", strings.Join(OVMFCandidates(), ", "))
 		}
-		vars := filepath.Join(dir, "OVMF_VARS.fd")
-		if err := copyFile(tools.OVMFVars, vars); err != nil {
-			os.RemoveAll(sockDir)
+		const vars = "OVMF_VARS.fd"
+		if err := copyFile(tools.OVMFVars, inv.dir, vars); err != nil {
+			inv.release()
 			return nil, fmt.Errorf("copy the UEFI variable store: %w", err)
 		}
 		a = append(a,
 			"-drive", "if=pflash,format=raw,readonly=on,file="+qemuPath(tools.OVMFCode),
-			"-drive", "if=pflash,format=raw,file="+qemuPath(vars))
+			"-drive", "if=pflash,format=raw,file="+qemuPath(inv.dir.Join(vars)))
 	}
 	// One controller device per kind, disks on it in order; the first disk
 	// boots.
@@ -190,13 +198,21 @@ func newInvocation(tools *Tools, opts *Options) (*invocation, error) {
 	return inv, nil
 }
 
-func copyFile(src, dst string) error {
+// release closes the work folder and removes the socket's folder.
+func (inv *invocation) release() {
+	inv.dir.Close()
+	fsx.RemoveAll(filepath.Dir(inv.qmpSocket))
+}
+
+// copyFile copies src to name in dir, replacing what an earlier boot
+// attempt left there.
+func copyFile(src string, dir *fsx.Dir, name string) error {
 	in, err := os.Open(src)
 	if err != nil {
 		return err
 	}
 	defer in.Close()
-	out, err := os.OpenFile(dst, os.O_CREATE|os.O_TRUNC|os.O_WRONLY|syscall.O_NOFOLLOW, 0o644)
+	out, err := fsx.Recreate(dir, name, 0o644)
 	if err != nil {
 		return err
 	}

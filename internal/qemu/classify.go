@@ -33,8 +33,10 @@ const (
 type watcher struct {
 	expect  *regexp.Regexp
 	start   time.Time
-	partial map[string]string // per source: the line not yet ended
-	seen    map[string]bool   // evidence already recorded (source+line)
+	partial map[string]string    // per source: the line not yet ended
+	grew    map[string]time.Time // per source: when that line last grew
+	judged  map[string]bool      // per source: that line was judged unended
+	seen    map[string]bool      // evidence already recorded (source+line)
 
 	outcome  Outcome
 	evidence []Evidence
@@ -46,12 +48,23 @@ type watcher struct {
 }
 
 func newWatcher(expect *regexp.Regexp, start time.Time) *watcher {
-	return &watcher{expect: expect, start: start, partial: map[string]string{}, seen: map[string]bool{}, outcome: NoOutput}
+	return &watcher{expect: expect, start: start, partial: map[string]string{}, grew: map[string]time.Time{}, judged: map[string]bool{}, seen: map[string]bool{}, outcome: NoOutput}
 }
 
-// lines takes more output of a source and classifies its complete lines.
+// promptQuiet is how long a line must stay unended before it is judged
+// as it is: a prompt ("login: ", "Shell> ") ends no line and waits, while
+// a line the guest is still writing (seen in two reads under load) must
+// not be judged by its first half.
+const promptQuiet = time.Second
+
+// lines takes more output of a source and classifies its complete lines;
+// called with nothing new, it judges a line left unended for promptQuiet.
 func (w *watcher) lines(source, text string) {
 	if text == "" {
+		if s := w.partial[source]; s != "" && !w.judged[source] && time.Since(w.grew[source]) >= promptQuiet {
+			w.judged[source] = true
+			w.line(source, s)
+		}
 		return
 	}
 	s := w.partial[source] + text
@@ -67,11 +80,7 @@ func (w *watcher) lines(source, text string) {
 		w.line(source, s) // an endless line: judge what there is
 		s = ""
 	}
-	if s != "" && s != w.partial[source] {
-		// A prompt ("login: ", "Shell> ") ends no line: judge it as it is.
-		w.line(source, s)
-	}
-	w.partial[source] = s
+	w.partial[source], w.grew[source], w.judged[source] = s, time.Now(), false
 }
 
 // screen classifies a whole text screen.
@@ -84,7 +93,9 @@ func (w *watcher) screen(text string) {
 // flush classifies the last, unterminated line of each source.
 func (w *watcher) flush() {
 	for source, s := range w.partial {
-		w.line(source, s)
+		if !w.judged[source] {
+			w.line(source, s)
+		}
 		w.partial[source] = ""
 	}
 }

@@ -131,7 +131,24 @@ func TestKVMNeedsHardwareVirtualizationInTheCPUFlags(t *testing.T) {
 func TestClassifierJudgesAPromptThatEndsNoLine(t *testing.T) {
 	w := newWatcher(nil, time.Now())
 	w.lines("serial", "Debian GNU/Linux 12 web01 ttyS0\r\n\r\nweb01 login: ")
+	if w.decided() {
+		t.Fatal("decided on an unended line the moment it was read")
+	}
+	w.grew["serial"] = time.Now().Add(-promptQuiet) // the prompt has waited
+	w.lines("serial", "")
 	if !w.decided() || w.outcome != OSRunning {
 		t.Errorf("outcome %s decided %v, want the login prompt to count as the OS running", w.outcome, w.decided())
+	}
+}
+
+func TestClassifierJudgesALineWrittenInTwoReadsWhole(t *testing.T) {
+	// Under load OVMF's "starting Boot0002 \"EFI Internal Shell\"" was
+	// read in two pieces, and its first half counted as a boot loader.
+	w := newWatcher(nil, time.Now())
+	w.lines("serial", "BdsDxe: failed to load Boot0001 \"UEFI QEMU HARDDISK QM00005 \": Not Found\r\nBdsDxe: starting Boot0002 \"EFI Interna")
+	w.lines("serial", "")
+	w.lines("serial", "l Shell\" from Fv(7CB8BDC9)\r\n")
+	if !w.decided() || w.outcome != NoBootableDisk || w.loader {
+		t.Errorf("outcome %s decided %v loader %v, want no-bootable-disk decided; evidence %+v", w.outcome, w.decided(), w.loader, w.evidence)
 	}
 }

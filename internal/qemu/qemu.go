@@ -35,6 +35,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/exitkit/exitkit/internal/fsx"
 )
 
 // Tools are the programs and firmware files Boot runs.
@@ -271,7 +273,7 @@ func boot(ctx context.Context, tools *Tools, opts Options) (*Result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("boot %s: %w", opts.Name, err)
 	}
-	defer os.RemoveAll(filepath.Dir(inv.qmpSocket))
+	defer inv.release()
 	res := &Result{
 		Outcome: NoOutput, Accel: inv.accel, Machine: inv.machine, CPUs: inv.cpus, MemoryMiB: inv.memory,
 		Controllers: inv.controllers, Args: append([]string{tools.QEMU}, inv.args...),
@@ -283,7 +285,7 @@ func boot(ctx context.Context, tools *Tools, opts Options) (*Result, error) {
 		}
 	}
 
-	logf, err := os.OpenFile(filepath.Join(opts.Dir, "qemu.log"), os.O_CREATE|os.O_WRONLY|os.O_TRUNC|syscall.O_NOFOLLOW, 0o644)
+	logf, err := fsx.Recreate(inv.dir, "qemu.log", 0o644)
 	if err != nil {
 		return nil, fmt.Errorf("boot %s: %w", opts.Name, err)
 	}
@@ -340,7 +342,7 @@ func boot(ctx context.Context, tools *Tools, opts Options) (*Result, error) {
 		if opts.Firmware != "efi" {
 			// SeaBIOS and BIOS boot loaders write to the VGA text buffer;
 			// reading it catches messages that never reach the serial port.
-			if text, err := q.vgaText(filepath.Join(opts.Dir, "vga-text.bin")); err == nil {
+			if text, err := q.vgaText(inv.dir, "vga-text.bin"); err == nil {
 				res.ScreenText = text
 				w.screen(text)
 			}

@@ -7,9 +7,10 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"os"
 	"strings"
 	"time"
+
+	"github.com/exitkit/exitkit/internal/fsx"
 )
 
 // qmp is a minimal client of the QEMU Machine Protocol: one command at a
@@ -84,13 +85,18 @@ func (q *qmp) screendump(path string) error {
 // vgaText reads the 80x25 VGA text buffer at 0xB8000 (character and
 // attribute bytes) through a temporary file and returns its text. In a
 // graphics mode the result is noise, which matches nothing.
-func (q *qmp) vgaText(tmp string) (string, error) {
-	os.Remove(tmp)
-	if err := q.run("pmemsave", map[string]any{"val": 0xb8000, "size": 80 * 25 * 2, "filename": tmp}); err != nil {
+func (q *qmp) vgaText(dir *fsx.Dir, tmp string) (string, error) {
+	dir.Remove(tmp)
+	if err := q.run("pmemsave", map[string]any{"val": 0xb8000, "size": 80 * 25 * 2, "filename": dir.Join(tmp)}); err != nil {
 		return "", err
 	}
-	b, err := os.ReadFile(tmp)
-	os.Remove(tmp)
+	f, err := dir.Open(tmp)
+	if err != nil {
+		return "", err
+	}
+	b, err := io.ReadAll(io.LimitReader(f, 80*25*2))
+	f.Close()
+	dir.Remove(tmp)
 	if err != nil {
 		return "", err
 	}

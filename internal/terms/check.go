@@ -85,7 +85,8 @@ type Checked struct {
 	Signed bool
 }
 
-// CheckError lists every way a module differs from what was wanted.
+// CheckError lists every way a module differs from what was wanted. It
+// wraps ErrMismatch.
 type CheckError struct {
 	File     string
 	Problems []string
@@ -94,6 +95,14 @@ type CheckError struct {
 func (e *CheckError) Error() string {
 	return fmt.Sprintf("check terms %s:\n  - %s", e.File, strings.Join(e.Problems, "\n  - "))
 }
+
+// Unwrap lets a caller that maps sentinels (the commands' exit-code table)
+// know a CheckError by ErrMismatch.
+func (e *CheckError) Unwrap() error { return ErrMismatch }
+
+// ErrMismatch is what every *CheckError wraps: the module does not fit
+// the hand-over it was given for, or its fingerprints do not recompute.
+var ErrMismatch = errors.New("the exit terms do not fit")
 
 // Check reads the module at path and its signature path+".sig", if one is
 // there, and checks them against want before anything is built on them:

@@ -67,10 +67,13 @@ const (
 	DefaultLeave       = 0.96 // while compressing, keep on until the sample exceeds this one
 )
 
-// Encoder options matching exitkit's pipeline (bundle/pipeline.go): a 2
-// MiB window keeps the encoder's memory small, and disks compress nearly
-// as well as with the default 8 MiB; two workers let one block compress
-// while the next fills.
+// Default encoder options, as exitkit's pipeline had them when this
+// package was written: a 2 MiB window keeps the encoder's memory small,
+// and disks compress nearly as well as with the default 8 MiB; two workers
+// let one block compress while the next fills. The pipeline now passes
+// its own (bundle/internal/pipeline's zstdOptions: full encoder memory, a
+// 1 MiB window, as fullMem in bench_test.go measured) with
+// WithEncoderOptions.
 const (
 	encoderWindow      = 2 << 20
 	encoderConcurrency = 2

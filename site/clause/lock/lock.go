@@ -36,6 +36,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/exitkit/exitkit/internal/fsx"
 	"github.com/exitkit/exitkit/site/clause"
 )
 
@@ -266,22 +267,7 @@ func Write(l *clause.Library) (added int, err error) {
 	for _, e := range locked {
 		fmt.Fprintf(&b, "%s %s %s %s\n", e.ID, e.Version, e.Lang, e.Fingerprint)
 	}
-	tmp, err := os.CreateTemp(l.Dir, "."+File+".tmp-*")
-	if err != nil {
-		return 0, fmt.Errorf("write %s: %w", path, err)
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.WriteString(b.String()); err != nil {
-		tmp.Close()
-		return 0, fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return 0, fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := os.Chmod(tmp.Name(), mode); err != nil {
-		return 0, fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
+	if err := fsx.ReplaceFile(path, []byte(b.String()), mode); err != nil {
 		return 0, fmt.Errorf("write %s: %w", path, err)
 	}
 	return added, nil

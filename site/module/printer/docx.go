@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/exitkit/exitkit/internal/fsx"
 	"github.com/exitkit/exitkit/site/module"
 )
 
@@ -38,11 +39,11 @@ func DOCX(ctx context.Context, m *module.Module, opt DOCXOptions) ([]byte, error
 	if err != nil {
 		return nil, err
 	}
-	home, err := os.MkdirTemp("", "exitsite-pandoc-")
+	home, err := fsx.MkdirTemp("", "exitsite-pandoc-")
 	if err != nil {
 		return nil, fmt.Errorf("convert to DOCX: %w", err)
 	}
-	defer os.RemoveAll(home)
+	defer fsx.RemoveAll(home)
 	cmd := exec.CommandContext(ctx, pandoc, "--from=html", "--to=docx", "--output=-")
 	cmd.Stdin = bytes.NewReader(m.NegotiationHTML)
 	// Only what pandoc needs: no user defaults file or data folder changes

@@ -12,6 +12,7 @@ import (
 
 	"golang.org/x/crypto/ssh"
 
+	"github.com/exitkit/exitkit/internal/fsx"
 	"github.com/exitkit/exitkit/internal/terms"
 	"github.com/exitkit/exitkit/site/module"
 )
@@ -162,38 +163,15 @@ func Issue(ctx context.Context, m *module.Module, opt IssueOptions) ([]Document,
 	return docs, nil
 }
 
-// WriteNew writes data to name through a temporary file in the same
-// folder, so a reader never sees half a document; without force an
-// existing name is never replaced. A rename replaces a symbolic link at
-// name rather than following it.
+// WriteNew writes data to name whole and durably, so a reader never sees
+// half a document; without force an existing name is never replaced. With
+// force a symbolic link at name is replaced, never followed.
 func WriteNew(name string, data []byte, force bool) error {
-	tmp, err := os.CreateTemp(filepath.Dir(name), "."+filepath.Base(name)+".tmp-*")
-	if err != nil {
-		return fmt.Errorf("write %s: %w", name, err)
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write %s: %w", name, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("write %s: %w", name, err)
-	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
-		return fmt.Errorf("write %s: %w", name, err)
-	}
 	if force {
-		if err := os.Rename(tmp.Name(), name); err != nil {
-			return fmt.Errorf("write %s: %w", name, err)
-		}
-		return nil
+		return fsx.ReplaceFile(name, data, 0o644)
 	}
-	// Link fails if name exists: no window in which another file is overwritten.
-	if err := os.Link(tmp.Name(), name); err != nil {
-		if errors.Is(err, fs.ErrExist) {
-			return fmt.Errorf("%s exists; choose another --out or pass --force to replace it: %w", name, fs.ErrExist)
-		}
-		return fmt.Errorf("write %s: %w", name, err)
+	if _, err := os.Lstat(name); err == nil {
+		return fmt.Errorf("%s exists; choose another --out or pass --force to replace it: %w", name, fs.ErrExist)
 	}
-	return nil
+	return fsx.WriteNewFile(name, data, 0o644)
 }

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"html"
 	"io"
-	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -20,6 +19,7 @@ import (
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
+	"github.com/exitkit/exitkit/internal/fsx"
 	"github.com/exitkit/exitkit/site/module"
 )
 
@@ -60,11 +60,11 @@ func PDF(ctx context.Context, m *module.Module, opt PDFOptions) ([]byte, error) 
 	if err != nil {
 		return nil, err
 	}
-	tmp, err := os.MkdirTemp("", "exitsite-pdf-")
+	tmp, err := fsx.MkdirTemp("", "exitsite-pdf-")
 	if err != nil {
 		return nil, fmt.Errorf("print PDF: %w", err)
 	}
-	defer os.RemoveAll(tmp)
+	defer fsx.RemoveAll(tmp)
 	logw := opt.Log
 	if logw == nil {
 		logw = io.Discard
@@ -99,7 +99,7 @@ func PDF(ctx context.Context, m *module.Module, opt PDFOptions) ([]byte, error) 
 	numbers := map[string]int{}
 	var pdf []byte
 	for pass := 1; ; pass++ {
-		if err := os.WriteFile(doc, numberContents(m.HTML, numbers), 0o600); err != nil {
+		if err := fsx.ReplaceFile(doc, numberContents(m.HTML, numbers), 0o600); err != nil {
 			return nil, fmt.Errorf("print PDF: %w", err)
 		}
 		pdf, err = printOnce(bctx, "file://"+doc, m)

@@ -1,0 +1,81 @@
+package pipeline
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"io"
+	mrand "math/rand/v2"
+	"testing"
+
+	"filippo.io/age"
+
+	_ "github.com/exitkit/exitkit/internal/golden"
+)
+
+func TestStoreAndDecodeRoundTripEveryEncoding(t *testing.T) {
+	id, err := age.GenerateX25519Identity()
+	if err != nil {
+		t.Fatal(err)
+	}
+	random := make([]byte, 3<<20+12345)
+	mrand.NewChaCha8([32]byte{1}).Read(random)
+	zeros := make([]byte, 3<<20)
+	for _, in := range []struct {
+		name string
+		data []byte
+	}{{"random", random}, {"zeros", zeros}, {"empty", nil}} {
+		for _, tc := range []struct {
+			name string
+			enc  Encoding
+			// most is the largest stored size accepted, as a function of
+			// the input size: what each encoding promises.
+			most func(n int) int
+		}{
+			{"none", Encoding{}, func(n int) int { return n }},
+			{"age", Encoding{Recipients: []age.Recipient{id.Recipient()}}, func(n int) int { return n + n/1000 + 512 }},
+			{"zstd", Encoding{Zstd: true}, func(n int) int { return n + n/100 + 64 }},
+			{"adaptive zstd and age", Encoding{Zstd: true, Adaptive: true, Recipients: []age.Recipient{id.Recipient()}}, func(n int) int { return n + n/500 + 1024 }},
+			{"adaptive zstd", Encoding{Zstd: true, Adaptive: true}, func(n int) int { return n + n/1000 + 64 }},
+		} {
+			t.Run(in.name+"/"+tc.name, func(t *testing.T) {
+				var out bytes.Buffer
+				m, err := Store(context.Background(), bytes.NewReader(in.data), &out, tc.enc, NewPool(8), nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				sum := sha256.Sum256(in.data)
+				stored := sha256.Sum256(out.Bytes())
+				if m.Size != int64(len(in.data)) || m.SHA256 != hex.EncodeToString(sum[:]) ||
+					m.StoredSize != int64(out.Len()) || m.StoredSHA256 != hex.EncodeToString(stored[:]) {
+					t.Errorf("measured %+v for %d bytes in, %d out", m, len(in.data), out.Len())
+				}
+				if out.Len() > tc.most(len(in.data)) {
+					t.Errorf("stored %d bytes of %d, more than %d", out.Len(), len(in.data), tc.most(len(in.data)))
+				}
+				if tc.enc.Zstd && len(tc.enc.Recipients) == 0 && !bytes.HasPrefix(out.Bytes(), []byte("\x28\xb5\x2f\xfd")) {
+					t.Errorf("a zstd encoding's output does not start with zstd's magic number: % x", out.Bytes()[:min(8, out.Len())])
+				}
+				p := Decode(io.Discard, &out, len(tc.enc.Recipients) > 0, tc.enc.Zstd, []age.Identity{id})
+				if p.Err != nil || p.Size != m.Size || p.SHA256 != m.SHA256 {
+					t.Errorf("decoded %d bytes, %s, %v; want %d, %s", p.Size, p.SHA256, p.Err, m.Size, m.SHA256)
+				}
+			})
+		}
+	}
+}
+
+func TestAdaptiveStoresZerosAsSmallAsZstd(t *testing.T) {
+	zeros := make([]byte, 4<<20)
+	size := func(enc Encoding) int {
+		var out bytes.Buffer
+		if _, err := Store(context.Background(), bytes.NewReader(zeros), &out, enc, NewPool(8), nil); err != nil {
+			t.Fatal(err)
+		}
+		return out.Len()
+	}
+	if a, z := size(Encoding{Zstd: true, Adaptive: true}), size(Encoding{Zstd: true}); a > z*110/100+64 {
+		t.Errorf("4 MiB of zeros: adaptive stores %d bytes, zstd %d", a, z)
+	}
+}
