@@ -19,15 +19,6 @@ import (
 // holds more than one concern a newcomer can name.
 const maxLines = 2000
 
-// pending lists packages owned elsewhere that are still being brought into
-// shape; they are reported with t.Log, not failed. Remove an entry once its
-// package complies, and never add one for new code.
-var pending = map[string]string{
-	"site":         "writes its output through its own helpers (site/output.go); to move to internal/fsx",
-	"site/clause":  "3,665 lines; being split into packages per concern",
-	"cmd/exitsite": "writes modules through its own helper (module.go); to move to internal/fsx",
-}
-
 // source is one non-test Go file of the module.
 type source struct {
 	pkg  string // folder relative to the module root, "/"-separated
@@ -83,21 +74,11 @@ func moduleFiles(t *testing.T) []source {
 	return out
 }
 
-// report fails for a package of the module, or logs it when pending.
-func report(t *testing.T, pkg, format string, args ...any) {
-	t.Helper()
-	if why, ok := pending[pkg]; ok {
-		t.Logf("pending (%s): "+format, append([]any{why}, args...)...)
-		return
-	}
-	t.Errorf(format, args...)
-}
-
 func TestOnlyBagitImportsArchiveTar(t *testing.T) {
 	for _, s := range moduleFiles(t) {
 		for _, imp := range s.file.Imports {
 			if path, _ := strconv.Unquote(imp.Path.Value); path == "archive/tar" && s.pkg != "bundle/bagit" {
-				report(t, s.pkg, "%s imports archive/tar; read and write tar through bundle/bagit", s.path)
+				t.Errorf("%s imports archive/tar; read and write tar through bundle/bagit", s.path)
 			}
 		}
 	}
@@ -183,7 +164,7 @@ func TestOnlyFsxCreatesRenamesOrRemovesFiles(t *testing.T) {
 				return true
 			}
 			if id, ok := sel.X.(*ast.Ident); ok && id.Name == osName && writers[sel.Sel.Name] {
-				report(t, s.pkg, "%s: os.%s; create, rename and remove output files through internal/fsx", s.fset.Position(sel.Pos()), sel.Sel.Name)
+				t.Errorf("%s: os.%s; create, rename and remove output files through internal/fsx", s.fset.Position(sel.Pos()), sel.Sel.Name)
 			}
 			return true
 		})
@@ -202,7 +183,7 @@ func TestNoPackageHoldsMoreThan2000LinesOfGo(t *testing.T) {
 	sort.Strings(pkgs)
 	for _, p := range pkgs {
 		if lines[p] > maxLines {
-			report(t, p, "package %s holds %d lines of non-test Go, more than %d: split it by concern", p, lines[p], maxLines)
+			t.Errorf("package %s holds %d lines of non-test Go, more than %d: split it by concern", p, lines[p], maxLines)
 		}
 	}
 }

@@ -16,8 +16,9 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"slices"
+
+	"github.com/exitkit/exitkit/internal/fsx"
 
 	"gopkg.in/yaml.v3"
 )
@@ -47,22 +48,9 @@ func Write(path string, pins []Version) (bool, error) {
 	if bytes.Equal(out, data) {
 		return false, nil
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return false, fmt.Errorf("pin %s: %w", path, err)
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(out); err != nil {
-		tmp.Close()
-		return false, fmt.Errorf("pin %s: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return false, fmt.Errorf("pin %s: %w", path, err)
-	}
-	if err := os.Chmod(tmp.Name(), st.Mode().Perm()); err != nil {
-		return false, fmt.Errorf("pin %s: %w", path, err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
+	// The profile is the user's file, rewritten because --pin asked for it:
+	// whole and durably, keeping its mode, never through a link.
+	if err := fsx.ReplaceFile(path, out, st.Mode().Perm()); err != nil {
 		return false, fmt.Errorf("pin %s: %w", path, err)
 	}
 	return true, nil
