@@ -135,7 +135,7 @@ func TestRenderIndexHasTheCommandsForThisBundle(t *testing.T) {
 		`age -d -i key.txt -o "$OUT"/web/web.nvram data/vms/web/web.nvram.age`,
 		`(cd "$OUT"/web && sha256sum -c web.mf)`,
 		`virt-install --name web --memory 8192 --vcpus 4 --import --disk "$OUT"/web/web-disk-1.qcow2,bus=sata --disk "$OUT"/web/web-disk-2.qcow2,bus=sata`,
-		"--boot uefi",
+		"--boot firmware=efi,firmware.feature0.name=secure-boot,firmware.feature0.enabled=no",
 		"qm set 9001 --bios ovmf",
 		"New-VM -Name 'web' -Generation 2",
 		"New-VM -Name 'erp-db' -Generation 1",
