@@ -501,7 +501,9 @@ func newIndexView(m *manifest.Manifest, opts Options) *indexView {
 	}
 
 	var payload, stored int64
-	v.Summary = textTable{Head: []string{"VM", "Guest OS", "vCPU", "Memory", "Firmware", "Disk controllers", "NICs", "Disks"}}
+	// Controllers and NICs are in each VM's own section: with them the
+	// summary would not fit a phone.
+	v.Summary = textTable{Head: []string{"VM", "Guest OS", "vCPU", "Memory", "Firmware", "Disks"}}
 	for _, vm := range m.VMs {
 		for _, f := range vm.Files {
 			payload += f.Size
@@ -522,11 +524,11 @@ func newIndexView(m *manifest.Manifest, opts Options) *indexView {
 			}
 			v.Summary.Rows = append(v.Summary.Rows, []string{
 				name, dashIfEmpty(guestOSText(h.GuestOS)), countOrDash(int64(h.VCPU)), memoryText(h.MemoryMiB), firmwareName(h.Firmware),
-				dashIfEmpty(strings.Join(h.DiskControllers, ", ")), nicsShort(h.NICs), dashIfEmpty(strings.Join(disks, ", ")),
+				dashIfEmpty(strings.Join(disks, ", ")),
 			})
 		}
 		if len(vm.Hardware) == 0 {
-			v.Summary.Rows = append(v.Summary.Rows, []string{vm.Name, "unknown", "unknown", "unknown", "-", "-", "-", "-"})
+			v.Summary.Rows = append(v.Summary.Rows, []string{vm.Name, "unknown", "unknown", "unknown", "-", "-"})
 		}
 		vv := newVMView(m, vm, opts)
 		vv.Index = len(v.VMs) + 1
@@ -739,17 +741,6 @@ func firmwareName(fw string) string {
 		return "BIOS"
 	}
 	return fw
-}
-
-func nicsShort(nics []manifest.NIC) string {
-	if len(nics) == 0 {
-		return "none"
-	}
-	var parts []string
-	for _, n := range nics {
-		parts = append(parts, dashIfEmpty(n.Adapter)+" on "+dashIfEmpty(n.Network))
-	}
-	return strings.Join(parts, ", ")
 }
 
 // shortBytes prints a byte count in binary units only, for tight tables.
