@@ -3,6 +3,8 @@ package clause
 import (
 	"bytes"
 	"cmp"
+	"crypto/sha256"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -16,6 +18,7 @@ import (
 	"time"
 
 	"github.com/yuin/goldmark/ast"
+	"golang.org/x/crypto/ssh"
 	"gopkg.in/yaml.v3"
 
 	"github.com/exitkit/exitkit/site/clause/syntax"
@@ -169,6 +172,29 @@ func (ld *loader) str(v *yaml.Node, key string) (string, bool) {
 		return "", false
 	}
 	return v.Value, true
+}
+
+// checkPublicKey checks a published key line: one OpenSSH public key
+// whose fingerprint is the one published beside it, since the trustee
+// trusts the line and compares the fingerprint.
+func (ld *loader) checkPublicKey(v *yaml.Node, sk *SigningKey) {
+	line := strings.TrimSpace(sk.PublicKey)
+	if strings.ContainsAny(line, "\r\n") {
+		ld.errorf(CodeWrongType, v, "give the one line of the key's .pub file", "public_key must be one line")
+		return
+	}
+	pub, _, _, rest, err := ssh.ParseAuthorizedKey([]byte(line))
+	if err != nil || len(bytes.TrimSpace(rest)) > 0 {
+		ld.errorf(CodeWrongType, v, "give the line of the key's .pub file, e.g. ssh-ed25519 AAAA... comment", "public_key is not an OpenSSH public key line")
+		return
+	}
+	sum := sha256.Sum256(pub.Marshal())
+	fp := "SHA256:" + base64.RawStdEncoding.EncodeToString(sum[:])
+	if fp != sk.Fingerprint {
+		ld.errorf(CodeWrongType, v, "publish the line of the key whose fingerprint is given (ssh-keygen -l -f KEY.pub)", "public_key has fingerprint %s, not %s", fp, sk.Fingerprint)
+		return
+	}
+	sk.PublicKey = line
 }
 
 func (ld *loader) boolean(v *yaml.Node, key string) bool {
@@ -685,6 +711,7 @@ func (l *Library) loadSite(path string) error {
 		case "signing_keys":
 			for _, it := range v.Content {
 				var sk SigningKey
+				var pubNode *yaml.Node
 				mapping(it, func(k2, v2 *yaml.Node) {
 					switch k2.Value {
 					case "fingerprint":
@@ -693,10 +720,16 @@ func (l *Library) loadSite(path string) error {
 						sk.Comment, _ = ld.str(v2, "comment")
 					case "valid_from":
 						sk.ValidFrom = ld.date(v2, "valid_from")
+					case "public_key":
+						sk.PublicKey, _ = ld.str(v2, "public_key")
+						pubNode = v2
 					default:
-						ld.errorf(CodeUnknownField, k2, "a signing key has fingerprint, comment and valid_from", "unknown field %q", k2.Value)
+						ld.errorf(CodeUnknownField, k2, "a signing key has fingerprint, comment, valid_from and public_key", "unknown field %q", k2.Value)
 					}
 				})
+				if pubNode != nil {
+					ld.checkPublicKey(pubNode, &sk)
+				}
 				s.SigningKeys = append(s.SigningKeys, sk)
 			}
 		case "changelog":
