@@ -295,3 +295,38 @@ func fingerprintOf(t *testing.T, pub string) string {
 	}
 	return f[1]
 }
+
+// TestTheDemoBundlesIndexStatesItsIdentifierAndTheDeadlinesOfItsTerms
+// makes the demo bundle with the shipped clause library's bank module as
+// TERMS.html: its index names the bundle identifier that labels the drive
+// (bag-info.txt's External-Identifier) and the deadlines the module's
+// values set, read from TERMS.html when the bundle was made.
+func TestTheDemoBundlesIndexStatesItsIdentifierAndTheDeadlinesOfItsTerms(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "demo")
+	if code, _, stderr := runExitbundle(t, "demo", "--out", out, "--content", "../../content", "--profile", "../../content/profiles/bank.yaml"); code != 0 {
+		t.Fatalf("demo: exit %d\n%s", code, stderr)
+	}
+	b := filepath.Join(out, "bundle")
+	readme, err := os.ReadFile(filepath.Join(b, "README.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := os.ReadFile(filepath.Join(b, "bag-info.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`(?m)^External-Identifier: (\S+)$`).FindSubmatch(info)
+	if m == nil {
+		t.Fatalf("bag-info.txt has no External-Identifier:\n%s", info)
+	}
+	for _, want := range []string{
+		"Check that the drive's label shows the bundle identifier " + string(m[1]) + ", as the exit terms require.",
+		"Verify the bundle within 10 Working Days after you receive the drive",
+		"within 30 days after erasure begins",
+		"## Without the decryption key",
+	} {
+		if !strings.Contains(string(readme), want) {
+			t.Errorf("the demo's README.txt lacks %q", want)
+		}
+	}
+}
