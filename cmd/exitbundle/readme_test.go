@@ -15,9 +15,12 @@ import (
 	"time"
 
 	"github.com/exitkit/exitkit/bundle/index"
+	"github.com/exitkit/exitkit/bundle/vsphere"
 	"github.com/exitkit/exitkit/internal/boottest"
 	"github.com/exitkit/exitkit/internal/interop"
 	"github.com/exitkit/exitkit/internal/qemu"
+	"github.com/exitkit/exitkit/internal/vcsimx"
+	"github.com/exitkit/exitkit/internal/vmdk"
 )
 
 // printedLine is one command of a bundle's README.txt, with the VM whose
@@ -328,5 +331,68 @@ func TestTheDemoBundlesIndexStatesItsIdentifierAndTheDeadlinesOfItsTerms(t *test
 		if !strings.Contains(string(readme), want) {
 			t.Errorf("the demo's README.txt lacks %q", want)
 		}
+	}
+}
+
+// TestTheRestartGuideFollowsTheSourceVMsSecureBootState exports two EFI
+// VMs from the vCenter simulator, one with Secure Boot on: the OVF carries
+// bootOptions.efiSecureBootEnabled as vCenter writes it, and the index
+// keeps Secure Boot on for that VM alone (Hyper-V, Azure, Proxmox,
+// libvirt), turning it off for the other, whose loader may not be signed
+// by Microsoft's UEFI CA.
+func TestTheRestartGuideFollowsTheSourceVMsSecureBootState(t *testing.T) {
+	work := t.TempDir()
+	sign, _, recipient := drillKeys(t, work)
+	raw := make([]byte, 1<<20)
+	vmdkPath := filepath.Join(work, "disk.vmdk")
+	f, err := os.Create(vmdkPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := vmdk.WriteStreamOptimized(f, bytes.NewReader(raw), int64(len(raw))); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	lab, err := vcsimx.Start(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lab.Close()
+	for _, spec := range []vcsimx.VMSpec{
+		{Name: "signed", Folder: "SB", Firmware: "efi", SecureBoot: true, Disks: []vcsimx.Disk{{VMDK: vmdkPath, Capacity: int64(len(raw))}}},
+		{Name: "unsigned", Folder: "SB", Firmware: "efi", Disks: []vcsimx.Disk{{VMDK: vmdkPath, Capacity: int64(len(raw))}}},
+	} {
+		if _, err := lab.AddVM(context.Background(), spec); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Setenv(vsphere.PasswordEnv, lab.Password)
+	b := filepath.Join(work, "bundle")
+	if code, _, stderr := runExitbundle(t, "create", "--source", lab.URL("folder=SB"), "--vsphere-thumbprint", lab.Thumbprint, "--out", b, "--sign-key", sign, "--recipient", recipient); code != 0 {
+		t.Fatalf("create: exit %d\n%s", code, stderr)
+	}
+	readme, err := os.ReadFile(filepath.Join(b, "README.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sections := map[string]string{}
+	for _, part := range strings.Split(string(readme), "\n### ")[1:] {
+		name, body, _ := strings.Cut(part, "\n")
+		sections[name] = body
+	}
+	for vm, want := range map[string][]string{
+		"signed": {"Set-VMFirmware -VMName 'signed' -EnableSecureBoot On -SecureBootTemplate MicrosoftUEFICertificateAuthority",
+			"--security-type TrustedLaunch --enable-secure-boot true", "pre-enrolled-keys=1", "firmware.feature0.enabled=yes", "Secure Boot (on the source)  on"},
+		"unsigned": {"Set-VMFirmware -VMName 'unsigned' -EnableSecureBoot Off", "--security-type Standard", "pre-enrolled-keys=0",
+			"firmware.feature0.enabled=no", "Secure Boot (on the source)  off"},
+	} {
+		for _, w := range want {
+			if !strings.Contains(sections[vm], w) {
+				t.Errorf("%s: README.txt lacks %q", vm, w)
+			}
+		}
+	}
+	if !strings.Contains(string(readme), "Exported from: a vSphere inventory (the provider's address is not shown)") || strings.Contains(string(readme), lab.Host) {
+		t.Error("the index shows the simulator's address without --show-origin")
 	}
 }
