@@ -105,3 +105,15 @@ func TestTermsValuesReadsTheDeadlineMarkersOfAModule(t *testing.T) {
 		t.Error("values from a document without markers")
 	}
 }
+
+func FuzzTermsValues(f *testing.F) {
+	f.Add(`<span class="value" data-param="erasure_period_days">30 days</span>`)
+	f.Add(`<span class="value" data-param="media_verification_working_days"><span><b>1`)
+	f.Fuzz(func(t *testing.T, doc string) {
+		for k, v := range TermsValues([]byte(doc)) {
+			if len(v) > maxTermsValue || strings.ContainsAny(v, "\n\r\x00") {
+				t.Fatalf("%s = %q: unbounded or with control characters", k, v)
+			}
+		}
+	})
+}
