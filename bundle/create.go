@@ -73,6 +73,11 @@ type CreateOptions struct {
 	// embedded defaults.
 	Templates fs.FS
 
+	// ShowOrigin prints in the index where each VM was exported from (a
+	// vCenter URL, a folder); by default only the kind of source is shown
+	// (see index.Options).
+	ShowOrigin bool
+
 	Progress io.Writer // nil: quiet
 	Terminal bool      // Progress is a terminal: redraw in place
 }

@@ -83,6 +83,7 @@ func (c *creator) exitManifest() *Manifest {
 	o := c.opts
 	m := &Manifest{
 		Format:      FormatVersion,
+		ID:          c.j.Header.ID,
 		Created:     c.j.Header.Created,
 		Tool:        toolVersion(),
 		Provider:    o.Info.Provider,
@@ -119,6 +120,7 @@ func (c *creator) writeTags(m *Manifest, payload []File) ([]tagFile, error) {
 		if err != nil {
 			return nil, fmt.Errorf("terms %s: %w", o.Terms, err)
 		}
+		t.Values = index.TermsValues(c.terms.Data)
 		m.Terms = t
 		files[TermsFile] = c.terms.Data
 		order = append(order, TermsFile)
@@ -135,7 +137,7 @@ func (c *creator) writeTags(m *Manifest, payload []File) ([]tagFile, error) {
 	if err != nil {
 		return nil, err
 	}
-	indexHTML, readme, err := index.RenderFS(c.templates(), m)
+	indexHTML, readme, err := index.RenderWith(c.templates(), m, index.Options{ShowOrigin: o.ShowOrigin})
 	if err != nil {
 		return nil, fmt.Errorf("render index: %w", err)
 	}

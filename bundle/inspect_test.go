@@ -157,12 +157,12 @@ func TestIndexCommandsWorkWithStockTools(t *testing.T) {
 	var script []string
 	for _, line := range strings.Split(string(readme), "\n") {
 		l := strings.TrimPrefix(line, "    ")
-		if strings.HasPrefix(l, "echo ") || strings.HasPrefix(l, "ssh-keygen -Y") || strings.HasPrefix(l, "sha256sum -c "+TagManifestFile) || strings.HasPrefix(l, "sha256sum -c "+ManifestFile) {
+		if strings.HasPrefix(l, "head -n 1 "+SignerFile) || strings.HasPrefix(l, "echo ") || strings.HasPrefix(l, "ssh-keygen -Y") || strings.HasPrefix(l, "sha256sum -c "+TagManifestFile) || strings.HasPrefix(l, "sha256sum -c "+ManifestFile) {
 			script = append(script, l)
 		}
 	}
-	if len(script) != 5 {
-		t.Fatalf("found %d verify commands in README.txt, want 5: %q", len(script), script)
+	if len(script) != 6 {
+		t.Fatalf("found %d verify commands in README.txt, want 6: %q", len(script), script)
 	}
 	cmd := exec.Command("sh", "-e", "-c", strings.Join(script, "\n"))
 	cmd.Dir = p

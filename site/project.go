@@ -714,7 +714,7 @@ func (p *project) signingKeys(lib *clause.Library, lang string) {
 	var keys []map[string]any
 	for _, k := range lib.Site.SigningKeys {
 		keys = append(keys, map[string]any{
-			"fingerprint": k.Fingerprint, "comment": k.Comment,
+			"fingerprint": k.Fingerprint, "comment": k.Comment, "publicKey": k.PublicKey,
 			"validFrom": clause.ISODate(k.ValidFrom), "validFromText": clause.LongDate(k.ValidFrom, lang),
 		})
 	}

@@ -23,10 +23,17 @@ const indexCorpusDir = "../../../shared/testdata/ovf-corpus"
 var allowedTags = map[string]bool{
 	"html": true, "head": true, "meta": true, "title": true, "style": true, "body": true, "main": true,
 	"h1": true, "h2": true, "h3": true, "h4": true, "p": true, "strong": true, "em": true, "code": true, "pre": true,
-	"ul": true, "li": true, "table": true, "thead": true, "tbody": true, "tr": true, "th": true, "td": true,
+	"ul": true, "li": true, "blockquote": true, "a": true, "table": true, "thead": true, "tbody": true, "tr": true, "th": true, "td": true,
 }
 
 var tagRE = regexp.MustCompile(`<\s*/?\s*([A-Za-z][A-Za-z0-9-]*)`)
+
+// The only links index.html may have: to its own sections and to the two
+// files beside it.
+var (
+	hrefRE      = regexp.MustCompile(`(?i)href\s*=\s*"([^"]*)"`)
+	allowedHref = regexp.MustCompile(`^(#(verify|terms|no-key|vms|about|vm-[0-9]+)|TERMS\.html|README\.txt)$`)
+)
 
 // TestIndexOfEveryCorpusDescriptorIsSafeAndTruthful renders an index for
 // each descriptor of the shared corpus that parses and checks that no

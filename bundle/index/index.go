@@ -11,6 +11,7 @@ import (
 	htmltemplate "html/template"
 	"io/fs"
 	"path"
+	"slices"
 	"strings"
 	"text/template"
 	"unicode"
@@ -38,6 +39,17 @@ const (
 // drive and must not gain unlisted files.
 const allowedSignersPath = `"${TMPDIR:-/tmp}/allowed_signers"`
 
+// signerKeyPath is where the index's commands put the one key the reader
+// compares and then trusts: the first line of signer.pub, or the key line
+// the provider publishes. allowed_signers is built from this file alone,
+// so a second line planted in signer.pub is never trusted.
+const signerKeyPath = `"${TMPDIR:-/tmp}/exitbundle-signer.pub"`
+
+// mfToCoreutils turns a VMware .mf ("SHA256(file)= hex") into the lines
+// shasum -c and sha256sum -c read ("hex  file"); macOS's shasum rejects
+// the .mf form.
+const mfToCoreutils = `sed -E 's/^SHA256\((.*)\)= ([0-9a-fA-F]{64})$/\2  \1/'`
+
 // restoreDir is the index's suggestion for the OUT folder that restored
 // VMs are written to.
 const restoreDir = "~/exitbundle-restored"
@@ -63,6 +75,22 @@ func Render(m *manifest.Manifest) (indexHTML, readme []byte, err error) {
 // goldmark sees it, and goldmark drops raw HTML, so no descriptor can
 // inject markup into the page. File names in commands are shell-quoted.
 func RenderFS(fsys fs.FS, m *manifest.Manifest) (indexHTML, readme []byte, err error) {
+	return RenderWith(fsys, m, Options{})
+}
+
+// Options are the choices of the one who makes the bundle about what its
+// index shows. The zero value is what a third party should get.
+type Options struct {
+	// ShowOrigin prints where each VM was exported from (a vCenter URL or
+	// a folder on the provider's machine). Off by default: the index goes
+	// to trustees and auditors, and the provider's internal addresses are
+	// none of their business; the index then names only the kind of
+	// source. exit-manifest.json keeps the origin either way.
+	ShowOrigin bool
+}
+
+// RenderWith is RenderFS with the maker's Options.
+func RenderWith(fsys fs.FS, m *manifest.Manifest, opts Options) (indexHTML, readme []byte, err error) {
 	if m == nil {
 		return nil, nil, fmt.Errorf("render index: no manifest")
 	}
@@ -70,7 +98,7 @@ func RenderFS(fsys fs.FS, m *manifest.Manifest) (indexHTML, readme []byte, err e
 	if err != nil {
 		return nil, nil, fmt.Errorf("render index: %w", err)
 	}
-	view := newIndexView(m)
+	view := newIndexView(m, opts)
 	if err := overrideRestartGuides(fsys, m, view); err != nil {
 		return nil, nil, fmt.Errorf("render index: %w", err)
 	}
@@ -87,7 +115,7 @@ func RenderFS(fsys fs.FS, m *manifest.Manifest) (indexHTML, readme []byte, err e
 	var body bytes.Buffer
 	gm := goldmark.New(
 		goldmark.WithExtensions(extension.Table),
-		goldmark.WithParserOptions(parser.WithAutoHeadingID()),
+		goldmark.WithParserOptions(parser.WithAutoHeadingID(), parser.WithAttribute()),
 	)
 	if err := gm.Convert(md, &body); err != nil {
 		return nil, nil, fmt.Errorf("render index: markdown: %w", err)
@@ -167,6 +195,28 @@ func indexFuncs(plain bool) template.FuncMap {
 			return t.markdown()
 		},
 		"join": strings.Join,
+		// link is a link in index.html and its text in README.txt.
+		"link": func(text, href string) string {
+			if plain {
+				return esc(text)
+			}
+			return "[" + markdownEscape(text) + "](" + href + ")"
+		},
+		// mono sets a fingerprint or key in monospace in index.html.
+		"mono": func(s string) string {
+			if plain {
+				return esc(s)
+			}
+			return codeSpan(s)
+		},
+		// anchor gives a heading a stable id in index.html (literal
+		// template text, never input).
+		"anchor": func(id string) string {
+			if plain {
+				return ""
+			}
+			return " {#" + id + "}"
+		},
 		// strong emphasises literal template text (never input).
 		"strong": func(s string) string {
 			if plain {
@@ -249,25 +299,58 @@ func ShellQuote(s string) string {
 type textTable struct {
 	Head []string
 	Rows [][]string
+	// MonoCols and MonoRows (by the first cell's text) mark the cells set
+	// in monospace in index.html: fingerprints, keys and hashes.
+	MonoCols []int
+	MonoRows []string
+}
+
+func (t textTable) mono(row []string, col int) bool {
+	return slices.Contains(t.MonoCols, col) || col > 0 && len(row) > 0 && slices.Contains(t.MonoRows, row[0])
+}
+
+// codeSpan makes s a Markdown code span that stays one table cell: a
+// backtick fence longer than any run in s, pipes escaped (GFM tables
+// unescape them before inline parsing).
+func codeSpan(s string) string {
+	s = plainText(s)
+	run, longest := 0, 0
+	for _, r := range s {
+		if r == '`' {
+			run++
+			longest = max(longest, run)
+		} else {
+			run = 0
+		}
+	}
+	fence := strings.Repeat("`", longest+1)
+	if strings.HasPrefix(s, "`") || strings.HasSuffix(s, "`") || strings.HasPrefix(s, " ") || strings.HasSuffix(s, " ") {
+		s = " " + s + " "
+	}
+	return fence + strings.ReplaceAll(s, "|", `\|`) + fence
 }
 
 func (t textTable) markdown() string {
 	var b strings.Builder
-	row := func(cells []string) {
+	row := func(cells []string, body bool) {
 		b.WriteString("|")
-		for _, c := range cells {
-			b.WriteString(" " + markdownEscape(c) + " |")
+		for i, c := range cells {
+			if body && t.mono(cells, i) && c != "-" {
+				b.WriteString(" " + codeSpan(c) + " |")
+			} else {
+				b.WriteString(" " + markdownEscape(c) + " |")
+			}
 		}
 		b.WriteString("\n")
 	}
-	row(t.Head)
+	row(t.Head, false)
 	b.WriteString("|")
 	for range t.Head {
 		b.WriteString("---|")
 	}
 	b.WriteString("\n")
 	for _, r := range t.Rows {
-		row(r)
+		row(r, true)
 	}
 	return b.String()
 }
@@ -310,6 +393,7 @@ func (t textTable) plain() string {
 // template only lays it out.
 type indexView struct {
 	Title       string
+	ID          string // bundle identifier, "" when the manifest has none
 	Created     string
 	Tool        string
 	Provider    string
@@ -332,6 +416,9 @@ type indexView struct {
 	PayloadSize    string
 	StoredSize     string
 
+	Deadlines  []string
+	ShowOrigin bool
+
 	Facts    textTable
 	Clauses  textTable
 	About    textTable
@@ -342,7 +429,12 @@ type indexView struct {
 	Identify []string // fingerprint check
 }
 
+// Anchor is the index.html id of VM i's section (1-based, in the
+// manifest's order): names are sanitized but need not be valid ids.
+func (v vmView) Anchor() string { return fmt.Sprintf("vm-%d", v.Index) }
+
 type vmView struct {
+	Index    int
 	Name     string
 	Origin   string
 	Dir      string
@@ -351,6 +443,7 @@ type vmView struct {
 	Files    textTable
 	Restore  []string // decrypt/decompress/copy into restored/<vm>/
 	Check    []string // sha256sum -c <vm>.mf
+	CheckMac []string // the same with macOS's shasum
 	Targets  []restartTarget
 	Pitfalls []string
 }
@@ -364,12 +457,20 @@ type systemView struct {
 
 type restartTarget struct {
 	Name  string
-	Notes []string
+	Steps []restartStep
+	Lines []string // every command of all steps, in order
+}
+
+// restartStep is a note and the commands it explains.
+type restartStep struct {
+	Note  string
 	Lines []string
 }
 
-func newIndexView(m *manifest.Manifest) *indexView {
+func newIndexView(m *manifest.Manifest, opts Options) *indexView {
 	v := &indexView{
+		ID:             m.ID,
+		ShowOrigin:     opts.ShowOrigin,
 		Tool:           m.Tool,
 		Provider:       dashIfEmpty(m.Provider),
 		Customer:       dashIfEmpty(m.Customer),
@@ -400,7 +501,9 @@ func newIndexView(m *manifest.Manifest) *indexView {
 	}
 
 	var payload, stored int64
-	v.Summary = textTable{Head: []string{"VM", "Guest OS", "vCPU", "Memory", "Firmware", "Disk controllers", "NICs", "Disks"}}
+	// Controllers and NICs are in each VM's own section: with them the
+	// summary would not fit a phone.
+	v.Summary = textTable{Head: []string{"VM", "Guest OS", "vCPU", "Memory", "Firmware", "Disks"}}
 	for _, vm := range m.VMs {
 		for _, f := range vm.Files {
 			payload += f.Size
@@ -420,14 +523,16 @@ func newIndexView(m *manifest.Manifest) *indexView {
 				disks = append(disks, shortBytes(d.CapacityBytes))
 			}
 			v.Summary.Rows = append(v.Summary.Rows, []string{
-				name, dashIfEmpty(h.GuestOS), countOrDash(int64(h.VCPU)), memoryText(h.MemoryMiB), firmwareName(h.Firmware),
-				dashIfEmpty(strings.Join(h.DiskControllers, ", ")), nicsShort(h.NICs), dashIfEmpty(strings.Join(disks, ", ")),
+				name, dashIfEmpty(guestOSText(h.GuestOS)), countOrDash(int64(h.VCPU)), memoryText(h.MemoryMiB), firmwareName(h.Firmware),
+				dashIfEmpty(strings.Join(disks, ", ")),
 			})
 		}
 		if len(vm.Hardware) == 0 {
-			v.Summary.Rows = append(v.Summary.Rows, []string{vm.Name, "unknown", "unknown", "unknown", "-", "-", "-", "-"})
+			v.Summary.Rows = append(v.Summary.Rows, []string{vm.Name, "unknown", "unknown", "unknown", "-", "-"})
 		}
-		v.VMs = append(v.VMs, newVMView(m, vm))
+		vv := newVMView(m, vm, opts)
+		vv.Index = len(v.VMs) + 1
+		v.VMs = append(v.VMs, vv)
 	}
 	enc := "none: the payload is readable by anyone holding the bundle"
 	if v.Encrypted {
@@ -439,13 +544,14 @@ func newIndexView(m *manifest.Manifest) *indexView {
 		enc = "age, per file, to " + strings.Join(to, ", ")
 	}
 	v.Facts = textTable{Head: []string{"Item", "Details"}, Rows: [][]string{
+		{"Bundle identifier", dashIfEmpty(m.ID)},
 		{"Provider (made the bundle)", v.Provider},
 		{"Customer (owns the data)", v.Customer},
 		{"Contact", dashIfEmpty(m.Contact)},
 		{"Created", v.Created},
 		{"Signer fingerprint", v.Fingerprint},
 		{"Encryption", enc},
-	}}
+	}, MonoRows: []string{"Bundle identifier", "Signer fingerprint"}}
 	compression := dashIfEmpty(m.Compression)
 	v.About = textTable{Head: []string{"Item", "Details"}, Rows: [][]string{
 		{"Format", dashIfEmpty(m.Format)},
@@ -453,19 +559,23 @@ func newIndexView(m *manifest.Manifest) *indexView {
 		{"Created", v.Created},
 		{"Compression requested", compression},
 		{"Signer public key", dashIfEmpty(v.PublicKey)},
-	}}
+	}, MonoRows: []string{"Signer public key", "Exit terms"}}
 	if m.Terms != nil {
-		v.Clauses = textTable{Head: []string{"Clause", "Version", "Language", "Fingerprint"}}
+		v.Clauses = textTable{Head: []string{"Clause", "Version", "Language", "Fingerprint"}, MonoCols: []int{3}}
 		for _, c := range m.Terms.Clauses {
 			v.Clauses.Rows = append(v.Clauses.Rows, []string{c.ID, c.Version, c.Lang, c.Fingerprint})
 		}
 		v.About.Rows = append(v.About.Rows, []string{"Exit terms", m.Terms.File + " (" + m.Terms.Fingerprint + ")"})
+		v.Deadlines = deadlines(m.Terms.Values)
 	}
 	v.PayloadSize = indexBytes(payload)
 	v.StoredSize = indexBytes(stored)
-	v.Identify = []string{"ssh-keygen -l -f " + manifest.SignerFile}
+	v.Identify = []string{
+		"head -n 1 " + manifest.SignerFile + " > " + signerKeyPath,
+		"ssh-keygen -l -f " + signerKeyPath,
+	}
 	v.Verify = []string{
-		fmt.Sprintf(`echo "%s namespaces=\"%s\" $(cat %s)" > %s`, SignerIdentity, manifest.SignatureNamespace, manifest.SignerFile, allowedSignersPath),
+		fmt.Sprintf(`echo "%s namespaces=\"%s\" $(cat %s)" > %s`, SignerIdentity, manifest.SignatureNamespace, signerKeyPath, allowedSignersPath),
 		fmt.Sprintf("ssh-keygen -Y verify -f %s -I %s -n %s -s %s < %s", allowedSignersPath, SignerIdentity, manifest.SignatureNamespace, manifest.SignatureFile, manifest.TagManifestFile),
 		fmt.Sprintf("ssh-keygen -Y check-novalidate -n %s -s %s < %s", manifest.SignatureNamespace, manifest.SignatureFile, manifest.TagManifestFile),
 		"sha256sum -c " + manifest.TagManifestFile,
@@ -475,13 +585,17 @@ func newIndexView(m *manifest.Manifest) *indexView {
 	return v
 }
 
-func newVMView(m *manifest.Manifest, vm manifest.VM) vmView {
+func newVMView(m *manifest.Manifest, vm manifest.VM, opts Options) vmView {
 	dir := path.Dir(vm.OVF)
 	if vm.OVF == "" {
 		dir = manifest.PayloadDir + "/" + vm.Name
 	}
 	out := vm.Name // inside $OUT
-	v := vmView{Name: vm.Name, Origin: vm.Origin, Dir: dir, Restored: "$OUT/" + plainText(vm.Name)}
+	origin := originKind(vm.Origin)
+	if opts.ShowOrigin {
+		origin = vm.Origin
+	}
+	v := vmView{Name: vm.Name, Origin: origin, Dir: dir, Restored: "$OUT/" + plainText(vm.Name)}
 	v.Files = textTable{Head: []string{"File", "Role", "Size", "Stored as", "Stored size"}}
 	v.Restore = []string{"mkdir -p " + outPath(out)}
 	sizeByName := map[string]int64{}
@@ -500,6 +614,7 @@ func newVMView(m *manifest.Manifest, vm manifest.VM) vmView {
 	}
 	if vm.MF != "" {
 		v.Check = []string{"(cd " + outPath(out) + " && sha256sum -c " + ShellQuote(path.Base(vm.MF)) + ")"}
+		v.CheckMac = []string{"(cd " + outPath(out) + " && " + mfToCoreutils + " " + ShellQuote(path.Base(vm.MF)) + " | shasum -a 256 -c)"}
 	}
 	for _, h := range vm.Hardware {
 		v.Systems = append(v.Systems, newSystemView(h, sizeByName))
@@ -536,29 +651,62 @@ func restoreCommand(f manifest.File, dst, identity string) string {
 func newSystemView(h manifest.VMHardware, sizeByName map[string]int64) systemView {
 	s := systemView{Name: h.Name}
 	s.Facts = textTable{Head: []string{"Property", "Value"}, Rows: [][]string{
-		{"Guest OS", dashIfEmpty(h.GuestOS)},
+		{"Guest OS", dashIfEmpty(guestOSText(h.GuestOS))},
 		{"vCPU", countOrDash(int64(h.VCPU))},
 		{"Memory", memoryText(h.MemoryMiB)},
 		{"Firmware", firmwareName(h.Firmware)},
 		{"Disk controllers", dashIfEmpty(strings.Join(h.DiskControllers, ", "))},
 	}}
-	s.Disks = textTable{Head: []string{"Disk file", "Capacity", "File size", "Populated", "Controller"}}
+	if h.Firmware == "efi" {
+		sb := "off"
+		if h.SecureBoot {
+			sb = "on"
+		}
+		s.Facts.Rows = append(s.Facts.Rows, []string{"Secure Boot (on the source)", sb})
+	}
+	// The data in use is shown only when the descriptor gives it
+	// (ovf:populatedSize); most exports leave it out, and a column of
+	// dashes explains nothing.
+	populated := slices.ContainsFunc(h.Disks, func(d manifest.Disk) bool { return d.PopulatedBytes > 0 })
+	s.Disks = textTable{Head: []string{"Disk file", "Capacity", "File size", "Controller"}}
+	if populated {
+		s.Disks.Head = []string{"Disk file", "Capacity", "File size", "Data in use (source's figure)", "Controller"}
+	}
 	for _, d := range h.Disks {
 		size := "-"
 		if n, ok := sizeByName[d.File]; ok {
 			size = indexBytes(n)
 		}
-		pop := "-"
-		if d.PopulatedBytes > 0 {
-			pop = indexBytes(d.PopulatedBytes)
+		row := []string{dashIfEmpty(d.File), indexBytes(d.CapacityBytes), size}
+		if populated {
+			pop := "not given"
+			if d.PopulatedBytes > 0 {
+				pop = indexBytes(d.PopulatedBytes)
+			}
+			row = append(row, pop)
 		}
-		s.Disks.Rows = append(s.Disks.Rows, []string{dashIfEmpty(d.File), indexBytes(d.CapacityBytes), size, pop, dashIfEmpty(d.Controller)})
+		s.Disks.Rows = append(s.Disks.Rows, append(row, dashIfEmpty(d.Controller)))
 	}
 	s.NICs = textTable{Head: []string{"Network", "Adapter"}}
 	for _, n := range h.NICs {
 		s.NICs.Rows = append(s.NICs.Rows, []string{dashIfEmpty(n.Network), dashIfEmpty(n.Adapter)})
 	}
 	return s
+}
+
+// originKind names the kind of source an origin is, without its address.
+func originKind(origin string) string {
+	switch {
+	case origin == "":
+		return ""
+	case strings.HasPrefix(origin, "vsphere://"):
+		return "a vSphere inventory"
+	case strings.Contains(strings.ToLower(origin), ".ova"):
+		return "an OVA file"
+	case strings.HasPrefix(origin, "folder"):
+		return "an OVF export folder"
+	}
+	return "the provider's systems"
 }
 
 func dashIfEmpty(s string) string {
@@ -593,17 +741,6 @@ func firmwareName(fw string) string {
 		return "BIOS"
 	}
 	return fw
-}
-
-func nicsShort(nics []manifest.NIC) string {
-	if len(nics) == 0 {
-		return "none"
-	}
-	var parts []string
-	for _, n := range nics {
-		parts = append(parts, dashIfEmpty(n.Adapter)+" on "+dashIfEmpty(n.Network))
-	}
-	return strings.Join(parts, ", ")
 }
 
 // shortBytes prints a byte count in binary units only, for tight tables.

@@ -36,12 +36,18 @@ type restartFacts struct {
 	MemMiB                  int64
 	VCPU                    int
 	EFI, PVSCSI, VMXNet     bool
+	SecureBoot              bool   // the source had UEFI Secure Boot on
+	OSType                  string // az vm create --os-type: linux or windows
+	Options                 string // govc import.spec output, for the shell
+	DataDisks               string // az vm create --attach-data-disks names
 	Windows, HasNVRAM       bool
 	Disks                   []restartDisk
 }
 
 type restartDisk struct {
 	In, QCOW2, VHDX, VHD string // paths for the shell
+	Azure                string // managed disk name: <vm>-os, <vm>-data1, ...
+	OS                   bool   // the first disk, which the VM boots from
 	VHDXName             string // the .vhdx's name for PowerShell
 }
 
@@ -77,9 +83,16 @@ func restartGuideWith(t *template.Template, vm manifest.VM, out string, hasNVRAM
 		case kind == "pitfall":
 			pits = append(pits, text)
 		case kind == "note" && len(targets) > 0:
-			targets[len(targets)-1].Notes = append(targets[len(targets)-1].Notes, text)
+			t := &targets[len(targets)-1]
+			t.Steps = append(t.Steps, restartStep{Note: text})
 		case kind == "line" && len(targets) > 0:
-			targets[len(targets)-1].Lines = append(targets[len(targets)-1].Lines, text)
+			t := &targets[len(targets)-1]
+			if len(t.Steps) == 0 {
+				t.Steps = append(t.Steps, restartStep{})
+			}
+			st := &t.Steps[len(t.Steps)-1]
+			st.Lines = append(st.Lines, text)
+			t.Lines = append(t.Lines, text)
 		}
 	}
 	return targets, pits, nil
@@ -123,6 +136,7 @@ func facts(vm manifest.VM, out string, hasNVRAM bool) restartFacts {
 	}
 	for _, h := range vm.Hardware {
 		f.EFI = f.EFI || h.Firmware == "efi"
+		f.SecureBoot = f.SecureBoot || h.Firmware == "efi" && h.SecureBoot
 		f.PVSCSI = f.PVSCSI || slices.Contains(h.DiskControllers, "pvscsi")
 		for _, n := range h.NICs {
 			f.VMXNet = f.VMXNet || strings.HasPrefix(n.Adapter, "vmxnet")
@@ -134,6 +148,11 @@ func facts(vm manifest.VM, out string, hasNVRAM bool) restartFacts {
 	if f.MemMiB <= 0 {
 		f.MemMiB = 2048
 	}
+	f.OSType = "linux"
+	if f.Windows {
+		f.OSType = "windows"
+	}
+	f.Options = outPath(vm.Name + "-options.json")
 	if f.VCPU <= 0 {
 		f.VCPU = 1
 	}
@@ -155,13 +174,23 @@ func facts(vm manifest.VM, out string, hasNVRAM bool) restartFacts {
 		}
 		if file.Role == manifest.RoleDisk {
 			base := strings.TrimSuffix(file.Name, path.Ext(file.Name))
+			azure := vm.Name + "-os"
+			if len(f.Disks) > 0 {
+				azure = fmt.Sprintf("%s-data%d", vm.Name, len(f.Disks))
+			}
 			f.Disks = append(f.Disks, restartDisk{
+				Azure: ShellQuote(azure), OS: len(f.Disks) == 0,
 				In: in(file.Name), QCOW2: in(base + ".qcow2"), VHDX: in(base + ".vhdx"), VHD: in(base + ".vhd"),
 				VHDXName: psQuote(base + ".vhdx"),
 			})
 		}
 	}
 	f.TarArgs = strings.Join(tarArgs, " ")
+	var data []string
+	for _, d := range f.Disks[min(1, len(f.Disks)):] {
+		data = append(data, d.Azure)
+	}
+	f.DataDisks = strings.Join(data, " ")
 	ovaKey := plainText(vm.Name + ".ova")
 	f.S3URL = ShellQuote("s3://BUCKET/" + ovaKey)
 	f.Containers = ShellQuote("Format=ova,UserBucket={S3Bucket=BUCKET,S3Key=" + ovaKey + "}")

@@ -56,7 +56,11 @@ const (
 // The index (index.html, README.txt) is rendered from it alone, and
 // inspect reads nothing else, so everything a reader needs is here.
 type Manifest struct {
-	Format      string     `json:"format"` // FormatVersion
+	Format string `json:"format"` // FormatVersion
+	// ID is the bundle identifier (bag-info.txt External-Identifier), the
+	// label exit terms require on the drive; "" in bundles made before
+	// the manifest carried it.
+	ID          string     `json:"id,omitempty"`
 	Created     time.Time  `json:"created"`
 	Tool        string     `json:"tool"` // "exitbundle <version>"
 	Provider    string     `json:"provider,omitempty"`
@@ -90,6 +94,10 @@ type Terms struct {
 	SHA256      string      `json:"sha256"`      // of TERMS.html, hex
 	Fingerprint string      `json:"fingerprint"` // the module's own "sha256:..." fingerprint
 	Clauses     []ClauseRef `json:"clauses"`
+	// Values are the module's parameter values that set the trustee's
+	// deadlines (data-param markers of TERMS.html, e.g.
+	// media_verification_working_days), for the index to state.
+	Values map[string]string `json:"values,omitempty"`
 }
 
 // ClauseRef cites one clause version as agreed.
@@ -113,11 +121,16 @@ type VM struct {
 // VMHardware is what a person restarting the VM elsewhere needs to know,
 // one per VirtualSystem in the descriptor.
 type VMHardware struct {
-	Name            string   `json:"name"`
-	GuestOS         string   `json:"guest_os,omitempty"` // vmw:osType or OperatingSystemSection description
-	VCPU            int      `json:"vcpu,omitempty"`
-	MemoryMiB       int64    `json:"memory_mib,omitempty"`
-	Firmware        string   `json:"firmware"`         // "bios" or "efi"
+	Name      string `json:"name"`
+	GuestOS   string `json:"guest_os,omitempty"` // vmw:osType or OperatingSystemSection description
+	VCPU      int    `json:"vcpu,omitempty"`
+	MemoryMiB int64  `json:"memory_mib,omitempty"`
+	Firmware  string `json:"firmware"` // "bios" or "efi"
+	// SecureBoot is the source VM's UEFI Secure Boot state (vmw:Config
+	// bootOptions.efiSecureBootEnabled): the restart guide keeps Secure
+	// Boot off elsewhere unless the source had it on, since a loader not
+	// signed by Microsoft's UEFI CA does not start under it.
+	SecureBoot      bool     `json:"secure_boot,omitempty"`
 	DiskControllers []string `json:"disk_controllers"` // e.g. "pvscsi", "lsilogic", "sata", "ide", "nvme"
 	NICs            []NIC    `json:"nics"`
 	Disks           []Disk   `json:"disks"`

@@ -25,6 +25,7 @@ func Hardware(d *Descriptor, fileNameByRef map[string]string) []manifest.VMHardw
 			VCPU:            s.VCPU,
 			MemoryMiB:       s.MemoryMiB,
 			Firmware:        s.Firmware,
+			SecureBoot:      s.SecureBoot,
 			DiskControllers: append([]string{}, s.DiskControllers...),
 			NICs:            []manifest.NIC{},
 			Disks:           []manifest.Disk{},

@@ -58,6 +58,7 @@ type System struct {
 	VCPU            int
 	MemoryMiB       int64
 	Firmware        string   // "bios" or "efi"
+	SecureBoot      bool     // vmw:Config bootOptions.efiSecureBootEnabled="true"
 	DiskControllers []string // normalised: "pvscsi", "lsilogic", "lsilogicsas", "buslogic", "sata", "ide", "nvme", or the raw subtype
 	NICs            []NIC
 	Disks           []SystemDisk

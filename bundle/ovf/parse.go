@@ -391,6 +391,9 @@ func (p *parser) system(n *node) System {
 				items = append(items, it)
 			}
 		case "Config", "ExtraConfig":
+			if strings.EqualFold(c.attrOr("key", ""), "bootOptions.efiSecureBootEnabled") {
+				s.SecureBoot = strings.EqualFold(strings.TrimSpace(c.attrOr("value", "")), "true")
+			}
 			if strings.EqualFold(c.attrOr("key", ""), "firmware") {
 				switch v := strings.ToLower(strings.TrimSpace(c.attrOr("value", ""))); v {
 				case "efi", "bios":

@@ -35,6 +35,7 @@ func newCreateCmd() *cobra.Command {
 		info           bundle.Info
 		terms          string
 		templatesDir   string
+		showOrigin     bool
 		sf             *sourceFlags // the vSphere flags, registered below
 	)
 	cmd := &cobra.Command{
@@ -137,7 +138,7 @@ reason (the bundle is then unfinished and resumable).`,
 			m, err := bundle.Create(cmd.Context(), bundle.CreateOptions{
 				Sources: srcs, Out: out, Tar: tarPath, Signer: signer,
 				Recipients: recs, RecipientNames: names, Passphrase: pass,
-				Compress: compress, Jobs: jobs, Info: info, Terms: terms, Templates: tmpl,
+				Compress: compress, Jobs: jobs, Info: info, Terms: terms, Templates: tmpl, ShowOrigin: showOrigin,
 				Progress: stderr, Terminal: cli.IsTerminal(stderr),
 			})
 			if err != nil {
@@ -172,6 +173,7 @@ reason (the bundle is then unfinished and resumable).`,
 	f.StringVar(&info.Contact, "contact", "", "who to contact about this bundle (bag-info Contact-Name)")
 	f.StringVar(&info.Description, "description", "", "why and for what the bundle was made, e.g. \"end of contract 2026-11-30\"")
 	f.StringVar(&templatesDir, "templates", "", "a folder whose bundle/index.md.tmpl, bundle/index.html, bundle/index.css and bundle/restart.tmpl\nreplace the embedded ones, to brand the bundle's index (as exitsite --templates does the site)")
+	f.BoolVar(&showOrigin, "show-origin", false, "print in the index where each VM was exported from (the vCenter URL or source folder);\nby default it names only the kind of source, since the index goes to third parties")
 	f.StringVar(&terms, "terms", "", "the customer's exit terms (the contract module HTML from exitsite) to embed as TERMS.html")
 	// vSphere connection flags (--vsphere-thumbprint, --insecure, --include-iso), read by parseSource.
 	sf = addSourceFlags(f)

@@ -82,6 +82,11 @@ func descriptor(vm VM, disk string, size int64) []byte {
     <OperatingSystemSection ovf:id="96" vmw:osType="debian12_64Guest"><Info>The guest OS</Info></OperatingSystemSection>
     <VirtualHardwareSection>
       <Info>Virtual hardware requirements</Info>
+      <System>
+        <vssd:ElementName>Virtual Hardware Family</vssd:ElementName>
+        <vssd:InstanceID>0</vssd:InstanceID>
+        <vssd:VirtualSystemType>vmx-19</vssd:VirtualSystemType>
+      </System>
       <Item>
         <rasd:AllocationUnits>hertz * 10^6</rasd:AllocationUnits>
         <rasd:ElementName>%d virtual CPU(s)</rasd:ElementName>

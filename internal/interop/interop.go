@@ -48,6 +48,8 @@ var packages = map[string]string{
 	"pdftoppm":           "poppler-utils",
 	"pdffonts":           "poppler-utils",
 	"pandoc":             "pandoc",
+	"virt-install":       "virtinst",
+	"shasum":             "perl",
 }
 
 // Require returns the path of each named tool, or skips (fails when

@@ -223,6 +223,10 @@ func descriptor(ctx *simulator.Context, vm *simulator.VirtualMachine, cdp types.
 		firmware = "bios"
 	}
 	fmt.Fprintf(&b, "      <vmw:Config ovf:required=\"false\" vmw:key=\"firmware\" vmw:value=%s/>\n", attr(firmware))
+	// vCenter writes the Secure Boot state of an EFI VM beside its firmware.
+	if bo := vm.Config.BootOptions; firmware == "efi" && bo != nil && bo.EfiSecureBootEnabled != nil {
+		fmt.Fprintf(&b, "      <vmw:Config ovf:required=\"false\" vmw:key=\"bootOptions.efiSecureBootEnabled\" vmw:value=\"%t\"/>\n", *bo.EfiSecureBootEnabled)
+	}
 	if nvramFile != "" {
 		fmt.Fprintf(&b, "      <vmw:ExtraConfig ovf:required=\"false\" vmw:key=\"nvram\" vmw:value=\"ovf:/file/%s\"/>\n", nvramFile)
 	}

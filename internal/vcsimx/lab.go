@@ -226,18 +226,19 @@ type Disk struct {
 
 // VMSpec describes a lab VM.
 type VMSpec struct {
-	Name     string
-	Folder   string // below the datacenter's VM folder, e.g. "Acme/prod"; created when missing
-	GuestID  string // default otherLinux64Guest
-	CPUs     int32  // default 1
-	MemoryMB int64  // default 512
-	Firmware string // "bios" (default) or "efi"
-	NVRAM    []byte // an EFI VM's NVRAM file, written next to its .vmx
-	Disks    []Disk
-	Network  string   // default "VM Network"; "DC0_DVPG0" is a distributed port group
-	ISO      []byte   // when set, a CD-ROM with this image from the datastore
-	Tags     []string // "category:tag", created when missing
-	PowerOn  bool
+	Name       string
+	Folder     string // below the datacenter's VM folder, e.g. "Acme/prod"; created when missing
+	GuestID    string // default otherLinux64Guest
+	CPUs       int32  // default 1
+	MemoryMB   int64  // default 512
+	Firmware   string // "bios" (default) or "efi"
+	SecureBoot bool   // UEFI Secure Boot on (efi only), as bootOptions.efiSecureBootEnabled
+	NVRAM      []byte // an EFI VM's NVRAM file, written next to its .vmx
+	Disks      []Disk
+	Network    string   // default "VM Network"; "DC0_DVPG0" is a distributed port group
+	ISO        []byte   // when set, a CD-ROM with this image from the datastore
+	Tags       []string // "category:tag", created when missing
+	PowerOn    bool
 }
 
 // AddVM creates a VM as spec says and returns its inventory path.
@@ -335,6 +336,10 @@ func (l *Lab) AddVM(ctx context.Context, spec VMSpec) (string, error) {
 		Firmware:     fw,
 		Files:        &types.VirtualMachineFileInfo{VmPathName: "[" + ds.Name() + "]"},
 		DeviceChange: changes,
+	}
+	if spec.SecureBoot {
+		on := true
+		cs.BootOptions = &types.VirtualMachineBootOptions{EfiSecureBootEnabled: &on}
 	}
 	task, err := folder.CreateVM(ctx, cs, pool, nil)
 	if err != nil {

@@ -1,7 +1,10 @@
 package clause
 
 import (
+	"bytes"
 	"cmp"
+	"crypto/sha256"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -14,6 +17,7 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/crypto/ssh"
 	"gopkg.in/yaml.v3"
 
 	"github.com/exitkit/exitkit/site/clause/obligation"
@@ -58,6 +62,29 @@ func (ld *loader) findings() []Finding {
 		out = append(out, Finding{File: ld.file, Line: p.Line, Col: p.Col, Severity: p.Severity, Rule: p.Code, Message: p.Message, Hint: p.Hint})
 	}
 	return out
+}
+
+// checkPublicKey checks a published key line: one OpenSSH public key
+// whose fingerprint is the one published beside it, since the trustee
+// trusts the line and compares the fingerprint.
+func (ld *loader) checkPublicKey(v *yaml.Node, sk *SigningKey) {
+	line := strings.TrimSpace(sk.PublicKey)
+	if strings.ContainsAny(line, "\r\n") {
+		ld.Errorf(CodeWrongType, v, "give the one line of the key's .pub file", "public_key must be one line")
+		return
+	}
+	pub, _, _, rest, err := ssh.ParseAuthorizedKey([]byte(line))
+	if err != nil || len(bytes.TrimSpace(rest)) > 0 {
+		ld.Errorf(CodeWrongType, v, "give the line of the key's .pub file, e.g. ssh-ed25519 AAAA... comment", "public_key is not an OpenSSH public key line")
+		return
+	}
+	sum := sha256.Sum256(pub.Marshal())
+	fp := "SHA256:" + base64.RawStdEncoding.EncodeToString(sum[:])
+	if fp != sk.Fingerprint {
+		ld.Errorf(CodeWrongType, v, "publish the line of the key whose fingerprint is given (ssh-keygen -l -f KEY.pub)", "public_key has fingerprint %s, not %s", fp, sk.Fingerprint)
+		return
+	}
+	sk.PublicKey = line
 }
 
 // parseClause reads one clause file. It returns nil when the front matter
@@ -263,6 +290,7 @@ func (l *Library) loadSite(path string) error {
 		case "signing_keys":
 			for _, it := range v.Content {
 				var sk SigningKey
+				var pubNode *yaml.Node
 				yamlpos.Mapping(it, func(k2, v2 *yaml.Node) {
 					switch k2.Value {
 					case "fingerprint":
@@ -271,10 +299,16 @@ func (l *Library) loadSite(path string) error {
 						sk.Comment, _ = ld.Str(v2, "comment")
 					case "valid_from":
 						sk.ValidFrom = ld.Date(v2, "valid_from")
+					case "public_key":
+						sk.PublicKey, _ = ld.Str(v2, "public_key")
+						pubNode = v2
 					default:
-						ld.Errorf(CodeUnknownField, k2, "a signing key has fingerprint, comment and valid_from", "unknown field %q", k2.Value)
+						ld.Errorf(CodeUnknownField, k2, "a signing key has fingerprint, comment, valid_from and public_key", "unknown field %q", k2.Value)
 					}
 				})
+				if pubNode != nil {
+					ld.checkPublicKey(pubNode, &sk)
+				}
 				s.SigningKeys = append(s.SigningKeys, sk)
 			}
 		case "changelog":

@@ -103,6 +103,12 @@ type Site struct {
 type SigningKey struct {
 	Fingerprint, Comment string
 	ValidFrom            time.Time
+	// PublicKey is the key's full authorized_keys line, published beside
+	// its fingerprint so that a trustee's stock-tool check can start from
+	// the published key instead of the bundle's own signer.pub; "" when
+	// the library gives only the fingerprint. Load checks that it has
+	// that fingerprint.
+	PublicKey string
 }
 
 // Change is one entry of the site's change log.
