@@ -8,7 +8,6 @@ import (
 
 	"filippo.io/age"
 	"github.com/spf13/cobra"
-	"golang.org/x/term"
 
 	"github.com/exitkit/exitkit/bundle"
 	"github.com/exitkit/exitkit/bundle/keys"
@@ -27,6 +26,7 @@ func newCreateCmd() *cobra.Command {
 		sources        []string
 		out, tarPath   string
 		signKey        string
+		keyPassFile    string
 		recipients     []string
 		recipientsFile string
 		passFile       string
@@ -65,7 +65,8 @@ refuses an output that holds anything else and never overwrites a finished
 bundle.
 
 Secrets never go on the command line: an encrypted --sign-key's passphrase
-comes from EXITBUNDLE_SIGN_PASSPHRASE or a terminal prompt.
+comes from --key-passphrase-file, EXITBUNDLE_SIGN_PASSPHRASE or a terminal
+prompt.
 
 Exit status: 0 the bundle is finished and signed; 2 anything else, with the
 reason (the bundle is then unfinished and resumable).`,
@@ -88,7 +89,7 @@ reason (the bundle is then unfinished and resumable).`,
 			case signKey == "":
 				return cli.Usage(errors.New("--sign-key is required: an OpenSSH private key (make one with: exitbundle keygen --type sign --out KEY)"))
 			}
-			signer, err := keys.LoadSigner(signKey, signPassphrase(signKey, stderr))
+			signer, err := keys.LoadSignerFrom(signKey, signKeySource(signKey, keyPassFile, stderr))
 			if err != nil {
 				return cli.Usage(err)
 			}
@@ -155,7 +156,8 @@ reason (the bundle is then unfinished and resumable).`,
 	f.StringArrayVar(&sources, "source", nil, "where the VMs come from: a folder holding OVF exports (any hypervisor's),\nan .ova file, or a vSphere URL (vsphere://...); repeatable")
 	f.StringVar(&out, "out", "", "bundle folder to write: new, empty, or an unfinished bundle of this same command to resume")
 	f.StringVar(&tarPath, "tar", "", "write the bundle as one tar file instead of a folder (built in FILE.parts, which is\nresumable, and renamed into place only when complete)")
-	f.StringVar(&signKey, "sign-key", "", "OpenSSH private key that signs the bundle (exitbundle keygen --type sign);\nif encrypted, its passphrase comes from "+signPassphraseEnv+" or a prompt")
+	f.StringVar(&signKey, "sign-key", "", "OpenSSH private key that signs the bundle (exitbundle keygen --type sign); if encrypted, its passphrase comes from --key-passphrase-file, "+signPassphraseEnv+" or a prompt")
+	f.StringVar(&keyPassFile, "key-passphrase-file", "", keyPassphraseUsage)
 	f.StringArrayVar(&recipients, "recipient", nil, "encrypt to this age recipient (age1...) or OpenSSH public key (\"ssh-ed25519 AAAA...\"); repeatable")
 	f.StringVar(&recipientsFile, "recipients-file", "", "encrypt to every recipient in this file, one per line, # comments (as age -R)")
 	f.StringVar(&passFile, "passphrase-file", "", "encrypt with the passphrase in this file (first line) instead of recipients;\nor set "+agePassphraseEnv)
@@ -173,29 +175,19 @@ reason (the bundle is then unfinished and resumable).`,
 	return cmd
 }
 
-// signPassphrase returns where an encrypted signing key's passphrase comes
-// from: the environment, else the terminal, else nowhere (a clear error).
-func signPassphrase(keyPath string, stderr io.Writer) func() ([]byte, error) {
-	if v, ok := os.LookupEnv(signPassphraseEnv); ok {
-		return func() ([]byte, error) { return []byte(v), nil }
+// signKeySource is where an encrypted signing key's passphrase comes
+// from, the same for create, drill and keygen: --key-passphrase-file, the
+// environment, else a prompt on the terminal.
+func signKeySource(keyPath, passFile string, stderr io.Writer) keys.PassphraseSource {
+	return keys.PassphraseSource{
+		File: passFile, FileFlag: "--key-passphrase-file", Env: []string{signPassphraseEnv},
+		Prompt: cli.PromptPassphrase("Enter passphrase for signing key "+keyPath+": ", stderr),
 	}
-	return promptPassphrase("Enter passphrase for signing key "+keyPath+": ", stderr)
 }
 
-// promptPassphrase asks for a key's passphrase on the terminal, without
-// echo; nil when standard input is no terminal, which makes an encrypted
-// key a clear error instead of a hang.
-func promptPassphrase(prompt string, stderr io.Writer) func() ([]byte, error) {
-	if !term.IsTerminal(int(os.Stdin.Fd())) {
-		return nil
-	}
-	return func() ([]byte, error) {
-		fmt.Fprint(stderr, prompt)
-		pass, err := term.ReadPassword(int(os.Stdin.Fd()))
-		fmt.Fprintln(stderr)
-		return pass, err
-	}
-}
+// keyPassphraseUsage is the help of --key-passphrase-file wherever a
+// signing key is read.
+const keyPassphraseUsage = "a file whose first line is the passphrase of an encrypted --sign-key (or set " + signPassphraseEnv + "; never on the command line)"
 
 // agePassphrase reads the age passphrase from --passphrase-file (its first
 // line) or the environment, the same way for create, verify and open so

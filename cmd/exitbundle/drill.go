@@ -16,7 +16,7 @@ import (
 
 func newDrillCmd() *cobra.Command {
 	var k keyFlags
-	var out, signKey, expect string
+	var out, signKey, keyPassFile, expect string
 	var vms []string
 	var timeout time.Duration
 	var cpus int
@@ -90,7 +90,7 @@ not reach its OS (or the marker), 2 usage or unreadable input.`,
 			}
 			opts.Signer, opts.SignerFingerprint, opts.Identities = ko.signer, ko.fingerprint, ko.identities
 			if signKey != "" {
-				s, err := keys.LoadSigner(signKey, signPassphrase(signKey, stderr))
+				s, err := keys.LoadSignerFrom(signKey, signKeySource(signKey, keyPassFile, stderr))
 				if err != nil {
 					return cli.Usage(fmt.Errorf("--sign-key: %w", err))
 				}
@@ -114,7 +114,8 @@ not reach its OS (or the marker), 2 usage or unreadable input.`,
 	f := cmd.Flags()
 	f.StringVar(&out, "out", "", "new or empty folder for drill.html, drill.json(.sig), the restored VMs and the boot logs")
 	f.StringArrayVar(&vms, "vm", nil, "drill only this VM (its folder name under data/vms); repeatable; default: all")
-	f.StringVar(&signKey, "sign-key", "", "OpenSSH private key that signs drill.json as drill.json.sig (namespace exitkit-drill);\nif encrypted, its passphrase comes from "+signPassphraseEnv+" or a prompt")
+	f.StringVar(&signKey, "sign-key", "", "OpenSSH private key that signs drill.json as drill.json.sig (namespace exitkit-drill); if encrypted, its passphrase comes from --key-passphrase-file, "+signPassphraseEnv+" or a prompt")
+	f.StringVar(&keyPassFile, "key-passphrase-file", "", keyPassphraseUsage)
 	f.DurationVar(&timeout, "timeout", drill.DefaultTimeout, "how long each VM may take to boot (a Go duration: 60s, 3m)")
 	f.StringVar(&expect, "expect", "", "a regular expression each VM must print on its serial console or screen to pass,\ne.g. 'login:' or 'exitkit demo guest'; default: reaching the OS passes")
 	f.IntVar(&cpus, "cpus", 0, "at most this many CPUs per VM (default: the host's)")

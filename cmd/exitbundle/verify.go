@@ -69,7 +69,7 @@ func (k *keyFlags) pinned() (ssh.PublicKey, string, error) {
 func (k *keyFlags) decryptIdentities(stderr io.Writer) ([]age.Identity, error) {
 	var ids []age.Identity
 	for _, p := range k.identities {
-		loaded, err := keys.LoadIdentitiesWithPassphrase(p, promptPassphrase("Enter passphrase for "+p+": ", stderr))
+		loaded, err := keys.LoadIdentitiesWithPassphrase(p, cli.PromptPassphrase("Enter passphrase for "+p+": ", stderr))
 		if err != nil {
 			return nil, cli.Usage(err)
 		}
