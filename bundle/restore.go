@@ -156,6 +156,9 @@ func restore(ctx context.Context, bagPath string, opts RestoreOptions, rep *Rest
 			rv.Failed = append(rv.Failed, FileProblem{Path: vm.Name, Problem: e.Error()})
 		}
 		rep.VMs = append(rep.VMs, rv)
+		if ctx.Err() != nil {
+			break // reported once, below, as an interruption
+		}
 		if len(errs) > 0 {
 			failures = append(failures, errs...)
 			fmt.Fprintf(progress, "open: %s: %d files failed; its descriptor was not written\n", vm.Name, len(errs))
@@ -391,10 +394,14 @@ func openVM(ctx context.Context, bag *bagit.Bag, vm VM, stored map[string]string
 			for f := range ch {
 				err := openFile(ctx, bag, f, stored[f.Path], mf[f.Name], dir, opts.Identities)
 				mu.Lock()
-				if err != nil {
+				switch {
+				case err != nil && ctx.Err() != nil:
+					// Interrupted, not failed: the returned error says so once.
+					errs = append(errs, err)
+				case err != nil:
 					errs = append(errs, err)
 					fmt.Fprintf(progress, "open: %s/%s FAILED: %v\n", vm.Name, f.Name, err)
-				} else {
+				default:
 					fmt.Fprintf(progress, "open: %s/%s %s verified\n", vm.Name, f.Name, manifest.HumanBytes(f.Size))
 				}
 				mu.Unlock()
