@@ -162,7 +162,7 @@ reason (the bundle is then unfinished and resumable).`,
 	f.StringVar(&recipientsFile, "recipients-file", "", "encrypt to every recipient in this file, one per line, # comments (as age -R)")
 	f.StringVar(&passFile, "passphrase-file", "", "encrypt with the passphrase in this file (first line) instead of recipients;\nor set "+agePassphraseEnv)
 	f.StringVar(&compress, "compress", "auto", "zstd compression before encryption: none, zstd, or auto (zstd unless the file\nis already compressed, as streamOptimized VMDKs are)")
-	f.IntVar(&jobs, "jobs", 0, "files exported at once (default: the number of CPUs)")
+	cli.JobsVar(f, &jobs, "files exported at once (default: the number of CPUs)")
 	f.StringVar(&info.Provider, "provider", "", "your organisation, as the customer knows it (bag-info Source-Organization)")
 	f.StringVar(&info.Customer, "customer", "", "the customer whose VMs these are")
 	f.StringVar(&info.Contact, "contact", "", "who to contact about this bundle (bag-info Contact-Name)")

@@ -60,7 +60,7 @@ not reach its OS (or the marker), 2 usage or unreadable input.`,
       --signer provider-signing.pub --sign-key customer-signing
   exitbundle drill exit.tar --passphrase-file pass.txt --out drill-web --vm web \
       --expect 'login:' --timeout 60s --cpus 2 --memory 1024`,
-		Args: cobra.ExactArgs(1),
+		Args: cli.OneArg("give the bundle to drill: a folder or a .tar file"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			stderr := cmd.ErrOrStderr()
 			if out == "" {

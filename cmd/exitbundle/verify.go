@@ -123,7 +123,7 @@ index.html and README.txt.`,
 		Example: `  exitbundle verify /media/drive/exit-2026 --signer provider-signing.pub
   exitbundle verify exit.tar --allowed-signers allowed_signers --principal legal@provider.example
   exitbundle verify /media/drive/exit-2026 --signer SHA256:Xk3... --identity customer.agekey --json`,
-		Args: cobra.ExactArgs(1),
+		Args: cli.OneArg("give the bundle to verify: a folder, a .tar file, or - for a tar on standard input"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ko, err := k.resolve(cmd.ErrOrStderr())
 			if err != nil {
@@ -160,7 +160,7 @@ index.html and README.txt.`,
 		},
 	}
 	k.register(cmd)
-	cmd.Flags().IntVar(&jobs, "jobs", 0, "files read at once (default: the number of CPUs)")
+	cli.JobsVar(cmd.Flags(), &jobs, "files read at once (default: the number of CPUs)")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the report as JSON (same checks and files as the text report)")
 	cmd.Flags().BoolVar(&progress, "progress", false, "print a line on stderr as each file is read")
 	return cmd

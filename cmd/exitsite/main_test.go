@@ -1,6 +1,7 @@
 package main
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/exitkit/exitkit/internal/interop"
@@ -8,3 +9,23 @@ import (
 
 // TestMain says up front when the interop tests will skip.
 func TestMain(m *testing.M) { interop.Main(m, "ssh-keygen", "chromium", "pandoc") }
+
+func TestMistypedFlagsGetASuggestion(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"a missing letter in check", []string{"check", "--contnt", "content"}, "unknown flag --contnt; did you mean --content?"},
+		{"a swap in module", []string{"module", "--porfile", "p.yaml"}, "did you mean --profile?"},
+		{"verify-module with no file", []string{"verify-module"}, "give the module to check"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, _, stderr := runExitsite(t, tt.args...)
+			if code != 2 || !strings.Contains(stderr, tt.want) {
+				t.Errorf("exit %d, want 2 and %q\n%s", code, tt.want, stderr)
+			}
+		})
+	}
+}

@@ -65,9 +65,7 @@ func Run(root *cobra.Command, args []string, stderr io.Writer) int {
 	root.SilenceUsage = true
 	root.SilenceErrors = true
 	root.SetArgs(args)
-	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
-		return Usage(fmt.Errorf("%w\nRun '%s --help' for usage.", err, c.CommandPath()))
-	})
+	root.SetFlagErrorFunc(flagError)
 	err := root.ExecuteContext(ctx)
 	if err == nil {
 		return ExitOK

@@ -1,0 +1,45 @@
+package main
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/exitkit/exitkit/internal/cli"
+)
+
+func TestCommandLineMistakesSayWhatToDo(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		want []string
+	}{
+		{"verify with no path", []string{"verify"}, []string{"give the bundle to verify: a folder, a .tar file, or - for a tar on standard input"}},
+		{"open with no path", []string{"open", "--out", "x"}, []string{"give the bundle to open: a folder or a .tar file"}},
+		{"restore with no path", []string{"restore"}, []string{"give the bundle to open"}},
+		{"inspect with no path", []string{"inspect"}, []string{"give the bundle to inspect: a folder or a .tar file"}},
+		{"drill with no path", []string{"drill"}, []string{"give the bundle to drill: a folder or a .tar file"}},
+		{"keygen with nothing", []string{"keygen"}, []string{"--type sign|age", "--out PATH"}},
+		{"create --jobs 0", []string{"create", "--jobs", "0"}, []string{`"0"`, "1 or more (leave --jobs out for one per CPU"}},
+		{"verify --jobs -1", []string{"verify", "b", "--jobs", "-1"}, []string{"1 or more"}},
+		{"open --jobs 0", []string{"open", "b", "--jobs", "0"}, []string{"1 or more"}},
+		{"a mistyped flag of create", []string{"create", "--sorce", "x"}, []string{"unknown flag --sorce; did you mean --source?", "Run 'exitbundle create --help'"}},
+		{"a mistyped flag of verify", []string{"verify", "b", "--singer", "k"}, []string{"did you mean --signer?"}},
+		{"a mistyped flag of keygen", []string{"keygen", "--tpye", "sign"}, []string{"did you mean --type?"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, _, stderr := runExitbundle(t, tt.args...)
+			if code != cli.ExitUsage {
+				t.Errorf("exit %d, want 2\n%s", code, stderr)
+			}
+			if strings.Contains(stderr, "accepts 1 arg") {
+				t.Errorf("cobra's wording leaked: %s", stderr)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(stderr, w) {
+					t.Errorf("stderr %q, want it to say %q", stderr, w)
+				}
+			}
+		})
+	}
+}
