@@ -47,6 +47,13 @@ an SSHSIG signature over the tag manifest, exit-manifest.json for machines
 and index.html / README.txt for people, with the exact commands to verify,
 decrypt and restart each VM using stock tools.
 
+Sources (--source, repeatable): a folder holding OVF exports, in the folder
+itself or in subfolders (one VM per folder, as any hypervisor writes them);
+a single .ovf with its files beside it; an .ova file; an archive of OVF
+exports (.tar, .tar.gz, .tar.zst, .zip), read as a stream and never
+extracted to disk; or a vsphere:// URL (below). Every descriptor and every
+file it references is checked before anything is written.
+
 Every input byte is read once: hashing, compression, encryption and writing
 run as one streaming pipeline, several files at once, in constant memory.
 
@@ -83,7 +90,7 @@ reason (the bundle is then unfinished and resumable).`,
 			sf.stderr = stderr
 			switch {
 			case len(sources) == 0:
-				return cli.Usage(errors.New("--source is required: a folder of OVF exports, an .ova file, or a vSphere URL"))
+				return cli.Usage(errors.New("--source is required: a folder of OVF exports, an .ovf, an .ova or another archive (.tar, .tar.gz, .tar.zst, .zip), or a vSphere URL"))
 			case (out == "") == (tarPath == ""):
 				return cli.Usage(errors.New("give exactly one of --out DIR (a bundle folder) or --tar FILE (the bundle as one tar file)"))
 			case signKey == "":
@@ -153,22 +160,22 @@ reason (the bundle is then unfinished and resumable).`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringArrayVar(&sources, "source", nil, "where the VMs come from: a folder holding OVF exports (any hypervisor's),\nan .ova file, or a vSphere URL (vsphere://...); repeatable")
-	f.StringVar(&out, "out", "", "bundle folder to write: new, empty, or an unfinished bundle of this same command to resume")
-	f.StringVar(&tarPath, "tar", "", "write the bundle as one tar file instead of a folder (built in FILE.parts, which is\nresumable, and renamed into place only when complete)")
-	f.StringVar(&signKey, "sign-key", "", "OpenSSH private key that signs the bundle (exitbundle keygen --type sign); if encrypted, its passphrase comes from --key-passphrase-file, "+signPassphraseEnv+" or a prompt")
+	f.StringArrayVar(&sources, "source", nil, "where the VMs come from, `SRC`: a folder holding OVF exports (any hypervisor's), an .ova file, an archive of OVF folders (.tar, .tar.gz, .tar.zst, .zip), a single .ovf, or a vSphere URL (vsphere://...); repeatable")
+	f.StringVar(&out, "out", "", "bundle folder `DIR` to write: new, empty, or an unfinished bundle of this same command to resume")
+	f.StringVar(&tarPath, "tar", "", "write the bundle as one tar `FILE` instead of a folder (built in FILE.parts, which is resumable, and renamed into place only when complete)")
+	f.StringVar(&signKey, "sign-key", "", "OpenSSH private `KEY` that signs the bundle (exitbundle keygen --type sign); if encrypted, its passphrase comes from --key-passphrase-file, "+signPassphraseEnv+" or a prompt")
 	f.StringVar(&keyPassFile, "key-passphrase-file", "", keyPassphraseUsage)
-	f.StringArrayVar(&recipients, "recipient", nil, "encrypt to this age recipient (age1...) or OpenSSH public key (\"ssh-ed25519 AAAA...\"); repeatable")
-	f.StringVar(&recipientsFile, "recipients-file", "", "encrypt to every recipient in this file, one per line, # comments (as age -R)")
-	f.StringVar(&passFile, "passphrase-file", "", "encrypt with the passphrase in this file (first line) instead of recipients;\nor set "+agePassphraseEnv)
-	f.StringVar(&compress, "compress", "auto", "zstd compression before encryption: none, zstd, or auto (zstd unless the file\nis already compressed, as streamOptimized VMDKs are)")
+	f.StringArrayVar(&recipients, "recipient", nil, "encrypt to this `RECIPIENT`: an age recipient (age1...) or OpenSSH public key (\"ssh-ed25519 AAAA...\"); repeatable")
+	f.StringVar(&recipientsFile, "recipients-file", "", "encrypt to every recipient in this `FILE`, one per line, # comments (as age -R)")
+	f.StringVar(&passFile, "passphrase-file", "", "encrypt with the passphrase in this `FILE` (first line) instead of recipients; or set "+agePassphraseEnv)
+	f.StringVar(&compress, "compress", "auto", "zstd compression before encryption, `none|zstd|auto`: auto is zstd unless the file is already compressed, as streamOptimized VMDKs are")
 	cli.JobsVar(f, &jobs, "files exported at once (default: the number of CPUs)")
-	f.StringVar(&info.Provider, "provider", "", "your organisation, as the customer knows it (bag-info Source-Organization)")
-	f.StringVar(&info.Customer, "customer", "", "the customer whose VMs these are")
-	f.StringVar(&info.Contact, "contact", "", "who to contact about this bundle (bag-info Contact-Name)")
-	f.StringVar(&info.Description, "description", "", "why and for what the bundle was made, e.g. \"end of contract 2026-11-30\"")
-	f.StringVar(&templatesDir, "templates", "", "a folder whose bundle/index.md.tmpl, bundle/index.html, bundle/index.css and bundle/restart.tmpl\nreplace the embedded ones, to brand the bundle's index (as exitsite --templates does the site)")
-	f.StringVar(&terms, "terms", "", "the customer's exit terms (the contract module HTML from exitsite) to embed as TERMS.html")
+	f.StringVar(&info.Provider, "provider", "", "your organisation's `NAME`, as the customer knows it (bag-info Source-Organization)")
+	f.StringVar(&info.Customer, "customer", "", "the `NAME` of the customer whose VMs these are")
+	f.StringVar(&info.Contact, "contact", "", "who to contact about this bundle, a `CONTACT` name or address (bag-info Contact-Name)")
+	f.StringVar(&info.Description, "description", "", "`TEXT` saying why and for what the bundle was made, e.g. \"end of contract 2026-11-30\"")
+	f.StringVar(&templatesDir, "templates", "", "a folder `DIR` whose bundle/index.md.tmpl, bundle/index.html, bundle/index.css and bundle/restart.tmpl replace the embedded ones, to brand the bundle's index (as exitsite --templates does the site)")
+	f.StringVar(&terms, "terms", "", "the customer's exit terms `FILE` (the contract module HTML from exitsite) to embed as TERMS.html")
 	// vSphere connection flags (--vsphere-thumbprint, --insecure, --include-iso), read by parseSource.
 	sf = addSourceFlags(f)
 	cmd.Long += "\n\n" + vsphereHelp
@@ -187,7 +194,7 @@ func signKeySource(keyPath, passFile string, stderr io.Writer) keys.PassphraseSo
 
 // keyPassphraseUsage is the help of --key-passphrase-file wherever a
 // signing key is read.
-const keyPassphraseUsage = "a file whose first line is the passphrase of an encrypted --sign-key (or set " + signPassphraseEnv + "; never on the command line)"
+const keyPassphraseUsage = "a `FILE` whose first line is the passphrase of an encrypted --sign-key (or set " + signPassphraseEnv + "; never on the command line)"
 
 // agePassphrase reads the age passphrase from --passphrase-file (its first
 // line) or the environment, the same way for create, verify and open so

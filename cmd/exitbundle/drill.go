@@ -112,14 +112,14 @@ not reach its OS (or the marker), 2 usage or unreadable input.`,
 	}
 	k.register(cmd)
 	f := cmd.Flags()
-	f.StringVar(&out, "out", "", "new or empty folder for drill.html, drill.json(.sig), the restored VMs and the boot logs")
-	f.StringArrayVar(&vms, "vm", nil, "drill only this VM (its folder name under data/vms); repeatable; default: all")
-	f.StringVar(&signKey, "sign-key", "", "OpenSSH private key that signs drill.json as drill.json.sig (namespace exitkit-drill); if encrypted, its passphrase comes from --key-passphrase-file, "+signPassphraseEnv+" or a prompt")
+	f.StringVar(&out, "out", "", "new or empty folder `DIR` for drill.html, drill.json(.sig), the restored VMs and the boot logs")
+	f.StringArrayVar(&vms, "vm", nil, "drill only this VM, by the `NAME` of its folder under data/vms; repeatable; default: all")
+	f.StringVar(&signKey, "sign-key", "", "OpenSSH private `KEY` that signs drill.json as drill.json.sig (namespace exitkit-drill); if encrypted, its passphrase comes from --key-passphrase-file, "+signPassphraseEnv+" or a prompt")
 	f.StringVar(&keyPassFile, "key-passphrase-file", "", keyPassphraseUsage)
-	f.DurationVar(&timeout, "timeout", drill.DefaultTimeout, "how long each VM may take to boot (a Go duration: 60s, 3m)")
-	f.StringVar(&expect, "expect", "", "a regular expression each VM must print on its serial console or screen to pass,\ne.g. 'login:' or 'exitkit demo guest'; default: reaching the OS passes")
-	f.IntVar(&cpus, "cpus", 0, "at most this many CPUs per VM (default: the host's)")
-	f.Int64Var(&memory, "memory", 2048, "at most this many MiB of memory per VM")
+	f.DurationVar(&timeout, "timeout", drill.DefaultTimeout, "how long each VM may take to boot, a `DURATION` such as 60s or 3m")
+	f.StringVar(&expect, "expect", "", "a `REGEX` each VM must print on its serial console or screen to pass, e.g. 'login:' or 'exitkit demo guest'; default: reaching the OS passes")
+	f.IntVar(&cpus, "cpus", 0, "at most `N` CPUs per VM (default: the host's)")
+	f.Int64Var(&memory, "memory", 2048, "at most `MIB` of memory per VM, in MiB")
 	return cmd
 }
 

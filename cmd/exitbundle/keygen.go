@@ -99,10 +99,10 @@ keygen never overwrites an existing file.`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&typ, "type", "", "sign: an OpenSSH ed25519 signing key (PATH and PATH.pub); age: an age X25519 identity")
-	f.StringVar(&out, "out", "", "path of the private key to write (mode 0600); never overwritten")
+	f.StringVar(&typ, "type", "", "what to make, `sign|age`: sign, an OpenSSH ed25519 signing key (PATH and PATH.pub); age, an age X25519 identity")
+	f.StringVar(&out, "out", "", "`PATH` of the private key to write (mode 0600); never overwritten")
 	f.BoolVar(&ask, "passphrase", false, "encrypt the signing key with a passphrase asked twice on the terminal")
-	f.StringVar(&passFile, "key-passphrase-file", "", "encrypt the signing key with the passphrase on the first line of this file (or set "+signPassphraseEnv+")")
+	f.StringVar(&passFile, "key-passphrase-file", "", "encrypt the signing key with the passphrase on the first line of this `FILE` (or set "+signPassphraseEnv+")")
 	return cmd
 }
 

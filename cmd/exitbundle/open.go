@@ -64,10 +64,10 @@ input, or a path that holds no exit bundle.`,
 		},
 	}
 	k.register(cmd)
-	cmd.Flags().StringVar(&out, "out", "", "folder to write <vm>/<vm>.ovf and its files into; existing files are never overwritten")
-	cmd.Flags().StringArrayVar(&vms, "vm", nil, "open only this VM (its folder name under data/vms); repeatable; default: all")
+	cmd.Flags().StringVar(&out, "out", "", "folder `DIR` to write <vm>/<vm>.ovf and its files into; existing files are never overwritten")
+	cmd.Flags().StringArrayVar(&vms, "vm", nil, "open only this VM, by the `NAME` of its folder under data/vms; repeatable; default: all")
 	cli.JobsVar(cmd.Flags(), &jobs, "files decrypted at once (default: the number of CPUs)")
-	cmd.Flags().BoolVar(&force, "force", false, "open even an unsigned, unfinished or wrongly signed bundle; every file is still\nchecked against the bundle's own hashes, but nothing vouches for them")
+	cmd.Flags().BoolVar(&force, "force", false, "open even an unsigned, unfinished or wrongly signed bundle; every file is still checked against the bundle's own hashes, but nothing vouches for them")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print what was restored (signer, whether it was pinned, forced, each VM) as JSON")
 	cmd.Aliases = []string{"restore"}
 	return cmd

@@ -25,11 +25,11 @@ type keyFlags struct {
 
 func (k *keyFlags) register(cmd *cobra.Command) {
 	f := cmd.Flags()
-	f.StringVar(&k.signer, "signer", "", "the key that must have signed: a public key file (signer.pub as the provider published it), an\n\"ssh-ed25519 AAAA...\" line, or a fingerprint \"SHA256:...\". Without it or --allowed-signers the\nbundle's own signer.pub is used, which proves the bundle intact but not who made it")
-	f.StringVar(&k.allowedSigners, "allowed-signers", "", "an ssh-keygen allowed_signers file (\"principal [namespaces=\\\"exitbundle\\\"] ssh-ed25519 AAAA...\");\nneeds --principal")
-	f.StringVar(&k.principal, "principal", "", "the principal to look up in --allowed-signers, e.g. legal@provider.example")
-	f.StringArrayVar(&k.identities, "identity", nil, "a key that decrypts the payload: an age identity file (AGE-SECRET-KEY-1...) or an OpenSSH\nprivate key (ed25519 or RSA; asks for its passphrase on a terminal). Repeatable")
-	f.StringVar(&k.passphraseFile, "passphrase-file", "", "a file whose first line is the passphrase the bundle was encrypted with; or set "+agePassphraseEnv+"\n(passphrases never go on the command line)")
+	f.StringVar(&k.signer, "signer", "", "the `KEY` that must have signed: a public key file (signer.pub as the provider published it), an \"ssh-ed25519 AAAA...\" line, or a fingerprint \"SHA256:...\". Without it or --allowed-signers the bundle's own signer.pub is used, which proves the bundle intact but not who made it")
+	f.StringVar(&k.allowedSigners, "allowed-signers", "", "an ssh-keygen allowed_signers `FILE` (\"principal [namespaces=\\\"exitbundle\\\"] ssh-ed25519 AAAA...\"); needs --principal")
+	f.StringVar(&k.principal, "principal", "", "the `NAME` to look up in --allowed-signers, e.g. legal@provider.example")
+	f.StringArrayVar(&k.identities, "identity", nil, "a `KEY` that decrypts the payload: an age identity file (AGE-SECRET-KEY-1...) or an OpenSSH private key (ed25519 or RSA; asks for its passphrase on a terminal). Repeatable")
+	f.StringVar(&k.passphraseFile, "passphrase-file", "", "a `FILE` whose first line is the passphrase the bundle was encrypted with; or set "+agePassphraseEnv+" (passphrases never go on the command line)")
 }
 
 // keyOptions are keyFlags resolved: what verify and open pass on to bundle.
