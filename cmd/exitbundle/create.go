@@ -178,6 +178,7 @@ reason (the bundle is then unfinished and resumable).`,
 	f.StringVar(&terms, "terms", "", "the customer's exit terms `FILE` (the contract module HTML from exitsite) to embed as TERMS.html")
 	// vSphere connection flags (--vsphere-thumbprint, --insecure, --include-iso), read by parseSource.
 	sf = addSourceFlags(f)
+	cli.CompleteValues(cmd, "compress", "auto\tzstd unless already compressed", "zstd\tcompress every file", "none\tstore as read")
 	cmd.Long += "\n\n" + vsphereHelp
 	return cmd
 }

@@ -103,6 +103,7 @@ keygen never overwrites an existing file.`,
 	f.StringVar(&out, "out", "", "`PATH` of the private key to write (mode 0600); never overwritten")
 	f.BoolVar(&ask, "passphrase", false, "encrypt the signing key with a passphrase asked twice on the terminal")
 	f.StringVar(&passFile, "key-passphrase-file", "", "encrypt the signing key with the passphrase on the first line of this `FILE` (or set "+signPassphraseEnv+")")
+	cli.CompleteValues(cmd, "type", "sign\tan OpenSSH ed25519 signing key", "age\tan age X25519 identity")
 	return cmd
 }
 

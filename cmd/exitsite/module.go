@@ -193,6 +193,8 @@ Exit status: 0 on success, 1 when the profile or its clauses have errors,
 	f.StringVar(&content, "content", "content", "the content folder `DIR`: clauses/<lang>/*.md, obligations.yaml")
 	f.StringVar(&lang, "lang", "", "the module's language, `en|nl` (default: the profile's lang)")
 	f.StringArrayVar(&formats, "format", nil, "the document to write, `html|pdf|docx`; repeat (or separate with commas) for several (default html)")
+	cli.CompleteValues(cmd, "lang", "en\tEnglish", "nl\tDutch")
+	cli.CompleteValues(cmd, "format", "html\tone self-contained HTML file", "pdf\tprinted by Chromium", "docx\twritten by pandoc")
 	f.StringVar(&out, "out", "", "write the module to `FILE` (with several formats: the base name; default: standard output for HTML)")
 	f.StringVar(&signKey, "sign-key", "", "sign every file with this OpenSSH private `KEY` (FILE.sig beside each FILE, namespace exitkit-module)")
 	f.StringVar(&keyPassFile, "key-passphrase-file", "", "a `FILE` whose first line is the passphrase of an encrypted --sign-key (or set "+signPassphraseEnv+")")

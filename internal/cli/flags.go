@@ -121,3 +121,13 @@ func editDistance(a, b string) int {
 	}
 	return d[len(ra)][len(rb)]
 }
+
+// CompleteValues makes shell completion offer values for the flag name of
+// cmd, each "value" or "value\tdescription", instead of file names. The
+// flag must be registered already; a wrong name is a mistake in the
+// command's own code, caught by its tests.
+func CompleteValues(cmd *cobra.Command, name string, values ...string) {
+	if err := cmd.RegisterFlagCompletionFunc(name, cobra.FixedCompletions(values, cobra.ShellCompDirectiveNoFileComp)); err != nil {
+		panic(fmt.Sprintf("complete --%s of %s: %v", name, cmd.Name(), err))
+	}
+}
