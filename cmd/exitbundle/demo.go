@@ -71,8 +71,8 @@ It takes a few seconds and leaves nothing running. DIR must be new or empty.`,
 			return nil
 		},
 	}
-	cmd.Flags().StringVar(&out, "out", demo.DefaultDir, "folder to write the keys and the bundle into; must be new or empty")
-	cmd.Flags().StringVar(&content, "content", "content", "the clause library to render the customer's exit terms from")
-	cmd.Flags().StringVar(&profile, "profile", filepath.Join("content", "profiles", "bank.yaml"), "the customer profile whose module is embedded as TERMS.html")
+	cmd.Flags().StringVar(&out, "out", demo.DefaultDir, "folder `DIR` to write the keys and the bundle into; must be new or empty")
+	cmd.Flags().StringVar(&content, "content", "content", "the clause library `DIR` to render the customer's exit terms from")
+	cmd.Flags().StringVar(&profile, "profile", filepath.Join("content", "profiles", "bank.yaml"), "the customer profile `FILE` whose module is embedded as TERMS.html")
 	return cmd
 }

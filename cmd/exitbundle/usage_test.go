@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/spf13/pflag"
+
 	"github.com/exitkit/exitkit/internal/cli"
 )
 
@@ -39,6 +41,21 @@ func TestCommandLineMistakesSayWhatToDo(t *testing.T) {
 				if !strings.Contains(stderr, w) {
 					t.Errorf("stderr %q, want it to say %q", stderr, w)
 				}
+			}
+		})
+	}
+}
+
+// Cobra shows only the first line of a flag's description in some places
+// (completion menus), so a description must be one line to be read whole.
+func TestEveryFlagDescriptionIsOneLineWithAPlaceholder(t *testing.T) {
+	for _, c := range newRoot().Commands() {
+		c.Flags().VisitAll(func(f *pflag.Flag) {
+			if strings.Contains(f.Usage, "\n") {
+				t.Errorf("%s --%s: the description spans lines: %q", c.Name(), f.Name, f.Usage)
+			}
+			if name, _ := pflag.UnquoteUsage(f); name == "string" || name == "stringArray" || name == "sha256" {
+				t.Errorf("%s --%s: shows the Go type %q instead of a placeholder (backquote one word of its description)", c.Name(), f.Name, name)
 			}
 		})
 	}

@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/spf13/pflag"
+
 	"github.com/exitkit/exitkit/internal/interop"
 )
 
@@ -25,6 +27,19 @@ func TestMistypedFlagsGetASuggestion(t *testing.T) {
 			code, _, stderr := runExitsite(t, tt.args...)
 			if code != 2 || !strings.Contains(stderr, tt.want) {
 				t.Errorf("exit %d, want 2 and %q\n%s", code, tt.want, stderr)
+			}
+		})
+	}
+}
+
+func TestEveryFlagDescriptionIsOneLine(t *testing.T) {
+	for _, c := range newRoot().Commands() {
+		c.Flags().VisitAll(func(f *pflag.Flag) {
+			if strings.Contains(f.Usage, "\n") {
+				t.Errorf("%s --%s: the description spans lines: %q", c.Name(), f.Name, f.Usage)
+			}
+			if name, _ := pflag.UnquoteUsage(f); name == "string" || name == "stringArray" {
+				t.Errorf("%s --%s: shows the Go type %q instead of a placeholder", c.Name(), f.Name, name)
 			}
 		})
 	}
