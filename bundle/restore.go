@@ -73,6 +73,20 @@ type RestoredVM struct {
 	Failed []FileProblem `json:"failed,omitempty"`
 }
 
+// OutputExistsError is Restore's refusal to write where a file already
+// is: restore never overwrites. It names the chosen VMs in the way and
+// the others, so that a caller can offer to open those alone.
+type OutputExistsError struct {
+	Path   string   // the first file in the way
+	VMs    []string // the chosen VMs with a file in the way
+	Others []string // the chosen VMs with none, which could be opened
+}
+
+func (e *OutputExistsError) Error() string {
+	return fmt.Sprintf("%s already exists (VM %s is already there); restore never overwrites, so choose another output folder or move it away",
+		e.Path, strings.Join(e.VMs, ", "))
+}
+
 // Restore restores VMs from a bundle (folder or .tar) into plain OVF folders
 // ready to import: <Out>/<vm>/<vm>.ovf, <vm>.mf, and the decrypted,
 // decompressed disks and NVRAM under the names the .mf lists.
@@ -125,13 +139,28 @@ func restore(ctx context.Context, bagPath string, opts RestoreOptions, rep *Rest
 	}
 	// Refuse before writing anything: no output may exist, and encrypted
 	// files need keys.
+	var exists OutputExistsError
 	for _, vm := range vms {
+		in := false
 		for _, name := range outputNames(vm) {
 			p := filepath.Join(opts.Out, vm.Name, name)
 			if _, err := os.Lstat(p); err == nil {
-				return fmt.Errorf("open %s: %s already exists; restore never overwrites, so choose another output folder or move it away", bagPath, p)
+				if exists.Path == "" {
+					exists.Path = p
+				}
+				in = true
 			}
 		}
+		if in {
+			exists.VMs = append(exists.VMs, vm.Name)
+		} else {
+			exists.Others = append(exists.Others, vm.Name)
+		}
+	}
+	if exists.Path != "" {
+		return fmt.Errorf("open %s: %w", bagPath, &exists)
+	}
+	for _, vm := range vms {
 		for _, f := range vm.Files {
 			if f.Encrypted && len(opts.Identities) == 0 {
 				return fmt.Errorf("open %s: %s is encrypted; give an identity or the passphrase it was encrypted with", bagPath, f.Path)

@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -53,6 +54,14 @@ input, or a path that holds no exit bundle.`,
 				AllowedSigners: k.allowedSigners, Principal: k.principal,
 				Force: force, Jobs: jobs, Progress: cmd.ErrOrStderr(),
 			})
+			var exists *bundle.OutputExistsError
+			if errors.As(err, &exists) && len(exists.Others) > 0 {
+				var vmFlags []string
+				for _, vm := range exists.Others {
+					vmFlags = append(vmFlags, "--vm "+shellQuote(vm))
+				}
+				err = fmt.Errorf("%w; or open only the VMs not there yet: %s", err, strings.Join(vmFlags, " "))
+			}
 			if asJSON {
 				if jerr := writeJSON(cmd.OutOrStdout(), rep); jerr != nil {
 					return jerr
