@@ -50,7 +50,7 @@ func (t *thumbprintFlag) Type() string       { return "SHA256" }
 
 // vsphereHelp explains vsphere:// sources in the help of the commands
 // that take them.
-const vsphereHelp = `vSphere sources: --source 'vsphere://USER@HOST[:PORT]/sdk?SELECTORS' exports
+const vsphereHelp = `vSphere sources: --source 'vsphere://USER@HOST[:PORT][/sdk]?SELECTORS' exports
 straight from vCenter or ESXi, with no copy on disk before the bundle.
 SELECTORS (each may repeat; different kinds must all match):
   vm=PATTERN          inventory path or glob, relative to the datacenter's VM

@@ -60,3 +60,15 @@ func TestEveryFlagDescriptionIsOneLineWithAPlaceholder(t *testing.T) {
 		})
 	}
 }
+
+func TestARefusedVSphereSourceNeverEchoesItsPassword(t *testing.T) {
+	key := t.TempDir() + "/sign"
+	t.Setenv(signPassphraseEnv, "")
+	if code, _, stderr := runExitbundle(t, "keygen", "--type", "sign", "--out", key); code != 0 {
+		t.Fatalf("keygen: exit %d\n%s", code, stderr)
+	}
+	code, _, stderr := runExitbundle(t, "create", "--source", "vsphere://svc:s3cr3t@127.0.0.1:1/sdk?vm=web", "--out", t.TempDir()+"/b", "--sign-key", key)
+	if code != cli.ExitUsage || strings.Contains(stderr, "s3cr3t") || !strings.Contains(stderr, "--source vsphere://svc:xxxxx@127.0.0.1:1/sdk?vm=web") {
+		t.Errorf("exit %d, want 2 and the URL with its password masked\n%s", code, stderr)
+	}
+}
