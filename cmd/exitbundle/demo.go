@@ -67,7 +67,10 @@ It takes a few seconds and leaves nothing running. DIR must be new or empty.`,
 			for _, c := range res.Commands() {
 				fmt.Fprintf(w, "  %s\n", c)
 			}
-			fmt.Fprintf(w, "\nOr with exitbundle:\n  exitbundle verify %s --identity %s\n", res.Bundle, res.AgeIdentity)
+			// The signer pinned, as a trustee should; the installed form,
+			// since "go run" reports every failure as exit 1.
+			fmt.Fprintf(w, "\nOr with exitbundle (go install ./cmd/exitbundle first, or use go run ./cmd/exitbundle):\n  exitbundle verify %s --signer %s --identity %s\n",
+				shellQuote(res.Bundle), shellQuote(res.SigningKey+".pub"), shellQuote(res.AgeIdentity))
 			return nil
 		},
 	}
