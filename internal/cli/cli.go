@@ -66,6 +66,9 @@ func Run(root *cobra.Command, args []string, stderr io.Writer) int {
 	root.SilenceErrors = true
 	root.SetArgs(args)
 	root.SetFlagErrorFunc(flagError)
+	if len(args) == 0 || (args[0] != cobra.ShellCompRequestCmd && args[0] != cobra.ShellCompNoDescRequestCmd) {
+		refuseRepeats(root) // completion parses the flags twice, and must not fail
+	}
 	err := root.ExecuteContext(ctx)
 	if err == nil {
 		return ExitOK

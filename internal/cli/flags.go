@@ -131,3 +131,43 @@ func CompleteValues(cmd *cobra.Command, name string, values ...string) {
 		panic(fmt.Sprintf("complete --%s of %s: %v", name, cmd.Name(), err))
 	}
 }
+
+// onceValue refuses a single-valued flag given a second time: with
+// "--out a --out b" pflag keeps b without a word, and an exit bundle
+// written somewhere the operator did not mean is worse than a refusal.
+// Repeatable flags (slices) and switches (bool) are left alone.
+type onceValue struct {
+	pflag.Value
+	first string
+	set   bool
+}
+
+func (o *onceValue) Set(s string) error {
+	if o.set {
+		return fmt.Errorf("given twice (%q, then %q): give it once", o.first, s)
+	}
+	if err := o.Value.Set(s); err != nil {
+		return err
+	}
+	o.first, o.set = s, true
+	return nil
+}
+
+// refuseRepeats wraps every single-valued flag of c and its subcommands
+// in onceValue.
+func refuseRepeats(c *cobra.Command) {
+	wrap := func(f *pflag.Flag) {
+		if _, done := f.Value.(*onceValue); done {
+			return
+		}
+		if _, slice := f.Value.(pflag.SliceValue); slice || f.Value.Type() == "bool" || f.Value.Type() == "count" {
+			return
+		}
+		f.Value = &onceValue{Value: f.Value}
+	}
+	c.Flags().VisitAll(wrap)
+	c.PersistentFlags().VisitAll(wrap)
+	for _, sub := range c.Commands() {
+		refuseRepeats(sub)
+	}
+}

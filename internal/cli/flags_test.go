@@ -140,3 +140,41 @@ func TestOneArgSaysWhatToGive(t *testing.T) {
 		})
 	}
 }
+
+func TestASingleValuedFlagGivenTwiceIsRefused(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		code int
+		want string
+	}{
+		{"a string flag twice", []string{"--out", "a", "--out", "b"}, ExitUsage, `--out" flag: given twice ("a", then "b"): give it once`},
+		{"--jobs twice", []string{"--jobs", "2", "--jobs", "3"}, ExitUsage, "given twice"},
+		{"a repeatable flag twice is fine", []string{"--source", "a", "--source", "b"}, ExitOK, ""},
+		{"a switch twice is fine", []string{"--force", "--force"}, ExitOK, ""},
+		{"each flag once is fine", []string{"--out", "a", "--jobs", "2"}, ExitOK, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var out string
+			var sources []string
+			var jobs int
+			var force bool
+			c := &cobra.Command{Use: "tool", RunE: func(*cobra.Command, []string) error { return nil }}
+			c.Flags().StringVar(&out, "out", "", "")
+			c.Flags().StringArrayVar(&sources, "source", nil, "")
+			c.Flags().BoolVar(&force, "force", false, "")
+			JobsVar(c.Flags(), &jobs, "")
+			var stderr bytes.Buffer
+			if code := Run(c, tt.args, &stderr); code != tt.code {
+				t.Errorf("exit %d, want %d\n%s", code, tt.code, stderr.String())
+			}
+			if !strings.Contains(stderr.String(), tt.want) {
+				t.Errorf("printed %q, want %q", stderr.String(), tt.want)
+			}
+			if tt.code == ExitOK && len(tt.args) > 0 && tt.args[0] == "--out" && out != "a" {
+				t.Errorf("--out = %q, want a", out)
+			}
+		})
+	}
+}
