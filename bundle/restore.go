@@ -1,6 +1,7 @@
 package bundle
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -73,9 +74,8 @@ type RestoredVM struct {
 	Failed []FileProblem `json:"failed,omitempty"`
 }
 
-// OutputExistsError is Restore's refusal to write where a file already
-// is: restore never overwrites. It names the chosen VMs in the way and
-// the others, so that a caller can offer to open those alone.
+// OutputExistsError is Restore's refusal to overwrite: the chosen VMs in
+// the way and the others, so that a caller can offer to open those alone.
 type OutputExistsError struct {
 	Path   string   // the first file in the way
 	VMs    []string // the chosen VMs with a file in the way
@@ -83,8 +83,7 @@ type OutputExistsError struct {
 }
 
 func (e *OutputExistsError) Error() string {
-	return fmt.Sprintf("%s already exists (VM %s is already there); restore never overwrites, so choose another output folder or move it away",
-		e.Path, strings.Join(e.VMs, ", "))
+	return fmt.Sprintf("%s already exists (VM %s is already there); restore never overwrites, so choose another output folder or move it away", e.Path, strings.Join(e.VMs, ", "))
 }
 
 // Restore restores VMs from a bundle (folder or .tar) into plain OVF folders
@@ -141,21 +140,14 @@ func restore(ctx context.Context, bagPath string, opts RestoreOptions, rep *Rest
 	// files need keys.
 	var exists OutputExistsError
 	for _, vm := range vms {
-		in := false
+		names := &exists.Others // until a file of vm is found in the way
 		for _, name := range outputNames(vm) {
 			p := filepath.Join(opts.Out, vm.Name, name)
 			if _, err := os.Lstat(p); err == nil {
-				if exists.Path == "" {
-					exists.Path = p
-				}
-				in = true
+				exists.Path, names = cmp.Or(exists.Path, p), &exists.VMs
 			}
 		}
-		if in {
-			exists.VMs = append(exists.VMs, vm.Name)
-		} else {
-			exists.Others = append(exists.Others, vm.Name)
-		}
+		*names = append(*names, vm.Name)
 	}
 	if exists.Path != "" {
 		return fmt.Errorf("open %s: %w", bagPath, &exists)
@@ -423,14 +415,12 @@ func openVM(ctx context.Context, bag *bagit.Bag, vm VM, stored map[string]string
 			for f := range ch {
 				err := openFile(ctx, bag, f, stored[f.Path], mf[f.Name], dir, opts.Identities)
 				mu.Lock()
-				switch {
-				case err != nil && ctx.Err() != nil:
-					// Interrupted, not failed: the returned error says so once.
+				if err != nil {
 					errs = append(errs, err)
-				case err != nil:
-					errs = append(errs, err)
-					fmt.Fprintf(progress, "open: %s/%s FAILED: %v\n", vm.Name, f.Name, err)
-				default:
+					if ctx.Err() == nil { // an interruption is reported once, by the error returned
+						fmt.Fprintf(progress, "open: %s/%s FAILED: %v\n", vm.Name, f.Name, err)
+					}
+				} else {
 					fmt.Fprintf(progress, "open: %s/%s %s verified\n", vm.Name, f.Name, manifest.HumanBytes(f.Size))
 				}
 				mu.Unlock()
