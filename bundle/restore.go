@@ -1,6 +1,7 @@
 package bundle
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -73,6 +74,18 @@ type RestoredVM struct {
 	Failed []FileProblem `json:"failed,omitempty"`
 }
 
+// OutputExistsError is Restore's refusal to overwrite: the chosen VMs in
+// the way and the others, so that a caller can offer to open those alone.
+type OutputExistsError struct {
+	Path   string   // the first file in the way
+	VMs    []string // the chosen VMs with a file in the way
+	Others []string // the chosen VMs with none, which could be opened
+}
+
+func (e *OutputExistsError) Error() string {
+	return fmt.Sprintf("%s already exists (VM %s is already there); restore never overwrites, so choose another output folder or move it away", e.Path, strings.Join(e.VMs, ", "))
+}
+
 // Restore restores VMs from a bundle (folder or .tar) into plain OVF folders
 // ready to import: <Out>/<vm>/<vm>.ovf, <vm>.mf, and the decrypted,
 // decompressed disks and NVRAM under the names the .mf lists.
@@ -125,13 +138,21 @@ func restore(ctx context.Context, bagPath string, opts RestoreOptions, rep *Rest
 	}
 	// Refuse before writing anything: no output may exist, and encrypted
 	// files need keys.
+	var exists OutputExistsError
 	for _, vm := range vms {
+		names := &exists.Others // until a file of vm is found in the way
 		for _, name := range outputNames(vm) {
 			p := filepath.Join(opts.Out, vm.Name, name)
 			if _, err := os.Lstat(p); err == nil {
-				return fmt.Errorf("open %s: %s already exists; restore never overwrites, so choose another output folder or move it away", bagPath, p)
+				exists.Path, names = cmp.Or(exists.Path, p), &exists.VMs
 			}
 		}
+		*names = append(*names, vm.Name)
+	}
+	if exists.Path != "" {
+		return fmt.Errorf("open %s: %w", bagPath, &exists)
+	}
+	for _, vm := range vms {
 		for _, f := range vm.Files {
 			if f.Encrypted && len(opts.Identities) == 0 {
 				return fmt.Errorf("open %s: %s is encrypted; give an identity or the passphrase it was encrypted with", bagPath, f.Path)
@@ -156,6 +177,9 @@ func restore(ctx context.Context, bagPath string, opts RestoreOptions, rep *Rest
 			rv.Failed = append(rv.Failed, FileProblem{Path: vm.Name, Problem: e.Error()})
 		}
 		rep.VMs = append(rep.VMs, rv)
+		if ctx.Err() != nil {
+			break // reported once, below, as an interruption
+		}
 		if len(errs) > 0 {
 			failures = append(failures, errs...)
 			fmt.Fprintf(progress, "open: %s: %d files failed; its descriptor was not written\n", vm.Name, len(errs))
@@ -393,7 +417,9 @@ func openVM(ctx context.Context, bag *bagit.Bag, vm VM, stored map[string]string
 				mu.Lock()
 				if err != nil {
 					errs = append(errs, err)
-					fmt.Fprintf(progress, "open: %s/%s FAILED: %v\n", vm.Name, f.Name, err)
+					if ctx.Err() == nil { // an interruption is reported once, by the error returned
+						fmt.Fprintf(progress, "open: %s/%s FAILED: %v\n", vm.Name, f.Name, err)
+					}
 				} else {
 					fmt.Fprintf(progress, "open: %s/%s %s verified\n", vm.Name, f.Name, manifest.HumanBytes(f.Size))
 				}

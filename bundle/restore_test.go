@@ -112,8 +112,12 @@ func TestOpenNeverOverwrites(t *testing.T) {
 	existing := filepath.Join(out, "db", "db-disk-1.vmdk")
 	vtWrite(t, existing, []byte("precious"))
 	err := restoreErr(context.Background(), bag.Dir, RestoreOptions{Out: out})
-	if err == nil || !strings.Contains(err.Error(), "already exists") {
-		t.Fatalf("err = %v, want a refusal to overwrite", err)
+	if err == nil || !strings.Contains(err.Error(), "already exists (VM db is already there)") {
+		t.Fatalf("err = %v, want a refusal to overwrite naming the VM", err)
+	}
+	var oe *OutputExistsError
+	if !errors.As(err, &oe) || strings.Join(oe.VMs, " ") != "db" || strings.Join(oe.Others, " ") != "web" {
+		t.Fatalf("err = %#v, want an OutputExistsError with db in the way and web openable", err)
 	}
 	if got, _ := os.ReadFile(existing); string(got) != "precious" {
 		t.Fatal("existing file was changed")

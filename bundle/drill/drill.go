@@ -283,7 +283,7 @@ func drillVM(ctx context.Context, opts *Options, tools *qemu.Tools, qemuImg stri
 		vr.Restore.Error = printableErr(err)
 		return fail("restore", err)
 	}
-	step("%s: restored in %.1fs (%.1f MB/s)", safe(vm.Name), vr.Restore.Seconds, vr.Restore.MBps)
+	step("%s: restored in %.1fs (%.1f MiB/s)", safe(vm.Name), vr.Restore.Seconds, vr.Restore.MBps*1e6/(1<<20))
 
 	work := filepath.Join(opts.Out, "vms", vm.Name)
 	if err := os.MkdirAll(work, 0o755); err != nil {

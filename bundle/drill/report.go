@@ -146,7 +146,7 @@ var htmlTemplate string
 
 var tmpl = template.Must(template.New("drill").Funcs(template.FuncMap{
 	"dur":   func(s float64) string { return fmt.Sprintf("%.1f s", s) },
-	"mbps":  func(v float64) string { return fmt.Sprintf("%.1f MB/s", v) },
+	"mbps":  func(v float64) string { return fmt.Sprintf("%.1f MiB/s", v*1e6/(1<<20)) }, // as sizes are in MiB
 	"human": human,
 	"time":  func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05 UTC") },
 	"ns":    func(d time.Duration) string { return fmt.Sprintf("%.1f s", d.Seconds()) },

@@ -2,8 +2,11 @@
 // encrypted with.
 //
 // A provider signs every bundle with one long-lived OpenSSH ed25519 key:
-// GenerateSigningKey writes it, LoadSigner reads it (or any existing
-// OpenSSH key, passphrase-protected or not) for bundle.Create. Its
+// GenerateSigningKey writes it (GenerateEncryptedSigningKey under a
+// passphrase, as it should be), LoadSigner reads it (or any existing
+// OpenSSH key, passphrase-protected or not) for bundle.Create, and
+// LoadSignerFrom does so with the passphrase from a PassphraseSource: a
+// file, the environment or a terminal prompt. Its
 // Fingerprint is what the provider publishes so a trustee can check the
 // signature independently with ssh-keygen -Y verify.
 //
@@ -57,8 +60,25 @@ const maxKeyFile = 1 << 20
 
 // GenerateSigningKey writes a new OpenSSH ed25519 private key to path (mode
 // 0600) and its public key to path.pub (0644), the same files
-// ssh-keygen -t ed25519 writes. It refuses to overwrite either file.
+// ssh-keygen -t ed25519 -N "" writes. The private key is unencrypted; see
+// GenerateEncryptedSigningKey. It refuses to overwrite either file.
 func GenerateSigningKey(path string) (ssh.PublicKey, error) {
+	return generateSigningKey(path, nil)
+}
+
+// GenerateEncryptedSigningKey is GenerateSigningKey with the private key
+// encrypted under passphrase the way ssh-keygen -N writes it (bcrypt KDF,
+// aes256-ctr), so ssh-keygen, ssh-add and LoadSigner all read it. The
+// signing key is the root of trust of every bundle: encrypted, a copied
+// file alone cannot sign.
+func GenerateEncryptedSigningKey(path string, passphrase []byte) (ssh.PublicKey, error) {
+	if len(passphrase) == 0 {
+		return nil, errors.New("generate signing key: the passphrase is empty")
+	}
+	return generateSigningKey(path, passphrase)
+}
+
+func generateSigningKey(path string, passphrase []byte) (ssh.PublicKey, error) {
 	pubPath := path + ".pub"
 	for _, p := range []string{path, pubPath} {
 		if _, err := os.Lstat(p); err == nil {
@@ -74,7 +94,12 @@ func GenerateSigningKey(path string) (ssh.PublicKey, error) {
 		return nil, fmt.Errorf("generate signing key: %w", err)
 	}
 	const comment = "exitbundle signing key"
-	block, err := ssh.MarshalPrivateKey(priv, comment)
+	var block *pem.Block
+	if passphrase == nil {
+		block, err = ssh.MarshalPrivateKey(priv, comment)
+	} else {
+		block, err = ssh.MarshalPrivateKeyWithPassphrase(priv, comment, passphrase)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("generate signing key: %w", err)
 	}

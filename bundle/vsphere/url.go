@@ -145,6 +145,11 @@ func (t *Target) sdkURL() *url.URL {
 	return &url.URL{Scheme: "https", Host: t.Host, Path: t.Path}
 }
 
+// Redact masks the password of a vsphere:// URL (USER:PASS@HOST becomes
+// USER:xxxxx@HOST) so that a command can name the --source it refuses
+// without printing a secret; anything else is returned as it is.
+func Redact(s string) string { return redact(s) }
+
 // redact drops a password from a URL for an error message.
 func redact(s string) string {
 	rest, ok := strings.CutPrefix(s, Scheme+"://")

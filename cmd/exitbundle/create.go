@@ -8,10 +8,10 @@ import (
 
 	"filippo.io/age"
 	"github.com/spf13/cobra"
-	"golang.org/x/term"
 
 	"github.com/exitkit/exitkit/bundle"
 	"github.com/exitkit/exitkit/bundle/keys"
+	"github.com/exitkit/exitkit/bundle/vsphere"
 	"github.com/exitkit/exitkit/internal/cli"
 	"github.com/exitkit/exitkit/templates"
 )
@@ -27,6 +27,7 @@ func newCreateCmd() *cobra.Command {
 		sources        []string
 		out, tarPath   string
 		signKey        string
+		keyPassFile    string
 		recipients     []string
 		recipientsFile string
 		passFile       string
@@ -47,6 +48,13 @@ compatible .mf and its disks and NVRAM), manifests of every file's SHA-256,
 an SSHSIG signature over the tag manifest, exit-manifest.json for machines
 and index.html / README.txt for people, with the exact commands to verify,
 decrypt and restart each VM using stock tools.
+
+Sources (--source, repeatable): a folder holding OVF exports, in the folder
+itself or in subfolders (one VM per folder, as any hypervisor writes them);
+a single .ovf with its files beside it; an .ova file; an archive of OVF
+exports (.tar, .tar.gz, .tar.zst, .zip), read as a stream and never
+extracted to disk; or a vsphere:// URL (below). Every descriptor and every
+file it references is checked before anything is written.
 
 Every input byte is read once: hashing, compression, encryption and writing
 run as one streaming pipeline, several files at once, in constant memory.
@@ -72,7 +80,8 @@ refuses an output that holds anything else and never overwrites a finished
 bundle.
 
 Secrets never go on the command line: an encrypted --sign-key's passphrase
-comes from EXITBUNDLE_SIGN_PASSPHRASE or a terminal prompt.
+comes from --key-passphrase-file, EXITBUNDLE_SIGN_PASSPHRASE or a terminal
+prompt.
 
 Exit status: 0 the bundle is finished and signed; 2 anything else, with the
 reason (the bundle is then unfinished and resumable).`,
@@ -89,13 +98,13 @@ reason (the bundle is then unfinished and resumable).`,
 			sf.stderr = stderr
 			switch {
 			case len(sources) == 0:
-				return cli.Usage(errors.New("--source is required: a folder of OVF exports, an .ova file, or a vSphere URL"))
+				return cli.Usage(errors.New("--source is required: a folder of OVF exports, an .ovf, an .ova or another archive (.tar, .tar.gz, .tar.zst, .zip), or a vSphere URL"))
 			case (out == "") == (tarPath == ""):
 				return cli.Usage(errors.New("give exactly one of --out DIR (a bundle folder) or --tar FILE (the bundle as one tar file)"))
 			case signKey == "":
 				return cli.Usage(errors.New("--sign-key is required: an OpenSSH private key (make one with: exitbundle keygen --type sign --out KEY)"))
 			}
-			signer, err := keys.LoadSigner(signKey, signPassphrase(signKey, stderr))
+			signer, err := keys.LoadSignerFrom(signKey, signKeySource(signKey, keyPassFile, stderr))
 			if err != nil {
 				return cli.Usage(err)
 			}
@@ -131,7 +140,7 @@ reason (the bundle is then unfinished and resumable).`,
 			for _, s := range sources {
 				src, err := parseSource(cmd.Context(), s, sf)
 				if err != nil {
-					return cli.Usage(fmt.Errorf("--source %s: %w", s, err))
+					return cli.Usage(fmt.Errorf("--source %s: %w", cliSafe(vsphere.Redact(s)), err))
 				}
 				srcs = append(srcs, src)
 			}
@@ -159,51 +168,43 @@ reason (the bundle is then unfinished and resumable).`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringArrayVar(&sources, "source", nil, "where the VMs come from: a folder holding OVF exports (any hypervisor's),\nan .ova file, or a vSphere URL (vsphere://...); repeatable")
-	f.StringVar(&out, "out", "", "bundle folder to write: new, empty, or an unfinished bundle of this same command to resume")
-	f.StringVar(&tarPath, "tar", "", "write the bundle as one tar file instead of a folder (built in FILE.parts, which is\nresumable, and renamed into place only when complete)")
-	f.StringVar(&signKey, "sign-key", "", "OpenSSH private key that signs the bundle (exitbundle keygen --type sign);\nif encrypted, its passphrase comes from "+signPassphraseEnv+" or a prompt")
-	f.StringArrayVar(&recipients, "recipient", nil, "encrypt to this age recipient (age1...) or OpenSSH public key (\"ssh-ed25519 AAAA...\"); repeatable")
-	f.StringVar(&recipientsFile, "recipients-file", "", "encrypt to every recipient in this file, one per line, # comments (as age -R)")
-	f.StringVar(&passFile, "passphrase-file", "", "encrypt with the passphrase in this file (first line) instead of recipients;\nor set "+agePassphraseEnv)
-	f.StringVar(&compress, "compress", "auto", "zstd compression before encryption: none, zstd, or auto (files already\ncompressed, as streamOptimized VMDKs are, stored as they are; the others as zstd\nthat compresses only the parts that compress)")
-	f.IntVar(&jobs, "jobs", 0, "files exported at once (default: the number of CPUs)")
-	f.StringVar(&info.Provider, "provider", "", "your organisation, as the customer knows it (bag-info Source-Organization)")
-	f.StringVar(&info.Customer, "customer", "", "the customer whose VMs these are")
-	f.StringVar(&info.Contact, "contact", "", "who to contact about this bundle (bag-info Contact-Name)")
-	f.StringVar(&info.Description, "description", "", "why and for what the bundle was made, e.g. \"end of contract 2026-11-30\"")
-	f.StringVar(&templatesDir, "templates", "", "a folder whose bundle/index.md.tmpl, bundle/index.html, bundle/index.css and bundle/restart.tmpl\nreplace the embedded ones, to brand the bundle's index (as exitsite --templates does the site)")
-	f.BoolVar(&showOrigin, "show-origin", false, "print in the index where each VM was exported from (the vCenter URL or source folder);\nby default it names only the kind of source, since the index goes to third parties")
-	f.StringVar(&terms, "terms", "", "the customer's exit terms (the contract module HTML from exitsite) to embed as TERMS.html")
+	f.StringArrayVar(&sources, "source", nil, "where the VMs come from, `SRC`: a folder holding OVF exports (any hypervisor's), an .ova file, an archive of OVF folders (.tar, .tar.gz, .tar.zst, .zip), a single .ovf, or a vSphere URL (vsphere://...); repeatable")
+	f.StringVar(&out, "out", "", "bundle folder `DIR` to write: new, empty, or an unfinished bundle of this same command to resume")
+	f.StringVar(&tarPath, "tar", "", "write the bundle as one tar `FILE` instead of a folder (built in FILE.parts, which is resumable, and renamed into place only when complete)")
+	f.StringVar(&signKey, "sign-key", "", "OpenSSH private `KEY` that signs the bundle (exitbundle keygen --type sign); if encrypted, its passphrase comes from --key-passphrase-file, "+signPassphraseEnv+" or a prompt")
+	f.StringVar(&keyPassFile, "key-passphrase-file", "", keyPassphraseUsage)
+	f.StringArrayVar(&recipients, "recipient", nil, "encrypt to this `RECIPIENT`: an age recipient (age1...) or OpenSSH public key (\"ssh-ed25519 AAAA...\"); repeatable")
+	f.StringVar(&recipientsFile, "recipients-file", "", "encrypt to every recipient in this `FILE`, one per line, # comments (as age -R)")
+	f.StringVar(&passFile, "passphrase-file", "", "encrypt with the passphrase in this `FILE` (first line) instead of recipients; or set "+agePassphraseEnv)
+	f.StringVar(&compress, "compress", "auto", "zstd compression before encryption, `none|zstd|auto`: auto stores files already compressed (streamOptimized VMDKs) as they are and compresses the others only where they compress")
+	cli.JobsVar(f, &jobs, "files exported at once (default: the number of CPUs)")
+	f.StringVar(&info.Provider, "provider", "", "your organisation's `NAME`, as the customer knows it (bag-info Source-Organization)")
+	f.StringVar(&info.Customer, "customer", "", "the `NAME` of the customer whose VMs these are")
+	f.StringVar(&info.Contact, "contact", "", "who to contact about this bundle, a `CONTACT` name or address (bag-info Contact-Name)")
+	f.StringVar(&info.Description, "description", "", "`TEXT` saying why and for what the bundle was made, e.g. \"end of contract 2026-11-30\"")
+	f.StringVar(&templatesDir, "templates", "", "a folder `DIR` whose bundle/index.md.tmpl, bundle/index.html, bundle/index.css and bundle/restart.tmpl replace the embedded ones, to brand the bundle's index (as exitsite --templates does the site)")
+	f.BoolVar(&showOrigin, "show-origin", false, "print in the index where each VM was exported from (the vCenter URL or source folder); by default it names only the kind of source, since the index goes to third parties")
+	f.StringVar(&terms, "terms", "", "the customer's exit terms `FILE` (the contract module HTML from exitsite) to embed as TERMS.html")
 	// vSphere connection flags (--vsphere-thumbprint, --insecure, --include-iso), read by parseSource.
 	sf = addSourceFlags(f)
+	cli.CompleteValues(cmd, "compress", "auto\tzstd unless already compressed", "zstd\tcompress every file", "none\tstore as read")
 	cmd.Long += "\n\n" + vsphereHelp
 	return cmd
 }
 
-// signPassphrase returns where an encrypted signing key's passphrase comes
-// from: the environment, else the terminal, else nowhere (a clear error).
-func signPassphrase(keyPath string, stderr io.Writer) func() ([]byte, error) {
-	if v, ok := os.LookupEnv(signPassphraseEnv); ok {
-		return func() ([]byte, error) { return []byte(v), nil }
+// signKeySource is where an encrypted signing key's passphrase comes
+// from, the same for create, drill and keygen: --key-passphrase-file, the
+// environment, else a prompt on the terminal.
+func signKeySource(keyPath, passFile string, stderr io.Writer) keys.PassphraseSource {
+	return keys.PassphraseSource{
+		File: passFile, FileFlag: "--key-passphrase-file", Env: []string{signPassphraseEnv},
+		Prompt: cli.PromptPassphrase("Enter passphrase for signing key "+keyPath+": ", stderr),
 	}
-	return promptPassphrase("Enter passphrase for signing key "+keyPath+": ", stderr)
 }
 
-// promptPassphrase asks for a key's passphrase on the terminal, without
-// echo; nil when standard input is no terminal, which makes an encrypted
-// key a clear error instead of a hang.
-func promptPassphrase(prompt string, stderr io.Writer) func() ([]byte, error) {
-	if !term.IsTerminal(int(os.Stdin.Fd())) {
-		return nil
-	}
-	return func() ([]byte, error) {
-		fmt.Fprint(stderr, prompt)
-		pass, err := term.ReadPassword(int(os.Stdin.Fd()))
-		fmt.Fprintln(stderr)
-		return pass, err
-	}
-}
+// keyPassphraseUsage is the help of --key-passphrase-file wherever a
+// signing key is read.
+const keyPassphraseUsage = "a `FILE` whose first line is the passphrase of an encrypted --sign-key (or set " + signPassphraseEnv + "; never on the command line)"
 
 // agePassphrase reads the age passphrase from --passphrase-file (its first
 // line) or the environment, the same way for create, verify and open so

@@ -72,13 +72,16 @@ holding anything else.`,
 			for _, c := range res.Commands() {
 				fmt.Fprintf(w, "  %s\n", c)
 			}
-			fmt.Fprintf(w, "\nOr with exitbundle:\n  exitbundle verify %s --identity %s\n", res.Bundle, res.AgeIdentity)
+			// The signer pinned, as a trustee should; the installed form,
+			// since "go run" reports every failure as exit 1.
+			fmt.Fprintf(w, "\nOr with exitbundle (go install ./cmd/exitbundle first, or use go run ./cmd/exitbundle):\n  exitbundle verify %s --signer %s --identity %s\n",
+				shellQuote(res.Bundle), shellQuote(res.SigningKey+".pub"), shellQuote(res.AgeIdentity))
 			fmt.Fprintf(w, "\nProve each VM restarts (boots it in QEMU, writes a signed exit-test report):\n  %s\n", res.DrillCommand(filepath.Join(res.Dir, "drill")))
 			return nil
 		},
 	}
-	cmd.Flags().StringVar(&out, "out", demo.DefaultDir, "folder to write the keys and the bundle into: new, empty, or an earlier demo's (replaced)")
-	cmd.Flags().StringVar(&content, "content", "content", "the clause library to render the customer's exit terms from")
-	cmd.Flags().StringVar(&profile, "profile", filepath.Join("content", "profiles", "bank.yaml"), "the customer profile whose module is embedded as TERMS.html")
+	cmd.Flags().StringVar(&out, "out", demo.DefaultDir, "folder `DIR` to write the keys and the bundle into: new, empty, or an earlier demo's (replaced)")
+	cmd.Flags().StringVar(&content, "content", "content", "the clause library `DIR` to render the customer's exit terms from")
+	cmd.Flags().StringVar(&profile, "profile", filepath.Join("content", "profiles", "bank.yaml"), "the customer profile `FILE` whose module is embedded as TERMS.html")
 	return cmd
 }

@@ -16,7 +16,7 @@ import (
 
 func newDrillCmd() *cobra.Command {
 	var k keyFlags
-	var out, signKey, expect string
+	var out, signKey, keyPassFile, expect string
 	var vms []string
 	var timeout time.Duration
 	var cpus int
@@ -60,7 +60,7 @@ not reach its OS (or the marker), 2 usage or unreadable input.`,
       --signer provider-signing.pub --sign-key customer-signing
   exitbundle drill exit.tar --passphrase-file pass.txt --out drill-web --vm web \
       --expect 'login:' --timeout 60s --cpus 2 --memory 1024`,
-		Args: cobra.ExactArgs(1),
+		Args: cli.OneArg("give the bundle to drill: a folder or a .tar file"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			stderr := cmd.ErrOrStderr()
 			if out == "" {
@@ -90,7 +90,7 @@ not reach its OS (or the marker), 2 usage or unreadable input.`,
 			}
 			opts.Signer, opts.SignerFingerprint, opts.Identities = ko.signer, ko.fingerprint, ko.identities
 			if signKey != "" {
-				s, err := keys.LoadSigner(signKey, signPassphrase(signKey, stderr))
+				s, err := keys.LoadSignerFrom(signKey, signKeySource(signKey, keyPassFile, stderr))
 				if err != nil {
 					return cli.Usage(fmt.Errorf("--sign-key: %w", err))
 				}
@@ -112,13 +112,14 @@ not reach its OS (or the marker), 2 usage or unreadable input.`,
 	}
 	k.register(cmd)
 	f := cmd.Flags()
-	f.StringVar(&out, "out", "", "new or empty folder for drill.html, drill.json(.sig), the restored VMs and the boot logs")
-	f.StringArrayVar(&vms, "vm", nil, "drill only this VM (its folder name under data/vms); repeatable; default: all")
-	f.StringVar(&signKey, "sign-key", "", "OpenSSH private key that signs drill.json as drill.json.sig (namespace exitkit-drill);\nif encrypted, its passphrase comes from "+signPassphraseEnv+" or a prompt")
-	f.DurationVar(&timeout, "timeout", drill.DefaultTimeout, "how long each VM may take to boot (a Go duration: 60s, 3m)")
-	f.StringVar(&expect, "expect", "", "a regular expression each VM must print on its serial console or screen to pass,\ne.g. 'login:' or 'exitkit demo guest'; default: reaching the OS passes")
-	f.IntVar(&cpus, "cpus", 0, "at most this many CPUs per VM (default: the host's)")
-	f.Int64Var(&memory, "memory", 2048, "at most this many MiB of memory per VM")
+	f.StringVar(&out, "out", "", "new or empty folder `DIR` for drill.html, drill.json(.sig), the restored VMs and the boot logs")
+	f.StringArrayVar(&vms, "vm", nil, "drill only this VM, by the `NAME` of its folder under data/vms; repeatable; default: all")
+	f.StringVar(&signKey, "sign-key", "", "OpenSSH private `KEY` that signs drill.json as drill.json.sig (namespace exitkit-drill); if encrypted, its passphrase comes from --key-passphrase-file, "+signPassphraseEnv+" or a prompt")
+	f.StringVar(&keyPassFile, "key-passphrase-file", "", keyPassphraseUsage)
+	f.DurationVar(&timeout, "timeout", drill.DefaultTimeout, "how long each VM may take to boot, a `DURATION` such as 60s or 3m")
+	f.StringVar(&expect, "expect", "", "a `REGEX` each VM must print on its serial console or screen to pass, e.g. 'login:' or 'exitkit demo guest'; default: reaching the OS passes")
+	f.IntVar(&cpus, "cpus", 0, "at most `N` CPUs per VM (default: the host's)")
+	f.Int64Var(&memory, "memory", 2048, "at most `MIB` of memory per VM, in MiB")
 	return cmd
 }
 

@@ -25,7 +25,7 @@ Exit status: 0 for a finished bundle, 1 for an unfinished one (no signature,
 or the incomplete marker present), 2 when the path is not a bundle.`,
 		Example: `  exitbundle inspect /media/drive/acme-exit
   exitbundle inspect acme-exit.tar --json`,
-		Args: cobra.ExactArgs(1),
+		Args: cli.OneArg("give the bundle to inspect: a folder or a .tar file"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			in, err := bundle.Inspect(args[0])
 			if err != nil {

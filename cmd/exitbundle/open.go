@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -38,7 +39,7 @@ Exit status: 0 all chosen VMs opened, 1 a check failed, 2 usage, unreadable
 input, or a path that holds no exit bundle.`,
 		Example: `  exitbundle open /media/drive/exit-2026 --identity customer.agekey --out ~/restored --signer provider-signing.pub
   EXITBUNDLE_PASSPHRASE=... exitbundle open exit.tar --out ~/restored --vm web`,
-		Args: cobra.ExactArgs(1),
+		Args: cli.OneArg("give the bundle to open: a folder or a .tar file"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if out == "" {
 				return cli.Usage(errors.New("--out is required: the folder that receives one OVF folder per VM"))
@@ -53,6 +54,14 @@ input, or a path that holds no exit bundle.`,
 				AllowedSigners: k.allowedSigners, Principal: k.principal,
 				Force: force, Jobs: jobs, Progress: cmd.ErrOrStderr(),
 			})
+			var exists *bundle.OutputExistsError
+			if errors.As(err, &exists) && len(exists.Others) > 0 {
+				var vmFlags []string
+				for _, vm := range exists.Others {
+					vmFlags = append(vmFlags, "--vm "+shellQuote(vm))
+				}
+				err = fmt.Errorf("%w; or open only the VMs not there yet: %s", err, strings.Join(vmFlags, " "))
+			}
 			if asJSON {
 				if jerr := writeJSON(cmd.OutOrStdout(), rep); jerr != nil {
 					return jerr
@@ -64,10 +73,10 @@ input, or a path that holds no exit bundle.`,
 		},
 	}
 	k.register(cmd)
-	cmd.Flags().StringVar(&out, "out", "", "folder to write <vm>/<vm>.ovf and its files into; existing files are never overwritten")
-	cmd.Flags().StringArrayVar(&vms, "vm", nil, "open only this VM (its folder name under data/vms); repeatable; default: all")
-	cmd.Flags().IntVar(&jobs, "jobs", 0, "files decrypted at once (default: the number of CPUs)")
-	cmd.Flags().BoolVar(&force, "force", false, "open even an unsigned, unfinished or wrongly signed bundle; every file is still\nchecked against the bundle's own hashes, but nothing vouches for them")
+	cmd.Flags().StringVar(&out, "out", "", "folder `DIR` to write <vm>/<vm>.ovf and its files into; existing files are never overwritten")
+	cmd.Flags().StringArrayVar(&vms, "vm", nil, "open only this VM, by the `NAME` of its folder under data/vms; repeatable; default: all")
+	cli.JobsVar(cmd.Flags(), &jobs, "files decrypted at once (default: the number of CPUs)")
+	cmd.Flags().BoolVar(&force, "force", false, "open even an unsigned, unfinished or wrongly signed bundle; every file is still checked against the bundle's own hashes, but nothing vouches for them")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print what was restored (signer, whether it was pinned, forced, each VM) as JSON")
 	cmd.Aliases = []string{"restore"}
 	return cmd

@@ -34,9 +34,9 @@ func addSourceFlags(fs *pflag.FlagSet) *sourceFlags {
 		}
 	}
 	sf := &sourceFlags{}
-	fs.Var(&thumbprintFlag{sf}, "vsphere-thumbprint", "pin the vCenter/ESXi certificate: its SHA-256 fingerprint (colons optional), as vCenter shows\nit or \"openssl x509 -noout -fingerprint -sha256\" prints it; checked even where a CA would trust it")
-	fs.BoolVar(&sf.insecure, "insecure", false, "do not verify the vSphere server's certificate at all; only for a lab, never across a network\nyou do not control (prefer --vsphere-thumbprint)")
-	fs.BoolVar(&sf.includeImages, "include-iso", false, "also export CD/DVD and floppy images (.iso, .flp) attached to vSphere VMs from a datastore;\nleft out by default, since they are usually installation media, not the customer's data")
+	fs.Var(&thumbprintFlag{sf}, "vsphere-thumbprint", "pin the vCenter/ESXi certificate: its `SHA256` fingerprint (colons optional), as vCenter shows it or \"openssl x509 -noout -fingerprint -sha256\" prints it; checked even where a CA would trust it")
+	fs.BoolVar(&sf.insecure, "insecure", false, "do not verify the vSphere server's certificate at all; only for a lab, never across a network you do not control (prefer --vsphere-thumbprint)")
+	fs.BoolVar(&sf.includeImages, "include-iso", false, "also export CD/DVD and floppy images (.iso, .flp) attached to vSphere VMs from a datastore; left out by default, since they are usually installation media, not the customer's data")
 	return sf
 }
 
@@ -46,7 +46,7 @@ type thumbprintFlag struct{ sf *sourceFlags }
 
 func (t *thumbprintFlag) String() string     { return t.sf.thumbprint }
 func (t *thumbprintFlag) Set(v string) error { t.sf.thumbprint = v; return nil }
-func (t *thumbprintFlag) Type() string       { return "sha256" }
+func (t *thumbprintFlag) Type() string       { return "SHA256" }
 
 // vsphereHelp explains vsphere:// sources in the help of the commands
 // that take them.

@@ -25,11 +25,11 @@ type keyFlags struct {
 
 func (k *keyFlags) register(cmd *cobra.Command) {
 	f := cmd.Flags()
-	f.StringVar(&k.signer, "signer", "", "the key that must have signed: a public key file (signer.pub as the provider published it), an\n\"ssh-ed25519 AAAA...\" line, or a fingerprint \"SHA256:...\". Without it or --allowed-signers the\nbundle's own signer.pub is used, which proves the bundle intact but not who made it")
-	f.StringVar(&k.allowedSigners, "allowed-signers", "", "an ssh-keygen allowed_signers file (\"principal [namespaces=\\\"exitbundle\\\"] ssh-ed25519 AAAA...\");\nneeds --principal")
-	f.StringVar(&k.principal, "principal", "", "the principal to look up in --allowed-signers, e.g. legal@provider.example")
-	f.StringArrayVar(&k.identities, "identity", nil, "a key that decrypts the payload: an age identity file (AGE-SECRET-KEY-1...) or an OpenSSH\nprivate key (ed25519 or RSA; asks for its passphrase on a terminal). Repeatable")
-	f.StringVar(&k.passphraseFile, "passphrase-file", "", "a file whose first line is the passphrase the bundle was encrypted with; or set "+agePassphraseEnv+"\n(passphrases never go on the command line)")
+	f.StringVar(&k.signer, "signer", "", "the `KEY` that must have signed: a public key file (signer.pub as the provider published it), an \"ssh-ed25519 AAAA...\" line, or a fingerprint \"SHA256:...\". Without it or --allowed-signers the bundle's own signer.pub is used, which proves the bundle intact but not who made it")
+	f.StringVar(&k.allowedSigners, "allowed-signers", "", "an ssh-keygen allowed_signers `FILE` (\"principal [namespaces=\\\"exitbundle\\\"] ssh-ed25519 AAAA...\"); needs --principal")
+	f.StringVar(&k.principal, "principal", "", "the `NAME` to look up in --allowed-signers, e.g. legal@provider.example")
+	f.StringArrayVar(&k.identities, "identity", nil, "a `KEY` that decrypts the payload: an age identity file (AGE-SECRET-KEY-1...) or an OpenSSH private key (ed25519 or RSA; asks for its passphrase on a terminal). Repeatable")
+	f.StringVar(&k.passphraseFile, "passphrase-file", "", "a `FILE` whose first line is the passphrase the bundle was encrypted with; or set "+agePassphraseEnv+" (passphrases never go on the command line)")
 }
 
 // keyOptions are keyFlags resolved: what verify and open pass on to bundle.
@@ -69,7 +69,7 @@ func (k *keyFlags) pinned() (ssh.PublicKey, string, error) {
 func (k *keyFlags) decryptIdentities(stderr io.Writer) ([]age.Identity, error) {
 	var ids []age.Identity
 	for _, p := range k.identities {
-		loaded, err := keys.LoadIdentitiesWithPassphrase(p, promptPassphrase("Enter passphrase for "+p+": ", stderr))
+		loaded, err := keys.LoadIdentitiesWithPassphrase(p, cli.PromptPassphrase("Enter passphrase for "+p+": ", stderr))
 		if err != nil {
 			return nil, cli.Usage(err)
 		}
@@ -123,7 +123,7 @@ index.html and README.txt.`,
 		Example: `  exitbundle verify /media/drive/exit-2026 --signer provider-signing.pub
   exitbundle verify exit.tar --allowed-signers allowed_signers --principal legal@provider.example
   exitbundle verify /media/drive/exit-2026 --signer SHA256:Xk3... --identity customer.agekey --json`,
-		Args: cobra.ExactArgs(1),
+		Args: cli.OneArg("give the bundle to verify: a folder, a .tar file, or - for a tar on standard input"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ko, err := k.resolve(cmd.ErrOrStderr())
 			if err != nil {
@@ -160,7 +160,7 @@ index.html and README.txt.`,
 		},
 	}
 	k.register(cmd)
-	cmd.Flags().IntVar(&jobs, "jobs", 0, "files read at once (default: the number of CPUs)")
+	cli.JobsVar(cmd.Flags(), &jobs, "files read at once (default: the number of CPUs)")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the report as JSON (same checks and files as the text report)")
 	cmd.Flags().BoolVar(&progress, "progress", false, "print a line on stderr as each file is read")
 	return cmd

@@ -31,34 +31,7 @@ func runExitbundle(t *testing.T, args ...string) (int, string, string) {
 func vfBundle(t *testing.T) (dir, signPub, ageKey string) {
 	t.Helper()
 	work := t.TempDir()
-	src := filepath.Join(work, "src", "vm1")
-	os.MkdirAll(src, 0o755)
-	raw := make([]byte, 4<<20)
-	rand.Read(raw[:1<<20])
-	f, err := os.Create(filepath.Join(src, "vm1-disk1.vmdk"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := vmdk.WriteStreamOptimized(f, bytes.NewReader(raw), int64(len(raw))); err != nil {
-		t.Fatal(err)
-	}
-	f.Close()
-	fi, _ := os.Stat(f.Name())
-	desc := fmt.Sprintf(`<?xml version="1.0" encoding="UTF-8"?>
-<Envelope xmlns="http://schemas.dmtf.org/ovf/envelope/1" xmlns:ovf="http://schemas.dmtf.org/ovf/envelope/1" xmlns:rasd="http://schemas.dmtf.org/wbem/wscim/1/cim-schema/2/CIM_ResourceAllocationSettingData">
-  <References><File ovf:id="file1" ovf:href="vm1-disk1.vmdk" ovf:size="%d"/></References>
-  <DiskSection><Info>disks</Info><Disk ovf:diskId="vmdisk1" ovf:fileRef="file1" ovf:capacity="4" ovf:capacityAllocationUnits="byte * 2^20"/></DiskSection>
-  <VirtualSystem ovf:id="vm1"><Info>vm</Info><Name>vm1</Name>
-    <VirtualHardwareSection><Info>hw</Info>
-      <Item><rasd:ElementName>cpu</rasd:ElementName><rasd:InstanceID>1</rasd:InstanceID><rasd:ResourceType>3</rasd:ResourceType><rasd:VirtualQuantity>1</rasd:VirtualQuantity></Item>
-      <Item><rasd:HostResource>ovf:/disk/vmdisk1</rasd:HostResource><rasd:InstanceID>11</rasd:InstanceID><rasd:ResourceType>17</rasd:ResourceType></Item>
-    </VirtualHardwareSection>
-  </VirtualSystem>
-</Envelope>
-`, fi.Size())
-	if err := os.WriteFile(filepath.Join(src, "vm1.ovf"), []byte(desc), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	writeOVFSource(t, filepath.Join(work, "src", "vm1"))
 	sign := filepath.Join(work, "sign")
 	ageKey = filepath.Join(work, "customer.agekey")
 	for _, args := range [][]string{{"keygen", "--type", "sign", "--out", sign}, {"keygen", "--type", "age", "--out", ageKey}} {
@@ -135,5 +108,39 @@ func TestVerifyAndOpenCommandsExitCodes(t *testing.T) {
 	}
 	if code, _, stderr := runExitbundle(t, "open", dir, "--identity", ageKey, "--out", filepath.Join(t.TempDir(), "x")); code != cli.ExitFailed {
 		t.Errorf("open of an unsigned bundle: exit %d, want 1\n%s", code, stderr)
+	}
+}
+
+// writeOVFSource writes one VM, named as the folder src is, into src: an
+// OVF descriptor and a real streamOptimized VMDK of 4 MiB.
+func writeOVFSource(t *testing.T, src string) {
+	t.Helper()
+	name := filepath.Base(src)
+	os.MkdirAll(src, 0o755)
+	raw := make([]byte, 4<<20)
+	rand.Read(raw[:1<<20])
+	f, err := os.Create(filepath.Join(src, name+"-disk1.vmdk"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := vmdk.WriteStreamOptimized(f, bytes.NewReader(raw), int64(len(raw))); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	fi, _ := os.Stat(f.Name())
+	desc := fmt.Sprintf(`<?xml version="1.0" encoding="UTF-8"?>
+<Envelope xmlns="http://schemas.dmtf.org/ovf/envelope/1" xmlns:ovf="http://schemas.dmtf.org/ovf/envelope/1" xmlns:rasd="http://schemas.dmtf.org/wbem/wscim/1/cim-schema/2/CIM_ResourceAllocationSettingData">
+  <References><File ovf:id="file1" ovf:href="%s-disk1.vmdk" ovf:size="%d"/></References>
+  <DiskSection><Info>disks</Info><Disk ovf:diskId="vmdisk1" ovf:fileRef="file1" ovf:capacity="4" ovf:capacityAllocationUnits="byte * 2^20"/></DiskSection>
+  <VirtualSystem ovf:id="%s"><Info>vm</Info><Name>%s</Name>
+    <VirtualHardwareSection><Info>hw</Info>
+      <Item><rasd:ElementName>cpu</rasd:ElementName><rasd:InstanceID>1</rasd:InstanceID><rasd:ResourceType>3</rasd:ResourceType><rasd:VirtualQuantity>1</rasd:VirtualQuantity></Item>
+      <Item><rasd:HostResource>ovf:/disk/vmdisk1</rasd:HostResource><rasd:InstanceID>11</rasd:InstanceID><rasd:ResourceType>17</rasd:ResourceType></Item>
+    </VirtualHardwareSection>
+  </VirtualSystem>
+</Envelope>
+`, name, fi.Size(), name, name)
+	if err := os.WriteFile(filepath.Join(src, name+".ovf"), []byte(desc), 0o644); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -119,6 +119,7 @@ are validation or lint errors, 2 for usage errors or unreadable input.`,
 	cmd.Flags().StringVar(&content, "content", "content", "content `DIR` holding clauses/<lang>/, profiles/ and obligations.yaml")
 	cmd.Flags().StringArrayVar(&profiles, "profile", nil, "customer profile `FILE` to validate and lint (repeatable; default: every DIR/profiles/*.yaml)")
 	cmd.Flags().StringVar(&format, "format", "text", "output format, `text|json`: text (file:line:col lines with hints) or json (an array of findings for CI)")
+	cli.CompleteValues(cmd, "format", "text\tfile:line:col lines with hints", "json\tan array of findings for CI")
 	cmd.Flags().BoolVar(&lock, "write-lock", false, "add every published version not yet locked to DIR/versions.lock, then check")
 	cmd.Flags().Var(&asOf, "as-of", "lint profiles with the versions in force on `DATE` (YYYY-MM-DD) instead of their effective dates")
 	return cmd

@@ -4,11 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/crypto/ssh"
-	"golang.org/x/term"
 
 	"github.com/exitkit/exitkit/bundle/keys"
 	"github.com/exitkit/exitkit/internal/cli"
@@ -27,7 +25,7 @@ func newModuleCmd() *cobra.Command {
 		pin                              bool
 		asOf                             asOfFlag
 		formats                          []string
-		signKey, agreement               string
+		signKey, keyPassFile, agreement  string
 		browser, pandoc                  string
 	)
 	cmd := &cobra.Command{
@@ -76,8 +74,8 @@ signing key from 'exitbundle keygen --type sign'): FILE.sig beside each
 FILE, an SSHSIG signature in namespace exitkit-module, and the module
 names the key's fingerprint on its cover. When the profile names no
 signing_key, the cover gives this key as the bundle signing key too. If
-the key is encrypted, its passphrase comes from EXITSITE_SIGN_PASSPHRASE
-or a prompt. Check a signature with 'exitsite verify-module FILE', or with
+the key is encrypted, its passphrase comes from --key-passphrase-file,
+EXITSITE_SIGN_PASSPHRASE (or EXITBUNDLE_SIGN_PASSPHRASE) or a prompt. Check a signature with 'exitsite verify-module FILE', or with
 OpenSSH alone:
 
   echo "provider $(cat signer.pub)" > allowed_signers
@@ -135,7 +133,7 @@ Exit status: 0 on success, 1 when the profile or its clauses have errors,
 			}
 			var signer ssh.Signer
 			if signKey != "" {
-				if signer, err = keys.LoadSigner(signKey, signPassphrase(signKey, stderr)); err != nil {
+				if signer, err = keys.LoadSignerFrom(signKey, signKeySource(signKey, keyPassFile, stderr)); err != nil {
 					return cli.Usage(err)
 				}
 			}
@@ -196,8 +194,11 @@ Exit status: 0 on success, 1 when the profile or its clauses have errors,
 	f.StringVar(&content, "content", "content", "the content folder `DIR`: clauses/<lang>/*.md, obligations.yaml")
 	f.StringVar(&lang, "lang", "", "the module's language, `en|nl` (default: the profile's lang)")
 	f.StringArrayVar(&formats, "format", nil, "the document to write, `html|pdf|docx`; repeat (or separate with commas) for several (default html)")
+	cli.CompleteValues(cmd, "lang", "en\tEnglish", "nl\tDutch")
+	cli.CompleteValues(cmd, "format", "html\tone self-contained HTML file", "pdf\tprinted by Chromium", "docx\twritten by pandoc")
 	f.StringVar(&out, "out", "", "write the module to `FILE` (with several formats: the base name; default: standard output for HTML)")
 	f.StringVar(&signKey, "sign-key", "", "sign every file with this OpenSSH private `KEY` (FILE.sig beside each FILE, namespace exitkit-module)")
+	f.StringVar(&keyPassFile, "key-passphrase-file", "", "a `FILE` whose first line is the passphrase of an encrypted --sign-key (or set "+signPassphraseEnv+")")
 	f.StringVar(&agreement, "agreement", "", "`TEXT` naming the main agreement this module is a schedule to, as the cover prints it")
 	f.StringVar(&tpl, "templates", "", "a folder `DIR` whose module/ files replace or add to the module template and CSS")
 	f.StringVar(&browser, "browser", "", "the Chromium `PATH` that prints PDFs (default: chromium on PATH)")
@@ -208,23 +209,17 @@ Exit status: 0 on success, 1 when the profile or its clauses have errors,
 	return cmd
 }
 
-// signPassphraseEnv holds the passphrase of an encrypted --sign-key.
+// signPassphraseEnv holds the passphrase of an encrypted --sign-key;
+// exitbundle's variable is read too, since the same key signs bundles.
 const signPassphraseEnv = "EXITSITE_SIGN_PASSPHRASE"
 
-// signPassphrase returns where an encrypted signing key's passphrase comes
-// from: the environment, else the terminal, else nowhere (a clear error).
-func signPassphrase(keyPath string, stderr io.Writer) func() ([]byte, error) {
-	if v, ok := os.LookupEnv(signPassphraseEnv); ok {
-		return func() ([]byte, error) { return []byte(v), nil }
-	}
-	if !term.IsTerminal(int(os.Stdin.Fd())) {
-		return nil
-	}
-	return func() ([]byte, error) {
-		fmt.Fprint(stderr, "Enter passphrase for signing key "+keyPath+": ")
-		pass, err := term.ReadPassword(int(os.Stdin.Fd()))
-		fmt.Fprintln(stderr)
-		return pass, err
+// signKeySource is where an encrypted signing key's passphrase comes from:
+// --key-passphrase-file, the environment, else a prompt on the terminal.
+func signKeySource(keyPath, passFile string, stderr io.Writer) keys.PassphraseSource {
+	return keys.PassphraseSource{
+		File: passFile, FileFlag: "--key-passphrase-file",
+		Env:    []string{signPassphraseEnv, "EXITBUNDLE_SIGN_PASSPHRASE"},
+		Prompt: cli.PromptPassphrase("Enter passphrase for signing key "+keyPath+": ", stderr),
 	}
 }
 

@@ -37,7 +37,7 @@ Exit status: 0 when the signature verifies (and the fingerprints
 recompute), 1 when it does not, 2 for usage errors or unreadable input.`,
 		Example: `  exitsite verify-module zuiderzee-exit-module.pdf --signer signer.pub
   exitsite verify-module zuiderzee-exit-module.html --signer SHA256:hifGXIhyH52iSshdxouCpaP+ejywwgV8Tkf99QmL73Y`,
-		Args: cobra.ExactArgs(1),
+		Args: cli.OneArg("give the module to check: the HTML, PDF or DOCX file beside its .sig"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			pub, fp, err := keys.ParseSigner(signer)
 			if err != nil {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -72,5 +73,45 @@ func TestModuleNeedsOutForPDFAndRefusesUnknownFormats(t *testing.T) {
 		if code != 2 {
 			t.Errorf("%s: exit %d, want 2\n%s", name, code, stderr)
 		}
+	}
+}
+
+func TestModuleReadsAnEncryptedSigningKeyFromFileOrEnvironment(t *testing.T) {
+	sshKeygen := interop.Require(t, "ssh-keygen")[0]
+	dir := t.TempDir()
+	key := filepath.Join(dir, "enc-key")
+	if out, err := exec.Command(sshKeygen, "-q", "-t", "ed25519", "-N", "s3cret", "-f", key).CombinedOutput(); err != nil {
+		t.Fatalf("ssh-keygen: %v\n%s", err, out)
+	}
+	passFile := filepath.Join(dir, "pass")
+	os.WriteFile(passFile, []byte("s3cret\n"), 0o600)
+	stdin, _ := os.Open(os.DevNull)
+	old := os.Stdin
+	os.Stdin = stdin
+	t.Cleanup(func() { os.Stdin = old; stdin.Close() })
+	tests := []struct {
+		name               string
+		siteEnv, bundleEnv string
+		args               []string
+		wantCode           int
+		want               string
+	}{
+		{"no passphrase says how to give it", "", "", nil, 2, "the signing key is encrypted: give its passphrase with --key-passphrase-file"},
+		{"a passphrase file unlocks it", "", "", []string{"--key-passphrase-file", passFile}, 0, "signed: "},
+		{"EXITSITE_SIGN_PASSPHRASE unlocks it", "s3cret", "", nil, 0, "signed: "},
+		{"exitbundle's variable unlocks it too", "", "s3cret", nil, 0, "signed: "},
+		{"a wrong passphrase is named", "nope", "", nil, 2, "the passphrase from EXITSITE_SIGN_PASSPHRASE is wrong"},
+	}
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Setenv("EXITSITE_SIGN_PASSPHRASE", tt.siteEnv)
+			t.Setenv("EXITBUNDLE_SIGN_PASSPHRASE", tt.bundleEnv)
+			out := filepath.Join(dir, fmt.Sprintf("m%d.html", i))
+			args := append([]string{"module", "--content", shippedContent, "--profile", shippedContent + "/profiles/bank.yaml", "--sign-key", key, "--out", out}, tt.args...)
+			code, _, stderr := runExitsite(t, args...)
+			if code != tt.wantCode || !strings.Contains(stderr, tt.want) {
+				t.Errorf("exit %d, want %d and %q\n%s", code, tt.wantCode, tt.want, stderr)
+			}
+		})
 	}
 }

@@ -17,6 +17,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
@@ -65,9 +66,10 @@ func Run(root *cobra.Command, args []string, stderr io.Writer) int {
 	root.SilenceUsage = true
 	root.SilenceErrors = true
 	root.SetArgs(args)
-	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
-		return Usage(fmt.Errorf("%w\nRun '%s --help' for usage.", err, c.CommandPath()))
-	})
+	root.SetFlagErrorFunc(flagError)
+	if len(args) == 0 || (args[0] != cobra.ShellCompRequestCmd && args[0] != cobra.ShellCompNoDescRequestCmd) {
+		refuseRepeats(root) // completion parses the flags twice, and must not fail
+	}
 	err := root.ExecuteContext(ctx)
 	if err == nil {
 		return ExitOK
@@ -77,8 +79,29 @@ func Run(root *cobra.Command, args []string, stderr io.Writer) int {
 	if errors.As(err, &ee) && ee.Err == nil {
 		return code
 	}
-	fmt.Fprintf(stderr, "%s: %v\n", root.Name(), err)
+	fmt.Fprintf(stderr, "%s: %s\n", root.Name(), Message(err))
 	return code
+}
+
+// jargon rewrites the words Go's context package leaves in a wrapped
+// error after Ctrl-C or a timeout into what a person reads, longest
+// first so "interrupted (context canceled)" loses its Go half entirely.
+var jargon = strings.NewReplacer(
+	"interrupted ("+context.Canceled.Error()+")", "interrupted",
+	"interrupted: "+context.Canceled.Error(), "interrupted",
+	"interrupted ("+context.DeadlineExceeded.Error()+")", "timed out",
+	"interrupted: "+context.DeadlineExceeded.Error(), "timed out",
+	context.Canceled.Error(), "interrupted",
+	context.DeadlineExceeded.Error(), "timed out",
+)
+
+// Message is err as the commands print it: Go's "context canceled" and
+// "context deadline exceeded" become "interrupted" and "timed out".
+func Message(err error) string {
+	if err == nil {
+		return ""
+	}
+	return jargon.Replace(err.Error())
 }
 
 // exitCodes is the one table from errors to exit codes, checked in order

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"strings"
 	"testing"
@@ -91,5 +92,43 @@ func TestRunMapsErrorsToExitCodes(t *testing.T) {
 				t.Errorf("printed %q, want it to mention %q", stderr.String(), tt.wantMsg)
 			}
 		})
+	}
+}
+
+func TestMessageSpeaksNoGoJargon(t *testing.T) {
+	tests := []struct {
+		name string
+		err  error
+		want string
+	}{
+		{"create's interruption loses the parenthesis",
+			fmt.Errorf("create /b: interrupted (%w); the bundle is unfinished and unsigned: run the same command again to resume", context.Canceled),
+			"create /b: interrupted; the bundle is unfinished and unsigned: run the same command again to resume"},
+		{"drill's interruption loses the suffix", fmt.Errorf("drill: interrupted: %w", context.Canceled), "drill: interrupted"},
+		{"a bare cancellation is an interruption", fmt.Errorf("export web: Get \"https://vc/x\": %w", context.Canceled), "export web: Get \"https://vc/x\": interrupted"},
+		{"a deadline is a timeout", fmt.Errorf("login: %w", context.DeadlineExceeded), "login: timed out"},
+		{"an interrupted deadline is a timeout", fmt.Errorf("wait: interrupted (%w)", context.DeadlineExceeded), "wait: timed out"},
+		{"other errors are unchanged", errors.New("open x: no such file or directory"), "open x: no such file or directory"},
+		{"no error is no message", nil, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := Message(tt.err); got != tt.want {
+				t.Errorf("Message = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestRunPrintsAnInterruptionWithoutGoJargon(t *testing.T) {
+	root := &cobra.Command{Use: "tool", RunE: func(*cobra.Command, []string) error {
+		return fmt.Errorf("create /b: interrupted (%w); run the same command again to resume", context.Canceled)
+	}}
+	var stderr bytes.Buffer
+	if code := Run(root, nil, &stderr); code != ExitUsage {
+		t.Errorf("exit %d, want 2", code)
+	}
+	if got, want := stderr.String(), "tool: create /b: interrupted; run the same command again to resume\n"; got != want {
+		t.Errorf("printed %q, want %q", got, want)
 	}
 }

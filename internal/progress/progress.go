@@ -263,11 +263,13 @@ func (f *File) status(withName bool) string {
 	return s
 }
 
+// rate is in MiB/s, the family of manifest.HumanBytes, so that a size and
+// the rate beside it can be compared at a glance.
 func rate(n int64, d time.Duration) string {
 	if d <= 0 {
-		return "- MB/s"
+		return "- MiB/s"
 	}
-	return fmt.Sprintf("%.0f MB/s", float64(n)/d.Seconds()/1e6)
+	return fmt.Sprintf("%.0f MiB/s", float64(n)/d.Seconds()/(1<<20))
 }
 
 func eta(n, size int64, d time.Duration) string {

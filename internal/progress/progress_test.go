@@ -118,3 +118,23 @@ func containsAll(s string, subs []string) bool {
 	}
 	return true
 }
+
+func TestRatesAreInTheUnitsOfTheSizesBesideThem(t *testing.T) {
+	tests := []struct {
+		name string
+		n    int64
+		d    time.Duration
+		want string
+	}{
+		{"ten MiB in a second", 10 << 20, time.Second, "10 MiB/s"},
+		{"a GiB in four seconds", 1 << 30, 4 * time.Second, "256 MiB/s"},
+		{"no time yet has no rate", 1 << 20, 0, "- MiB/s"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := rate(tt.n, tt.d); got != tt.want {
+				t.Errorf("rate(%d, %s) = %q, want %q", tt.n, tt.d, got, tt.want)
+			}
+		})
+	}
+}
