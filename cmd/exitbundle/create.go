@@ -12,6 +12,7 @@ import (
 
 	"github.com/exitkit/exitkit/bundle"
 	"github.com/exitkit/exitkit/bundle/keys"
+	"github.com/exitkit/exitkit/bundle/vsphere"
 	"github.com/exitkit/exitkit/internal/cli"
 	"github.com/exitkit/exitkit/templates"
 )
@@ -124,7 +125,7 @@ reason (the bundle is then unfinished and resumable).`,
 			for _, s := range sources {
 				src, err := parseSource(cmd.Context(), s, sf)
 				if err != nil {
-					return cli.Usage(fmt.Errorf("--source %s: %w", s, err))
+					return cli.Usage(fmt.Errorf("--source %s: %w", vsphere.Redact(s), err))
 				}
 				srcs = append(srcs, src)
 			}

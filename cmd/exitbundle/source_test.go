@@ -101,3 +101,24 @@ func TestCreateExportsFromAVSphereURL(t *testing.T) {
 		t.Errorf("wrong password: exit %d\n%s", code, stderr.String())
 	}
 }
+
+func TestCreateNeverEchoesAVSpherePassword(t *testing.T) {
+	dir := t.TempDir()
+	if _, err := keys.GenerateSigningKey(filepath.Join(dir, "sign")); err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range []string{
+		"vsphere://admin:S3cr3tPw@vc.example.com/sdk?vm=web",
+		"vsphere://admin:S3/cr3tPw@vc.example.com/sdk?vm=web",
+		"vsphere://admin@vc.example.com/sdk?vm=web&password=S3cr3tPw",
+		"vsphere://admin@vc.example.com/sdk?color=red&pwd=S3cr3tPw",
+	} {
+		code, stdout, stderr := runExitbundle(t, "create", "--source", u, "--out", filepath.Join(dir, "b"), "--sign-key", filepath.Join(dir, "sign"))
+		if code != cli.ExitUsage || !strings.Contains(stderr, "must not be in the URL") {
+			t.Errorf("%s: exit %d, stderr %s", u, code, stderr)
+		}
+		if strings.Contains(stdout+stderr, "cr3tPw") {
+			t.Errorf("%s: the password is repeated:\n%s%s", u, stdout, stderr)
+		}
+	}
+}
