@@ -120,7 +120,16 @@ func create(ctx context.Context, opts CreateOptions, sm seams) (*Manifest, error
 	}
 	defer sink.Close()
 	out := sink.FS()
-	j, signed, err := journal.Open(out, paramsHash(&opts), time.Now())
+	params := paramsHash(&opts)
+	key, deterministic, err := journal.DeriveKey(opts.Signer, params, opts.Passphrase)
+	if err != nil {
+		return nil, fmt.Errorf("create: %w", err)
+	}
+	defer clear(key)
+	j, signed, err := journal.Open(out, params, key, time.Now())
+	if errors.Is(err, journal.ErrForged) && !deterministic {
+		err = fmt.Errorf("%w; note: this signing key (%s) signs with fresh randomness each time, so create cannot authenticate an earlier run's journal and cannot resume with it: use an ed25519 key (exitbundle keygen --type sign), or start over in a new output folder", err, opts.Signer.PublicKey().Type())
+	}
 	if sink.FinishesSigned() && errors.Is(err, ErrFinished) {
 		// Killed while serializing a signed bag: only the tar is left to write.
 		return finishSink(sink)
@@ -297,6 +306,7 @@ type filePlan struct {
 	vm     string
 	name   string // plaintext name in the VM folder
 	role   string
+	source string       // the source file's identity, bound into its journal record
 	ref    *ovf.FileRef // the descriptor's References/File, if any
 	stated int64        // ovf:size stated by the descriptor, or -1
 }
@@ -354,6 +364,7 @@ func planFiles(vm string, svm *SourceVM, desc *ovf.Descriptor, taken map[string]
 	for i, sf := range svm.Files {
 		base := path.Base(strings.ReplaceAll(sf.Href, `\`, "/"))
 		p := filePlan{sf: sf, vm: vm, name: manifest.UniqueName(SanitizeName(base), taken), role: RoleOther, stated: -1}
+		p.source = fmt.Sprintf("%q href %q size %d stamp %q", svm.Origin, sf.Href, sf.Size, sf.Stamp)
 		for j := range desc.Files {
 			if desc.Files[j].Href == sf.Href {
 				p.ref = &desc.Files[j]
@@ -451,7 +462,8 @@ func (c *creator) writeSmall(vmDir, name, role string, data []byte) (File, error
 // record still matches, and retrying transient source errors.
 func (c *creator) file(ctx context.Context, vmDir string, p *filePlan) (File, error) {
 	key := p.vm + "/" + p.name
-	if rec, ok := c.j.Lookup(key); ok {
+	plan := journal.Plan{Key: key, Source: p.source, Path: vmDir + "/" + p.name, Compress: c.opts.Compress, Encrypted: len(c.recipients) > 0}
+	if rec, ok := c.j.Resumable(plan); ok {
 		if f, ok := c.keep(rec, p); ok {
 			c.prog.Skip(key, rec.Size)
 			return f, nil
@@ -585,6 +597,7 @@ func (c *creator) transfer(ctx context.Context, vmDir string, p *filePlan, fp *p
 		Key: p.vm + "/" + p.name, Path: bagPath,
 		Size: m.Size, SHA256: m.SHA256, StoredSize: m.StoredSize, StoredSHA256: m.StoredSHA256,
 		Encrypted: len(c.recipients) > 0,
+		Source:    p.source,
 	}
 	if compress {
 		rec.Compression = "zstd"

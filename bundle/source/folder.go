@@ -58,11 +58,12 @@ func Open(ctx context.Context, p string) (Source, error) {
 
 // pkgFile is one file of an export: in a folder or an archive member.
 type pkgFile struct {
-	name string // slash path relative to the source's root
-	size int64
-	link bool   // a symbolic or hard link
-	bad  string // why the file cannot be used, when it is listed but unusable
-	open func(ctx context.Context) (io.ReadCloser, error)
+	name  string // slash path relative to the source's root
+	size  int64
+	stamp string // see File.Stamp
+	link  bool   // a symbolic or hard link
+	bad   string // why the file cannot be used, when it is listed but unusable
+	open  func(ctx context.Context) (io.ReadCloser, error)
 }
 
 // pkgSource is what folders and archives have in common once indexed:
@@ -192,7 +193,7 @@ func assembleVM(ctx context.Context, desc string, files map[string]*pkgFile, nam
 			errs = append(errs, fmt.Errorf("%s: ovf:size of %s says %d bytes, but the file has %d: the file is incomplete or the descriptor is wrong; export the VM again", where, ref.Href, ref.Size, pf.size))
 			continue
 		}
-		vm.Files = append(vm.Files, File{Href: ref.Href, Size: pf.size, Open: pf.open})
+		vm.Files = append(vm.Files, File{Href: ref.Href, Size: pf.size, Stamp: pf.stamp, Open: pf.open})
 	}
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
@@ -219,7 +220,7 @@ func assembleVM(ctx context.Context, desc string, files map[string]*pkgFile, nam
 	sort.Strings(extra)
 	for _, other := range extra {
 		pf := files[other]
-		vm.Files = append(vm.Files, File{Href: path.Base(other), Size: pf.size, Open: pf.open})
+		vm.Files = append(vm.Files, File{Href: path.Base(other), Size: pf.size, Stamp: pf.stamp, Open: pf.open})
 	}
 	return vm, nil
 }
@@ -291,7 +292,7 @@ func openDirSource(root, only string) (*pkgSource, error) {
 			if err != nil {
 				return err
 			}
-			files[name] = &pkgFile{name: name, size: info.Size(), open: openPlain(p, info.Size())}
+			files[name] = &pkgFile{name: name, size: info.Size(), stamp: stamp(p, info), open: openPlain(p, info.Size())}
 		default:
 			files[name] = &pkgFile{name: name, bad: "it is not a regular file (a device or pipe)"}
 		}
@@ -334,4 +335,9 @@ func openSized(p string, size int64) (*os.File, error) {
 		return nil, fmt.Errorf("%s changed size since it was checked (%d bytes, now %d): is the export still being written? Wait for it to finish and run again", p, size, info.Size())
 	}
 	return f, nil
+}
+
+// stamp identifies one version of the file p (see File.Stamp).
+func stamp(p string, info fs.FileInfo) string {
+	return fmt.Sprintf("%q size %d mtime %d", p, info.Size(), info.ModTime().UnixNano())
 }

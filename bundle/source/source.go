@@ -55,6 +55,12 @@ type File struct {
 	Href string // as the descriptor names it
 	Size int64  // bytes, or -1 when unknown before the transfer
 
+	// Stamp identifies this version of the file beyond its name and size
+	// (the file's path and modification time, or the archive's), so that a
+	// resumed create keeps a stored file only if it came from the same
+	// file. "" when the source cannot tell (vSphere).
+	Stamp string
+
 	// Open starts a fresh read of the whole file. It may be called again
 	// after a Transient error to retry from the first byte.
 	Open func(ctx context.Context) (io.ReadCloser, error)
