@@ -55,8 +55,13 @@ func NewFolder(dir string, wrap Wrap) (*Folder, error) {
 	if err != nil {
 		return nil, fmt.Errorf("output %s: %w", dir, err)
 	}
-	// A link anywhere in the output was planted: refuse it before
-	// anything is written (every write refuses one too, see fsx).
+	// One create at a time (the lock is released by Close or exit); and a
+	// link anywhere in the output was planted: refuse it before anything
+	// is written (every write refuses one too, see fsx).
+	if err := d.Lock(manifest.LockFile); err != nil {
+		d.Close()
+		return nil, fmt.Errorf("output %w", err)
+	}
 	if err := fsx.FindLink(d, "."); err != nil {
 		d.Close()
 		return nil, fmt.Errorf("output %s: %w", dir, err)
@@ -102,7 +107,9 @@ func NewTar(p string, wrap Wrap) (*Tar, error) {
 	}
 	parts, err := fsx.OpenDir(p + PartsSuffix)
 	if err == nil {
-		err = fsx.FindLink(parts, ".")
+		if err = parts.Lock(manifest.LockFile); err == nil {
+			err = fsx.FindLink(parts, ".")
+		}
 		if err != nil {
 			parts.Close()
 		}

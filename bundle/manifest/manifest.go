@@ -32,6 +32,12 @@ const (
 	// presence, like a missing signature, means the bundle is unfinished.
 	IncompleteMarker = ".exitbundle-incomplete"
 
+	// LockFile names the create that holds an unfinished bundle's lock
+	// (its pid, host and start time), for the message of a second create
+	// into the same output. The lock itself is a flock on the folder; the
+	// file is removed before the signature is written.
+	LockFile = ".exitbundle-lock"
+
 	// PayloadDir holds one folder per VM: data/vms/<vm>/.
 	PayloadDir = "data/vms"
 

@@ -21,7 +21,9 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"strings"
 	"syscall"
+	"unicode/utf8"
 )
 
 // PartialSuffix marks a file being written; it is renamed when whole.
@@ -128,6 +130,51 @@ func FindLink(fsys FS, dir string) error {
 type Dir struct {
 	root *os.Root
 	path string
+	lock *os.File // the folder, held open while it is locked
+}
+
+// ErrLocked is wrapped by Lock's error when another process (or another
+// Dir in this one) holds the folder's lock.
+var ErrLocked = errors.New("the output is in use by another process")
+
+// Lock takes an exclusive lock on the folder (flock), held until Close or
+// the process's exit, whatever way it ends, so a lock left by a process
+// that died is no obstacle. When another holder has it, the error says
+// who, from the first line of the file holder in the folder (written by
+// the holder; absent while it finishes).
+func (d *Dir) Lock(holder string) error {
+	f, err := d.root.Open(".")
+	if err != nil {
+		return err
+	}
+	if err := flock(f); err != nil {
+		f.Close()
+		if !errors.Is(err, ErrLocked) {
+			return fmt.Errorf("lock %s: %w", d.path, err)
+		}
+		who := "the process that holds it is finishing"
+		if hf, err := d.Open(holder); err == nil {
+			b := make([]byte, 256)
+			n, _ := io.ReadFull(hf, b)
+			hf.Close()
+			line, _, _ := strings.Cut(string(b[:n]), "\n")
+			who = printable(line)
+		}
+		return fmt.Errorf("%s is being written by another exitbundle create (%s): wait for it to end; two creates into one output would spoil it: %w", d.path, who, ErrLocked)
+	}
+	d.lock = f
+	return nil
+}
+
+// printable replaces control characters (and invalid UTF-8) in outside
+// text about to be printed.
+func printable(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) || r == utf8.RuneError {
+			return '?'
+		}
+		return r
+	}, s)
 }
 
 // OpenDir opens path as an output folder, creating it (and its parents)
@@ -156,7 +203,13 @@ func (d *Dir) Path() string { return d.path }
 // Join returns the OS path of name, for messages.
 func (d *Dir) Join(name string) string { return filepath.Join(d.path, filepath.FromSlash(name)) }
 
-func (d *Dir) Close() error { return d.root.Close() }
+func (d *Dir) Close() error {
+	if d.lock != nil {
+		d.lock.Close() // releases the flock
+		d.lock = nil
+	}
+	return d.root.Close()
+}
 
 func (d *Dir) Create(name string, perm fs.FileMode) (File, error) {
 	if err := d.noLink(name); err != nil {

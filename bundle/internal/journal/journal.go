@@ -37,6 +37,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
 	"sync"
 	"time"
 
@@ -105,9 +106,15 @@ var ErrForged = errors.New("the resume journal was not written by a create with 
 // was written into the marker but not yet renamed: only Seal's last step,
 // FinishSeal, is left to do.
 func Open(fsys fsx.FS, params string, key []byte, now time.Time) (j *Journal, resumeSigned bool, err error) {
-	entries, err := fsys.ReadDir(".")
+	all, err := fsys.ReadDir(".")
 	if err != nil {
 		return nil, false, fmt.Errorf("read output folder: %w", err)
+	}
+	var entries []fs.DirEntry // but the lock's holder file an earlier, killed run left
+	for _, e := range all {
+		if e.Name() != manifest.LockFile {
+			entries = append(entries, e)
+		}
 	}
 	if len(entries) == 0 {
 		return create(fsys, params, key, now)
@@ -176,7 +183,22 @@ func Open(fsys fsx.FS, params string, key []byte, now time.Time) (j *Journal, re
 			return nil, false, fmt.Errorf("write %s: %w", manifest.IncompleteMarker, err)
 		}
 	}
+	if err := j.hold(now); err != nil {
+		j.Close()
+		return nil, false, err
+	}
 	return j, false, nil
+}
+
+// hold writes who holds the folder's lock (see manifest.LockFile), for
+// the message of a second create into it.
+func (j *Journal) hold(now time.Time) error {
+	host, _ := os.Hostname()
+	info := fmt.Sprintf("pid %d on %s, started %s\n", os.Getpid(), host, now.UTC().Format(time.RFC3339))
+	if err := fsx.WriteFile(j.fsys, manifest.LockFile, []byte(info), 0o644); err != nil {
+		return fmt.Errorf("write %s: %w", manifest.LockFile, err)
+	}
+	return nil
 }
 
 func readMarker(fsys fsx.FS) ([]byte, error) {
@@ -236,6 +258,10 @@ func create(fsys fsx.FS, params string, key []byte, now time.Time) (*Journal, bo
 		return nil, false, fmt.Errorf("write %s: %w", manifest.IncompleteMarker, err)
 	}
 	j.f = f
+	if err := j.hold(now); err != nil {
+		j.Close()
+		return nil, false, err
+	}
 	return j, false, nil
 }
 
@@ -305,6 +331,9 @@ func (j *Journal) Close() {
 // marker to the signature's name.
 func (j *Journal) Seal(sig []byte) error {
 	j.Close()
+	if err := j.fsys.Remove(manifest.LockFile); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("remove %s: %w", manifest.LockFile, err)
+	}
 	if err := fsx.WriteFile(j.fsys, manifest.IncompleteMarker, sig, 0o644); err != nil {
 		return fmt.Errorf("write signature: %w", err)
 	}
@@ -314,6 +343,9 @@ func (j *Journal) Seal(sig []byte) error {
 // FinishSeal is Seal's last step: the marker, which holds the signature,
 // becomes the signature file.
 func (j *Journal) FinishSeal() error {
+	if err := j.fsys.Remove(manifest.LockFile); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("remove %s: %w", manifest.LockFile, err)
+	}
 	if err := j.fsys.Rename(manifest.IncompleteMarker, manifest.SignatureFile); err != nil {
 		return fmt.Errorf("write signature: %w", err)
 	}
