@@ -22,6 +22,7 @@ import (
 	"github.com/exitkit/exitkit/bundle/internal/pipeline"
 	"github.com/exitkit/exitkit/bundle/manifest"
 	"github.com/exitkit/exitkit/bundle/ovf"
+	"github.com/exitkit/exitkit/bundle/source"
 	"github.com/exitkit/exitkit/internal/fsx"
 	"github.com/exitkit/exitkit/internal/progress"
 	"github.com/exitkit/exitkit/templates"
@@ -164,7 +165,7 @@ func create(ctx context.Context, opts CreateOptions, sm seams) (*Manifest, error
 		if sm.scryptLogN > 0 {
 			r.SetWorkFactor(sm.scryptLogN)
 		}
-		c.recipients = []age.Recipient{&serialRecipient{r: r}}
+		c.recipients = []age.Recipient{&pipeline.SerialRecipient{R: r}}
 	} else {
 		c.recipients = opts.Recipients
 	}
@@ -178,14 +179,22 @@ func create(ctx context.Context, opts CreateOptions, sm seams) (*Manifest, error
 			preplanned[i] = true
 		}
 	}
+	for _, src := range opts.Sources {
+		if n, ok := src.(source.Counter); ok {
+			c.prog.Line("source %s: %d VM%s found", src, n.VMCount(), map[bool]string{true: "s"}[n.VMCount() != 1])
+			c.sources = append(c.sources, manifest.SourceCount{Source: src.String(), VMs: n.VMCount()})
+		}
+	}
 	for i, src := range opts.Sources {
-		planned := preplanned[i]
+		planned, before := preplanned[i], len(c.vms)+len(c.errs)
 		err := src.Export(ctx, func(ctx context.Context, svm *SourceVM) error { return c.exportVM(ctx, svm, planned) })
 		if ctx.Err() != nil {
 			break
 		}
 		if err != nil {
 			c.fail(fmt.Errorf("source %s: %w", src, err))
+		} else if n, ok := src.(source.Counter); ok && len(c.vms)+len(c.errs)-before < n.VMCount() {
+			c.fail(fmt.Errorf("source %s: %d VMs were found but only %d handed over; the bundle would lack the others", src, n.VMCount(), len(c.vms)+len(c.errs)-before))
 		}
 	}
 	c.prog.Close()
@@ -270,7 +279,8 @@ type creator struct {
 	vmNames    map[string]bool
 	vms        []VM
 	errs       []error
-	compressed bool // some file was stored with zstd
+	compressed bool                   // some file was stored with zstd
+	sources    []manifest.SourceCount // the VMs found per source, before exporting
 }
 
 func (c *creator) fail(err error) {
@@ -626,25 +636,6 @@ func alreadyCompressed(head []byte) bool {
 		}
 	}
 	return false
-}
-
-// serialRecipient runs one scrypt wrap at a time: each costs about a
-// second and 256 MiB, and running them for several files at once would
-// multiply the memory.
-type serialRecipient struct {
-	mu sync.Mutex
-	r  *age.ScryptRecipient
-}
-
-func (s *serialRecipient) Wrap(fileKey []byte) ([]*age.Stanza, error) {
-	st, _, err := s.WrapWithLabels(fileKey)
-	return st, err
-}
-
-func (s *serialRecipient) WrapWithLabels(fileKey []byte) ([]*age.Stanza, []string, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.r.WrapWithLabels(fileKey)
 }
 
 // templates are the index templates create renders with.

@@ -95,6 +95,7 @@ func (c *creator) exitManifest() *Manifest {
 		},
 		Encryption:  Encryption{Mode: "none"},
 		Compression: "none",
+		Sources:     c.sources,
 		VMs:         c.vms,
 	}
 	if len(c.recipients) > 0 {

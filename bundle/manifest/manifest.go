@@ -73,7 +73,16 @@ type Manifest struct {
 	Encryption  Encryption `json:"encryption"`
 	Compression string     `json:"compression"` // "none" or "zstd": what create was asked for
 	Terms       *Terms     `json:"terms,omitempty"`
-	VMs         []VM       `json:"vms"`
+	// Sources says how many VMs create found in each source before it
+	// exported them; the bundle holds every one of them.
+	Sources []SourceCount `json:"sources,omitempty"`
+	VMs     []VM          `json:"vms"`
+}
+
+// SourceCount is one source and the VMs create found in it.
+type SourceCount struct {
+	Source string `json:"source"` // as create names it: "folder /x", "ova /x/y.ova", a vsphere:// URL without secrets
+	VMs    int    `json:"vms"`
 }
 
 // Signer identifies the key whose SSHSIG signature covers the tag manifest.

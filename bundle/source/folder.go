@@ -105,8 +105,7 @@ func (s *pkgSource) Export(ctx context.Context, fn func(ctx context.Context, vm 
 func assemble(ctx context.Context, desc string, files map[string]*pkgFile, only string) (*pkgSource, error) {
 	var ovfs []string
 	for name := range files {
-		base := path.Base(name)
-		if strings.EqualFold(path.Ext(name), ".ovf") && !strings.HasPrefix(base, "._") {
+		if isDescriptor(name) {
 			if only == "" || name == only {
 				ovfs = append(ovfs, name)
 			}
@@ -301,8 +300,88 @@ func openDirSource(root, only string) (*pkgSource, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open source %s: %w", root, err)
 	}
-	return assemble(context.Background(), "folder "+abs, files, only)
+	if only != "" {
+		return assemble(context.Background(), "folder "+abs, files, only)
+	}
+	return assembleFolder(abs, files)
 }
+
+// assembleFolder takes every VM of a folder: its OVF descriptors (at any
+// depth) and every archive in it (.ova, .tar, .zip, compressed tars) that
+// no descriptor references, each read in place. A folder that holds
+// fewer VMs than it seems to must fail, naming what could not be read,
+// rather than yield a signed bundle without them.
+func assembleFolder(abs string, files map[string]*pkgFile) (*pkgSource, error) {
+	desc := "folder " + abs
+	ctx := context.Background()
+	referenced := map[string]bool{}
+	hasOVF := false
+	for name, f := range files {
+		if !isDescriptor(name) || f.link || f.bad != "" || f.size > ovf.MaxDescriptorSize {
+			continue
+		}
+		hasOVF = true
+		if data, err := os.ReadFile(filepath.Join(abs, filepath.FromSlash(name))); err == nil {
+			if d, err := ovf.Parse(bytes.NewReader(data)); err == nil {
+				for _, r := range d.Files {
+					referenced[path.Join(path.Dir(name), r.Href)] = true
+				}
+			}
+		}
+	}
+	var archives []string
+	for name, f := range files {
+		if !referenced[name] && f.open != nil && isArchiveName(name) {
+			archives = append(archives, name)
+		}
+	}
+	sort.Strings(archives)
+	src := &pkgSource{desc: desc}
+	var errs []error
+	if hasOVF || len(archives) == 0 {
+		s, err := assemble(ctx, desc, files, "")
+		if err != nil {
+			errs = append(errs, err)
+		} else {
+			src.vms = s.vms
+		}
+	}
+	for _, name := range archives {
+		a, err := openArchiveSource(ctx, filepath.Join(abs, filepath.FromSlash(name)))
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: %s could not be read as an export, so its VMs would be missing from the bundle: %w; repair it or move it out of the folder", desc, name, err))
+			continue
+		}
+		src.vms = append(src.vms, a.vms...)
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	return src, nil
+}
+
+func isDescriptor(name string) bool {
+	return strings.EqualFold(path.Ext(name), ".ovf") && !strings.HasPrefix(path.Base(name), "._")
+}
+
+// isArchiveName says whether a file in a folder source is an archive of
+// exports by its name: .ova, .tar, .zip, and tars compressed as
+// .tar.gz/.tgz, .tar.zst, .tar.xz, .tar.bz2.
+func isArchiveName(name string) bool {
+	n := strings.ToLower(path.Base(name))
+	if strings.HasPrefix(n, "._") {
+		return false
+	}
+	for _, ext := range []string{".ova", ".tar", ".zip", ".tgz", ".tar.gz", ".tar.zst", ".tar.xz", ".tar.bz2"} {
+		if strings.HasSuffix(n, ext) {
+			return true
+		}
+	}
+	return false
+}
+
+// VMCount is how many VMs the source will export, known since Open.
+func (s *pkgSource) VMCount() int { return len(s.vms) }
 
 // openPlain opens a file of a folder source, refusing one that turned
 // into a link or changed size since it was checked.

@@ -35,6 +35,13 @@ type Planner interface {
 	PlannedBytes() int64
 }
 
+// A Counter is a Source that knows, before it exports anything, how many
+// VMs it will hand over, so that create can say so first and refuse to
+// sign a bundle that holds fewer.
+type Counter interface {
+	VMCount() int
+}
+
 // VM is one OVF package as a source hands it over.
 type VM struct {
 	Name   string // proposed folder name; create maps it to [A-Za-z0-9._-]

@@ -530,3 +530,59 @@ func TestOpeningAnArchiveStopsWhenTheContextIsCancelled(t *testing.T) {
 		t.Errorf("a cancelled open: %v", err)
 	}
 }
+
+func TestAFolderSourceTakesEveryOVFFolderAndArchiveAtAnyDepth(t *testing.T) {
+	// The README's own layout: exports/ holds an OVF folder and an .ova;
+	// deeper down, a compressed archive of an OVF folder and another .ova.
+	dir := t.TempDir()
+	web := srcDisk(t, 1)
+	members, ova := srcWebOVA(t)
+	srcWriteFiles(t, dir, map[string][]byte{
+		"acme-web/acme-web.ovf":        srcOVF("acme-web", []srcRef{{"acme-web-disk1.vmdk", int64(len(web))}}, ""),
+		"acme-web/acme-web-disk1.vmdk": web,
+		"acme-db.ova":                  srcTar(t, members),
+		"old/2025/acme-mail.ova":       srcTar(t, members),
+		"notes.txt":                    []byte("not a VM"),
+	})
+	src, err := Open(context.Background(), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := src.(Counter).VMCount(); n != 3 {
+		t.Errorf("VMCount = %d, want 3", n)
+	}
+	srcCheckExported(t, srcExported(t, src), map[string]map[string][]byte{
+		"acme-web":  {"acme-web-disk1.vmdk": web},
+		"acme-db":   ova["web"],
+		"acme-mail": ova["web"],
+	})
+
+	// A folder of archives alone is a source too.
+	only := t.TempDir()
+	srcWriteFiles(t, only, map[string][]byte{"a/web.ova": srcTar(t, members)})
+	if src, err := Open(context.Background(), only); err != nil || src.(Counter).VMCount() != 1 {
+		t.Errorf("a folder of one .ova: %v", err)
+	}
+}
+
+func TestAFolderSourceFailsNamingAnArchiveItCannotRead(t *testing.T) {
+	dir := t.TempDir()
+	web := srcDisk(t, 1)
+	members, _ := srcWebOVA(t)
+	tarball := srcTar(t, members)
+	srcWriteFiles(t, dir, map[string][]byte{
+		"acme-web/acme-web.ovf":        srcOVF("acme-web", []srcRef{{"acme-web-disk1.vmdk", int64(len(web))}}, ""),
+		"acme-web/acme-web-disk1.vmdk": web,
+		"acme-db.ova":                  tarball[:len(tarball)/2], // cut off
+		"logs.zip":                     []byte("PK\x03\x04 not really"),
+	})
+	_, err := Open(context.Background(), dir)
+	if err == nil {
+		t.Fatal("a folder with an unreadable .ova opened")
+	}
+	for _, want := range []string{"acme-db.ova could not be read", "logs.zip could not be read", "would be missing from the bundle"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error lacks %q: %v", want, err)
+		}
+	}
+}
