@@ -448,13 +448,14 @@ func (c *creator) describe(vmDir, name, ovfName, mfName string, svm *SourceVM, d
 	if err != nil {
 		return nil, err
 	}
+	if svm.Manifest != "" {
+		c.prog.Line("VM %s: every file matched the export's own %s%s", name, svm.Manifest, map[bool]string{true: "; " + svm.Cert + " is present, its certificate chain not verified"}[svm.Cert != ""])
+	}
 	return &VM{
-		Name:     name,
-		Origin:   svm.Origin,
-		OVF:      ovfFile.Path,
-		MF:       mfFile.Path,
+		Name: name, Origin: svm.Origin, OVF: ovfFile.Path, MF: mfFile.Path,
 		Hardware: ovf.Hardware(desc, byRef),
 		Files:    append([]File{ovfFile, mfFile}, files...),
+		SourceMF: svm.Manifest, SourceCert: svm.Cert,
 	}, nil
 }
 

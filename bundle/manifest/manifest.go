@@ -123,6 +123,12 @@ type VM struct {
 	MF       string       `json:"mf"`     // bag path of the VMware-compatible manifest
 	Hardware []VMHardware `json:"hardware"`
 	Files    []File       `json:"files"`
+
+	// SourceMF names the export's own manifest (.mf) when it had one: every
+	// file was checked against it as it was read. SourceCert names the
+	// export's certificate (.cert): present, its X.509 chain not verified.
+	SourceMF   string `json:"source_mf,omitempty"`
+	SourceCert string `json:"source_cert,omitempty"`
 }
 
 // VMHardware is what a person restarting the VM elsewhere needs to know,

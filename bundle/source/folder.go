@@ -131,7 +131,7 @@ func assemble(ctx context.Context, desc string, files map[string]*pkgFile, only 
 	return src, nil
 }
 
-func assembleVM(ctx context.Context, desc string, files map[string]*pkgFile, name string) (*VM, error) {
+func assembleVM(ctx context.Context, desc string, files map[string]*pkgFile, name string) (vm *VM, retErr error) {
 	where := fmt.Sprintf("%s: %s", desc, name)
 	f := files[name]
 	if f.link {
@@ -159,7 +159,7 @@ func assembleVM(ctx context.Context, desc string, files map[string]*pkgFile, nam
 
 	dir := path.Dir(name)
 	vmName := strings.TrimSuffix(path.Base(name), path.Ext(name))
-	vm := &VM{Name: vmName, Origin: where, Descriptor: data}
+	vm = &VM{Name: vmName, Origin: where, Descriptor: data}
 	var errs []error
 	seen := map[string]string{}
 	for _, ref := range d.Files {
@@ -199,6 +199,13 @@ func assembleVM(ctx context.Context, desc string, files map[string]*pkgFile, nam
 	}
 
 	// NVRAM that the descriptor does not list but that belongs to the VM.
+	defer func() {
+		if vm != nil {
+			if err := checkManifest(ctx, where, files, name, data, vm); err != nil {
+				vm, retErr = nil, err
+			}
+		}
+	}()
 	names := map[string]bool{strings.ToLower(vmName): true}
 	for _, s := range d.Systems {
 		names[strings.ToLower(s.Name)] = true

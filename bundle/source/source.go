@@ -55,6 +55,12 @@ type VM struct {
 	// Files are the files the descriptor references, in References order,
 	// plus any others that belong to the VM (NVRAM).
 	Files []File
+
+	// Manifest names the export's own manifest (vm.mf) when it has one:
+	// the descriptor was checked against it, and every file is, as it is
+	// read (a mismatch fails the read with ErrManifestMismatch). Cert
+	// names its certificate (vm.cert), noted but not verified.
+	Manifest, Cert string
 }
 
 // File is one file of a VM, read as a stream.

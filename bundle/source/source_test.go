@@ -1,6 +1,7 @@
 package source
 
 import (
+	"crypto/sha256"
 	_ "github.com/exitkit/exitkit/internal/golden"
 
 	"archive/tar"
@@ -331,7 +332,7 @@ func srcWebOVA(t testing.TB) ([]srcMember, map[string]map[string][]byte) {
 	desc := srcOVF("web", []srcRef{{"web-disk1.vmdk", int64(len(disk))}, {"web.nvram", int64(len(nvram))}}, "")
 	return []srcMember{
 			{name: "web.ovf", data: desc},
-			{name: "web.mf", data: []byte("SHA256(web.ovf)= 00\n")},
+			{name: "web.mf", data: []byte(fmt.Sprintf("SHA256(web.ovf)= %x\nSHA256(web-disk1.vmdk)= %x\nSHA256(web.nvram)= %x\n", sha256.Sum256(desc), sha256.Sum256(disk), sha256.Sum256(nvram)))},
 			{name: "web-disk1.vmdk", data: disk},
 			{name: "web.nvram", data: nvram},
 		}, map[string]map[string][]byte{
