@@ -83,7 +83,8 @@ type seams struct {
 type Info struct {
 	Provider    string // Source-Organization
 	Customer    string
-	Contact     string // Contact-Name
+	Contact     string // an email address: Contact-Email (a contact with none is written as Contact-Name)
+	ContactName string // Contact-Name
 	Description string // External-Description
 }
 

@@ -8,7 +8,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/exitkit/exitkit/bundle/internal/journal"
 	"github.com/exitkit/exitkit/bundle/manifest"
 )
 
@@ -95,4 +97,32 @@ func TestCreateSignsNoBundleHoldingFewerVMsThanItsSourcesFound(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 	isIncomplete(t, out)
+}
+
+func TestContactLandsInBagInfoContactEmail(t *testing.T) {
+	h := journal.Header{ID: "urn:uuid:x", Created: time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)}
+	for _, tt := range []struct {
+		name string
+		info Info
+		want []string
+		not  []string
+	}{
+		{"an address", Info{Contact: "exit@nimbus.example"}, []string{"Contact-Email: exit@nimbus.example\n"}, []string{"Contact-Name"}},
+		{"an address and a name", Info{Contact: "exit@nimbus.example", ContactName: "Exit desk"}, []string{"Contact-Name: Exit desk\n", "Contact-Email: exit@nimbus.example\n"}, nil},
+		{"a desk, an address and a phone", Info{Contact: "Exit desk, exit@nimbus.example, +31 20 555 0140"}, []string{"Contact-Email: exit@nimbus.example\n"}, []string{"Contact-Name", "Contact-Email: Exit"}},
+		{"two addresses", Info{Contact: "Exit <exit@nimbus.example>; ops@nimbus.example"}, []string{"Contact-Email: exit@nimbus.example\nContact-Email: ops@nimbus.example\n"}, nil},
+		{"no address at all", Info{Contact: "Exit desk"}, []string{"Contact-Name: Exit desk\n"}, []string{"Contact-Email"}},
+	} {
+		got := string(bagInfo(tt.info, h, 1, 1))
+		for _, w := range tt.want {
+			if !strings.Contains(got, w) {
+				t.Errorf("%s: bag-info.txt lacks %q:\n%s", tt.name, w, got)
+			}
+		}
+		for _, n := range tt.not {
+			if strings.Contains(got, n) {
+				t.Errorf("%s: bag-info.txt has %q:\n%s", tt.name, n, got)
+			}
+		}
+	}
 }
