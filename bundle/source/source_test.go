@@ -587,3 +587,37 @@ func TestAFolderSourceFailsNamingAnArchiveItCannotRead(t *testing.T) {
 		}
 	}
 }
+
+func TestTheSameSourceTwiceIsRefusedUnderAnySpelling(t *testing.T) {
+	dir := t.TempDir()
+	srcWriteFiles(t, dir, map[string][]byte{"exports/web/web.ovf": nil, "exports/db.ova": nil, "other/x.ova": nil})
+	os.Symlink(filepath.Join(dir, "exports"), filepath.Join(dir, "link"))
+	t.Chdir(dir)
+	remote := func(s string) (string, bool) {
+		if rest, ok := strings.CutPrefix(s, "vsphere://"); ok {
+			return strings.ToLower(rest), true
+		}
+		return "", false
+	}
+	for _, tt := range []struct {
+		specs []string
+		want  string // "" for none
+	}{
+		{[]string{"exports", "other/x.ova"}, ""},
+		{[]string{"exports", "exports"}, "are the same folder"},
+		{[]string{"exports", "./exports/"}, "are the same folder"},
+		{[]string{"exports", filepath.Join(dir, "exports")}, "are the same folder"},
+		{[]string{"exports", "link"}, "are the same folder"},
+		{[]string{"exports/db.ova", "./exports/../exports/db.ova"}, "are the same file"},
+		{[]string{"exports", "exports/db.ova"}, "exports/db.ova lies inside --source exports"},
+		{[]string{"exports/web", "exports"}, "exports/web lies inside --source exports"},
+		{[]string{"vsphere://a@vc/sdk?vm=web", "vsphere://a@VC/sdk?vm=web"}, "name the same VMs"},
+		{[]string{"vsphere://a@vc/sdk?vm=web", "vsphere://a@vc/sdk?vm=db"}, ""},
+		{[]string{"missing", "missing"}, ""}, // Open says it is missing
+	} {
+		err := CheckDistinct(tt.specs, remote)
+		if (err == nil) != (tt.want == "") || (err != nil && !strings.Contains(err.Error(), tt.want)) {
+			t.Errorf("%q: err = %v, want %q", tt.specs, err, tt.want)
+		}
+	}
+}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/exitkit/exitkit/bundle"
 	"github.com/exitkit/exitkit/bundle/keys"
+	"github.com/exitkit/exitkit/bundle/source"
 	"github.com/exitkit/exitkit/bundle/vsphere"
 	"github.com/exitkit/exitkit/internal/cli"
 	"github.com/exitkit/exitkit/templates"
@@ -88,6 +89,9 @@ reason (the bundle is then unfinished and resumable).`,
 				return cli.Usage(errors.New("give exactly one of --out DIR (a bundle folder) or --tar FILE (the bundle as one tar file)"))
 			case signKey == "":
 				return cli.Usage(errors.New("--sign-key is required: an OpenSSH private key (make one with: exitbundle keygen --type sign --out KEY)"))
+			}
+			if err := source.CheckDistinct(sources, vsphereKey); err != nil {
+				return cli.Usage(err)
 			}
 			signer, err := keys.LoadSigner(signKey, signPassphrase(signKey, stderr))
 			if err != nil {
