@@ -61,7 +61,12 @@ index says so. Descriptors and .mf files always stay readable.
 
 Resuming: if create is interrupted (Ctrl-C, a crash, kill -9, a full disk),
 run exactly the same command again: files already stored are checked by
-re-hashing and kept, and the rest is exported. Until the signature is
+re-hashing and kept, and the rest is exported. Only files the resume journal
+vouches for are kept: it is authenticated with a key derived from --sign-key
+(an ed25519 or RSA key; an ECDSA key cannot resume) and bound to the source
+files, so a journal planted in the output is refused. One create at a time
+may write an output; a second one fails at once, naming the first. create
+never writes, renames or removes through a symbolic link in its output. Until the signature is
 written last, the bundle holds the marker .exitbundle-incomplete. create
 refuses an output that holds anything else and never overwrites a finished
 bundle.
