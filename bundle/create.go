@@ -154,7 +154,7 @@ func create(ctx context.Context, opts CreateOptions, sm seams) (*Manifest, error
 		out:     out,
 		j:       j,
 		pool:    pipeline.NewPool(16*opts.Jobs + 4),
-		prog:    progress.New(opts.Progress, terminalWidth(&opts)),
+		prog:    progress.New(opts.Progress, progress.TerminalWidth(opts.Progress, opts.Terminal)),
 		sem:     make(chan struct{}, opts.Jobs),
 		vmNames: map[string]bool{},
 	}
@@ -251,6 +251,13 @@ func checkOptions(o *CreateOptions) error {
 		return errors.New("create: a passphrase cannot be combined with recipients (age allows an scrypt recipient only alone)")
 	case len(o.RecipientNames) != 0 && len(o.RecipientNames) != len(o.Recipients):
 		return errors.New("create: RecipientNames must name each recipient")
+	}
+	seen := map[string]bool{}
+	for _, s := range o.Sources {
+		if seen[s.String()] {
+			return fmt.Errorf("create: source %s is given twice; its VMs would be exported twice", s)
+		}
+		seen[s.String()] = true
 	}
 	switch o.Compress {
 	case "":
@@ -646,16 +653,4 @@ func (c *creator) templates() fs.FS {
 		return c.opts.Templates
 	}
 	return templates.Default()
-}
-
-// terminalWidth is the width progress may use: the terminal's when
-// Progress is one, else 0 for plain lines.
-func terminalWidth(o *CreateOptions) int {
-	if !o.Terminal || o.Progress == nil {
-		return 0
-	}
-	if w := progress.Width(o.Progress); w > 0 {
-		return w
-	}
-	return 80
 }

@@ -126,3 +126,16 @@ func TestContactLandsInBagInfoContactEmail(t *testing.T) {
 		}
 	}
 }
+
+func TestCreateRefusesTheSameSourceTwice(t *testing.T) {
+	fx := newFixture(t, t.TempDir(), 1<<20)
+	out := filepath.Join(t.TempDir(), "b")
+	opts := crOptions(t, fx, out)
+	opts.Sources = []Source{fx.source, fx.source}
+	if _, err := testCreate(context.Background(), opts); err == nil || !strings.Contains(err.Error(), "is given twice") {
+		t.Fatalf("err = %v", err)
+	}
+	if _, err := os.Stat(out); err == nil {
+		t.Error("the output was created")
+	}
+}
