@@ -188,3 +188,26 @@ func TestARecordIsResumableOnlyUnderTheNameCreatePlans(t *testing.T) {
 		}
 	}
 }
+
+// FuzzOpen feeds Open planted journals: it must never panic, and never
+// trust a record that was not written under the key.
+func FuzzOpen(f *testing.F) {
+	h, _ := json.Marshal(Header{Kind: kind, ID: "urn:uuid:x", Params: "p1"})
+	f.Add(append(h, '\n'))
+	f.Add([]byte(`{"kind":"exitbundle-create/1"}` + "\n" + `{"key":"a","path":"../x","mac":"00"}` + "\n"))
+	f.Add([]byte("-----BEGIN SSH SIGNATURE-----\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		d := openDir(t)
+		os.WriteFile(d.Join(manifest.IncompleteMarker), data, 0o644)
+		j, _, err := Open(d, "p1", testKey, time.Now())
+		if err != nil || j == nil || j.done == nil {
+			return
+		}
+		defer j.Close()
+		for k, r := range j.done {
+			if r.MAC != j.recordMAC(r) {
+				t.Fatalf("record %q kept without a valid MAC", k)
+			}
+		}
+	})
+}
