@@ -22,6 +22,7 @@ import (
 	"github.com/exitkit/exitkit/bundle/internal/pipeline"
 	"github.com/exitkit/exitkit/bundle/manifest"
 	"github.com/exitkit/exitkit/bundle/ovf"
+	"github.com/exitkit/exitkit/bundle/source"
 	"github.com/exitkit/exitkit/internal/fsx"
 	"github.com/exitkit/exitkit/internal/progress"
 	"github.com/exitkit/exitkit/internal/terms"
@@ -96,7 +97,8 @@ type seams struct {
 type Info struct {
 	Provider    string // Source-Organization
 	Customer    string
-	Contact     string // Contact-Name
+	Contact     string // an email address: Contact-Email (a contact with none is written as Contact-Name)
+	ContactName string // Contact-Name
 	Description string // External-Description
 }
 
@@ -138,7 +140,16 @@ func create(ctx context.Context, opts CreateOptions, sm seams) (*Manifest, error
 	}
 	defer sink.Close()
 	out := sink.FS()
-	j, signed, err := journal.Open(out, paramsHash(&opts), time.Now())
+	params := paramsHash(&opts)
+	key, deterministic, err := journal.DeriveKey(opts.Signer, params, opts.Passphrase)
+	if err != nil {
+		return nil, fmt.Errorf("create: %w", err)
+	}
+	defer clear(key)
+	j, signed, err := journal.Open(out, params, key, time.Now())
+	if errors.Is(err, journal.ErrForged) && !deterministic {
+		err = fmt.Errorf("%w; note: this signing key (%s) signs with fresh randomness each time, so create cannot authenticate an earlier run's journal and cannot resume with it: use an ed25519 key (exitbundle keygen --type sign), or start over in a new output folder", err, opts.Signer.PublicKey().Type())
+	}
 	if sink.FinishesSigned() && errors.Is(err, ErrFinished) {
 		// Killed while serializing a signed bag: only the tar is left to write.
 		return finishSink(sink)
@@ -161,7 +172,7 @@ func create(ctx context.Context, opts CreateOptions, sm seams) (*Manifest, error
 		out:     out,
 		j:       j,
 		pool:    pipeline.NewPool(16*opts.Jobs + 4),
-		prog:    progress.New(opts.Progress, terminalWidth(&opts)),
+		prog:    progress.New(opts.Progress, progress.TerminalWidth(opts.Progress, opts.Terminal)),
 		sem:     make(chan struct{}, opts.Jobs),
 		vmNames: map[string]bool{},
 		terms:   checkedTerms,
@@ -174,7 +185,7 @@ func create(ctx context.Context, opts CreateOptions, sm seams) (*Manifest, error
 		if sm.scryptLogN > 0 {
 			r.SetWorkFactor(sm.scryptLogN)
 		}
-		c.recipients = []age.Recipient{&serialRecipient{r: r}}
+		c.recipients = []age.Recipient{&pipeline.SerialRecipient{R: r}}
 	} else {
 		c.recipients = opts.Recipients
 	}
@@ -188,14 +199,22 @@ func create(ctx context.Context, opts CreateOptions, sm seams) (*Manifest, error
 			preplanned[i] = true
 		}
 	}
+	for _, src := range opts.Sources {
+		if n, ok := src.(source.Counter); ok {
+			c.prog.Line("source %s: %d VM%s found", src, n.VMCount(), map[bool]string{true: "s"}[n.VMCount() != 1])
+			c.sources = append(c.sources, manifest.SourceCount{Source: src.String(), VMs: n.VMCount()})
+		}
+	}
 	for i, src := range opts.Sources {
-		planned := preplanned[i]
+		planned, before := preplanned[i], len(c.vms)+len(c.errs)
 		err := src.Export(ctx, func(ctx context.Context, svm *SourceVM) error { return c.exportVM(ctx, svm, planned) })
 		if ctx.Err() != nil {
 			break
 		}
 		if err != nil {
 			c.fail(fmt.Errorf("source %s: %w", src, err))
+		} else if n, ok := src.(source.Counter); ok && len(c.vms)+len(c.errs)-before < n.VMCount() {
+			c.fail(fmt.Errorf("source %s: %d VMs were found but only %d handed over; the bundle would lack the others", src, n.VMCount(), len(c.vms)+len(c.errs)-before))
 		}
 	}
 	c.prog.Close()
@@ -252,6 +271,13 @@ func checkOptions(o *CreateOptions) error {
 	case len(o.RecipientNames) != 0 && len(o.RecipientNames) != len(o.Recipients):
 		return errors.New("create: RecipientNames must name each recipient")
 	}
+	seen := map[string]bool{}
+	for _, s := range o.Sources {
+		if seen[s.String()] {
+			return fmt.Errorf("create: source %s is given twice; its VMs would be exported twice", s)
+		}
+		seen[s.String()] = true
+	}
 	switch o.Compress {
 	case "":
 		o.Compress = "auto"
@@ -281,7 +307,8 @@ type creator struct {
 	vmNames    map[string]bool
 	vms        []VM
 	errs       []error
-	compressed bool // some file was stored with zstd
+	compressed bool                   // some file was stored with zstd
+	sources    []manifest.SourceCount // the VMs found per source, before exporting
 }
 
 func (c *creator) fail(err error) {
@@ -317,6 +344,7 @@ type filePlan struct {
 	vm     string
 	name   string // plaintext name in the VM folder
 	role   string
+	source string       // the source file's identity, bound into its journal record
 	ref    *ovf.FileRef // the descriptor's References/File, if any
 	stated int64        // ovf:size stated by the descriptor, or -1
 }
@@ -374,6 +402,7 @@ func planFiles(vm string, svm *SourceVM, desc *ovf.Descriptor, taken map[string]
 	for i, sf := range svm.Files {
 		base := path.Base(strings.ReplaceAll(sf.Href, `\`, "/"))
 		p := filePlan{sf: sf, vm: vm, name: manifest.UniqueName(SanitizeName(base), taken), role: RoleOther, stated: -1}
+		p.source = fmt.Sprintf("%q href %q size %d stamp %q", svm.Origin, sf.Href, sf.Size, sf.Stamp)
 		for j := range desc.Files {
 			if desc.Files[j].Href == sf.Href {
 				p.ref = &desc.Files[j]
@@ -447,13 +476,14 @@ func (c *creator) describe(vmDir, name, ovfName, mfName string, svm *SourceVM, d
 	if err != nil {
 		return nil, err
 	}
+	if svm.Manifest != "" {
+		c.prog.Line("VM %s: every file matched the export's own %s%s", name, svm.Manifest, map[bool]string{true: "; " + svm.Cert + " is present, its certificate chain not verified"}[svm.Cert != ""])
+	}
 	return &VM{
-		Name:     name,
-		Origin:   svm.Origin,
-		OVF:      ovfFile.Path,
-		MF:       mfFile.Path,
+		Name: name, Origin: svm.Origin, OVF: ovfFile.Path, MF: mfFile.Path,
 		Hardware: ovf.Hardware(desc, byRef),
 		Files:    append([]File{ovfFile, mfFile}, files...),
+		SourceMF: svm.Manifest, SourceCert: svm.Cert,
 	}, nil
 }
 
@@ -471,7 +501,8 @@ func (c *creator) writeSmall(vmDir, name, role string, data []byte) (File, error
 // record still matches, and retrying transient source errors.
 func (c *creator) file(ctx context.Context, vmDir string, p *filePlan) (File, error) {
 	key := p.vm + "/" + p.name
-	if rec, ok := c.j.Lookup(key); ok {
+	plan := journal.Plan{Key: key, Source: p.source, Path: vmDir + "/" + p.name, Compress: c.opts.Compress, Encrypted: len(c.recipients) > 0}
+	if rec, ok := c.j.Resumable(plan); ok {
 		if f, ok := c.keep(rec, p); ok {
 			c.prog.Skip(key, rec.Size)
 			return f, nil
@@ -606,6 +637,7 @@ func (c *creator) transfer(ctx context.Context, vmDir string, p *filePlan, fp *p
 		Key: p.vm + "/" + p.name, Path: bagPath,
 		Size: m.Size, SHA256: m.SHA256, StoredSize: m.StoredSize, StoredSHA256: m.StoredSHA256,
 		Encrypted: len(c.recipients) > 0,
+		Source:    p.source,
 	}
 	if compress {
 		rec.Compression = "zstd"
@@ -636,41 +668,10 @@ func alreadyCompressed(head []byte) bool {
 	return false
 }
 
-// serialRecipient runs one scrypt wrap at a time: each costs about a
-// second and 256 MiB, and running them for several files at once would
-// multiply the memory.
-type serialRecipient struct {
-	mu sync.Mutex
-	r  *age.ScryptRecipient
-}
-
-func (s *serialRecipient) Wrap(fileKey []byte) ([]*age.Stanza, error) {
-	st, _, err := s.WrapWithLabels(fileKey)
-	return st, err
-}
-
-func (s *serialRecipient) WrapWithLabels(fileKey []byte) ([]*age.Stanza, []string, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.r.WrapWithLabels(fileKey)
-}
-
 // templates are the index templates create renders with.
 func (c *creator) templates() fs.FS {
 	if c.opts.Templates != nil {
 		return c.opts.Templates
 	}
 	return templates.Default()
-}
-
-// terminalWidth is the width progress may use: the terminal's when
-// Progress is one, else 0 for plain lines.
-func terminalWidth(o *CreateOptions) int {
-	if !o.Terminal || o.Progress == nil {
-		return 0
-	}
-	if w := progress.Width(o.Progress); w > 0 {
-		return w
-	}
-	return 80
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strings"
 
@@ -96,6 +97,7 @@ func (c *creator) exitManifest() *Manifest {
 		},
 		Encryption:  Encryption{Mode: "none"},
 		Compression: "none",
+		Sources:     c.sources,
 		VMs:         c.vms,
 	}
 	if len(c.recipients) > 0 {
@@ -168,7 +170,17 @@ func bagInfo(info Info, h journal.Header, octets int64, count int) []byte {
 		}
 	}
 	label("Source-Organization", info.Provider)
-	label("Contact-Name", info.Contact)
+	// RFC 8493's Contact-Email takes an address; a contact that holds none
+	// (a name or a desk) can only be a Contact-Name.
+	label("Contact-Name", info.ContactName)
+	emails := strings.FieldsFunc(info.Contact, func(r rune) bool { return strings.ContainsRune(" \t,;<>()", r) })
+	emails = slices.DeleteFunc(emails, func(f string) bool { return !strings.Contains(f, "@") })
+	for _, e := range emails {
+		label("Contact-Email", e)
+	}
+	if len(emails) == 0 && info.ContactName == "" {
+		label("Contact-Name", info.Contact)
+	}
 	desc := info.Description
 	if info.Customer != "" {
 		label("Customer", info.Customer)

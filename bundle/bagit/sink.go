@@ -55,6 +55,17 @@ func NewFolder(dir string, wrap Wrap) (*Folder, error) {
 	if err != nil {
 		return nil, fmt.Errorf("output %s: %w", dir, err)
 	}
+	// One create at a time (the lock is released by Close or exit); and a
+	// link anywhere in the output was planted: refuse it before anything
+	// is written (every write refuses one too, see fsx).
+	if err := d.Lock(manifest.LockFile); err != nil {
+		d.Close()
+		return nil, fmt.Errorf("output %w", err)
+	}
+	if err := fsx.FindLink(d, "."); err != nil {
+		d.Close()
+		return nil, fmt.Errorf("output %s: %w", dir, err)
+	}
 	return &Folder{dir: d, fs: wrap.apply(d)}, nil
 }
 
@@ -85,11 +96,24 @@ func NewTar(p string, wrap Wrap) (*Tar, error) {
 	if _, err := os.Lstat(p); err == nil {
 		return nil, fmt.Errorf("%s: %w", p, manifest.ErrFinished)
 	}
+	for _, aside := range []string{p + fsx.PartialSuffix, p + PartsSuffix} {
+		if fi, err := os.Lstat(aside); err == nil && fi.Mode()&os.ModeSymlink != 0 {
+			return nil, fmt.Errorf("output %s: %w", p, &fsx.LinkError{Path: aside})
+		}
+	}
 	parent, err := fsx.OpenDir(filepath.Dir(p))
 	if err != nil {
 		return nil, fmt.Errorf("output %s: %w", p, err)
 	}
 	parts, err := fsx.OpenDir(p + PartsSuffix)
+	if err == nil {
+		if err = parts.Lock(manifest.LockFile); err == nil {
+			err = fsx.FindLink(parts, ".")
+		}
+		if err != nil {
+			parts.Close()
+		}
+	}
 	if err != nil {
 		parent.Close()
 		return nil, fmt.Errorf("output %s: %w", p, err)

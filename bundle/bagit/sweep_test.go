@@ -1,6 +1,7 @@
 package bagit
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"testing"
@@ -8,7 +9,7 @@ import (
 	"github.com/exitkit/exitkit/internal/fsx"
 )
 
-func TestSweepRemovesWhatTheBagDoesNotHoldAndNeverFollowsALink(t *testing.T) {
+func TestSweepRemovesWhatTheBagDoesNotHoldAndRefusesALink(t *testing.T) {
 	tmp := t.TempDir()
 	outside := filepath.Join(tmp, "outside.txt")
 	os.WriteFile(outside, []byte("keep"), 0o644)
@@ -17,7 +18,6 @@ func TestSweepRemovesWhatTheBagDoesNotHoldAndNeverFollowsALink(t *testing.T) {
 		os.MkdirAll(filepath.Dir(filepath.Join(bag, p)), 0o755)
 		os.WriteFile(filepath.Join(bag, p), []byte("x"), 0o644)
 	}
-	os.Symlink(outside, filepath.Join(bag, "data/vms/web/link.vmdk"))
 	d, err := fsx.OpenDir(bag)
 	if err != nil {
 		t.Fatal(err)
@@ -28,11 +28,22 @@ func TestSweepRemovesWhatTheBagDoesNotHoldAndNeverFollowsALink(t *testing.T) {
 	}
 	for p, want := range map[string]bool{
 		"data/vms/web/web.ovf": true, ".exitbundle-incomplete": true,
-		"data/vms/web/old.vmdk": false, "data/vms/web/link.vmdk": false, "data/vms/gone": false, "bag-info.txt.partial": false,
+		"data/vms/web/old.vmdk": false, "data/vms/gone": false, "bag-info.txt.partial": false,
 	} {
 		if _, err := os.Lstat(filepath.Join(bag, p)); (err == nil) != want {
 			t.Errorf("%s: present %v, want %v", p, err == nil, want)
 		}
+	}
+	// A planted link is refused, named, and left as it is.
+	link := filepath.Join(bag, "data/vms/web/link.vmdk")
+	os.Symlink(outside, link)
+	err = Sweep(d, map[string]bool{"data/vms/web/web.ovf": true})
+	var le *fsx.LinkError
+	if !errors.As(err, &le) || le.Path != link {
+		t.Errorf("a link in the bag: err = %v", err)
+	}
+	if _, err := os.Lstat(link); err != nil {
+		t.Errorf("the link was removed: %v", err)
 	}
 	if got, _ := os.ReadFile(outside); string(got) != "keep" {
 		t.Errorf("a link's target changed: %q", got)

@@ -32,6 +32,12 @@ const (
 	// presence, like a missing signature, means the bundle is unfinished.
 	IncompleteMarker = ".exitbundle-incomplete"
 
+	// LockFile names the create that holds an unfinished bundle's lock
+	// (its pid, host and start time), for the message of a second create
+	// into the same output. The lock itself is a flock on the folder; the
+	// file is removed before the signature is written.
+	LockFile = ".exitbundle-lock"
+
 	// PayloadDir holds one folder per VM: data/vms/<vm>/.
 	PayloadDir = "data/vms"
 
@@ -71,7 +77,16 @@ type Manifest struct {
 	Encryption  Encryption `json:"encryption"`
 	Compression string     `json:"compression"` // "none" or "zstd": what create was asked for
 	Terms       *Terms     `json:"terms,omitempty"`
-	VMs         []VM       `json:"vms"`
+	// Sources says how many VMs create found in each source before it
+	// exported them; the bundle holds every one of them.
+	Sources []SourceCount `json:"sources,omitempty"`
+	VMs     []VM          `json:"vms"`
+}
+
+// SourceCount is one source and the VMs create found in it.
+type SourceCount struct {
+	Source string `json:"source"` // as create names it: "folder /x", "ova /x/y.ova", a vsphere:// URL without secrets
+	VMs    int    `json:"vms"`
 }
 
 // Signer identifies the key whose SSHSIG signature covers the tag manifest.
@@ -116,6 +131,12 @@ type VM struct {
 	MF       string       `json:"mf"`     // bag path of the VMware-compatible manifest
 	Hardware []VMHardware `json:"hardware"`
 	Files    []File       `json:"files"`
+
+	// SourceMF names the export's own manifest (.mf) when it had one: every
+	// file was checked against it as it was read. SourceCert names the
+	// export's certificate (.cert): present, its X.509 chain not verified.
+	SourceMF   string `json:"source_mf,omitempty"`
+	SourceCert string `json:"source_cert,omitempty"`
 }
 
 // VMHardware is what a person restarting the VM elsewhere needs to know,

@@ -146,7 +146,7 @@ func indexOVA(p string, f *os.File) (map[string]*pkgFile, error) {
 			files[name] = &pkgFile{name: name, bad: fmt.Sprintf("member type %q is not a regular file", m.Header.Typeflag)}
 			continue
 		}
-		files[name] = &pkgFile{name: name, size: m.Size, open: openSection(p, total, m.Offset, m.Size)}
+		files[name] = &pkgFile{name: name, size: m.Size, stamp: fmt.Sprintf("%s member %q at %d", stamp(p, st), name, m.Offset), open: openSection(p, total, m.Offset, m.Size)}
 	}
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
@@ -182,6 +182,10 @@ func indexStream(ctx context.Context, p string, ex archives.Extractor) (map[stri
 		return nil, err
 	}
 	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
 	files := map[string]*pkgFile{}
 	var errs []error
 	err = ex.Extract(ctx, f, func(ctx context.Context, info archives.FileInfo) error {
@@ -204,7 +208,7 @@ func indexStream(ctx context.Context, p string, ex archives.Extractor) (map[stri
 		case !info.Mode().IsRegular():
 			files[name] = &pkgFile{name: name, bad: "it is not a regular file"}
 		default:
-			files[name] = &pkgFile{name: name, size: info.Size(), open: openStreamMember(p, ex, name, info.Size())}
+			files[name] = &pkgFile{name: name, size: info.Size(), stamp: fmt.Sprintf("%s member %q", stamp(p, st), name), open: openStreamMember(p, ex, name, info.Size())}
 		}
 		return nil
 	})

@@ -58,11 +58,12 @@ func Open(ctx context.Context, p string) (Source, error) {
 
 // pkgFile is one file of an export: in a folder or an archive member.
 type pkgFile struct {
-	name string // slash path relative to the source's root
-	size int64
-	link bool   // a symbolic or hard link
-	bad  string // why the file cannot be used, when it is listed but unusable
-	open func(ctx context.Context) (io.ReadCloser, error)
+	name  string // slash path relative to the source's root
+	size  int64
+	stamp string // see File.Stamp
+	link  bool   // a symbolic or hard link
+	bad   string // why the file cannot be used, when it is listed but unusable
+	open  func(ctx context.Context) (io.ReadCloser, error)
 }
 
 // pkgSource is what folders and archives have in common once indexed:
@@ -104,8 +105,7 @@ func (s *pkgSource) Export(ctx context.Context, fn func(ctx context.Context, vm 
 func assemble(ctx context.Context, desc string, files map[string]*pkgFile, only string) (*pkgSource, error) {
 	var ovfs []string
 	for name := range files {
-		base := path.Base(name)
-		if strings.EqualFold(path.Ext(name), ".ovf") && !strings.HasPrefix(base, "._") {
+		if isDescriptor(name) {
 			if only == "" || name == only {
 				ovfs = append(ovfs, name)
 			}
@@ -131,7 +131,7 @@ func assemble(ctx context.Context, desc string, files map[string]*pkgFile, only 
 	return src, nil
 }
 
-func assembleVM(ctx context.Context, desc string, files map[string]*pkgFile, name string) (*VM, error) {
+func assembleVM(ctx context.Context, desc string, files map[string]*pkgFile, name string) (vm *VM, retErr error) {
 	where := fmt.Sprintf("%s: %s", desc, name)
 	f := files[name]
 	if f.link {
@@ -159,7 +159,7 @@ func assembleVM(ctx context.Context, desc string, files map[string]*pkgFile, nam
 
 	dir := path.Dir(name)
 	vmName := strings.TrimSuffix(path.Base(name), path.Ext(name))
-	vm := &VM{Name: vmName, Origin: where, Descriptor: data}
+	vm = &VM{Name: vmName, Origin: where, Descriptor: data}
 	var errs []error
 	seen := map[string]string{}
 	for _, ref := range d.Files {
@@ -192,13 +192,20 @@ func assembleVM(ctx context.Context, desc string, files map[string]*pkgFile, nam
 			errs = append(errs, fmt.Errorf("%s: ovf:size of %s says %d bytes, but the file has %d: the file is incomplete or the descriptor is wrong; export the VM again", where, ref.Href, ref.Size, pf.size))
 			continue
 		}
-		vm.Files = append(vm.Files, File{Href: ref.Href, Size: pf.size, Open: pf.open})
+		vm.Files = append(vm.Files, File{Href: ref.Href, Size: pf.size, Stamp: pf.stamp, Open: pf.open})
 	}
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
 
 	// NVRAM that the descriptor does not list but that belongs to the VM.
+	defer func() {
+		if vm != nil {
+			if err := checkManifest(ctx, where, files, name, data, vm); err != nil {
+				vm, retErr = nil, err
+			}
+		}
+	}()
 	names := map[string]bool{strings.ToLower(vmName): true}
 	for _, s := range d.Systems {
 		names[strings.ToLower(s.Name)] = true
@@ -219,7 +226,7 @@ func assembleVM(ctx context.Context, desc string, files map[string]*pkgFile, nam
 	sort.Strings(extra)
 	for _, other := range extra {
 		pf := files[other]
-		vm.Files = append(vm.Files, File{Href: path.Base(other), Size: pf.size, Open: pf.open})
+		vm.Files = append(vm.Files, File{Href: path.Base(other), Size: pf.size, Stamp: pf.stamp, Open: pf.open})
 	}
 	return vm, nil
 }
@@ -291,7 +298,7 @@ func openDirSource(root, only string) (*pkgSource, error) {
 			if err != nil {
 				return err
 			}
-			files[name] = &pkgFile{name: name, size: info.Size(), open: openPlain(p, info.Size())}
+			files[name] = &pkgFile{name: name, size: info.Size(), stamp: stamp(p, info), open: openPlain(p, info.Size())}
 		default:
 			files[name] = &pkgFile{name: name, bad: "it is not a regular file (a device or pipe)"}
 		}
@@ -300,8 +307,88 @@ func openDirSource(root, only string) (*pkgSource, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open source %s: %w", root, err)
 	}
-	return assemble(context.Background(), "folder "+abs, files, only)
+	if only != "" {
+		return assemble(context.Background(), "folder "+abs, files, only)
+	}
+	return assembleFolder(abs, files)
 }
+
+// assembleFolder takes every VM of a folder: its OVF descriptors (at any
+// depth) and every archive in it (.ova, .tar, .zip, compressed tars) that
+// no descriptor references, each read in place. A folder that holds
+// fewer VMs than it seems to must fail, naming what could not be read,
+// rather than yield a signed bundle without them.
+func assembleFolder(abs string, files map[string]*pkgFile) (*pkgSource, error) {
+	desc := "folder " + abs
+	ctx := context.Background()
+	referenced := map[string]bool{}
+	hasOVF := false
+	for name, f := range files {
+		if !isDescriptor(name) || f.link || f.bad != "" || f.size > ovf.MaxDescriptorSize {
+			continue
+		}
+		hasOVF = true
+		if data, err := os.ReadFile(filepath.Join(abs, filepath.FromSlash(name))); err == nil {
+			if d, err := ovf.Parse(bytes.NewReader(data)); err == nil {
+				for _, r := range d.Files {
+					referenced[path.Join(path.Dir(name), r.Href)] = true
+				}
+			}
+		}
+	}
+	var archives []string
+	for name, f := range files {
+		if !referenced[name] && f.open != nil && isArchiveName(name) {
+			archives = append(archives, name)
+		}
+	}
+	sort.Strings(archives)
+	src := &pkgSource{desc: desc}
+	var errs []error
+	if hasOVF || len(archives) == 0 {
+		s, err := assemble(ctx, desc, files, "")
+		if err != nil {
+			errs = append(errs, err)
+		} else {
+			src.vms = s.vms
+		}
+	}
+	for _, name := range archives {
+		a, err := openArchiveSource(ctx, filepath.Join(abs, filepath.FromSlash(name)))
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: %s could not be read as an export, so its VMs would be missing from the bundle: %w; repair it or move it out of the folder", desc, name, err))
+			continue
+		}
+		src.vms = append(src.vms, a.vms...)
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	return src, nil
+}
+
+func isDescriptor(name string) bool {
+	return strings.EqualFold(path.Ext(name), ".ovf") && !strings.HasPrefix(path.Base(name), "._")
+}
+
+// isArchiveName says whether a file in a folder source is an archive of
+// exports by its name: .ova, .tar, .zip, and tars compressed as
+// .tar.gz/.tgz, .tar.zst, .tar.xz, .tar.bz2.
+func isArchiveName(name string) bool {
+	n := strings.ToLower(path.Base(name))
+	if strings.HasPrefix(n, "._") {
+		return false
+	}
+	for _, ext := range []string{".ova", ".tar", ".zip", ".tgz", ".tar.gz", ".tar.zst", ".tar.xz", ".tar.bz2"} {
+		if strings.HasSuffix(n, ext) {
+			return true
+		}
+	}
+	return false
+}
+
+// VMCount is how many VMs the source will export, known since Open.
+func (s *pkgSource) VMCount() int { return len(s.vms) }
 
 // openPlain opens a file of a folder source, refusing one that turned
 // into a link or changed size since it was checked.
@@ -334,4 +421,9 @@ func openSized(p string, size int64) (*os.File, error) {
 		return nil, fmt.Errorf("%s changed size since it was checked (%d bytes, now %d): is the export still being written? Wait for it to finish and run again", p, size, info.Size())
 	}
 	return f, nil
+}
+
+// stamp identifies one version of the file p (see File.Stamp).
+func stamp(p string, info fs.FileInfo) string {
+	return fmt.Sprintf("%q size %d mtime %d", p, info.Size(), info.ModTime().UnixNano())
 }

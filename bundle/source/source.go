@@ -35,6 +35,13 @@ type Planner interface {
 	PlannedBytes() int64
 }
 
+// A Counter is a Source that knows, before it exports anything, how many
+// VMs it will hand over, so that create can say so first and refuse to
+// sign a bundle that holds fewer.
+type Counter interface {
+	VMCount() int
+}
+
 // VM is one OVF package as a source hands it over.
 type VM struct {
 	Name   string // proposed folder name; create maps it to [A-Za-z0-9._-]
@@ -48,12 +55,24 @@ type VM struct {
 	// Files are the files the descriptor references, in References order,
 	// plus any others that belong to the VM (NVRAM).
 	Files []File
+
+	// Manifest names the export's own manifest (vm.mf) when it has one:
+	// the descriptor was checked against it, and every file is, as it is
+	// read (a mismatch fails the read with ErrManifestMismatch). Cert
+	// names its certificate (vm.cert), noted but not verified.
+	Manifest, Cert string
 }
 
 // File is one file of a VM, read as a stream.
 type File struct {
 	Href string // as the descriptor names it
 	Size int64  // bytes, or -1 when unknown before the transfer
+
+	// Stamp identifies this version of the file beyond its name and size
+	// (the file's path and modification time, or the archive's), so that a
+	// resumed create keeps a stored file only if it came from the same
+	// file. "" when the source cannot tell (vSphere).
+	Stamp string
 
 	// Open starts a fresh read of the whole file. It may be called again
 	// after a Transient error to retry from the first byte.

@@ -1,6 +1,7 @@
 package source
 
 import (
+	"crypto/sha256"
 	_ "github.com/exitkit/exitkit/internal/golden"
 
 	"archive/tar"
@@ -331,7 +332,7 @@ func srcWebOVA(t testing.TB) ([]srcMember, map[string]map[string][]byte) {
 	desc := srcOVF("web", []srcRef{{"web-disk1.vmdk", int64(len(disk))}, {"web.nvram", int64(len(nvram))}}, "")
 	return []srcMember{
 			{name: "web.ovf", data: desc},
-			{name: "web.mf", data: []byte("SHA256(web.ovf)= 00\n")},
+			{name: "web.mf", data: []byte(fmt.Sprintf("SHA256(web.ovf)= %x\nSHA256(web-disk1.vmdk)= %x\nSHA256(web.nvram)= %x\n", sha256.Sum256(desc), sha256.Sum256(disk), sha256.Sum256(nvram)))},
 			{name: "web-disk1.vmdk", data: disk},
 			{name: "web.nvram", data: nvram},
 		}, map[string]map[string][]byte{
@@ -528,5 +529,95 @@ func TestOpeningAnArchiveStopsWhenTheContextIsCancelled(t *testing.T) {
 	cancel()
 	if _, err := Open(ctx, p); !errors.Is(err, context.Canceled) {
 		t.Errorf("a cancelled open: %v", err)
+	}
+}
+
+func TestAFolderSourceTakesEveryOVFFolderAndArchiveAtAnyDepth(t *testing.T) {
+	// The README's own layout: exports/ holds an OVF folder and an .ova;
+	// deeper down, a compressed archive of an OVF folder and another .ova.
+	dir := t.TempDir()
+	web := srcDisk(t, 1)
+	members, ova := srcWebOVA(t)
+	srcWriteFiles(t, dir, map[string][]byte{
+		"acme-web/acme-web.ovf":        srcOVF("acme-web", []srcRef{{"acme-web-disk1.vmdk", int64(len(web))}}, ""),
+		"acme-web/acme-web-disk1.vmdk": web,
+		"acme-db.ova":                  srcTar(t, members),
+		"old/2025/acme-mail.ova":       srcTar(t, members),
+		"notes.txt":                    []byte("not a VM"),
+	})
+	src, err := Open(context.Background(), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := src.(Counter).VMCount(); n != 3 {
+		t.Errorf("VMCount = %d, want 3", n)
+	}
+	srcCheckExported(t, srcExported(t, src), map[string]map[string][]byte{
+		"acme-web":  {"acme-web-disk1.vmdk": web},
+		"acme-db":   ova["web"],
+		"acme-mail": ova["web"],
+	})
+
+	// A folder of archives alone is a source too.
+	only := t.TempDir()
+	srcWriteFiles(t, only, map[string][]byte{"a/web.ova": srcTar(t, members)})
+	if src, err := Open(context.Background(), only); err != nil || src.(Counter).VMCount() != 1 {
+		t.Errorf("a folder of one .ova: %v", err)
+	}
+}
+
+func TestAFolderSourceFailsNamingAnArchiveItCannotRead(t *testing.T) {
+	dir := t.TempDir()
+	web := srcDisk(t, 1)
+	members, _ := srcWebOVA(t)
+	tarball := srcTar(t, members)
+	srcWriteFiles(t, dir, map[string][]byte{
+		"acme-web/acme-web.ovf":        srcOVF("acme-web", []srcRef{{"acme-web-disk1.vmdk", int64(len(web))}}, ""),
+		"acme-web/acme-web-disk1.vmdk": web,
+		"acme-db.ova":                  tarball[:len(tarball)/2], // cut off
+		"logs.zip":                     []byte("PK\x03\x04 not really"),
+	})
+	_, err := Open(context.Background(), dir)
+	if err == nil {
+		t.Fatal("a folder with an unreadable .ova opened")
+	}
+	for _, want := range []string{"acme-db.ova could not be read", "logs.zip could not be read", "would be missing from the bundle"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error lacks %q: %v", want, err)
+		}
+	}
+}
+
+func TestTheSameSourceTwiceIsRefusedUnderAnySpelling(t *testing.T) {
+	dir := t.TempDir()
+	srcWriteFiles(t, dir, map[string][]byte{"exports/web/web.ovf": nil, "exports/db.ova": nil, "other/x.ova": nil})
+	os.Symlink(filepath.Join(dir, "exports"), filepath.Join(dir, "link"))
+	t.Chdir(dir)
+	remote := func(s string) (string, bool) {
+		if rest, ok := strings.CutPrefix(s, "vsphere://"); ok {
+			return strings.ToLower(rest), true
+		}
+		return "", false
+	}
+	for _, tt := range []struct {
+		specs []string
+		want  string // "" for none
+	}{
+		{[]string{"exports", "other/x.ova"}, ""},
+		{[]string{"exports", "exports"}, "are the same folder"},
+		{[]string{"exports", "./exports/"}, "are the same folder"},
+		{[]string{"exports", filepath.Join(dir, "exports")}, "are the same folder"},
+		{[]string{"exports", "link"}, "are the same folder"},
+		{[]string{"exports/db.ova", "./exports/../exports/db.ova"}, "are the same file"},
+		{[]string{"exports", "exports/db.ova"}, "exports/db.ova lies inside --source exports"},
+		{[]string{"exports/web", "exports"}, "exports/web lies inside --source exports"},
+		{[]string{"vsphere://a@vc/sdk?vm=web", "vsphere://a@VC/sdk?vm=web"}, "name the same VMs"},
+		{[]string{"vsphere://a@vc/sdk?vm=web", "vsphere://a@vc/sdk?vm=db"}, ""},
+		{[]string{"missing", "missing"}, ""}, // Open says it is missing
+	} {
+		err := CheckDistinct(tt.specs, remote)
+		if (err == nil) != (tt.want == "") || (err != nil && !strings.Contains(err.Error(), tt.want)) {
+			t.Errorf("%q: err = %v, want %q", tt.specs, err, tt.want)
+		}
 	}
 }

@@ -44,7 +44,12 @@ var ErrPasswordInURL = errors.New("the vSphere password must not be in the URL, 
 func ParseURL(s string) (*Target, error) {
 	rest, ok := strings.CutPrefix(s, Scheme+"://")
 	if !ok {
-		return nil, fmt.Errorf("vsphere source %q: want vsphere://USER@HOST/sdk?vm=PATTERN", s)
+		return nil, fmt.Errorf("vsphere source %q: want vsphere://USER@HOST/sdk?vm=PATTERN", Redact(s))
+	}
+	// A password anywhere is refused before anything else is looked at, so
+	// that no later message can repeat it: from here on s holds none.
+	if r := Redact(s); r != s {
+		return nil, fmt.Errorf("vsphere source %q: %w", r, ErrPasswordInURL)
 	}
 	authority, pathQuery := rest, ""
 	if i := strings.IndexAny(rest, "/?"); i >= 0 {
@@ -52,14 +57,14 @@ func ParseURL(s string) (*Target, error) {
 	}
 	at := strings.LastIndex(authority, "@")
 	if at < 0 {
-		return nil, fmt.Errorf("vsphere source %q: no user: write vsphere://USER@HOST/sdk?...", redact(s))
+		return nil, fmt.Errorf("vsphere source %q: no user: write vsphere://USER@HOST/sdk?...", Redact(s))
 	}
 	userinfo, host := authority[:at], authority[at+1:]
 	if host == "" {
-		return nil, fmt.Errorf("vsphere source %q: no host", redact(s))
+		return nil, fmt.Errorf("vsphere source %q: no host", Redact(s))
 	}
 	if strings.Contains(userinfo, ":") {
-		return nil, fmt.Errorf("vsphere source %q: %w", redact(s), ErrPasswordInURL)
+		return nil, fmt.Errorf("vsphere source %q: %w", Redact(s), ErrPasswordInURL)
 	}
 	user, err := url.PathUnescape(userinfo)
 	if err != nil || user == "" {
@@ -145,27 +150,52 @@ func (t *Target) sdkURL() *url.URL {
 	return &url.URL{Scheme: "https", Host: t.Host, Path: t.Path}
 }
 
-// Redact masks the password of a vsphere:// URL (USER:PASS@HOST becomes
-// USER:xxxxx@HOST) so that a command can name the --source it refuses
-// without printing a secret; anything else is returned as it is.
-func Redact(s string) string { return redact(s) }
-
-// redact drops a password from a URL for an error message.
-func redact(s string) string {
+// Redact returns a vsphere:// URL fit for a message: a password in the
+// user part (vsphere://USER:PASSWORD@HOST, even one holding /, ? or @) or
+// in a password=, pass= or pwd= parameter is replaced by xxxxx, together
+// with everything after a password parameter, since an unencoded & in the
+// password would otherwise leave its tail in view. Anything that is not a
+// vsphere:// URL is returned as it is.
+func Redact(s string) string {
 	rest, ok := strings.CutPrefix(s, Scheme+"://")
 	if !ok {
 		return s
 	}
-	end := strings.IndexAny(rest, "/?")
-	if end < 0 {
-		end = len(rest)
+	q := strings.IndexByte(rest, '?')
+	if q < 0 {
+		q = len(rest)
 	}
-	at := strings.LastIndex(rest[:end], "@")
+	at := strings.LastIndex(rest[:q], "@")
 	if at < 0 {
-		return s
+		// A password holding "?" ends the search for "@" too early.
+		at = strings.LastIndex(rest, "@")
 	}
-	if user, _, ok := strings.Cut(rest[:at], ":"); ok {
-		return Scheme + "://" + user + ":xxxxx" + rest[at:]
+	host := 0 // where the host starts: the query is searched after it
+	if at >= 0 {
+		host = at + 1
+		if user, _, ok := strings.Cut(rest[:at], ":"); ok {
+			rest = user + ":xxxxx" + rest[at:]
+			host = len(user) + len(":xxxxx@")
+		}
 	}
-	return s
+	q = strings.IndexByte(rest[host:], '?')
+	if q < 0 {
+		return Scheme + "://" + rest
+	}
+	q += host
+	head, query := rest[:q+1], rest[q+1:]
+	var kept []string
+	for _, kv := range strings.FieldsFunc(query, func(r rune) bool { return r == '&' || r == ';' }) {
+		k, _, _ := strings.Cut(kv, "=")
+		if uk, err := url.QueryUnescape(k); err == nil {
+			k = uk
+		}
+		switch strings.ToLower(k) {
+		case "password", "pass", "pwd":
+			kept = append(kept, k+"=xxxxx")
+			return Scheme + "://" + head + strings.Join(kept, "&")
+		}
+		kept = append(kept, kv)
+	}
+	return Scheme + "://" + rest
 }

@@ -121,6 +121,9 @@ func (s *Source) connect(ctx context.Context) error {
 // String names the source without credentials.
 func (s *Source) String() string { return s.target.String() }
 
+// VMCount is how many VMs Export will hand over, resolved by Open.
+func (s *Source) VMCount() int { return len(s.VMs()) }
+
 // VMs lists the inventory paths of the VMs Export will hand over, in order.
 func (s *Source) VMs() []string {
 	s.mu.Lock()

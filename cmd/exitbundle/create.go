@@ -11,6 +11,7 @@ import (
 
 	"github.com/exitkit/exitkit/bundle"
 	"github.com/exitkit/exitkit/bundle/keys"
+	"github.com/exitkit/exitkit/bundle/source"
 	"github.com/exitkit/exitkit/bundle/vsphere"
 	"github.com/exitkit/exitkit/internal/cli"
 	"github.com/exitkit/exitkit/templates"
@@ -74,7 +75,12 @@ key. Anything else exits 2 with what differs.
 
 Resuming: if create is interrupted (Ctrl-C, a crash, kill -9, a full disk),
 run exactly the same command again: files already stored are checked by
-re-hashing and kept, and the rest is exported. Until the signature is
+re-hashing and kept, and the rest is exported. Only files the resume journal
+vouches for are kept: it is authenticated with a key derived from --sign-key
+(an ed25519 or RSA key; an ECDSA key cannot resume) and bound to the source
+files, so a journal planted in the output is refused. One create at a time
+may write an output; a second one fails at once, naming the first. create
+never writes, renames or removes through a symbolic link in its output. Until the signature is
 written last, the bundle holds the marker .exitbundle-incomplete. create
 refuses an output that holds anything else and never overwrites a finished
 bundle.
@@ -103,6 +109,9 @@ reason (the bundle is then unfinished and resumable).`,
 				return cli.Usage(errors.New("give exactly one of --out DIR (a bundle folder) or --tar FILE (the bundle as one tar file)"))
 			case signKey == "":
 				return cli.Usage(errors.New("--sign-key is required: an OpenSSH private key (make one with: exitbundle keygen --type sign --out KEY)"))
+			}
+			if err := source.CheckDistinct(sources, vsphereKey); err != nil {
+				return cli.Usage(err)
 			}
 			signer, err := keys.LoadSignerFrom(signKey, signKeySource(signKey, keyPassFile, stderr))
 			if err != nil {
@@ -180,7 +189,8 @@ reason (the bundle is then unfinished and resumable).`,
 	cli.JobsVar(f, &jobs, "files exported at once (default: the number of CPUs)")
 	f.StringVar(&info.Provider, "provider", "", "your organisation's `NAME`, as the customer knows it (bag-info Source-Organization)")
 	f.StringVar(&info.Customer, "customer", "", "the `NAME` of the customer whose VMs these are")
-	f.StringVar(&info.Contact, "contact", "", "who to contact about this bundle, a `CONTACT` name or address (bag-info Contact-Name)")
+	f.StringVar(&info.Contact, "contact", "", "the `EMAIL` address to contact about this bundle (bag-info Contact-Email)")
+	f.StringVar(&info.ContactName, "contact-name", "", "the person or desk `NAME` to contact about this bundle (bag-info Contact-Name)")
 	f.StringVar(&info.Description, "description", "", "`TEXT` saying why and for what the bundle was made, e.g. \"end of contract 2026-11-30\"")
 	f.StringVar(&templatesDir, "templates", "", "a folder `DIR` whose bundle/index.md.tmpl, bundle/index.html, bundle/index.css and bundle/restart.tmpl replace the embedded ones, to brand the bundle's index (as exitsite --templates does the site)")
 	f.BoolVar(&showOrigin, "show-origin", false, "print in the index where each VM was exported from (the vCenter URL or source folder); by default it names only the kind of source, since the index goes to third parties")

@@ -127,3 +127,17 @@ func vspherePassword(t *vsphere.Target, stderr io.Writer) func() (string, error)
 		return string(pass), err
 	}
 }
+
+// vsphereKey names the VMs a vsphere:// source selects, for
+// source.CheckDistinct: its URL without secrets, normalized.
+func vsphereKey(s string) (string, bool) {
+	if !strings.HasPrefix(s, vsphere.Scheme+"://") {
+		return "", false
+	}
+	t, err := vsphere.ParseURL(s)
+	if err != nil {
+		return vsphere.Redact(s), true
+	}
+	t.Host = strings.ToLower(t.Host)
+	return t.String(), true
+}

@@ -101,3 +101,49 @@ func TestCreateExportsFromAVSphereURL(t *testing.T) {
 		t.Errorf("wrong password: exit %d\n%s", code, stderr.String())
 	}
 }
+
+func TestCreateNeverEchoesAVSpherePassword(t *testing.T) {
+	dir := t.TempDir()
+	if _, err := keys.GenerateSigningKey(filepath.Join(dir, "sign")); err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range []string{
+		"vsphere://admin:S3cr3tPw@vc.example.com/sdk?vm=web",
+		"vsphere://admin:S3/cr3tPw@vc.example.com/sdk?vm=web",
+		"vsphere://admin@vc.example.com/sdk?vm=web&password=S3cr3tPw",
+		"vsphere://admin@vc.example.com/sdk?color=red&pwd=S3cr3tPw",
+	} {
+		code, stdout, stderr := runExitbundle(t, "create", "--source", u, "--out", filepath.Join(dir, "b"), "--sign-key", filepath.Join(dir, "sign"))
+		if code != cli.ExitUsage || !strings.Contains(stderr, "must not be in the URL") {
+			t.Errorf("%s: exit %d, stderr %s", u, code, stderr)
+		}
+		if strings.Contains(stdout+stderr, "cr3tPw") {
+			t.Errorf("%s: the password is repeated:\n%s%s", u, stdout, stderr)
+		}
+	}
+}
+
+func TestCreateRefusesTheSameSourceTwice(t *testing.T) {
+	dir := t.TempDir()
+	os.MkdirAll(filepath.Join(dir, "exports", "web"), 0o755)
+	os.WriteFile(filepath.Join(dir, "exports", "db.ova"), nil, 0o644)
+	exp := filepath.Join(dir, "exports")
+	for _, tt := range []struct {
+		a, b, want string
+	}{
+		{exp, exp, "are the same folder"},
+		{exp, exp + "/./", "are the same folder"},
+		{filepath.Join(exp, "db.ova"), filepath.Join(exp, "web", "..", "db.ova"), "are the same file"},
+		{exp, filepath.Join(exp, "db.ova"), "lies inside"},
+		{"vsphere://admin@vc.example.com/sdk?vm=web", "vsphere://admin@VC.example.com/sdk?vm=web", "name the same VMs"},
+	} {
+		out := filepath.Join(dir, "b")
+		code, _, stderr := runExitbundle(t, "create", "--source", tt.a, "--source", tt.b, "--out", out, "--sign-key", filepath.Join(dir, "none"))
+		if code != cli.ExitUsage || !strings.Contains(stderr, tt.want) || !strings.Contains(stderr, tt.b) {
+			t.Errorf("--source %s --source %s: exit %d, stderr %s", tt.a, tt.b, code, stderr)
+		}
+		if _, err := os.Stat(out); err == nil {
+			t.Errorf("--source %s --source %s: the output was created", tt.a, tt.b)
+		}
+	}
+}

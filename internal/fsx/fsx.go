@@ -21,7 +21,9 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"strings"
 	"syscall"
+	"unicode/utf8"
 )
 
 // PartialSuffix marks a file being written; it is renamed when whole.
@@ -59,10 +61,120 @@ type FS interface {
 	ReadDir(name string) ([]fs.DirEntry, error)
 }
 
+// ErrLink is wrapped by the error of any operation on an output folder
+// whose name passes through a symbolic link (see LinkError).
+var ErrLink = errors.New("symbolic link in the output")
+
+// LinkError names a symbolic link found in an output folder. os.Root
+// alone keeps every name inside the folder but follows a link that stays
+// inside it, and renames or removes a link in place of what the caller
+// meant; a link in an output was planted by someone else, so every
+// operation of a Dir refuses it, touching neither the link nor its target.
+type LinkError struct{ Path string }
+
+func (e *LinkError) Error() string {
+	return fmt.Sprintf("%s is a symbolic link, and exitkit never writes, renames or removes anything through a link in its output (its target was not touched): remove the link, or choose another output", e.Path)
+}
+
+func (e *LinkError) Unwrap() error { return ErrLink }
+
+// noLink refuses a name any of whose elements is a symbolic link.
+func (d *Dir) noLink(names ...string) error {
+	for _, name := range names {
+		clean := path.Clean(name)
+		if clean == "." || clean == "/" {
+			continue
+		}
+		for i := 0; i <= len(clean); i++ {
+			if i < len(clean) && clean[i] != '/' {
+				continue
+			}
+			fi, err := d.root.Lstat(clean[:i])
+			if err != nil {
+				break // absent: the operation itself says so
+			}
+			if fi.Mode()&fs.ModeSymlink != 0 {
+				return &LinkError{Path: d.Join(clean[:i])}
+			}
+		}
+	}
+	return nil
+}
+
+// FindLink walks dir in fsys and returns a *LinkError for the first
+// symbolic link in it, so that a command refuses a planted link before
+// it writes anything.
+func FindLink(fsys FS, dir string) error {
+	list, err := fsys.ReadDir(dir)
+	if err != nil {
+		return err
+	}
+	for _, e := range list {
+		p := path.Join(dir, e.Name())
+		switch {
+		case e.Type()&fs.ModeSymlink != 0:
+			if d, ok := fsys.(interface{ Join(string) string }); ok {
+				return &LinkError{Path: d.Join(p)}
+			}
+			return &LinkError{Path: p}
+		case e.IsDir():
+			if err := FindLink(fsys, p); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
 // Dir is an output folder on disk, opened as an os.Root.
 type Dir struct {
 	root *os.Root
 	path string
+	lock *os.File // the folder, held open while it is locked
+}
+
+// ErrLocked is wrapped by Lock's error when another process (or another
+// Dir in this one) holds the folder's lock.
+var ErrLocked = errors.New("the output is in use by another process")
+
+// Lock takes an exclusive lock on the folder (flock), held until Close or
+// the process's exit, whatever way it ends, so a lock left by a process
+// that died is no obstacle. When another holder has it, the error says
+// who, from the first line of the file holder in the folder (written by
+// the holder; absent while it finishes).
+func (d *Dir) Lock(holder string) error {
+	f, err := d.root.Open(".")
+	if err != nil {
+		return err
+	}
+	if err := flock(f); err != nil {
+		f.Close()
+		if !errors.Is(err, ErrLocked) {
+			return fmt.Errorf("lock %s: %w", d.path, err)
+		}
+		who := "the process that holds it is finishing"
+		if hf, err := d.Open(holder); err == nil {
+			b := make([]byte, 256)
+			n, _ := io.ReadFull(hf, b)
+			hf.Close()
+			line, _, _ := strings.Cut(string(b[:n]), "\n")
+			who = printable(line)
+		}
+		return fmt.Errorf("%s is being written by another exitbundle create (%s): wait for it to end; two creates into one output would spoil it: %w", d.path, who, ErrLocked)
+	}
+	d.lock = f
+	return nil
+}
+
+// printable replaces control characters (and invalid UTF-8) in outside
+// text about to be printed.
+func printable(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) || r == utf8.RuneError {
+			return '?'
+		}
+		return r
+	}, s)
 }
 
 // OpenDir opens path as an output folder, creating it (and its parents)
@@ -91,26 +203,70 @@ func (d *Dir) Path() string { return d.path }
 // Join returns the OS path of name, for messages.
 func (d *Dir) Join(name string) string { return filepath.Join(d.path, filepath.FromSlash(name)) }
 
-func (d *Dir) Close() error { return d.root.Close() }
+func (d *Dir) Close() error {
+	if d.lock != nil {
+		d.lock.Close() // releases the flock
+		d.lock = nil
+	}
+	return d.root.Close()
+}
 
 func (d *Dir) Create(name string, perm fs.FileMode) (File, error) {
+	if err := d.noLink(name); err != nil {
+		return nil, err
+	}
 	return d.root.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL|NoFollow, perm)
 }
 
 func (d *Dir) Append(name string) (File, error) {
+	if err := d.noLink(name); err != nil {
+		return nil, err
+	}
 	return d.root.OpenFile(name, os.O_WRONLY|os.O_APPEND|NoFollow, 0)
 }
 
-func (d *Dir) Rename(oldname, newname string) error { return d.root.Rename(oldname, newname) }
-func (d *Dir) Link(oldname, newname string) error   { return d.root.Link(oldname, newname) }
-func (d *Dir) Remove(name string) error             { return d.root.Remove(name) }
-func (d *Dir) RemoveAll(name string) error          { return d.root.RemoveAll(name) }
+func (d *Dir) Rename(oldname, newname string) error {
+	if err := d.noLink(oldname, newname); err != nil {
+		return err
+	}
+	return d.root.Rename(oldname, newname)
+}
+
+func (d *Dir) Link(oldname, newname string) error {
+	if err := d.noLink(oldname, newname); err != nil {
+		return err
+	}
+	return d.root.Link(oldname, newname)
+}
+
+func (d *Dir) Remove(name string) error {
+	if err := d.noLink(name); err != nil {
+		return err
+	}
+	return d.root.Remove(name)
+}
+
+// RemoveAll removes name and everything below it; a link below it is
+// removed, never followed (os.Root), but name itself must not be one.
+func (d *Dir) RemoveAll(name string) error {
+	if err := d.noLink(name); err != nil {
+		return err
+	}
+	return d.root.RemoveAll(name)
+}
+
 func (d *Dir) MkdirAll(name string, perm fs.FileMode) error {
+	if err := d.noLink(name); err != nil {
+		return err
+	}
 	return d.root.MkdirAll(name, perm)
 }
 func (d *Dir) Lstat(name string) (fs.FileInfo, error) { return d.root.Lstat(name) }
 
 func (d *Dir) Open(name string) (*os.File, error) {
+	if err := d.noLink(name); err != nil {
+		return nil, err
+	}
 	return d.root.OpenFile(name, os.O_RDONLY|NoFollow, 0)
 }
 
@@ -136,6 +292,9 @@ func (d *Dir) Sync(name string) error {
 }
 
 func (d *Dir) SyncDir(name string) error {
+	if err := d.noLink(name); err != nil {
+		return err
+	}
 	f, err := d.root.Open(name)
 	if err != nil {
 		return err

@@ -172,3 +172,42 @@ func TestRecreateReplacesALeftoverAndNeverWritesThroughALink(t *testing.T) {
 		t.Errorf("the link's target was written: %q", got)
 	}
 }
+
+func TestEveryOperationRefusesALinkInsideTheFolder(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "out")
+	os.MkdirAll(filepath.Join(out, "real"), 0o755)
+	os.WriteFile(filepath.Join(out, "real", "f"), []byte("keep"), 0o644)
+	os.Symlink("real", filepath.Join(out, "in"))        // stays inside: os.Root alone would follow it
+	os.Symlink("real/f", filepath.Join(out, "file-in")) // a link to a file inside
+	d, _ := fsx.OpenDir(out)
+	defer d.Close()
+	ops := map[string]func() error{
+		"Create":    func() error { _, err := d.Create("in/new", 0o644); return err },
+		"Append":    func() error { _, err := d.Append("in/f"); return err },
+		"Rename":    func() error { return d.Rename("in/f", "g") },
+		"Rename to": func() error { return d.Rename("real/f", "file-in") },
+		"Link":      func() error { return d.Link("in/f", "g") },
+		"Remove":    func() error { return d.Remove("file-in") },
+		"RemoveAll": func() error { return d.RemoveAll("in") },
+		"MkdirAll":  func() error { return d.MkdirAll("in/sub", 0o755) },
+		"Open":      func() error { _, err := d.Open("in/f"); return err },
+		"Sync":      func() error { return d.Sync("in/f") },
+		"SyncDir":   func() error { return d.SyncDir("in") },
+		"WriteFile": func() error { return fsx.WriteFile(d, "in/f", []byte("x"), 0o644) },
+		"FindLink":  func() error { return fsx.FindLink(d, ".") },
+	}
+	for name, op := range ops {
+		var le *fsx.LinkError
+		if err := op(); !errors.As(err, &le) || !errors.Is(err, fsx.ErrLink) {
+			t.Errorf("%s: err = %v, want a LinkError", name, err)
+		}
+	}
+	if got, _ := os.ReadFile(filepath.Join(out, "real", "f")); string(got) != "keep" {
+		t.Errorf("the link's target changed: %q", got)
+	}
+	for _, l := range []string{"in", "file-in"} {
+		if fi, err := os.Lstat(filepath.Join(out, l)); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+			t.Errorf("link %s was changed", l)
+		}
+	}
+}

@@ -2,6 +2,12 @@
 
 package fsx
 
+import "os"
+
+// flock is a no-op where there is no flock (Windows): two creates into one
+// output are not detected there.
+func flock(*os.File) error { return nil }
+
 // NoFollow is 0 where open has no O_NOFOLLOW (Windows): there, os.Root
 // still keeps every name inside the folder, and new files are created
 // with O_EXCL, which never follows a link.

@@ -4,8 +4,26 @@ package fsx
 
 import (
 	"errors"
+	"os"
 	"syscall"
 )
+
+// flock takes an exclusive, non-blocking flock on f.
+func flock(f *os.File) error {
+	for {
+		err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
+		switch {
+		case err == nil:
+			return nil
+		case errors.Is(err, syscall.EINTR):
+			continue
+		case errors.Is(err, syscall.EWOULDBLOCK):
+			return ErrLocked
+		default:
+			return err
+		}
+	}
+}
 
 // NoFollow makes an open fail on a symbolic link in the last element of
 // the name (O_NOFOLLOW), instead of following it.

@@ -7,14 +7,11 @@ import (
 	"path"
 )
 
-// ErrLink means a name that was to be removed is a symbolic link. A tree
-// exitkit wrote never holds one at its top, so a link there was put by
-// someone else and its target is none of ours to touch.
-var ErrLink = errors.New("is a symbolic link")
-
 // RemoveTree removes name and everything under it from a folder the caller
 // has claimed (an earlier run's output it is replacing), then syncs the
-// parent's entry. It refuses a name that is a symbolic link (ErrLink); a
+// parent's entry. It refuses a name that is a symbolic link (ErrLink: a
+// tree exitkit wrote never holds one at its top, so a link there was put
+// by someone else and its target is none of ours to touch); a
 // link deeper in the tree is removed as a link, never followed, because
 // an os.Root-backed FS (Dir) descends with O_NOFOLLOW. A name already
 // absent is not an error: a run interrupted while removing is rerun.

@@ -78,6 +78,19 @@ func New(w io.Writer, width int) *Meter {
 	return m
 }
 
+// TerminalWidth is the width progress may use on w: 0 (plain lines) unless
+// the caller says w is a terminal, else its width, or 80 where it cannot
+// be told.
+func TerminalWidth(w io.Writer, terminal bool) int {
+	if !terminal || w == nil {
+		return 0
+	}
+	if n := Width(w); n > 0 {
+		return n
+	}
+	return 80
+}
+
 // Width is the width of w when it is a terminal, else 0.
 func Width(w io.Writer) int {
 	f, ok := w.(interface{ Fd() uintptr })

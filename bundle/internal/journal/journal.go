@@ -6,6 +6,16 @@
 // resume the caller checks every record again (by re-hashing the stored
 // file) before it keeps it.
 //
+// The journal is outside input: anyone who can write to the output folder
+// can plant one. So the header and every record carry an HMAC-SHA256 under
+// a key that only the holder of the signing key can derive (DeriveKey;
+// the caller passes it to Open): a header that does not
+// verify makes Open refuse the folder, and a record that does not verify
+// is dropped, so its file is redone. A record's MAC covers the bundle's
+// identifier, so records cannot be moved between bundles, and the source
+// identity the caller records, so a file read from another source is not
+// kept.
+//
 // Seal writes the signature last: into the marker first (a temporary file
 // renamed over it), then renames the marker to the signature's name. That
 // last rename removes the marker and makes the signature appear in one
@@ -19,12 +29,15 @@ package journal
 import (
 	"bufio"
 	"bytes"
+	"crypto/hmac"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
 	"sync"
 	"time"
 
@@ -51,6 +64,7 @@ type Header struct {
 	ID      string    `json:"id"` // External-Identifier, kept across resumes
 	Created time.Time `json:"created"`
 	Params  string    `json:"params"` // hash of what decides the stored bytes
+	MAC     string    `json:"mac,omitempty"`
 }
 
 // Record says a stored file is done.
@@ -63,6 +77,10 @@ type Record struct {
 	StoredSHA256 string `json:"stored_sha256"`
 	Compression  string `json:"compression,omitempty"`
 	Encrypted    bool   `json:"encrypted,omitempty"`
+	// Source identifies what was read (source, file, size, modification
+	// time); the caller keeps a record only when it still matches.
+	Source string `json:"source,omitempty"`
+	MAC    string `json:"mac,omitempty"`
 }
 
 // Journal is an open journal.
@@ -70,23 +88,36 @@ type Journal struct {
 	Header Header
 
 	fsys fsx.FS
+	key  []byte
 	mu   sync.Mutex
 	f    fsx.File
 	done map[string]Record
 }
 
+// ErrForged is wrapped (beside ErrNotOurs) when a journal's header does
+// not verify under key: it was not written by a create with this signing
+// key and these encryption keys.
+var ErrForged = errors.New("the resume journal was not written by a create with this signing key")
+
 // Open claims the output folder fsys for a create with these params: a
 // new or empty folder gets a fresh journal; a folder with a journal of the
-// same params is resumed. resumeSigned reports a folder whose signature
+// same params whose header verifies under key is resumed, keeping only
+// the records that verify. resumeSigned reports a folder whose signature
 // was written into the marker but not yet renamed: only Seal's last step,
 // FinishSeal, is left to do.
-func Open(fsys fsx.FS, params string, now time.Time) (j *Journal, resumeSigned bool, err error) {
-	entries, err := fsys.ReadDir(".")
+func Open(fsys fsx.FS, params string, key []byte, now time.Time) (j *Journal, resumeSigned bool, err error) {
+	all, err := fsys.ReadDir(".")
 	if err != nil {
 		return nil, false, fmt.Errorf("read output folder: %w", err)
 	}
+	var entries []fs.DirEntry // but the lock's holder file an earlier, killed run left
+	for _, e := range all {
+		if e.Name() != manifest.LockFile {
+			entries = append(entries, e)
+		}
+	}
 	if len(entries) == 0 {
-		return create(fsys, params, now)
+		return create(fsys, params, key, now)
 	}
 	data, err := readMarker(fsys)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -101,7 +132,7 @@ func Open(fsys fsx.FS, params string, now time.Time) (j *Journal, resumeSigned b
 	if bytes.HasPrefix(data, []byte("-----BEGIN SSH SIGNATURE-----")) {
 		return &Journal{fsys: fsys}, true, nil
 	}
-	j = &Journal{fsys: fsys, done: map[string]Record{}}
+	j = &Journal{fsys: fsys, key: key, done: map[string]Record{}}
 	sc := bufio.NewScanner(bytes.NewReader(data))
 	sc.Buffer(make([]byte, 0, 64<<10), 1<<20)
 	first := true
@@ -118,6 +149,9 @@ func Open(fsys fsx.FS, params string, now time.Time) (j *Journal, resumeSigned b
 		if json.Unmarshal(line, &r) != nil || r.Key == "" {
 			continue // torn by a kill: that file is redone
 		}
+		if !hmac.Equal([]byte(r.MAC), []byte(j.recordMAC(r))) {
+			continue // not written by this create: that file is redone
+		}
 		j.done[r.Key] = r
 	}
 	if first {
@@ -130,10 +164,13 @@ func Open(fsys fsx.FS, params string, now time.Time) (j *Journal, resumeSigned b
 		if err := fsys.Remove(manifest.IncompleteMarker); err != nil {
 			return nil, false, err
 		}
-		return create(fsys, params, now)
+		return create(fsys, params, key, now)
 	}
 	if j.Header.Params != params {
 		return nil, false, fmt.Errorf("an unfinished bundle started with other sources, recipients or compression; run exactly the same command to resume it, or choose a new output: %w", ErrNotOurs)
+	}
+	if !hmac.Equal([]byte(j.Header.MAC), []byte(j.headerMAC())) {
+		return nil, false, fmt.Errorf("%w (or another passphrase), so nothing in this folder can be trusted to be what create read: resume with the signing key and passphrase that started it, or choose a new output folder: %w", ErrForged, ErrNotOurs)
 	}
 	j.f, err = fsys.Append(manifest.IncompleteMarker)
 	if err != nil {
@@ -146,7 +183,22 @@ func Open(fsys fsx.FS, params string, now time.Time) (j *Journal, resumeSigned b
 			return nil, false, fmt.Errorf("write %s: %w", manifest.IncompleteMarker, err)
 		}
 	}
+	if err := j.hold(now); err != nil {
+		j.Close()
+		return nil, false, err
+	}
 	return j, false, nil
+}
+
+// hold writes who holds the folder's lock (see manifest.LockFile), for
+// the message of a second create into it.
+func (j *Journal) hold(now time.Time) error {
+	host, _ := os.Hostname()
+	info := fmt.Sprintf("pid %d on %s, started %s\n", os.Getpid(), host, now.UTC().Format(time.RFC3339))
+	if err := fsx.WriteFile(j.fsys, manifest.LockFile, []byte(info), 0o644); err != nil {
+		return fmt.Errorf("write %s: %w", manifest.LockFile, err)
+	}
+	return nil
 }
 
 func readMarker(fsys fsx.FS) ([]byte, error) {
@@ -179,15 +231,16 @@ func (l *limited) Read(p []byte) (int, error) {
 	return n, err
 }
 
-func create(fsys fsx.FS, params string, now time.Time) (*Journal, bool, error) {
+func create(fsys fsx.FS, params string, key []byte, now time.Time) (*Journal, bool, error) {
 	id := make([]byte, 16)
 	rand.Read(id)
-	j := &Journal{fsys: fsys, done: map[string]Record{}, Header: Header{
+	j := &Journal{fsys: fsys, key: key, done: map[string]Record{}, Header: Header{
 		Kind:    kind,
 		ID:      "urn:uuid:" + uuid(id),
 		Created: now.UTC().Truncate(time.Second),
 		Params:  params,
 	}}
+	j.Header.MAC = j.headerMAC()
 	f, err := fsys.Create(manifest.IncompleteMarker, 0o644)
 	if err != nil {
 		return nil, false, fmt.Errorf("create %s: %w", manifest.IncompleteMarker, err)
@@ -205,6 +258,10 @@ func create(fsys fsx.FS, params string, now time.Time) (*Journal, bool, error) {
 		return nil, false, fmt.Errorf("write %s: %w", manifest.IncompleteMarker, err)
 	}
 	j.f = f
+	if err := j.hold(now); err != nil {
+		j.Close()
+		return nil, false, err
+	}
 	return j, false, nil
 }
 
@@ -215,8 +272,32 @@ func uuid(b []byte) string {
 	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
 }
 
+// headerMAC authenticates the header: everything in it but the MAC.
+func (j *Journal) headerMAC() string {
+	h := j.Header
+	h.MAC = ""
+	b, _ := json.Marshal(h)
+	return j.mac("header", b)
+}
+
+// recordMAC authenticates a record within this bundle: everything in it
+// but the MAC, and the bundle's identifier.
+func (j *Journal) recordMAC(r Record) string {
+	r.MAC = ""
+	b, _ := json.Marshal(r)
+	return j.mac("record "+j.Header.ID, b)
+}
+
+func (j *Journal) mac(domain string, b []byte) string {
+	m := hmac.New(sha256.New, j.key)
+	m.Write([]byte(kind + "\x00" + domain + "\x00"))
+	m.Write(b)
+	return hex.EncodeToString(m.Sum(nil))
+}
+
 // Record appends a done record after its file was renamed into place.
 func (j *Journal) Record(r Record) error {
+	r.MAC = j.recordMAC(r)
 	line, err := json.Marshal(r)
 	if err != nil {
 		return err
@@ -250,6 +331,9 @@ func (j *Journal) Close() {
 // marker to the signature's name.
 func (j *Journal) Seal(sig []byte) error {
 	j.Close()
+	if err := j.fsys.Remove(manifest.LockFile); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("remove %s: %w", manifest.LockFile, err)
+	}
 	if err := fsx.WriteFile(j.fsys, manifest.IncompleteMarker, sig, 0o644); err != nil {
 		return fmt.Errorf("write signature: %w", err)
 	}
@@ -259,6 +343,9 @@ func (j *Journal) Seal(sig []byte) error {
 // FinishSeal is Seal's last step: the marker, which holds the signature,
 // becomes the signature file.
 func (j *Journal) FinishSeal() error {
+	if err := j.fsys.Remove(manifest.LockFile); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("remove %s: %w", manifest.LockFile, err)
+	}
 	if err := j.fsys.Rename(manifest.IncompleteMarker, manifest.SignatureFile); err != nil {
 		return fmt.Errorf("write signature: %w", err)
 	}
@@ -266,4 +353,36 @@ func (j *Journal) FinishSeal() error {
 		return fmt.Errorf("write signature: %w", err)
 	}
 	return nil
+}
+
+// Plan is what a create plans for one file, against which a record is
+// checked before the file is kept.
+type Plan struct {
+	Key, Source string // as recorded
+	Path        string // the plaintext file's bag path: .zst and .age are added as stored
+	Compress    string // none, zstd or auto
+	Encrypted   bool
+}
+
+// Resumable returns the record of p.Key if it describes exactly the file
+// p plans, under exactly the name it would have: even a record that
+// verifies says nothing about where a file may be that create would not
+// choose itself. The caller still re-hashes the stored file.
+func (j *Journal) Resumable(p Plan) (Record, bool) {
+	r, ok := j.Lookup(p.Key)
+	if !ok || r.Source != p.Source || r.Encrypted != p.Encrypted {
+		return Record{}, false
+	}
+	want := p.Path
+	switch {
+	case r.Compression == "" && p.Compress != "zstd":
+	case r.Compression == "zstd" && p.Compress != "none":
+		want += ".zst"
+	default:
+		return Record{}, false
+	}
+	if p.Encrypted {
+		want += ".age"
+	}
+	return r, r.Path == want
 }

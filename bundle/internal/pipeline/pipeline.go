@@ -508,3 +508,22 @@ func (c *ChunkReader) Drain() {
 		c.Pool.Put(b)
 	}
 }
+
+// SerialRecipient runs one scrypt wrap at a time: each costs about a
+// second and 256 MiB, and running them for several files at once would
+// multiply the memory.
+type SerialRecipient struct {
+	mu sync.Mutex
+	R  *age.ScryptRecipient
+}
+
+func (s *SerialRecipient) Wrap(fileKey []byte) ([]*age.Stanza, error) {
+	st, _, err := s.WrapWithLabels(fileKey)
+	return st, err
+}
+
+func (s *SerialRecipient) WrapWithLabels(fileKey []byte) ([]*age.Stanza, []string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.R.WrapWithLabels(fileKey)
+}
