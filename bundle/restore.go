@@ -167,6 +167,12 @@ func restore(ctx context.Context, bagPath string, opts RestoreOptions, rep *Rest
 		return fmt.Errorf("open %s: interrupted; files not yet checked were removed, finished ones kept: %w", bagPath, err)
 	}
 	if len(failures) > 0 {
+		for _, f := range failures {
+			if errors.Is(f, pipeline.ErrDecrypt) {
+				failures = append(failures, errors.New(pipeline.DecryptHint))
+				break
+			}
+		}
 		return fmt.Errorf("open %s: %w: %w", bagPath, ErrIntegrity, errors.Join(failures...))
 	}
 	return nil
@@ -176,7 +182,7 @@ func restore(ctx context.Context, bagPath string, opts RestoreOptions, rep *Rest
 // signature vouches for them (or records that Force overrides it), and
 // returns the exit manifest and the stored hashes of manifest-sha256.txt.
 func openPreflight(bag *bagit.Bag, bagPath string, opts RestoreOptions, progress io.Writer, rep *RestoreReport) (*Manifest, map[string]string, error) {
-	res, err := readTrustFiles(bag)
+	res, err := check.ReadTrustFiles(bag)
 	if err != nil {
 		return nil, nil, fmt.Errorf("open %s: %w", bagPath, err)
 	}
@@ -186,7 +192,7 @@ func openPreflight(bag *bagit.Bag, bagPath string, opts RestoreOptions, progress
 		return nil, nil, fmt.Errorf("open: %w", err)
 	}
 	e := check.NewEvaluator(res, pin)
-	problems := trustProblems(e, res)
+	problems := check.TrustProblems(e, res)
 	rep.Signer, rep.SignerPinned = e.Report().Signer, e.Report().SignerPinned
 	if e.Report().Signer != nil {
 		how := "pinned"
@@ -213,64 +219,6 @@ func openPreflight(bag *bagit.Bag, bagPath string, opts RestoreOptions, progress
 		return nil, nil, fmt.Errorf("open %s: %w", bagPath, err)
 	}
 	return m, stored, nil
-}
-
-// readTrustFiles reads the tag files the signature check and restore need.
-func readTrustFiles(bag *bagit.Bag) (*check.Result, error) {
-	res := &check.Result{Files: map[string]*check.Scanned{}}
-	for _, name := range []string{TagManifestFile, SignatureFile, SignerFile, ExitManifestFile, ManifestFile, IncompleteMarker} {
-		data, err := bag.ReadSmall(name)
-		if errors.Is(err, os.ErrNotExist) {
-			continue
-		}
-		if err != nil {
-			return nil, fmt.Errorf("read %s: %w", name, err)
-		}
-		sum := sha256.Sum256(data)
-		res.Files[name] = &check.Scanned{Path: name, Size: int64(len(data)), SHA256: hex.EncodeToString(sum[:]), Data: data}
-	}
-	return res, nil
-}
-
-// trustProblems runs the checks restore needs before it writes anything:
-// finished, signed by the expected key, and the manifests restore reads
-// covered by the signed tag manifest. It lists what failed.
-func trustProblems(e *check.Evaluator, res *check.Result) []string {
-	complete := e.Complete()
-	sig := e.Signature()
-	tags := Check{Name: CheckTagManifest}
-	if lines, err := e.TagManifest(); err != nil {
-		tags.Files = append(tags.Files, FileProblem{Path: TagManifestFile, Problem: err.Error()})
-	} else {
-		sums := map[string]string{}
-		for _, l := range lines {
-			sums[l.Path] = l.SHA256
-		}
-		for _, name := range []string{ExitManifestFile, ManifestFile} {
-			s, ok := res.Files[name]
-			switch {
-			case !ok:
-				tags.Files = append(tags.Files, FileProblem{Path: name, Problem: "missing"})
-			case sums[name] == "":
-				tags.Files = append(tags.Files, FileProblem{Path: name, Problem: "not listed in the tag manifest, so the signature does not cover it"})
-			case sums[name] != s.SHA256:
-				tags.Files = append(tags.Files, FileProblem{Path: name, Problem: "SHA-256 differs from the tag manifest: the file was changed"})
-			}
-		}
-	}
-	var problems []string
-	for _, c := range []Check{complete, sig, tags} {
-		if len(c.Files) == 0 && (c.Status == "" || c.Status == StatusPass) {
-			continue
-		}
-		if len(c.Files) == 0 {
-			problems = append(problems, c.Name+": "+c.Detail)
-		}
-		for _, f := range c.Files {
-			problems = append(problems, fmt.Sprintf("%s: %s: %s", c.Name, f.Path, f.Problem))
-		}
-	}
-	return problems
 }
 
 // readDescription parses the exit manifest and the payload manifest.
@@ -458,7 +406,7 @@ func openFile(ctx context.Context, bag *bagit.Bag, f File, storedSum string, mfl
 	w := &errWriter{w: tmp}
 	var plain *pipeline.Plain
 	if enc || comp {
-		plain = pipeline.Decode(w, in, enc, comp, ids)
+		plain = pipeline.Decode(w, in, enc, comp, ids, f.Size)
 		if plain.Err == nil && w.err != nil {
 			plain.Err = w.err
 		}

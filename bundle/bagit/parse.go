@@ -233,3 +233,7 @@ func CheckBagItTxt(data []byte) error {
 
 // Clip keeps a value from a bundle short in a message (80 runes).
 func Clip(s string) string { return manifest.Clip(s, 80) }
+
+// Escape escapes control characters of a value from a bag for printing
+// (manifest.Escape).
+func Escape(s string) string { return manifest.Escape(s) }

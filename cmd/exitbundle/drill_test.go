@@ -17,11 +17,11 @@ import (
 	"github.com/exitkit/exitkit/bundle/drill"
 	"github.com/exitkit/exitkit/bundle/keys"
 	"github.com/exitkit/exitkit/bundle/vsphere"
-	"github.com/exitkit/exitkit/internal/vcsimx"
 	"github.com/exitkit/exitkit/internal/boottest"
 	"github.com/exitkit/exitkit/internal/guest"
 	"github.com/exitkit/exitkit/internal/interop"
 	"github.com/exitkit/exitkit/internal/qemu"
+	"github.com/exitkit/exitkit/internal/vcsimx"
 )
 
 // drillKeys writes a signing key and an age identity with the commands a

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/exitkit/exitkit/bundle/bagit"
+	"github.com/exitkit/exitkit/bundle/internal/pipeline"
 	"github.com/exitkit/exitkit/bundle/manifest"
 	"github.com/exitkit/exitkit/bundle/ovf"
 	"github.com/exitkit/exitkit/bundle/seal"
@@ -508,6 +509,7 @@ func (e *Evaluator) checkPlaintext() Check {
 		return c
 	}
 	checked, decoded, skipped := 0, 0, 0
+	undecryptable, tooCostly := 0, 0
 	for _, vm := range e.exit.VMs {
 		var mf map[string]ovf.MFLine
 		if data, ok := e.data(vm.MF); ok {
@@ -527,6 +529,12 @@ func (e *Evaluator) checkPlaintext() Check {
 			}
 			checked++
 			switch {
+			case errors.Is(s.Plain.Err, pipeline.ErrDecrypt):
+				undecryptable++
+				c.Files = append(c.Files, FileProblem{f.Path, s.Plain.Err.Error()})
+			case errors.Is(s.Plain.Err, pipeline.ErrWorkFactor):
+				tooCostly++
+				c.Files = append(c.Files, FileProblem{f.Path, "refused: " + s.Plain.Err.Error()})
 			case s.Plain.Err != nil:
 				c.Files = append(c.Files, FileProblem{f.Path, "cannot decode: " + s.Plain.Err.Error()})
 			case s.Plain.Size != f.Size:
@@ -539,8 +547,15 @@ func (e *Evaluator) checkPlaintext() Check {
 		}
 	}
 	switch {
+	case undecryptable > 0 && undecryptable == len(c.Files):
+		c.Detail = fmt.Sprintf("decryption failed for %d of %s: wrong key or passphrase; %s", undecryptable, countOf(decoded, "decoded file"), pipeline.DecryptHint)
+	case tooCostly > 0 && tooCostly+undecryptable == len(c.Files):
+		c.Detail = fmt.Sprintf("%d of %s refused: their scrypt work factor is above the accepted maximum (see --max-work-factor)", tooCostly+undecryptable, countOf(decoded, "decoded file"))
 	case len(c.Files) > 0:
 		c.Detail = fmt.Sprintf("%d of %s differ%s", len(c.Files), countOf(checked, "decoded file"), sIf(len(c.Files) == 1))
+	case skipped > 0 && e.res.DecodeNote != "":
+		c.Status = StatusSkip
+		c.Detail = e.res.DecodeNote
 	case skipped > 0 && decoded == 0:
 		c.Status = StatusSkip
 		c.Detail = fmt.Sprintf("not run: %s encrypted; give an identity or the passphrase to check the plaintext", countOf(skipped, "file"))

@@ -16,7 +16,7 @@ func FuzzVerifyTar(f *testing.F) {
 	f.Add([]byte{})
 	f.Add(bytes.Repeat([]byte{0}, 1024))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		res, err := ScanStream(context.Background(), bytes.NewReader(data), 2, nil, nil)
+		res, err := ScanStream(context.Background(), bytes.NewReader(data), ScanOptions{Jobs: 2, Pin: &seal.Pin{Now: time.Now}})
 		if err != nil {
 			return
 		}

@@ -15,6 +15,7 @@ import (
 	"filippo.io/age"
 	"github.com/exitkit/exitkit/bundle/bagit"
 	"github.com/exitkit/exitkit/bundle/internal/pipeline"
+	"github.com/exitkit/exitkit/bundle/seal"
 )
 
 // The scanning half of verify: read every file of a bag exactly once,
@@ -81,7 +82,7 @@ func keepContent(p string) bool {
 // scanOne reads r to its end: stored hash always, plaintext hash when the
 // stored form can be decoded with ids. A decoding failure does not stop
 // the stored hash, which is what a drive without keys is checked by.
-func scanOne(ctx context.Context, p string, r io.Reader, ids []age.Identity) *Scanned {
+func scanOne(ctx context.Context, p string, r io.Reader, opts *ScanOptions, gate *Gate) *Scanned {
 	s := &Scanned{Path: p}
 	stored := sha256.New()
 	var keep *bytes.Buffer
@@ -94,14 +95,18 @@ func scanOne(ctx context.Context, p string, r io.Reader, ids []age.Identity) *Sc
 	src = &pipeline.CtxReader{Ctx: ctx, R: src}
 
 	encrypted, compressed := StoredForm(p)
+	limit, decodable := gate.Limit(p)
 	switch {
-	case encrypted && len(ids) == 0:
+	case encrypted && len(opts.Identities) == 0:
 		// Only the stored hash can be checked without keys.
+	case (encrypted || compressed) && !decodable:
+		// Not listed in the signed exit manifest (or the signature
+		// failed): its stored hash is checked, nothing is decoded.
 	case encrypted || compressed:
 		// Two stages, so that one large file uses two cores: this
 		// goroutine reads and hashes the stored bytes, a second one
 		// decrypts, decompresses and hashes the plaintext.
-		s.Plain, s.Err = pipeline.DecodeBeside(src, encrypted, compressed, ids)
+		s.Plain, s.Err = pipeline.DecodeBeside(src, encrypted, compressed, opts.Identities, limit)
 	default:
 		// The stored bytes are the plaintext.
 	}
@@ -144,13 +149,36 @@ func (l *limitedBuffer) Write(p []byte) (int, error) {
 type Result struct {
 	Files    map[string]*Scanned
 	Problems []FileProblem
+	// DecodeNote says why payload files were not decoded, when the Gate
+	// refused them.
+	DecodeNote string
+}
+
+// ScanOptions says how to read a bag and what may be decoded.
+type ScanOptions struct {
+	Jobs       int
+	Identities []age.Identity
+	Progress   func(*Scanned)
+	// Pin is the expected signer: decoding waits for its signature.
+	Pin *seal.Pin
+	// Force decodes even when the signature does not verify (still
+	// bounded by the sizes exit-manifest.json declares).
+	Force bool
 }
 
 // Scan reads every regular file of the bag, Jobs at a time, largest
 // first so that the last file to finish is a small one. Links and special
-// files are reported, never read.
-func Scan(ctx context.Context, bag *bagit.Bag, jobs int, ids []age.Identity, progress func(*Scanned)) (*Result, error) {
+// files are reported, never read. The trust files are read first, so
+// that the Gate knows what may be decoded before any payload byte.
+func Scan(ctx context.Context, bag *bagit.Bag, opts ScanOptions) (*Result, error) {
 	res := &Result{Files: map[string]*Scanned{}}
+	jobs, progress := opts.Jobs, opts.Progress
+	trust, err := ReadTrustFiles(bag)
+	if err != nil {
+		trust = &Result{Files: map[string]*Scanned{}}
+	}
+	gate := NewGate(trust, opts.Pin, opts.Force)
+	res.DecodeNote = gate.Note
 	for _, p := range bag.Problems() {
 		res.Problems = append(res.Problems, FileProblem{Path: p.Name, Problem: p.Problem})
 	}
@@ -173,7 +201,7 @@ func Scan(ctx context.Context, bag *bagit.Bag, jobs int, ids []age.Identity, pro
 	for range max(jobs, 1) {
 		wg.Go(func() {
 			for e := range ch {
-				s := scanEntry(ctx, bag, e.Name, ids)
+				s := scanEntry(ctx, bag, e.Name, &opts, gate)
 				mu.Lock()
 				res.Files[e.Name] = s
 				if progress != nil {
@@ -197,20 +225,28 @@ func Scan(ctx context.Context, bag *bagit.Bag, jobs int, ids []age.Identity, pro
 	return res, nil
 }
 
-func scanEntry(ctx context.Context, bag *bagit.Bag, name string, ids []age.Identity) *Scanned {
+func scanEntry(ctx context.Context, bag *bagit.Bag, name string, opts *ScanOptions, gate *Gate) *Scanned {
 	f, err := bag.Open(name)
 	if err != nil {
 		return &Scanned{Path: name, Err: err}
 	}
 	defer f.Close()
-	return scanOne(ctx, name, f, ids)
+	return scanOne(ctx, name, f, opts, gate)
 }
 
 // ScanStream reads a tar stream once, front to back. Each member's bytes go
 // to a worker through a small queue of chunks, so that up to jobs members
 // are hashed at once while memory stays at jobs x queue x pipeline.BufSize.
-func ScanStream(ctx context.Context, r io.Reader, jobs int, ids []age.Identity, progress func(*Scanned)) (*Result, error) {
+//
+// The trust files are read in the loop itself, not by a worker, so that
+// when the first payload member comes the Gate can judge them: a tar
+// create wrote holds its tag files first. A tar whose payload comes first
+// is still hashed whole, but nothing in it is decoded.
+func ScanStream(ctx context.Context, r io.Reader, opts ScanOptions) (*Result, error) {
 	res := &Result{Files: map[string]*Scanned{}}
+	jobs, progress := opts.Jobs, opts.Progress
+	var gate *Gate
+	gated := false
 	slots := make(chan struct{}, max(jobs, 1))
 	pool := pipeline.NewPool(6 * max(jobs, 1))
 	var mu sync.Mutex
@@ -219,13 +255,38 @@ func ScanStream(ctx context.Context, r io.Reader, jobs int, ids []age.Identity, 
 		if err := ctx.Err(); err != nil {
 			return err
 		}
+		if !inPayload(name) && isTrustFile(name) {
+			s := scanOne(ctx, name, body, &opts, nil)
+			mu.Lock()
+			res.Files[name] = s
+			if progress != nil {
+				progress(s)
+			}
+			mu.Unlock()
+			return nil
+		}
+		if inPayload(name) && !gated {
+			gated = true
+			prefix := name[:strings.Index("/"+name, "/data/")]
+			trust := &Result{Files: map[string]*Scanned{}}
+			mu.Lock()
+			for p, s := range res.Files {
+				if rel, ok := strings.CutPrefix(p, prefix); ok {
+					trust.Files[rel] = s
+				}
+			}
+			mu.Unlock()
+			gate = NewGate(trust, opts.Pin, opts.Force)
+			gate.prefix = prefix
+			res.DecodeNote = gate.Note
+		}
 		slots <- struct{}{}
 		chunks := make(chan *[]byte, 4)
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			cr := &pipeline.ChunkReader{Ch: chunks, Pool: pool}
-			s := scanOne(ctx, name, cr, ids)
+			s := scanOne(ctx, name, cr, &opts, gate)
 			cr.Drain()
 			mu.Lock()
 			res.Files[name] = s
@@ -280,6 +341,21 @@ func ScanStream(ctx context.Context, r io.Reader, jobs int, ids []age.Identity, 
 		}
 	}
 	return res, nil
+}
+
+// isTrustFile says whether a tar member is one of TrustFiles, at the
+// root or in one top folder.
+func isTrustFile(name string) bool {
+	if strings.Count(name, "/") > 1 {
+		return false
+	}
+	base := path.Base(name)
+	for _, t := range TrustFiles {
+		if base == t {
+			return true
+		}
+	}
+	return false
 }
 
 // stripTarRoot removes the one top folder holding the bag from member
