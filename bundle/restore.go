@@ -1,6 +1,7 @@
 package bundle
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -10,6 +11,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"slices"
 	"strings"
@@ -149,6 +151,10 @@ func restore(ctx context.Context, bagPath string, opts RestoreOptions, rep *Rest
 		if err != nil {
 			return fmt.Errorf("open %s: %w", bagPath, err)
 		}
+		if err := removePartials(out, vm, progress); err != nil {
+			out.Close()
+			return fmt.Errorf("open %s: %w", bagPath, err)
+		}
 		errs := openVM(ctx, bag, vm, stored, out, opts, progress)
 		out.Close()
 		rv := RestoredVM{Name: vm.Name, Dir: dir, Ready: len(errs) == 0}
@@ -282,6 +288,61 @@ func checkOutputName(name string) error {
 	if name == "" || name == "." || name == ".." || strings.ContainsAny(name, "/\\\x00") || strings.HasPrefix(name, ".") {
 		return fmt.Errorf("unsafe file name %q", bagit.Clip(name))
 	}
+	if manifest.HasControl(name) {
+		return fmt.Errorf("file name \"%s\" holds control characters, which restore never writes (they can rewrite a terminal)", manifest.Escape(bagit.Clip(name)))
+	}
+	return nil
+}
+
+// partialName matches fsx's temporary names: .<name>.<12 hex>.exitbundle-partial.
+var partialName = regexp.MustCompile(`^\.(.+)\.[0-9a-f]{12}\.exitbundle-partial$`)
+
+// removePartials deletes what an earlier, killed restore of vm left in
+// its folder: temporary files never verified, which must not stay beside
+// the verified ones. Only the temporaries of the VM's own output names are
+// touched.
+func removePartials(dir *fsx.Dir, vm VM, progress io.Writer) error {
+	mine := map[string]bool{}
+	for _, n := range outputNames(vm) {
+		mine[n] = true
+	}
+	list, err := dir.ReadDir(".")
+	if err != nil {
+		return err
+	}
+	for _, d := range list {
+		m := partialName.FindStringSubmatch(d.Name())
+		if m == nil || !mine[m[1]] || d.IsDir() {
+			continue
+		}
+		if err := dir.Remove(d.Name()); err != nil {
+			return fmt.Errorf("remove an earlier run's unverified %s: %w", dir.Join(d.Name()), err)
+		}
+		fmt.Fprintf(progress, "open: removed an earlier run's unverified partial file %s\n", dir.Join(d.Name()))
+	}
+	return nil
+}
+
+// checkHrefs refuses a descriptor that references any file but the VM's
+// own, as the signed exit manifest lists them: an href such as
+// ../../../../../etc/passwd would make the import read (or a hypervisor
+// write) a file outside the restored folder.
+func checkHrefs(vm VM, ovfData []byte) error {
+	names := map[string]bool{}
+	for _, f := range vm.Files {
+		if f.Path != vm.OVF && f.Path != vm.MF {
+			names[f.Name] = true
+		}
+	}
+	d, err := ovf.Parse(bytes.NewReader(ovfData))
+	if err != nil {
+		return fmt.Errorf("%s: not a readable OVF descriptor: %w", vm.OVF, err)
+	}
+	for _, ref := range d.Files {
+		if !names[ref.Href] || checkOutputName(ref.Href) != nil {
+			return fmt.Errorf("%s: references \"%s\", which is not a file of VM %s in %s: refused, nothing of this VM is restored", vm.OVF, manifest.Escape(bagit.Clip(ref.Href)), vm.Name, ExitManifestFile)
+		}
+	}
 	return nil
 }
 
@@ -301,7 +362,7 @@ func outputNames(vm VM) []string {
 // then the descriptor, so that the descriptor's presence means the folder
 // is complete.
 func openVM(ctx context.Context, bag *bagit.Bag, vm VM, stored map[string]string, dir *fsx.Dir, opts RestoreOptions, progress io.Writer) []error {
-	mfData, err := bag.ReadSmall(vm.MF)
+	mfData, err := readListed(bag, vm.MF)
 	if err != nil {
 		return []error{fmt.Errorf("%s: %w", vm.MF, err)}
 	}
@@ -312,7 +373,7 @@ func openVM(ctx context.Context, bag *bagit.Bag, vm VM, stored map[string]string
 	if err != nil {
 		return []error{fmt.Errorf("%s: %w", vm.MF, err)}
 	}
-	ovfData, err := bag.ReadSmall(vm.OVF)
+	ovfData, err := readListed(bag, vm.OVF)
 	if err != nil {
 		return []error{fmt.Errorf("%s: %w", vm.OVF, err)}
 	}
@@ -322,6 +383,9 @@ func openVM(ctx context.Context, bag *bagit.Bag, vm VM, stored map[string]string
 	}
 	if l := mf[path.Base(vm.OVF)]; l.Sum != hex.EncodeToString(ovfSum[:]) {
 		return []error{fmt.Errorf("%s: SHA-256 differs from %s", vm.OVF, path.Base(vm.MF))}
+	}
+	if err := checkHrefs(vm, ovfData); err != nil {
+		return []error{err}
 	}
 
 	var files []File
@@ -379,13 +443,15 @@ func openFile(ctx context.Context, bag *bagit.Bag, f File, storedSum string, mfl
 	if mfl.Sum != strings.ToLower(f.SHA256) {
 		return fmt.Errorf("%s: the .mf and %s disagree on its SHA-256", what, ExitManifestFile)
 	}
-	src, err := bag.Open(f.Path)
+	src, err := openListed(bag, f.Path)
 	if err != nil {
 		return fmt.Errorf("%s: %w", what, err)
 	}
 	defer src.Close()
 
-	tmp, tmpName, err := fsx.CreateTemp(dir, f.Name, 0o644)
+	// 0600: the plaintext of a customer's disk, readable by no one else
+	// while unverified, and after.
+	tmp, tmpName, err := fsx.CreateTemp(dir, f.Name, 0o600)
 	if err != nil {
 		return fmt.Errorf("%s: %w", what, err)
 	}
@@ -447,6 +513,28 @@ func openFile(ctx context.Context, bag *bagit.Bag, f File, storedSum string, mfl
 		return fmt.Errorf("%s: %w", what, err)
 	}
 	return nil
+}
+
+// openListed opens a file only when the bag reader listed it as a regular
+// file: a folder's entries are found with Lstat, so a file below a
+// symbolic link (data/vms/web -> elsewhere in the bag) is not listed and
+// is never read through the link.
+func openListed(bag *bagit.Bag, name string) (io.ReadCloser, error) {
+	if e, ok := bag.Lookup(name); ok && e.Kind != bagit.Regular {
+		return nil, fmt.Errorf("%s is not a regular file (a link?); a bundle holds regular files only", name)
+	} else if !ok {
+		return nil, fmt.Errorf("%s is not a regular file of the bag (missing, or below a link)", name)
+	}
+	return bag.Open(name)
+}
+
+func readListed(bag *bagit.Bag, name string) ([]byte, error) {
+	r, err := openListed(bag, name)
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	return bagit.ReadCapped(r, name)
 }
 
 // errWriter remembers the first write error instead of letting a decoder
