@@ -17,6 +17,7 @@ import (
 	"github.com/exitkit/exitkit/bundle/bagit"
 	"github.com/exitkit/exitkit/bundle/internal/check"
 	"github.com/exitkit/exitkit/bundle/keys"
+	"github.com/exitkit/exitkit/bundle/seal"
 	"github.com/klauspost/compress/zstd"
 )
 
@@ -325,4 +326,33 @@ func TestAWrongPassphraseSaysDecryptionFailed(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "decryption failed") || !strings.Contains(err.Error(), "--passphrase-file") {
 		t.Fatalf("restore: err = %v", err)
 	}
+}
+
+// htResign rewrites the tag manifest from the tag files on disk (every
+// regular file outside data/ but the tag manifest and its signature) and
+// signs it with the bag's key: for a test that edited a tag file by hand.
+func htResign(t *testing.T, bag *tbResult) {
+	t.Helper()
+	list, err := os.ReadDir(bag.Dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tm strings.Builder
+	for _, d := range list {
+		n := d.Name()
+		if !d.Type().IsRegular() || n == TagManifestFile || n == SignatureFile || strings.HasPrefix(n, "tagmanifest-") {
+			continue
+		}
+		data, err := os.ReadFile(filepath.Join(bag.Dir, n))
+		if err != nil {
+			t.Fatal(err)
+		}
+		tm.WriteString(vtSHA(data) + "  " + n + "\n")
+	}
+	vtWrite(t, filepath.Join(bag.Dir, TagManifestFile), []byte(tm.String()))
+	sig, err := seal.Sign(bag.Signer, strings.NewReader(tm.String()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	vtWrite(t, filepath.Join(bag.Dir, SignatureFile), sig)
 }

@@ -109,6 +109,9 @@ func restore(ctx context.Context, bagPath string, opts RestoreOptions, rep *Rest
 	progress := opts.Progress
 	if progress == nil {
 		progress = io.Discard
+	} else {
+		// Progress quotes the bundle (names, problems): escaped.
+		progress = manifest.EscapingWriter{W: progress}
 	}
 	bag, err := bagit.Open(bagPath)
 	if err != nil {

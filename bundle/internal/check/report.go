@@ -107,24 +107,27 @@ func (r *Report) Err() error {
 // files indented below it.
 func (r *Report) WriteText(w io.Writer) error {
 	var b bytes.Buffer
-	fmt.Fprintf(&b, "bundle  %s  (%d files, %s)\n", r.Path, r.Files, manifest.HumanBytes(r.Bytes))
+	// Every string below may come from the bundle (paths, problems that
+	// quote it): printed escaped, so a file name cannot forge a line.
+	esc := manifest.Escape
+	fmt.Fprintf(&b, "bundle  %s  (%d files, %s)\n", esc(r.Path), r.Files, manifest.HumanBytes(r.Bytes))
 	if r.Signer != nil {
 		how := "pinned"
 		if !r.SignerPinned {
 			how = "NOT pinned"
 		}
-		fmt.Fprintf(&b, "signer  %s  (%s)\n", r.Signer.Fingerprint, how)
+		fmt.Fprintf(&b, "signer  %s  (%s)\n", esc(r.Signer.Fingerprint), how)
 	}
 	if r.SignerNote != "" {
 		fmt.Fprintf(&b, "        %s\n", r.SignerNote)
 	}
 	for _, c := range r.Checks {
-		fmt.Fprintf(&b, "%-4s  %-13s  %s\n", strings.ToUpper(c.Status), c.Name, c.Detail)
+		fmt.Fprintf(&b, "%-4s  %-13s  %s\n", strings.ToUpper(esc(c.Status)), esc(c.Name), esc(c.Detail))
 		for _, f := range c.Files {
-			fmt.Fprintf(&b, "        %s: %s\n", f.Path, f.Problem)
+			fmt.Fprintf(&b, "        %s: %s\n", esc(f.Path), esc(f.Problem))
 		}
 		for _, f := range c.Notes {
-			fmt.Fprintf(&b, "        note: %s: %s\n", f.Path, f.Problem)
+			fmt.Fprintf(&b, "        note: %s: %s\n", esc(f.Path), esc(f.Problem))
 		}
 	}
 	switch {
@@ -132,7 +135,7 @@ func (r *Report) WriteText(w io.Writer) error {
 		if len(r.Skipped) == 0 {
 			b.WriteString("result  OK: every check passed\n")
 		} else {
-			fmt.Fprintf(&b, "result  OK: every check that could run passed; not checked: %s\n", strings.Join(r.Skipped, ", "))
+			fmt.Fprintf(&b, "result  OK: every check that could run passed; not checked: %s\n", esc(strings.Join(r.Skipped, ", ")))
 		}
 	case r.Incomplete:
 		b.WriteString("result  INCOMPLETE: the bundle was not finished; run the same create command again to resume it\n")
