@@ -27,8 +27,9 @@ var TrustFiles = []string{TagManifestFile, SignatureFile, SignerFile, ExitManife
 // Gate says which payload files may be decoded, and up to how many
 // plaintext bytes.
 type Gate struct {
-	limits map[string]int64 // stored bag path -> declared plaintext size
-	prefix string           // a streamed tar's top folder, stripped before lookup
+	limits map[string]int64    // stored bag path -> declared plaintext size
+	prefix string              // a streamed tar's top folder, stripped before lookup
+	trust  map[string]*Scanned // trust files read before the scan, kept once
 	// Note says why files are not decoded, for the plaintext check.
 	Note string
 }
@@ -41,6 +42,15 @@ func (g *Gate) Limit(p string) (int64, bool) {
 	}
 	n, ok := g.limits[strings.TrimPrefix(p, g.prefix)]
 	return n, ok
+}
+
+// readBefore returns a trust file read before the scan, whose content
+// the scan need not keep again.
+func (g *Gate) readBefore(p string) *Scanned {
+	if g == nil {
+		return nil
+	}
+	return g.trust[p]
 }
 
 // ReadTrustFiles reads the files of TrustFiles a bag holds, each within

@@ -25,10 +25,6 @@ import (
 // kept; so a tar can be read front to back in one pass whatever order its
 // members come in.
 
-// maxKeep bounds a metadata file (tag files, .ovf, .mf) verify keeps in
-// memory: the one cap of every reader.
-const maxKeep = bagit.MaxMetadata
-
 // Scanned is what one file of the bag turned out to be.
 type Scanned struct {
 	Path   string // bag path, / separated
@@ -66,17 +62,18 @@ func inPayload(p string) bool {
 	return i > 0 && !strings.Contains(p[:i], "/")
 }
 
-// keepContent says whether a file is metadata verify needs to read: tag
-// files and, in the payload, descriptors and OVF manifests.
-func keepContent(p string) bool {
-	if !inPayload(p) {
-		return strings.Count(p, "/") <= 1
+// keepCap is how much of a file verify keeps to read it as metadata (the
+// cap of its kind: bagit.MetadataCap), or 0 for a file only hashed: the
+// payload, the index, README. p may still carry a streamed tar's top
+// folder.
+func keepCap(p string) int {
+	switch {
+	case inPayload(p):
+		return bagit.MetadataCap(p[strings.Index("/"+p, "/data/"):])
+	case strings.Count(p, "/") <= 1:
+		return bagit.MetadataCap(path.Base(p))
 	}
-	switch path.Ext(p) {
-	case ".ovf", ".mf":
-		return true
-	}
-	return false
+	return 0
 }
 
 // scanOne reads r to its end: stored hash always, plaintext hash when the
@@ -88,9 +85,10 @@ func scanOne(ctx context.Context, p string, r io.Reader, opts *ScanOptions, gate
 	var keep *bytes.Buffer
 	var src io.Reader = &pipeline.CountingReader{R: r, N: &s.Size}
 	src = io.TeeReader(src, stored)
-	if keepContent(p) {
+	read := gate.readBefore(p)
+	if n := keepCap(p); n > 0 && read == nil {
 		keep = &bytes.Buffer{}
-		src = io.TeeReader(src, &limitedBuffer{b: keep, max: maxKeep})
+		src = io.TeeReader(src, &limitedBuffer{b: keep, max: n})
 	}
 	src = &pipeline.CtxReader{Ctx: ctx, R: src}
 
@@ -119,6 +117,9 @@ func scanOne(ctx context.Context, p string, r io.Reader, opts *ScanOptions, gate
 	s.SHA256 = hex.EncodeToString(stored.Sum(nil))
 	if keep != nil && int64(keep.Len()) == s.Size {
 		s.Data = append([]byte{}, keep.Bytes()...) // non-nil even when empty
+	}
+	if read != nil && read.SHA256 == s.SHA256 && read.Data != nil {
+		s.Data = read.Data // the same bytes, kept once
 	}
 	if !encrypted && !compressed && s.Err == nil && inPayload(p) {
 		s.Plain = &pipeline.Plain{Size: s.Size, SHA256: s.SHA256}
@@ -178,6 +179,7 @@ func Scan(ctx context.Context, bag *bagit.Bag, opts ScanOptions) (*Result, error
 		trust = &Result{Files: map[string]*Scanned{}}
 	}
 	gate := NewGate(trust, opts.Pin, opts.Force)
+	gate.trust = trust.Files
 	res.DecodeNote = gate.Note
 	for _, p := range bag.Problems() {
 		res.Problems = append(res.Problems, FileProblem{Path: p.Name, Problem: p.Problem})

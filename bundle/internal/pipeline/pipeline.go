@@ -30,11 +30,16 @@ import (
 // hashing overlaps encryption, and memory is bounded by the number of
 // buffers in flight (about a dozen), whatever the file size.
 const (
-	BufSize     = 256 << 10 // pipeline buffer
-	WriteSize   = 64 << 10  // write() size: 1 MiB writes measured at half the speed of 64 KiB ones
-	chanDepth   = 4         // buffers queued between two stages
-	zstdWindow  = 2 << 20   // keeps the encoder's memory small; disks compress nearly as well
-	zstdWorkers = 2
+	BufSize    = 256 << 10 // pipeline buffer
+	WriteSize  = 64 << 10  // write() size: 1 MiB writes measured at half the speed of 64 KiB ones
+	chanDepth  = 4         // buffers queued between two stages
+	zstdWindow = 2 << 20   // keeps the encoder's memory small; disks compress nearly as well
+	// maxDecodeWindow bounds the window a received zstd frame may ask the
+	// decoder to allocate: create writes 2 MiB; 8 MiB also takes what
+	// zstd -19 writes. zstd's own default of 128 MiB would let each file
+	// cost 128 MiB.
+	maxDecodeWindow = 8 << 20
+	zstdWorkers     = 2
 )
 
 type chunk struct {
@@ -359,7 +364,7 @@ func Decode(w io.Writer, src io.Reader, encrypted, compressed bool, ids []age.Id
 		r = dr
 	}
 	if compressed {
-		zr, err := zstd.NewReader(r, zstd.WithDecoderConcurrency(1), zstd.WithDecoderLowmem(true), zstd.WithDecoderMaxWindow(128<<20))
+		zr, err := zstd.NewReader(r, zstd.WithDecoderConcurrency(1), zstd.WithDecoderLowmem(true), zstd.WithDecoderMaxWindow(maxDecodeWindow))
 		if err != nil {
 			res.Err = fmt.Errorf("zstd: %w", err)
 			return res
