@@ -107,3 +107,48 @@ func TestInspectPrintsManifestStringsEscaped(t *testing.T) {
 		}
 	}
 }
+
+func TestACorruptSignatureFileIsCalledCorrupt(t *testing.T) {
+	dir := t.TempDir()
+	bag := vtBuildBag(t, filepath.Join(dir, "bag"), tbSpec{})
+	sigPath := filepath.Join(bag.Dir, SignatureFile)
+	orig, _ := os.ReadFile(sigPath)
+	lines := strings.Split(string(orig), "\n")
+	// Every seventh character of the armored body: the key, the
+	// namespace, the signature.
+	corrupt := 0
+	for li := 1; li < len(lines)-2; li++ {
+		for ci := 0; ci < len(lines[li]); ci += 7 {
+			damaged := append([]string{}, lines...)
+			b := []byte(damaged[li])
+			if b[ci] == 'A' {
+				b[ci] = 'B'
+			} else {
+				b[ci] = 'A'
+			}
+			damaged[li] = string(b)
+			vtWrite(t, sigPath, []byte(strings.Join(damaged, "\n")))
+			r := vtVerify(t, bag.Dir, VerifyOptions{})
+			text := vtText(r)
+			if r.OK {
+				continue // a flip in base64 padding bits can leave the bytes unchanged
+			}
+			if strings.Contains(text, "signer.pub was replaced") {
+				t.Fatalf("line %d col %d: a corrupt signature blames signer.pub:\n%s", li, ci, text)
+			}
+			if r.Check(CheckSignature).Status != StatusFail {
+				t.Fatalf("line %d col %d: signature passes:\n%s", li, ci, text)
+			}
+			if strings.Contains(text, "signature file corrupt") {
+				corrupt++
+			}
+		}
+	}
+	if corrupt == 0 {
+		t.Error("no damage was reported as a corrupt signature file")
+	}
+	vtWrite(t, sigPath, []byte("-----BEGIN SSH SIGNATURE-----\ngarbage\n-----END SSH SIGNATURE-----\n"))
+	if text := vtText(vtVerify(t, bag.Dir, VerifyOptions{})); !strings.Contains(text, "signature file corrupt") {
+		t.Errorf("garbage signature:\n%s", text)
+	}
+}

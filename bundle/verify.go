@@ -112,6 +112,7 @@ const (
 	CheckSignature    = check.CheckSignature
 	CheckTagManifest  = check.CheckTagManifest
 	CheckBagIt        = check.CheckBagIt
+	CheckProfile      = check.CheckProfile
 	CheckPayload      = check.CheckPayload
 	CheckExitManifest = check.CheckExitManifest
 	CheckOVF          = check.CheckOVF

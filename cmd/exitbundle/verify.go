@@ -108,7 +108,11 @@ e.g. streamed from a server), reading every byte once:
                  the bundle's own signer.pub, whose fingerprint you must then compare
                  with the one the provider published
   tag-manifest   the hashes of bagit.txt, bag-info.txt, the manifests, index and signer.pub
-  bagit          BagIt completeness: nothing listed is missing, nothing unlisted is present
+  bagit          the bag as RFC 8493 says: bagit.txt exactly, bag-info.txt, every payload
+                 and tag manifest (md5, sha1, sha256, sha512), nothing listed missing,
+                 nothing unlisted in data/, no fetch.txt (--json: "bagit_valid")
+  profile        exitkit's own rules: SHA-256 manifests, every tag file in the signed
+                 tag manifest, Payload-Oxum matches
   payload        the SHA-256 of every stored payload file (files in parallel)
   exit-manifest  exit-manifest.json agrees with the bag
   ovf            each OVF descriptor and .mf agrees with its files

@@ -96,7 +96,7 @@ func TestVerifyAndOpenCommandsExitCodes(t *testing.T) {
 		OK     bool `json:"ok"`
 		Checks []struct{ Name, Status string }
 	}
-	if err := json.Unmarshal([]byte(out), &report); code != 0 || err != nil || !report.OK || len(report.Checks) != 8 {
+	if err := json.Unmarshal([]byte(out), &report); code != 0 || err != nil || !report.OK || len(report.Checks) != 9 {
 		t.Fatalf("--json: exit %d, %v\n%s", code, err, out)
 	}
 

@@ -22,7 +22,8 @@ const (
 	CheckComplete     = "complete"      // signature present, no incomplete marker
 	CheckSignature    = "signature"     // SSHSIG over the tag manifest, by the expected key
 	CheckTagManifest  = "tag-manifest"  // hashes of the tag files
-	CheckBagIt        = "bagit"         // bagit.txt, bag-info.txt, missing and unlisted files
+	CheckBagIt        = "bagit"         // RFC 8493 alone: bagit.txt, bag-info.txt, every manifest and tag manifest, completeness
+	CheckProfile      = "profile"       // exitkit's own rules: SHA-256 manifests, every tag file signed, Payload-Oxum
 	CheckPayload      = "payload"       // every stored payload file's hash
 	CheckExitManifest = "exit-manifest" // exit-manifest.json agrees with the bag
 	CheckOVF          = "ovf"           // each descriptor and .mf against its files
@@ -46,6 +47,10 @@ type Report struct {
 	SignerPinned bool   `json:"signer_pinned"`
 	SignerNote   string `json:"signer_note,omitempty"`
 	Incomplete   bool   `json:"incomplete"`
+	// BagItValid is the verdict of RFC 8493 alone (the bagit check),
+	// apart from exitkit's own profile, signature and VM checks: a bag
+	// can be a valid BagIt bag and still not a good exit bundle.
+	BagItValid bool `json:"bagit_valid"`
 	// Skipped says what could not be checked with what was given: the
 	// signer's identity when it was not pinned ("signer"), and every check
 	// that did not run ("plaintext" without an identity). An OK report
@@ -129,6 +134,11 @@ func (r *Report) WriteText(w io.Writer) error {
 		for _, f := range c.Notes {
 			fmt.Fprintf(&b, "        note: %s: %s\n", esc(f.Path), esc(f.Problem))
 		}
+	}
+	if r.BagItValid {
+		b.WriteString("BagIt   valid per RFC 8493 (the exitkit profile and the other checks are listed apart)\n")
+	} else {
+		b.WriteString("BagIt   NOT valid per RFC 8493: see the bagit check\n")
 	}
 	switch {
 	case r.OK:

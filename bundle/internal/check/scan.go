@@ -3,11 +3,16 @@ package check
 import (
 	"bytes"
 	"context"
+	"crypto/md5"
+	"crypto/sha1"
 	"crypto/sha256"
+	"crypto/sha512"
 	"encoding/hex"
 	"fmt"
+	"hash"
 	"io"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -32,6 +37,10 @@ type Scanned struct {
 	SHA256 string // of the stored bytes
 	Data   []byte // content, for metadata files only
 	Err    error  // reading failed
+
+	// Sums are the stored bytes' digests for the other algorithms the
+	// bag's manifests use (md5, sha1, sha512), by algorithm.
+	Sums map[string]string
 
 	// Plain is set when the stored form was decoded (or is itself the
 	// plaintext): the plaintext's size and hash, or why decoding failed.
@@ -85,6 +94,20 @@ func scanOne(ctx context.Context, p string, r io.Reader, opts *ScanOptions, gate
 	var keep *bytes.Buffer
 	var src io.Reader = &pipeline.CountingReader{R: r, N: &s.Size}
 	src = io.TeeReader(src, stored)
+	// Tag files are small: every digest, so that any tag manifest can be
+	// checked even in a stream; the payload only for the manifests the bag
+	// holds.
+	algs := opts.Algorithms
+	if !inPayload(p) {
+		algs = extraAlgorithms
+	}
+	extra := map[string]hash.Hash{}
+	for _, a := range algs {
+		if h := newHash(a); h != nil {
+			extra[a] = h
+			src = io.TeeReader(src, h)
+		}
+	}
 	read := gate.readBefore(p)
 	if n := keepCap(p); n > 0 && read == nil {
 		keep = &bytes.Buffer{}
@@ -115,6 +138,12 @@ func scanOne(ctx context.Context, p string, r io.Reader, opts *ScanOptions, gate
 		}
 	}
 	s.SHA256 = hex.EncodeToString(stored.Sum(nil))
+	if len(extra) > 0 {
+		s.Sums = map[string]string{}
+		for a, h := range extra {
+			s.Sums[a] = hex.EncodeToString(h.Sum(nil))
+		}
+	}
 	if keep != nil && int64(keep.Len()) == s.Size {
 		s.Data = append([]byte{}, keep.Bytes()...) // non-nil even when empty
 	}
@@ -165,6 +194,36 @@ type ScanOptions struct {
 	// Force decodes even when the signature does not verify (still
 	// bounded by the sizes exit-manifest.json declares).
 	Force bool
+	// Algorithms are the digests besides SHA-256 to compute of payload
+	// files: those of the bag's other manifests. Scan finds them itself.
+	Algorithms []string
+}
+
+// extraAlgorithms are the RFC 8493 algorithms besides SHA-256.
+var extraAlgorithms = []string{"md5", "sha1", "sha512"}
+
+func newHash(alg string) hash.Hash {
+	switch alg {
+	case "md5":
+		return md5.New()
+	case "sha1":
+		return sha1.New()
+	case "sha512":
+		return sha512.New()
+	}
+	return nil
+}
+
+// manifestAlgorithms lists the algorithms besides SHA-256 of the payload
+// manifests among names (bag paths at the root).
+func manifestAlgorithms(names []string) []string {
+	var out []string
+	for _, n := range names {
+		if alg, tag, ok := bagit.ManifestName(n); ok && !tag && newHash(alg) != nil && !slices.Contains(out, alg) {
+			out = append(out, alg)
+		}
+	}
+	return out
 }
 
 // Scan reads every regular file of the bag, Jobs at a time, largest
@@ -178,6 +237,11 @@ func Scan(ctx context.Context, bag *bagit.Bag, opts ScanOptions) (*Result, error
 	if err != nil {
 		trust = &Result{Files: map[string]*Scanned{}}
 	}
+	var names []string
+	for _, e := range bag.Entries() {
+		names = append(names, e.Name)
+	}
+	opts.Algorithms = manifestAlgorithms(names)
 	gate := NewGate(trust, opts.Pin, opts.Force)
 	gate.trust = trust.Files
 	res.DecodeNote = gate.Note
@@ -280,6 +344,11 @@ func ScanStream(ctx context.Context, r io.Reader, opts ScanOptions) (*Result, er
 			mu.Unlock()
 			gate = NewGate(trust, opts.Pin, opts.Force)
 			gate.prefix = prefix
+			var names []string
+			for p := range trust.Files {
+				names = append(names, p)
+			}
+			opts.Algorithms = manifestAlgorithms(names)
 			res.DecodeNote = gate.Note
 		}
 		slots <- struct{}{}
@@ -352,6 +421,9 @@ func isTrustFile(name string) bool {
 		return false
 	}
 	base := path.Base(name)
+	if _, _, ok := bagit.ManifestName(base); ok {
+		return true
+	}
 	for _, t := range TrustFiles {
 		if base == t {
 			return true
