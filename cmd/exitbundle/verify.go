@@ -48,6 +48,9 @@ func (k *keyFlags) resolve(stderr io.Writer) (keyOptions, error) {
 	if err != nil {
 		return keyOptions{}, err
 	}
+	if k.maxWorkFactor < 1 || k.maxWorkFactor > 30 {
+		return keyOptions{}, cli.Usage(fmt.Errorf("--max-work-factor %d: give 1 to 30 (log2 of scrypt's N; create writes %d)", k.maxWorkFactor, keys.DefaultMaxWorkFactor))
+	}
 	if (k.allowedSigners == "") != (k.principal == "") {
 		return keyOptions{}, cli.Usage(errors.New("--allowed-signers and --principal go together"))
 	}

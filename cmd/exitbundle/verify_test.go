@@ -107,6 +107,8 @@ func TestVerifyAndOpenCommandsExitCodes(t *testing.T) {
 		{"verify", dir, "--allowed-signers", signPub},
 		{"verify", dir, "--signer", "not a key"},
 		{"verify", dir, "--identity", signPub},
+		{"verify", dir, "--max-work-factor", "31"},
+		{"open", dir, "--max-work-factor", "0", "--out", t.TempDir() + "/wf"},
 		{"open", dir},
 		{"open", dir, "--out", t.TempDir() + "/o"}, // encrypted, no identity
 	} {
