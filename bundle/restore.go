@@ -1,7 +1,6 @@
 package bundle
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -326,28 +325,6 @@ func removePartials(dir *fsx.Dir, vm VM, progress io.Writer) error {
 	return nil
 }
 
-// checkHrefs refuses a descriptor that references any file but the VM's
-// own, as the signed exit manifest lists them: an href such as
-// ../../../../../etc/passwd would make the import read (or a hypervisor
-// write) a file outside the restored folder.
-func checkHrefs(vm VM, ovfData []byte) error {
-	names := map[string]bool{}
-	for _, f := range vm.Files {
-		if f.Path != vm.OVF && f.Path != vm.MF {
-			names[f.Name] = true
-		}
-	}
-	d, err := ovf.Parse(bytes.NewReader(ovfData))
-	if err != nil {
-		return fmt.Errorf("%s: not a readable OVF descriptor: %w", vm.OVF, err)
-	}
-	for _, ref := range d.Files {
-		if !names[ref.Href] || checkOutputName(ref.Href) != nil {
-			return fmt.Errorf("%s: references \"%s\", which is not a file of VM %s in %s: refused, nothing of this VM is restored", vm.OVF, manifest.Escape(bagit.Clip(ref.Href)), vm.Name, ExitManifestFile)
-		}
-	}
-	return nil
-}
 
 // outputNames lists the files Open writes for a VM.
 func outputNames(vm VM) []string {
@@ -365,7 +342,7 @@ func outputNames(vm VM) []string {
 // then the descriptor, so that the descriptor's presence means the folder
 // is complete.
 func openVM(ctx context.Context, bag *bagit.Bag, vm VM, stored map[string]string, dir *fsx.Dir, opts RestoreOptions, progress io.Writer) []error {
-	mfData, err := readListed(bag, vm.MF)
+	mfData, err := bag.ReadListed(vm.MF)
 	if err != nil {
 		return []error{fmt.Errorf("%s: %w", vm.MF, err)}
 	}
@@ -376,7 +353,7 @@ func openVM(ctx context.Context, bag *bagit.Bag, vm VM, stored map[string]string
 	if err != nil {
 		return []error{fmt.Errorf("%s: %w", vm.MF, err)}
 	}
-	ovfData, err := readListed(bag, vm.OVF)
+	ovfData, err := bag.ReadListed(vm.OVF)
 	if err != nil {
 		return []error{fmt.Errorf("%s: %w", vm.OVF, err)}
 	}
@@ -387,7 +364,7 @@ func openVM(ctx context.Context, bag *bagit.Bag, vm VM, stored map[string]string
 	if l := mf[path.Base(vm.OVF)]; l.Sum != hex.EncodeToString(ovfSum[:]) {
 		return []error{fmt.Errorf("%s: SHA-256 differs from %s", vm.OVF, path.Base(vm.MF))}
 	}
-	if err := checkHrefs(vm, ovfData); err != nil {
+	if err := check.Hrefs(vm, ovfData); err != nil {
 		return []error{err}
 	}
 
@@ -446,7 +423,7 @@ func openFile(ctx context.Context, bag *bagit.Bag, f File, storedSum string, mfl
 	if mfl.Sum != strings.ToLower(f.SHA256) {
 		return fmt.Errorf("%s: the .mf and %s disagree on its SHA-256", what, ExitManifestFile)
 	}
-	src, err := openListed(bag, f.Path)
+	src, err := bag.OpenListed(f.Path)
 	if err != nil {
 		return fmt.Errorf("%s: %w", what, err)
 	}
@@ -516,28 +493,6 @@ func openFile(ctx context.Context, bag *bagit.Bag, f File, storedSum string, mfl
 		return fmt.Errorf("%s: %w", what, err)
 	}
 	return nil
-}
-
-// openListed opens a file only when the bag reader listed it as a regular
-// file: a folder's entries are found with Lstat, so a file below a
-// symbolic link (data/vms/web -> elsewhere in the bag) is not listed and
-// is never read through the link.
-func openListed(bag *bagit.Bag, name string) (io.ReadCloser, error) {
-	if e, ok := bag.Lookup(name); ok && e.Kind != bagit.Regular {
-		return nil, fmt.Errorf("%s is not a regular file (a link?); a bundle holds regular files only", name)
-	} else if !ok {
-		return nil, fmt.Errorf("%s is not a regular file of the bag (missing, or below a link)", name)
-	}
-	return bag.Open(name)
-}
-
-func readListed(bag *bagit.Bag, name string) ([]byte, error) {
-	r, err := openListed(bag, name)
-	if err != nil {
-		return nil, err
-	}
-	defer r.Close()
-	return bagit.ReadCapped(r, name)
 }
 
 // errWriter remembers the first write error instead of letting a decoder
