@@ -325,7 +325,6 @@ func removePartials(dir *fsx.Dir, vm VM, progress io.Writer) error {
 	return nil
 }
 
-
 // outputNames lists the files Open writes for a VM.
 func outputNames(vm VM) []string {
 	names := []string{path.Base(vm.OVF), path.Base(vm.MF)}
