@@ -356,3 +356,22 @@ func htResign(t *testing.T, bag *tbResult) {
 	}
 	vtWrite(t, filepath.Join(bag.Dir, SignatureFile), sig)
 }
+
+func TestAZstdFrameAskingForAHugeWindowIsRefused(t *testing.T) {
+	dir := t.TempDir()
+	spec := tbSpec{Compress: true}
+	bag := vtBuildBag(t, filepath.Join(dir, "bag"), spec)
+	plain := bag.Plain["web/web-disk-1.vmdk"]
+	var buf bytes.Buffer
+	zw, err := zstd.NewWriter(&buf, zstd.WithWindowSize(64<<20), zstd.WithSingleSegment(false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	zw.Write(plain)
+	zw.Close()
+	htReplaceStored(t, bag, "web", "web-disk-1.vmdk", buf.Bytes(), spec)
+	r := vtVerify(t, bag.Dir, VerifyOptions{})
+	if c := r.Check(CheckPlaintext); c.Status != StatusFail || !strings.Contains(vtText(r), "asks for a window above 8 MiB") {
+		t.Fatalf("a 64 MiB window was accepted:\n%s", vtText(r))
+	}
+}

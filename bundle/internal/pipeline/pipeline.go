@@ -399,6 +399,9 @@ const DecryptHint = "check that --identity is the private key of a recipient the
 var ErrWorkFactor = errors.New("scrypt work factor above the accepted maximum")
 
 func describeDecryptError(err error) error {
+	if errors.Is(err, zstd.ErrWindowSizeExceeded) {
+		return fmt.Errorf("%w: its zstd frame asks for a window above %d MiB (create writes %d MiB); refused, as decoding it would take that much memory", ErrTooLarge, maxDecodeWindow>>20, zstdWindow>>20)
+	}
 	if msg := err.Error(); strings.Contains(msg, "scrypt work factor too large") {
 		asked := msg[strings.LastIndex(msg, ":")+1:]
 		return fmt.Errorf("%w: the file asks for 2^%s; readers accept what create writes (2^%d) unless --max-work-factor raises it, so that a hostile bundle cannot cost gigabytes of memory and minutes per file; raise it only for a bundle you trust",
