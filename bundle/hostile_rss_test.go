@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"filippo.io/age"
+	"github.com/klauspost/compress/zstd"
 )
 
 // Peak memory of verify on hostile inputs, measured in a fresh process
@@ -102,6 +103,18 @@ func TestVerifyPeakMemoryOnHostileInputs(t *testing.T) {
 	bombTar := filepath.Join(dir, "bomb.tar")
 	htTagsFirstTar(t, bomb.Dir, bombTar)
 
+	// A zstd frame whose window is 64 MiB: the decoder would allocate it.
+	wspec := tbSpec{Compress: true}
+	window := vtBuildBag(t, filepath.Join(dir, "window"), wspec)
+	var wbuf bytes.Buffer
+	zw, err := zstd.NewWriter(&wbuf, zstd.WithWindowSize(64<<20))
+	if err != nil {
+		t.Fatal(err)
+	}
+	zw.Write(bytes.Repeat(window.Plain["web/web-disk-1.vmdk"], 64))
+	zw.Close()
+	htReplaceStored(t, window, "web", "web-disk-1.vmdk", wbuf.Bytes(), wspec)
+
 	// A sparse member of 64 GiB in a tar of a few KiB.
 	plain := vtBuildBag(t, filepath.Join(dir, "plain"), tbSpec{})
 	sparse := htSparseTar(t, plain, vtStoredPath(t, plain.Manifest, "web", "web-disk-1.vmdk"), 64<<30)
@@ -124,6 +137,7 @@ func TestVerifyPeakMemoryOnHostileInputs(t *testing.T) {
 	}{
 		{"an encrypted zstd bomb (folder)", bomb.Dir, false},
 		{"an encrypted zstd bomb (tar on stdin)", bombTar, true},
+		{"a zstd frame with a 64 MiB window (folder)", window.Dir, false},
 		{"a 64 GiB sparse member (tar file)", sparse, false},
 		{"a 64 GiB sparse member (tar on stdin)", sparse, true},
 		{"30 MiB metadata files (folder)", big.Dir, false},
