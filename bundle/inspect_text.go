@@ -90,9 +90,9 @@ func (in *Inspection) WriteText(w io.Writer) error {
 				mem = manifest.HumanBytes(h.MemoryMiB << 20)
 			}
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n",
-				cellText(name), cellText(dashIfEmpty(manifest.Clip(h.GuestOS, 60))), vcpu, mem, dashIfEmpty(h.Firmware),
+				cellText(name), cellText(dashIfEmpty(manifest.Clip(h.GuestOS, 60))), vcpu, mem, cellText(dashIfEmpty(h.Firmware)),
 				cellText(dashIfEmpty(strings.Join(h.DiskControllers, ","))), cellText(dashIfEmpty(strings.Join(nics, ","))),
-				dashIfEmpty(strings.Join(disks, ",")), size)
+				cellText(dashIfEmpty(strings.Join(disks, ","))), size)
 		}
 	}
 	return tw.Flush()
@@ -112,16 +112,10 @@ func describeEncryption(e Encryption) string {
 	return "age, to " + strings.Join(to, ", ")
 }
 
-// cellText keeps a value on one table cell: control characters
-// (which could also drive the terminal) become spaces, tabs too.
-func cellText(s string) string {
-	return strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
-			return ' '
-		}
-		return r
-	}, s)
-}
+// cellText keeps a value from the manifest on one table cell: control
+// characters (which could also drive the terminal), tabs and line breaks
+// are printed escaped (manifest.Escape).
+func cellText(s string) string { return manifest.Escape(s) }
 
 func dashIfEmpty(s string) string {
 	if strings.TrimSpace(s) == "" {

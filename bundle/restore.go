@@ -11,6 +11,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"slices"
 	"strings"
@@ -120,6 +121,9 @@ func restore(ctx context.Context, bagPath string, opts RestoreOptions, rep *Rest
 	progress := opts.Progress
 	if progress == nil {
 		progress = io.Discard
+	} else {
+		// Progress quotes the bundle (names, problems): escaped.
+		progress = manifest.EscapingWriter{W: progress}
 	}
 	bag, err := bagit.Open(bagPath)
 	if err != nil {
@@ -170,6 +174,10 @@ func restore(ctx context.Context, bagPath string, opts RestoreOptions, rep *Rest
 		if err != nil {
 			return fmt.Errorf("open %s: %w", bagPath, err)
 		}
+		if err := removePartials(out, vm, progress); err != nil {
+			out.Close()
+			return fmt.Errorf("open %s: %w", bagPath, err)
+		}
 		errs := openVM(ctx, bag, vm, stored, out, opts, progress)
 		out.Close()
 		rv := RestoredVM{Name: vm.Name, Dir: dir, Ready: len(errs) == 0}
@@ -191,6 +199,12 @@ func restore(ctx context.Context, bagPath string, opts RestoreOptions, rep *Rest
 		return fmt.Errorf("open %s: interrupted; files not yet checked were removed, finished ones kept: %w", bagPath, err)
 	}
 	if len(failures) > 0 {
+		for _, f := range failures {
+			if errors.Is(f, pipeline.ErrDecrypt) {
+				failures = append(failures, errors.New(pipeline.DecryptHint))
+				break
+			}
+		}
 		return fmt.Errorf("open %s: %w: %w", bagPath, ErrIntegrity, errors.Join(failures...))
 	}
 	return nil
@@ -200,7 +214,7 @@ func restore(ctx context.Context, bagPath string, opts RestoreOptions, rep *Rest
 // signature vouches for them (or records that Force overrides it), and
 // returns the exit manifest and the stored hashes of manifest-sha256.txt.
 func openPreflight(bag *bagit.Bag, bagPath string, opts RestoreOptions, progress io.Writer, rep *RestoreReport) (*Manifest, map[string]string, error) {
-	res, err := readTrustFiles(bag)
+	res, err := check.ReadTrustFiles(bag)
 	if err != nil {
 		return nil, nil, fmt.Errorf("open %s: %w", bagPath, err)
 	}
@@ -210,7 +224,7 @@ func openPreflight(bag *bagit.Bag, bagPath string, opts RestoreOptions, progress
 		return nil, nil, fmt.Errorf("open: %w", err)
 	}
 	e := check.NewEvaluator(res, pin)
-	problems := trustProblems(e, res)
+	problems := check.TrustProblems(e, res)
 	rep.Signer, rep.SignerPinned = e.Report().Signer, e.Report().SignerPinned
 	if e.Report().Signer != nil {
 		how := "pinned"
@@ -237,64 +251,6 @@ func openPreflight(bag *bagit.Bag, bagPath string, opts RestoreOptions, progress
 		return nil, nil, fmt.Errorf("open %s: %w", bagPath, err)
 	}
 	return m, stored, nil
-}
-
-// readTrustFiles reads the tag files the signature check and restore need.
-func readTrustFiles(bag *bagit.Bag) (*check.Result, error) {
-	res := &check.Result{Files: map[string]*check.Scanned{}}
-	for _, name := range []string{TagManifestFile, SignatureFile, SignerFile, ExitManifestFile, ManifestFile, IncompleteMarker} {
-		data, err := bag.ReadSmall(name)
-		if errors.Is(err, os.ErrNotExist) {
-			continue
-		}
-		if err != nil {
-			return nil, fmt.Errorf("read %s: %w", name, err)
-		}
-		sum := sha256.Sum256(data)
-		res.Files[name] = &check.Scanned{Path: name, Size: int64(len(data)), SHA256: hex.EncodeToString(sum[:]), Data: data}
-	}
-	return res, nil
-}
-
-// trustProblems runs the checks restore needs before it writes anything:
-// finished, signed by the expected key, and the manifests restore reads
-// covered by the signed tag manifest. It lists what failed.
-func trustProblems(e *check.Evaluator, res *check.Result) []string {
-	complete := e.Complete()
-	sig := e.Signature()
-	tags := Check{Name: CheckTagManifest}
-	if lines, err := e.TagManifest(); err != nil {
-		tags.Files = append(tags.Files, FileProblem{Path: TagManifestFile, Problem: err.Error()})
-	} else {
-		sums := map[string]string{}
-		for _, l := range lines {
-			sums[l.Path] = l.SHA256
-		}
-		for _, name := range []string{ExitManifestFile, ManifestFile} {
-			s, ok := res.Files[name]
-			switch {
-			case !ok:
-				tags.Files = append(tags.Files, FileProblem{Path: name, Problem: "missing"})
-			case sums[name] == "":
-				tags.Files = append(tags.Files, FileProblem{Path: name, Problem: "not listed in the tag manifest, so the signature does not cover it"})
-			case sums[name] != s.SHA256:
-				tags.Files = append(tags.Files, FileProblem{Path: name, Problem: "SHA-256 differs from the tag manifest: the file was changed"})
-			}
-		}
-	}
-	var problems []string
-	for _, c := range []Check{complete, sig, tags} {
-		if len(c.Files) == 0 && (c.Status == "" || c.Status == StatusPass) {
-			continue
-		}
-		if len(c.Files) == 0 {
-			problems = append(problems, c.Name+": "+c.Detail)
-		}
-		for _, f := range c.Files {
-			problems = append(problems, fmt.Sprintf("%s: %s: %s", c.Name, f.Path, f.Problem))
-		}
-	}
-	return problems
 }
 
 // readDescription parses the exit manifest and the payload manifest.
@@ -358,6 +314,38 @@ func checkOutputName(name string) error {
 	if name == "" || name == "." || name == ".." || strings.ContainsAny(name, "/\\\x00") || strings.HasPrefix(name, ".") {
 		return fmt.Errorf("unsafe file name %q", bagit.Clip(name))
 	}
+	if manifest.HasControl(name) {
+		return fmt.Errorf("file name \"%s\" holds control characters, which restore never writes (they can rewrite a terminal)", manifest.Escape(bagit.Clip(name)))
+	}
+	return nil
+}
+
+// partialName matches fsx's temporary names: .<name>.<12 hex>.exitbundle-partial.
+var partialName = regexp.MustCompile(`^\.(.+)\.[0-9a-f]{12}\.exitbundle-partial$`)
+
+// removePartials deletes what an earlier, killed restore of vm left in
+// its folder: temporary files never verified, which must not stay beside
+// the verified ones. Only the temporaries of the VM's own output names are
+// touched.
+func removePartials(dir *fsx.Dir, vm VM, progress io.Writer) error {
+	mine := map[string]bool{}
+	for _, n := range outputNames(vm) {
+		mine[n] = true
+	}
+	list, err := dir.ReadDir(".")
+	if err != nil {
+		return err
+	}
+	for _, d := range list {
+		m := partialName.FindStringSubmatch(d.Name())
+		if m == nil || !mine[m[1]] || d.IsDir() {
+			continue
+		}
+		if err := dir.Remove(d.Name()); err != nil {
+			return fmt.Errorf("remove an earlier run's unverified %s: %w", dir.Join(d.Name()), err)
+		}
+		fmt.Fprintf(progress, "open: removed an earlier run's unverified partial file %s\n", dir.Join(d.Name()))
+	}
 	return nil
 }
 
@@ -377,7 +365,7 @@ func outputNames(vm VM) []string {
 // then the descriptor, so that the descriptor's presence means the folder
 // is complete.
 func openVM(ctx context.Context, bag *bagit.Bag, vm VM, stored map[string]string, dir *fsx.Dir, opts RestoreOptions, progress io.Writer) []error {
-	mfData, err := bag.ReadSmall(vm.MF)
+	mfData, err := bag.ReadListed(vm.MF)
 	if err != nil {
 		return []error{fmt.Errorf("%s: %w", vm.MF, err)}
 	}
@@ -388,7 +376,7 @@ func openVM(ctx context.Context, bag *bagit.Bag, vm VM, stored map[string]string
 	if err != nil {
 		return []error{fmt.Errorf("%s: %w", vm.MF, err)}
 	}
-	ovfData, err := bag.ReadSmall(vm.OVF)
+	ovfData, err := bag.ReadListed(vm.OVF)
 	if err != nil {
 		return []error{fmt.Errorf("%s: %w", vm.OVF, err)}
 	}
@@ -398,6 +386,9 @@ func openVM(ctx context.Context, bag *bagit.Bag, vm VM, stored map[string]string
 	}
 	if l := mf[path.Base(vm.OVF)]; l.Sum != hex.EncodeToString(ovfSum[:]) {
 		return []error{fmt.Errorf("%s: SHA-256 differs from %s", vm.OVF, path.Base(vm.MF))}
+	}
+	if err := check.Hrefs(vm, ovfData); err != nil {
+		return []error{err}
 	}
 
 	var files []File
@@ -457,13 +448,15 @@ func openFile(ctx context.Context, bag *bagit.Bag, f File, storedSum string, mfl
 	if mfl.Sum != strings.ToLower(f.SHA256) {
 		return fmt.Errorf("%s: the .mf and %s disagree on its SHA-256", what, ExitManifestFile)
 	}
-	src, err := bag.Open(f.Path)
+	src, err := bag.OpenListed(f.Path)
 	if err != nil {
 		return fmt.Errorf("%s: %w", what, err)
 	}
 	defer src.Close()
 
-	tmp, tmpName, err := fsx.CreateTemp(dir, f.Name, 0o644)
+	// 0600: the plaintext of a customer's disk, readable by no one else
+	// while unverified, and after.
+	tmp, tmpName, err := fsx.CreateTemp(dir, f.Name, 0o600)
 	if err != nil {
 		return fmt.Errorf("%s: %w", what, err)
 	}
@@ -484,7 +477,7 @@ func openFile(ctx context.Context, bag *bagit.Bag, f File, storedSum string, mfl
 	w := &errWriter{w: tmp}
 	var plain *pipeline.Plain
 	if enc || comp {
-		plain = pipeline.Decode(w, in, enc, comp, ids)
+		plain = pipeline.Decode(w, in, enc, comp, ids, f.Size)
 		if plain.Err == nil && w.err != nil {
 			plain.Err = w.err
 		}

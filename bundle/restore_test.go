@@ -258,7 +258,7 @@ func TestDecodeReportsAFullDisk(t *testing.T) {
 	w.Write(bytes.Repeat([]byte("x"), 300<<10))
 	w.Close()
 	ew := &errWriter{w: &vtFailWriter{n: 100 << 10}}
-	res := pipeline.Decode(ew, &ct, true, false, []age.Identity{id})
+	res := pipeline.Decode(ew, &ct, true, false, []age.Identity{id}, 1<<40)
 	if res.Err == nil || !strings.Contains(res.Err.Error(), "no space") {
 		t.Fatalf("err = %v, want the write error", res.Err)
 	}

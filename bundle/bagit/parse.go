@@ -19,15 +19,44 @@ import (
 // ManifestLine is one line of a BagIt manifest: checksum and bag path.
 type ManifestLine struct {
 	Path   string
-	SHA256 string // lower-case hex
+	SHA256 string // lower-case hex, for a sha256 manifest (what exitkit writes)
+	Sum    string // lower-case hex, whatever the algorithm
 	Line   int
 }
 
-// ParseManifest reads a manifest-sha256.txt or tagmanifest-sha256.txt:
-// "checksum<whitespace>path" per line, paths with / separators and only
-// CR, LF and % percent-encoded (RFC 8493 section 2.1.3). It rejects
-// duplicate paths and paths that leave the bag.
+// Algorithms are the checksum algorithms RFC 8493 section 2.4 names,
+// each with the length of its hex digest.
+var Algorithms = map[string]int{"md5": 32, "sha1": 40, "sha256": 64, "sha512": 128}
+
+// ManifestName says whether name is a payload manifest (manifest-ALG.txt)
+// or a tag manifest (tagmanifest-ALG.txt), and its algorithm.
+func ManifestName(name string) (alg string, tag, ok bool) {
+	base, found := strings.CutSuffix(name, ".txt")
+	if !found || strings.Contains(name, "/") {
+		return "", false, false
+	}
+	if a, found := strings.CutPrefix(base, "tagmanifest-"); found {
+		return a, true, a != ""
+	}
+	if a, found := strings.CutPrefix(base, "manifest-"); found {
+		return a, false, a != ""
+	}
+	return "", false, false
+}
+
+// ParseManifest reads a manifest-sha256.txt or tagmanifest-sha256.txt
+// (ParseManifestAlg for the other algorithms).
 func ParseManifest(data []byte) ([]ManifestLine, error) {
+	return ParseManifestAlg(data, "sha256")
+}
+
+// ParseManifestAlg reads a manifest of algorithm alg (RFC 8493 section
+// 2.1.3): "checksum<one or more spaces or tabs>path" per line, the path
+// relative to the bag (spaces allowed in it; a leading "./" is the same
+// path), with only CR, LF and % percent-encoded. It rejects duplicate
+// paths and paths that leave the bag.
+func ParseManifestAlg(data []byte, alg string) ([]ManifestLine, error) {
+	want, known := Algorithms[alg]
 	if !utf8.Valid(data) {
 		return nil, errors.New("not valid UTF-8")
 	}
@@ -38,32 +67,35 @@ func ParseManifest(data []byte) ([]ManifestLine, error) {
 		if strings.TrimSpace(line) == "" {
 			continue
 		}
-		sum, rest, ok := strings.Cut(line, " ")
-		if !ok {
-			sum, rest, ok = strings.Cut(line, "\t")
-		}
-		if !ok {
+		cut := strings.IndexAny(line, " \t")
+		if cut < 0 {
 			return nil, fmt.Errorf("line %d: expected \"checksum path\"", n)
 		}
+		sum, rest := line[:cut], line[cut:]
 		// sha256sum writes "sum *path" in binary mode; BagIt readers accept it.
 		p := strings.TrimLeft(rest, " \t")
 		p = strings.TrimPrefix(p, "*")
 		sum = strings.ToLower(sum)
-		if len(sum) != 64 || !IsHex(sum) {
-			return nil, fmt.Errorf("line %d: %q is not a SHA-256 checksum", n, Clip(sum))
+		if !IsHex(sum) || (known && len(sum) != want) || sum == "" {
+			return nil, fmt.Errorf("line %d: %q is not a %s checksum", n, Clip(sum), alg)
 		}
 		p, err := unescapeManifestPath(p)
 		if err != nil {
 			return nil, fmt.Errorf("line %d: %w", n, err)
 		}
+		p = strings.TrimPrefix(p, "./")
 		if err := CheckPath(p); err != nil {
 			return nil, fmt.Errorf("line %d: %w", n, err)
 		}
 		if prev, dup := seen[p]; dup {
-			return nil, fmt.Errorf("line %d: %s is already listed on line %d", n, p, prev)
+			return nil, fmt.Errorf("line %d: %s is already listed on line %d", n, Escape(p), prev)
 		}
 		seen[p] = n
-		out = append(out, ManifestLine{Path: p, SHA256: sum, Line: n})
+		l := ManifestLine{Path: p, Sum: sum, Line: n}
+		if alg == "sha256" {
+			l.SHA256 = sum
+		}
+		out = append(out, l)
 	}
 	return out, nil
 }
@@ -148,8 +180,9 @@ func (b *Info) Get(label string) (string, bool) {
 	return "", false
 }
 
-// ParseInfo reads "Label: value" lines; a line starting with
-// whitespace continues the previous value (RFC 8493 section 2.2.2).
+// ParseInfo reads bag-info.txt as RFC 8493 section 2.2.2 says: UTF-8,
+// "Label: value" lines, a label neither empty nor ending in whitespace; a
+// line starting with a space or tab continues the previous value.
 func ParseInfo(data []byte) (*Info, error) {
 	if !utf8.Valid(data) {
 		return nil, errors.New("not valid UTF-8")
@@ -173,10 +206,12 @@ func ParseInfo(data []byte) (*Info, error) {
 			continue
 		}
 		label, value, ok := strings.Cut(line, ":")
-		if !ok || strings.TrimSpace(label) == "" {
+		switch {
+		case !ok || label == "":
 			return nil, fmt.Errorf("line %d: expected \"Label: value\"", n)
+		case strings.TrimRight(label, " \t") != label:
+			return nil, fmt.Errorf("line %d: label %q ends in whitespace, which RFC 8493 forbids", n, Clip(label))
 		}
-		label = strings.TrimSpace(label)
 		if _, ok := info.Values[label]; !ok {
 			info.Labels = append(info.Labels, label)
 		}
@@ -213,23 +248,32 @@ func digitsOnly(s string) bool {
 	return true
 }
 
-// CheckBagItTxt checks bagit.txt's two required lines.
+// CheckBagItTxt checks bagit.txt as RFC 8493 section 2.1.1 says: exactly
+// the two lines "BagIt-Version: 1.0" and "Tag-File-Character-Encoding:
+// UTF-8", in that order, each ending in LF or CR LF; nothing else.
 func CheckBagItTxt(data []byte) error {
 	if bytes.HasPrefix(data, []byte("\xef\xbb\xbf")) {
 		return errors.New("starts with a byte-order mark, which BagIt forbids")
 	}
-	info, err := ParseInfo(data)
-	if err != nil {
-		return err
+	want := []string{"BagIt-Version: 1.0", "Tag-File-Character-Encoding: UTF-8"}
+	lines := Lines(data)
+	for i, w := range want {
+		if i >= len(lines) {
+			return fmt.Errorf("line %d: missing; bagit.txt holds exactly %q and %q", i+1, want[0], want[1])
+		}
+		if lines[i] != w {
+			return fmt.Errorf("line %d is %q, want exactly %q", i+1, Clip(lines[i]), w)
+		}
 	}
-	if v, _ := info.Get("BagIt-Version"); v != "1.0" && v != "0.97" {
-		return fmt.Errorf("BagIt-Version is %q, want 1.0", Clip(v))
-	}
-	if v, _ := info.Get("Tag-File-Character-Encoding"); !strings.EqualFold(v, "UTF-8") {
-		return fmt.Errorf("Tag-File-Character-Encoding is %q, want UTF-8", Clip(v))
+	if len(lines) > len(want) {
+		return fmt.Errorf("line %d: %q after the two lines bagit.txt holds", len(want)+1, Clip(lines[len(want)]))
 	}
 	return nil
 }
 
 // Clip keeps a value from a bundle short in a message (80 runes).
 func Clip(s string) string { return manifest.Clip(s, 80) }
+
+// Escape escapes control characters of a value from a bag for printing
+// (manifest.Escape).
+func Escape(s string) string { return manifest.Escape(s) }

@@ -454,14 +454,19 @@ func (b *Bag) ReadSmall(name string) ([]byte, error) {
 	return ReadCapped(r, name)
 }
 
-// ReadCapped reads r whole, failing beyond MaxMetadata bytes.
+// ReadCapped reads r whole, failing beyond the cap of name's kind
+// (MetadataCap; MaxMetadata for a name of no known kind).
 func ReadCapped(r io.Reader, name string) ([]byte, error) {
-	data, err := io.ReadAll(io.LimitReader(r, MaxMetadata+1))
+	limit := MetadataCap(name)
+	if limit == 0 {
+		limit = MaxMetadata
+	}
+	data, err := io.ReadAll(io.LimitReader(r, int64(limit)+1))
 	if err != nil {
 		return nil, err
 	}
-	if len(data) > MaxMetadata {
-		return nil, fmt.Errorf("%s is larger than %d MiB, too large for a metadata file", name, MaxMetadata>>20)
+	if len(data) > limit {
+		return nil, fmt.Errorf("%s is larger than %s, too large for a metadata file", name, manifest.HumanBytes(int64(limit)))
 	}
 	return data, nil
 }
@@ -524,6 +529,11 @@ func WalkStream(r io.Reader, fn func(name string, size int64, body io.Reader) er
 			continue
 		case seen[e.Name]:
 			problems = append(problems, Problem{e.Name, "appears twice in the tar"})
+			continue
+		case (TarMember{Header: hdr}).Sparse():
+			// Its holes would be read as zeros: a small tar could make
+			// the reader produce terabytes.
+			problems = append(problems, Problem{e.Name, "is a sparse tar member; a bundle holds regular files only"})
 			continue
 		}
 		seen[e.Name] = true

@@ -96,6 +96,23 @@ func sshIdentity(path string, data []byte, passphrase func() ([]byte, error)) (a
 // used exactly as given: a caller reading it from a file strips the line
 // ending first, as create does.
 func PassphraseIdentity(pass []byte) (age.Identity, error) {
+	return PassphraseIdentityMax(pass, DefaultMaxWorkFactor)
+}
+
+// DefaultMaxWorkFactor is the scrypt work factor (log2 N) create writes,
+// age's default: about a second and 256 MiB per file. A received bundle
+// decides the work factor of its own files, so a hostile one could ask
+// for 2^22 (4 GiB and half a minute per file, per job); readers accept no
+// more than what create writes unless the user raises it.
+const DefaultMaxWorkFactor = 18
+
+// PassphraseIdentityMax is PassphraseIdentity accepting work factors up
+// to 2^maxLogN (1 to 30), for a bundle the user knows was made with a
+// higher one.
+func PassphraseIdentityMax(pass []byte, maxLogN int) (age.Identity, error) {
+	if maxLogN < 1 || maxLogN > 30 {
+		return nil, fmt.Errorf("passphrase identity: scrypt work factor %d is out of range: give 1 to 30 (create writes %d)", maxLogN, DefaultMaxWorkFactor)
+	}
 	p := string(pass)
 	if p == "" {
 		return nil, errors.New("passphrase identity: the passphrase is empty")
@@ -104,5 +121,6 @@ func PassphraseIdentity(pass []byte) (age.Identity, error) {
 	if err != nil {
 		return nil, fmt.Errorf("passphrase identity: %w", err)
 	}
+	id.SetMaxWorkFactor(maxLogN)
 	return id, nil
 }

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"strings"
 	"unicode/utf8"
 )
@@ -91,4 +92,89 @@ func Clip(s string, n int) string {
 	}
 	r := []rune(s)
 	return string(r[:n-1]) + "…"
+}
+
+// Escape makes a string from a received bundle safe to print on a
+// terminal: control characters (C0, DEL, C1), the bidirectional overrides
+// that reorder what a terminal shows and invalid UTF-8 are written as Go
+// escapes (\n, \x1b, \u202e), so that a file name cannot move the cursor,
+// recolour a line or forge a "result: OK". Everything else is printed as
+// it is (a backslash too, so that a message already quoted with %q is not
+// escaped twice). The one escaper for anything printed from outside input.
+func Escape(s string) string { return escape(s, false) }
+
+// EscapeLines is Escape keeping line breaks, for multi-line messages
+// (errors, progress) that quote a bundle.
+func EscapeLines(s string) string { return escape(s, true) }
+
+func escape(s string, keepLF bool) string {
+	clean := true
+	for _, r := range s {
+		if needsEscape(r) && !(keepLF && r == '\n') {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && n == 1:
+			fmt.Fprintf(&b, `\x%02x`, s[i])
+		case r == '\n' && keepLF:
+			b.WriteByte('\n')
+		case r == '\n':
+			b.WriteString(`\n`)
+		case r == '\r':
+			b.WriteString(`\r`)
+		case r == '\t':
+			b.WriteString(`\t`)
+		case r < 0x20 || r == 0x7f:
+			fmt.Fprintf(&b, `\x%02x`, r)
+		case needsEscape(r):
+			fmt.Fprintf(&b, `\u%04x`, r)
+		default:
+			b.WriteRune(r)
+		}
+		i += n
+	}
+	return b.String()
+}
+
+// HasControl says whether s holds a character Escape would escape: a
+// name restore refuses to write.
+func HasControl(s string) bool {
+	for _, r := range s {
+		if needsEscape(r) {
+			return true
+		}
+	}
+	return false
+}
+
+func needsEscape(r rune) bool {
+	switch {
+	case r == utf8.RuneError:
+		return true
+	case r < 0x20, r == 0x7f, r >= 0x80 && r < 0xa0:
+		return true
+	case r >= 0x202a && r <= 0x202e, r >= 0x2066 && r <= 0x2069, r == 0x200e, r == 0x200f, r == 0x061c:
+		return true
+	}
+	return false
+}
+
+// EscapingWriter escapes what is written through it with EscapeLines: for
+// progress lines that quote a bundle. Each Write is escaped on its own, so
+// a write must not split a UTF-8 sequence (Fprintf never does).
+type EscapingWriter struct{ W io.Writer }
+
+func (e EscapingWriter) Write(p []byte) (int, error) {
+	if _, err := io.WriteString(e.W, EscapeLines(string(p))); err != nil {
+		return 0, err
+	}
+	return len(p), nil
 }

@@ -80,3 +80,27 @@ func TestClipCutsWholeRunesOnly(t *testing.T) {
 		}
 	}
 }
+
+func TestEscapeShowsControlCharactersAndKeepsTheRest(t *testing.T) {
+	tests := []struct{ in, want, lines string }{
+		{"web-disk-1.vmdk", "web-disk-1.vmdk", "web-disk-1.vmdk"},
+		{"Zürich 東京", "Zürich 東京", "Zürich 東京"},
+		{"a\x1b[2Kb", `a\x1b[2Kb`, `a\x1b[2Kb`},
+		{"a\r\nb\tc", `a\r\nb\tc`, "a\\r\nb\\tc"},
+		{"del\x7f c1\u0085", `del\x7f c1\u0085`, `del\x7f c1\u0085`},
+		{"evil\u202efdp.exe", `evil\u202efdp.exe`, `evil\u202efdp.exe`},
+		{"bad\xffutf8", `bad\xffutf8`, `bad\xffutf8`},
+		{`quoted "a\x1b"`, `quoted "a\x1b"`, `quoted "a\x1b"`},
+	}
+	for _, tt := range tests {
+		if got := Escape(tt.in); got != tt.want {
+			t.Errorf("Escape(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+		if got := EscapeLines(tt.in); got != tt.lines {
+			t.Errorf("EscapeLines(%q) = %q, want %q", tt.in, got, tt.lines)
+		}
+		if HasControl(tt.in) != (tt.in != tt.want) {
+			t.Errorf("HasControl(%q) = %v", tt.in, HasControl(tt.in))
+		}
+	}
+}

@@ -29,7 +29,11 @@ It first checks the signature over the tag manifest (see verify for --signer and
 unless --force is given. Every file is written under a temporary name and kept
 only once its stored and plaintext SHA-256 match the bundle's manifests; a file
 that fails is removed and named, and that VM's .ovf is not written, so a folder
-with a descriptor is always complete. open never overwrites an existing file.
+with a descriptor is always complete. open never overwrites an existing file,
+writes only the names the signed exit-manifest.json lists (a descriptor whose
+href names any other file is refused), never reads through a link in the bag,
+writes disks 0600, and removes the unverified partial files a killed earlier
+run left.
 
 "restore" is another name for open. --json prints what was restored: the
 signer, whether it was pinned, whether checks were overridden by --force, and

@@ -69,7 +69,7 @@ func TestVerifyAndOpenCommandsExitCodes(t *testing.T) {
 		OK     bool `json:"ok"`
 		Checks []struct{ Name, Status string }
 	}
-	if err := json.Unmarshal([]byte(out), &report); code != 0 || err != nil || !report.OK || len(report.Checks) != 8 {
+	if err := json.Unmarshal([]byte(out), &report); code != 0 || err != nil || !report.OK || len(report.Checks) != 9 {
 		t.Fatalf("--json: exit %d, %v\n%s", code, err, out)
 	}
 
@@ -80,6 +80,8 @@ func TestVerifyAndOpenCommandsExitCodes(t *testing.T) {
 		{"verify", dir, "--allowed-signers", signPub},
 		{"verify", dir, "--signer", "not a key"},
 		{"verify", dir, "--identity", signPub},
+		{"verify", dir, "--max-work-factor", "31"},
+		{"open", dir, "--max-work-factor", "0", "--out", t.TempDir() + "/wf"},
 		{"open", dir},
 		{"open", dir, "--out", t.TempDir() + "/o"}, // encrypted, no identity
 	} {

@@ -79,7 +79,9 @@ func Run(root *cobra.Command, args []string, stderr io.Writer) int {
 	if errors.As(err, &ee) && ee.Err == nil {
 		return code
 	}
-	fmt.Fprintf(stderr, "%s: %s\n", root.Name(), Message(err))
+	// An error may quote a received bundle (a file name, a manifest
+	// value): control characters are printed escaped, line breaks kept.
+	fmt.Fprintf(stderr, "%s: %s\n", root.Name(), manifest.EscapeLines(Message(err)))
 	return code
 }
 

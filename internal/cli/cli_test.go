@@ -77,6 +77,7 @@ func TestRunMapsErrorsToExitCodes(t *testing.T) {
 		{"an unexpected error exits 2", errors.New("open x: no such file"), nil, ExitUsage, "no such file"},
 		{"an unknown flag exits 2 with a pointer to help", nil, []string{"--nope"}, ExitUsage, "--help"},
 		{"--version prints the version and exits 0", nil, []string{"--version"}, ExitOK, ""},
+		{"an error quoting a bundle is printed with control characters escaped", Failed(errors.New("data/x\x1b[2Kresult  OK\nsecond line")), nil, ExitFailed, "data/x\\x1b[2Kresult  OK\nsecond line"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -87,6 +88,9 @@ func TestRunMapsErrorsToExitCodes(t *testing.T) {
 			}
 			if tt.wantMsg == "" && stderr.Len() > 0 {
 				t.Errorf("printed %q, want nothing", stderr.String())
+			}
+			if strings.Contains(stderr.String(), "\x1b") {
+				t.Errorf("printed a raw escape: %q", stderr.String())
 			}
 			if !strings.Contains(stderr.String(), tt.wantMsg) {
 				t.Errorf("printed %q, want it to mention %q", stderr.String(), tt.wantMsg)

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/exitkit/exitkit/bundle/bagit"
+	"github.com/exitkit/exitkit/bundle/internal/pipeline"
 	"github.com/exitkit/exitkit/bundle/manifest"
 	"github.com/exitkit/exitkit/bundle/ovf"
 	"github.com/exitkit/exitkit/bundle/seal"
@@ -39,7 +40,10 @@ func Evaluate(res *Result, pin *seal.Pin) *Report {
 	e.add(e.Complete())
 	e.add(e.Signature())
 	e.add(e.checkTagManifest())
-	e.add(e.checkBagIt())
+	bagitCheck := e.checkBagIt()
+	e.report.BagItValid = len(bagitCheck.Files) == 0
+	e.add(bagitCheck)
+	e.add(e.checkProfile())
 	e.add(e.checkPayload())
 	e.add(e.checkExitManifest())
 	e.add(e.checkOVF())
@@ -136,7 +140,7 @@ func (e *Evaluator) Signature() Check {
 	}
 	sig, err := seal.Parse(sigData)
 	if err != nil {
-		return fail(SignatureFile, "not an SSHSIG signature: "+err.Error())
+		return fail(SignatureFile, "signature file corrupt: not a readable SSHSIG signature ("+err.Error()+"); the bundle cannot be checked until a good copy of it is found")
 	}
 	signed := &Signer{Fingerprint: ssh.FingerprintSHA256(sig.PublicKey()), PublicKey: strings.TrimSpace(string(ssh.MarshalAuthorizedKey(sig.PublicKey())))}
 	e.report.Signer = signed
@@ -153,6 +157,12 @@ func (e *Evaluator) Signature() Check {
 			"then verify again with that signer pinned (its key, its fingerprint or an allowed signers file)."
 	}
 	if signerPub != nil && !bytes.Equal(signerPub.Marshal(), sig.PublicKey().Marshal()) {
+		if p := sig.Verify(tm, sig.PublicKey()); p != nil {
+			// The key it names does not verify it either: the signature
+			// file itself is damaged, which implicates no one's key.
+			e.report.Signer = nil
+			return fail(SignatureFile, "signature file corrupt (or the tag manifest changed): it does not verify even with the key it names, so it says nothing about signer.pub ("+p.Text+")")
+		}
 		c.Files = append(c.Files, FileProblem{SignerFile, fmt.Sprintf("holds %s, but the signature was made by %s: signer.pub was replaced",
 			ssh.FingerprintSHA256(signerPub), signed.Fingerprint)})
 	}
@@ -217,6 +227,9 @@ func (e *Evaluator) checkTagManifest() Check {
 	return c
 }
 
+// checkBagIt judges the bag as RFC 8493 alone says, whatever made it:
+// bagit.txt, bag-info.txt, every payload manifest and tag manifest of any
+// algorithm the RFC names, completeness, no fetch.txt.
 func (e *Evaluator) checkBagIt() Check {
 	c := Check{Name: CheckBagIt}
 	c.Files = append(c.Files, e.res.Problems...)
@@ -225,25 +238,145 @@ func (e *Evaluator) checkBagIt() Check {
 	} else if err := bagit.CheckBagItTxt(data); err != nil {
 		c.Files = append(c.Files, FileProblem{BagItFile, err.Error()})
 	}
-
-	e.payload = map[string]bagit.ManifestLine{}
-	if data, ok := e.data(ManifestFile); !ok {
-		c.Files = append(c.Files, FileProblem{ManifestFile, "missing or unreadable"})
-	} else if lines, err := bagit.ParseManifest(data); err != nil {
-		c.Files = append(c.Files, FileProblem{ManifestFile, err.Error()})
-	} else {
-		for _, l := range lines {
-			if !strings.HasPrefix(l.Path, "data/") {
-				c.Files = append(c.Files, FileProblem{l.Path, fmt.Sprintf("listed in %s line %d but outside data/", ManifestFile, l.Line)})
-				continue
-			}
-			e.payload[l.Path] = l
-			if _, ok := e.res.Files[l.Path]; !ok {
-				c.Files = append(c.Files, FileProblem{l.Path, "listed in " + ManifestFile + " but missing"})
-			}
+	if _, ok := e.res.Files["fetch.txt"]; ok {
+		c.Files = append(c.Files, FileProblem{"fetch.txt", "present: the bag names files to download (RFC 8493 section 2.2.3); exitkit never fetches, a bundle must hold every file itself"})
+	}
+	if _, present := e.res.Files[BagInfoFile]; present {
+		if data, ok := e.data(BagInfoFile); !ok {
+			c.Files = append(c.Files, FileProblem{BagInfoFile, "unreadable or too large"})
+		} else if _, err := bagit.ParseInfo(data); err != nil {
+			c.Files = append(c.Files, FileProblem{BagInfoFile, err.Error()})
 		}
 	}
 
+	var payloadManifests, tagManifests []string
+	for p := range e.res.Files {
+		if _, tag, ok := bagit.ManifestName(p); ok {
+			if tag {
+				tagManifests = append(tagManifests, p)
+			} else {
+				payloadManifests = append(payloadManifests, p)
+			}
+		}
+	}
+	sort.Strings(payloadManifests)
+	sort.Strings(tagManifests)
+	if len(payloadManifests) == 0 {
+		c.Files = append(c.Files, FileProblem{ManifestFile, "no payload manifest (manifest-ALG.txt) at all"})
+	}
+	e.payload = map[string]bagit.ManifestLine{}
+	var inData []string
+	for p := range e.res.Files {
+		if strings.HasPrefix(p, "data/") && !isOSLitter(p) {
+			inData = append(inData, p)
+		}
+	}
+	sort.Strings(inData)
+	checked := 0
+	for _, m := range payloadManifests {
+		alg, _, _ := bagit.ManifestName(m)
+		lines, ok := e.manifestLines(&c, m, alg)
+		if !ok {
+			continue
+		}
+		checked++
+		listed := map[string]bool{}
+		for _, l := range lines {
+			if !strings.HasPrefix(l.Path, "data/") {
+				c.Files = append(c.Files, FileProblem{l.Path, fmt.Sprintf("listed in %s line %d but outside data/", m, l.Line)})
+				continue
+			}
+			listed[l.Path] = true
+			if alg == "sha256" {
+				e.payload[l.Path] = l
+			}
+			e.compareSum(&c, m, alg, l, false)
+		}
+		for _, p := range inData {
+			if !listed[p] {
+				c.Files = append(c.Files, FileProblem{p, "in data/ but not listed in " + m + ": every payload manifest lists every payload file"})
+			}
+		}
+	}
+	for _, m := range tagManifests {
+		alg, _, _ := bagit.ManifestName(m)
+		lines, ok := e.manifestLines(&c, m, alg)
+		if !ok {
+			continue
+		}
+		for _, l := range lines {
+			if inPayload(l.Path) {
+				c.Files = append(c.Files, FileProblem{l.Path, fmt.Sprintf("a payload file in %s, which lists tag files only", m)})
+				continue
+			}
+			e.compareSum(&c, m, alg, l, true)
+		}
+	}
+	for p := range e.res.Files {
+		if isOSLitter(p) {
+			c.Notes = append(c.Notes, FileProblem{p, "ignored: a file the operating system leaves in folders it shows (not part of the bundle)"})
+		}
+	}
+	if len(c.Files) == 0 {
+		c.Detail = fmt.Sprintf("valid per RFC 8493: %s, %s checked, %s", countOf(len(inData), "payload file"), countOf(checked, "payload manifest"), countOf(len(tagManifests), "tag manifest"))
+	} else {
+		c.Detail = "not a valid BagIt bag (RFC 8493)"
+	}
+	return c
+}
+
+// manifestLines parses manifest m of algorithm alg, reporting into c.
+func (e *Evaluator) manifestLines(c *Check, m, alg string) ([]bagit.ManifestLine, bool) {
+	if _, known := bagit.Algorithms[alg]; !known {
+		c.Notes = append(c.Notes, FileProblem{m, "not checked: " + alg + " is not an algorithm RFC 8493 names"})
+		return nil, false
+	}
+	data, ok := e.data(m)
+	if !ok {
+		c.Files = append(c.Files, FileProblem{m, "unreadable or too large for a manifest"})
+		return nil, false
+	}
+	lines, err := bagit.ParseManifestAlg(data, alg)
+	if err != nil {
+		c.Files = append(c.Files, FileProblem{m, err.Error()})
+		return nil, false
+	}
+	return lines, true
+}
+
+// compareSum checks one manifest line against the scanned file.
+func (e *Evaluator) compareSum(c *Check, m, alg string, l bagit.ManifestLine, tag bool) {
+	s, ok := e.res.Files[l.Path]
+	switch {
+	case !ok:
+		c.Files = append(c.Files, FileProblem{l.Path, "listed in " + m + " but missing"})
+		return
+	case s.Err != nil:
+		c.Files = append(c.Files, FileProblem{l.Path, "unreadable: " + s.Err.Error()})
+		return
+	}
+	got := s.SHA256
+	if alg != "sha256" {
+		got = s.Sums[alg]
+	}
+	switch {
+	case got == "":
+		c.Files = append(c.Files, FileProblem{l.Path, fmt.Sprintf("its %s was not computed: %s came after the payload in the stream; verify the folder or the tar file to check it", alg, m)})
+	case got != l.Sum:
+		c.Files = append(c.Files, FileProblem{l.Path, fmt.Sprintf("%s differs from %s line %d: the file was changed", strings.ToUpper(alg), m, l.Line)})
+	}
+}
+
+// checkProfile holds exitkit's own rules for a bundle, beyond RFC 8493:
+// SHA-256 manifests (what the signature covers), every tag file listed in
+// the signed tag manifest, and a Payload-Oxum that matches.
+func (e *Evaluator) checkProfile() Check {
+	c := Check{Name: CheckProfile}
+	for _, must := range []string{ManifestFile, TagManifestFile, BagInfoFile} {
+		if _, ok := e.res.Files[must]; !ok {
+			c.Files = append(c.Files, FileProblem{must, "missing: an exit bundle has one"})
+		}
+	}
 	tagListed := map[string]bool{TagManifestFile: true, SignatureFile: true, IncompleteMarker: true}
 	if lines, err := e.TagManifest(); err == nil {
 		for _, l := range lines {
@@ -252,38 +385,33 @@ func (e *Evaluator) checkBagIt() Check {
 	}
 	var octets, count int64
 	for p, s := range e.res.Files {
-		if _, listed := e.payload[p]; !listed && !tagListed[p] && isOSLitter(p) {
-			c.Notes = append(c.Notes, FileProblem{p, "ignored: a file the operating system leaves in folders it shows (not part of the bundle)"})
+		if isOSLitter(p) {
 			continue
 		}
 		if strings.HasPrefix(p, "data/") {
 			octets += s.Size
 			count++
-			if _, ok := e.payload[p]; !ok && len(e.payload) > 0 {
-				c.Files = append(c.Files, FileProblem{p, "in data/ but not listed in " + ManifestFile + ": an extra file"})
-			}
 			continue
 		}
 		if !tagListed[p] {
 			c.Files = append(c.Files, FileProblem{p, "not listed in the tag manifest: an extra file the signature does not cover"})
 		}
 	}
-
-	if data, ok := e.data(BagInfoFile); !ok {
-		c.Files = append(c.Files, FileProblem{BagInfoFile, "missing or unreadable"})
-	} else if info, err := bagit.ParseInfo(data); err != nil {
-		c.Files = append(c.Files, FileProblem{BagInfoFile, err.Error()})
-	} else if oxum, ok := info.Get("Payload-Oxum"); !ok {
-		c.Files = append(c.Files, FileProblem{BagInfoFile, "no Payload-Oxum"})
-	} else if o, n, err := bagit.ParsePayloadOxum(oxum); err != nil {
-		c.Files = append(c.Files, FileProblem{BagInfoFile, err.Error()})
-	} else if o != octets || n != count {
-		c.Files = append(c.Files, FileProblem{BagInfoFile, fmt.Sprintf("Payload-Oxum says %d bytes in %d files, data/ holds %d bytes in %d files", o, n, octets, count)})
+	if data, ok := e.data(BagInfoFile); ok {
+		if info, err := bagit.ParseInfo(data); err == nil {
+			if oxum, ok := info.Get("Payload-Oxum"); !ok {
+				c.Files = append(c.Files, FileProblem{BagInfoFile, "no Payload-Oxum"})
+			} else if o, n, err := bagit.ParsePayloadOxum(oxum); err != nil {
+				c.Files = append(c.Files, FileProblem{BagInfoFile, err.Error()})
+			} else if o != octets || n != count {
+				c.Files = append(c.Files, FileProblem{BagInfoFile, fmt.Sprintf("Payload-Oxum says %d bytes in %d files, data/ holds %d bytes in %d files", o, n, octets, count)})
+			}
+		}
 	}
 	if len(c.Files) == 0 {
-		c.Detail = fmt.Sprintf("complete: %s, all listed, none missing", countOf(int(count), "payload file"))
+		c.Detail = "exitkit's profile: SHA-256 manifests, every tag file signed, Payload-Oxum matches"
 	} else {
-		c.Detail = "the bag is not complete"
+		c.Detail = "not an exit bundle as exitkit writes them"
 	}
 	return c
 }
@@ -508,6 +636,7 @@ func (e *Evaluator) checkPlaintext() Check {
 		return c
 	}
 	checked, decoded, skipped := 0, 0, 0
+	undecryptable, tooCostly := 0, 0
 	for _, vm := range e.exit.VMs {
 		var mf map[string]ovf.MFLine
 		if data, ok := e.data(vm.MF); ok {
@@ -527,6 +656,12 @@ func (e *Evaluator) checkPlaintext() Check {
 			}
 			checked++
 			switch {
+			case errors.Is(s.Plain.Err, pipeline.ErrDecrypt):
+				undecryptable++
+				c.Files = append(c.Files, FileProblem{f.Path, s.Plain.Err.Error()})
+			case errors.Is(s.Plain.Err, pipeline.ErrWorkFactor):
+				tooCostly++
+				c.Files = append(c.Files, FileProblem{f.Path, "refused: " + s.Plain.Err.Error()})
 			case s.Plain.Err != nil:
 				c.Files = append(c.Files, FileProblem{f.Path, "cannot decode: " + s.Plain.Err.Error()})
 			case s.Plain.Size != f.Size:
@@ -539,8 +674,15 @@ func (e *Evaluator) checkPlaintext() Check {
 		}
 	}
 	switch {
+	case undecryptable > 0 && undecryptable == len(c.Files):
+		c.Detail = fmt.Sprintf("decryption failed for %d of %s: wrong key or passphrase; %s", undecryptable, countOf(decoded, "decoded file"), pipeline.DecryptHint)
+	case tooCostly > 0 && tooCostly+undecryptable == len(c.Files):
+		c.Detail = fmt.Sprintf("%d of %s refused: their scrypt work factor is above the accepted maximum (see --max-work-factor)", tooCostly+undecryptable, countOf(decoded, "decoded file"))
 	case len(c.Files) > 0:
 		c.Detail = fmt.Sprintf("%d of %s differ%s", len(c.Files), countOf(checked, "decoded file"), sIf(len(c.Files) == 1))
+	case skipped > 0 && e.res.DecodeNote != "":
+		c.Status = StatusSkip
+		c.Detail = e.res.DecodeNote
 	case skipped > 0 && decoded == 0:
 		c.Status = StatusSkip
 		c.Detail = fmt.Sprintf("not run: %s encrypted; give an identity or the passphrase to check the plaintext", countOf(skipped, "file"))

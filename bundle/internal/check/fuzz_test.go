@@ -6,6 +6,7 @@ import (
 
 	"bytes"
 	"context"
+	"strings"
 	"testing"
 	"time"
 )
@@ -16,7 +17,7 @@ func FuzzVerifyTar(f *testing.F) {
 	f.Add([]byte{})
 	f.Add(bytes.Repeat([]byte{0}, 1024))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		res, err := ScanStream(context.Background(), bytes.NewReader(data), 2, nil, nil)
+		res, err := ScanStream(context.Background(), bytes.NewReader(data), ScanOptions{Jobs: 2, Pin: &seal.Pin{Now: time.Now}})
 		if err != nil {
 			return
 		}
@@ -24,5 +25,34 @@ func FuzzVerifyTar(f *testing.F) {
 		if r.OK {
 			t.Fatal("random bytes verified as a good bundle")
 		}
+	})
+}
+
+// FuzzEvaluateExitManifest judges arbitrary exit-manifest.json, tag
+// manifest and descriptor bytes beside a real-looking bag: every check
+// must report, never panic, and the Gate must never allow a file the
+// signature does not vouch for.
+func FuzzEvaluateExitManifest(f *testing.F) {
+	f.Add([]byte(`{"format":"exitbundle/1","vms":[{"name":"web","ovf":"data/vms/web/web.ovf","mf":"data/vms/web/web.mf","files":[{"name":"d.vmdk","path":"data/vms/web/d.vmdk.zst","size":10,"compression":"zstd"}]}]}`), []byte("<Envelope/>"), []byte("SHA256(d.vmdk)= 00\n"))
+	f.Fuzz(func(t *testing.T, exit, desc, mf []byte) {
+		res := &Result{Files: map[string]*Scanned{}}
+		put := func(p string, data []byte) {
+			res.Files[p] = &Scanned{Path: p, Size: int64(len(data)), SHA256: "00", Data: data}
+		}
+		put(ExitManifestFile, exit)
+		put(BagItFile, []byte("BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n"))
+		put(ManifestFile, []byte(strings.Repeat("0", 64)+"  data/vms/web/web.ovf\n"))
+		put(TagManifestFile, []byte(strings.Repeat("0", 64)+"  "+ExitManifestFile+"\n"))
+		put("data/vms/web/web.ovf", desc)
+		put("data/vms/web/web.mf", mf)
+		pin := &seal.Pin{Now: time.Now}
+		if g := NewGate(res, pin, false); g.limits != nil {
+			t.Fatal("an unsigned bag may be decoded")
+		}
+		r := Evaluate(res, pin)
+		if r.OK {
+			t.Fatal("an unsigned bag verified")
+		}
+		NewGate(res, pin, true)
 	})
 }

@@ -22,7 +22,8 @@ const (
 	CheckComplete     = "complete"      // signature present, no incomplete marker
 	CheckSignature    = "signature"     // SSHSIG over the tag manifest, by the expected key
 	CheckTagManifest  = "tag-manifest"  // hashes of the tag files
-	CheckBagIt        = "bagit"         // bagit.txt, bag-info.txt, missing and unlisted files
+	CheckBagIt        = "bagit"         // RFC 8493 alone: bagit.txt, bag-info.txt, every manifest and tag manifest, completeness
+	CheckProfile      = "profile"       // exitkit's own rules: SHA-256 manifests, every tag file signed, Payload-Oxum
 	CheckPayload      = "payload"       // every stored payload file's hash
 	CheckExitManifest = "exit-manifest" // exit-manifest.json agrees with the bag
 	CheckOVF          = "ovf"           // each descriptor and .mf against its files
@@ -46,6 +47,10 @@ type Report struct {
 	SignerPinned bool   `json:"signer_pinned"`
 	SignerNote   string `json:"signer_note,omitempty"`
 	Incomplete   bool   `json:"incomplete"`
+	// BagItValid is the verdict of RFC 8493 alone (the bagit check),
+	// apart from exitkit's own profile, signature and VM checks: a bag
+	// can be a valid BagIt bag and still not a good exit bundle.
+	BagItValid bool `json:"bagit_valid"`
 	// Skipped says what could not be checked with what was given: the
 	// signer's identity when it was not pinned ("signer"), and every check
 	// that did not run ("plaintext" without an identity). An OK report
@@ -107,32 +112,40 @@ func (r *Report) Err() error {
 // files indented below it.
 func (r *Report) WriteText(w io.Writer) error {
 	var b bytes.Buffer
-	fmt.Fprintf(&b, "bundle  %s  (%d files, %s)\n", r.Path, r.Files, manifest.HumanBytes(r.Bytes))
+	// Every string below may come from the bundle (paths, problems that
+	// quote it): printed escaped, so a file name cannot forge a line.
+	esc := manifest.Escape
+	fmt.Fprintf(&b, "bundle  %s  (%d files, %s)\n", esc(r.Path), r.Files, manifest.HumanBytes(r.Bytes))
 	if r.Signer != nil {
 		how := "pinned"
 		if !r.SignerPinned {
 			how = "NOT pinned"
 		}
-		fmt.Fprintf(&b, "signer  %s  (%s)\n", r.Signer.Fingerprint, how)
+		fmt.Fprintf(&b, "signer  %s  (%s)\n", esc(r.Signer.Fingerprint), how)
 	}
 	if r.SignerNote != "" {
 		fmt.Fprintf(&b, "        %s\n", r.SignerNote)
 	}
 	for _, c := range r.Checks {
-		fmt.Fprintf(&b, "%-4s  %-13s  %s\n", strings.ToUpper(c.Status), c.Name, c.Detail)
+		fmt.Fprintf(&b, "%-4s  %-13s  %s\n", strings.ToUpper(esc(c.Status)), esc(c.Name), esc(c.Detail))
 		for _, f := range c.Files {
-			fmt.Fprintf(&b, "        %s: %s\n", f.Path, f.Problem)
+			fmt.Fprintf(&b, "        %s: %s\n", esc(f.Path), esc(f.Problem))
 		}
 		for _, f := range c.Notes {
-			fmt.Fprintf(&b, "        note: %s: %s\n", f.Path, f.Problem)
+			fmt.Fprintf(&b, "        note: %s: %s\n", esc(f.Path), esc(f.Problem))
 		}
+	}
+	if r.BagItValid {
+		b.WriteString("BagIt   valid per RFC 8493 (the exitkit profile and the other checks are listed apart)\n")
+	} else {
+		b.WriteString("BagIt   NOT valid per RFC 8493: see the bagit check\n")
 	}
 	switch {
 	case r.OK:
 		if len(r.Skipped) == 0 {
 			b.WriteString("result  OK: every check passed\n")
 		} else {
-			fmt.Fprintf(&b, "result  OK: every check that could run passed; not checked: %s\n", strings.Join(r.Skipped, ", "))
+			fmt.Fprintf(&b, "result  OK: every check that could run passed; not checked: %s\n", esc(strings.Join(r.Skipped, ", ")))
 		}
 	case r.Incomplete:
 		b.WriteString("result  INCOMPLETE: the bundle was not finished; run the same create command again to resume it\n")

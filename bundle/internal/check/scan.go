@@ -3,11 +3,16 @@ package check
 import (
 	"bytes"
 	"context"
+	"crypto/md5"
+	"crypto/sha1"
 	"crypto/sha256"
+	"crypto/sha512"
 	"encoding/hex"
 	"fmt"
+	"hash"
 	"io"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -15,6 +20,7 @@ import (
 	"filippo.io/age"
 	"github.com/exitkit/exitkit/bundle/bagit"
 	"github.com/exitkit/exitkit/bundle/internal/pipeline"
+	"github.com/exitkit/exitkit/bundle/seal"
 )
 
 // The scanning half of verify: read every file of a bag exactly once,
@@ -24,10 +30,6 @@ import (
 // kept; so a tar can be read front to back in one pass whatever order its
 // members come in.
 
-// maxKeep bounds a metadata file (tag files, .ovf, .mf) verify keeps in
-// memory: the one cap of every reader.
-const maxKeep = bagit.MaxMetadata
-
 // Scanned is what one file of the bag turned out to be.
 type Scanned struct {
 	Path   string // bag path, / separated
@@ -35,6 +37,10 @@ type Scanned struct {
 	SHA256 string // of the stored bytes
 	Data   []byte // content, for metadata files only
 	Err    error  // reading failed
+
+	// Sums are the stored bytes' digests for the other algorithms the
+	// bag's manifests use (md5, sha1, sha512), by algorithm.
+	Sums map[string]string
 
 	// Plain is set when the stored form was decoded (or is itself the
 	// plaintext): the plaintext's size and hash, or why decoding failed.
@@ -65,43 +71,63 @@ func inPayload(p string) bool {
 	return i > 0 && !strings.Contains(p[:i], "/")
 }
 
-// keepContent says whether a file is metadata verify needs to read: tag
-// files and, in the payload, descriptors and OVF manifests.
-func keepContent(p string) bool {
-	if !inPayload(p) {
-		return strings.Count(p, "/") <= 1
+// keepCap is how much of a file verify keeps to read it as metadata (the
+// cap of its kind: bagit.MetadataCap), or 0 for a file only hashed: the
+// payload, the index, README. p may still carry a streamed tar's top
+// folder.
+func keepCap(p string) int {
+	switch {
+	case inPayload(p):
+		return bagit.MetadataCap(p[strings.Index("/"+p, "/data/"):])
+	case strings.Count(p, "/") <= 1:
+		return bagit.MetadataCap(path.Base(p))
 	}
-	switch path.Ext(p) {
-	case ".ovf", ".mf":
-		return true
-	}
-	return false
+	return 0
 }
 
 // scanOne reads r to its end: stored hash always, plaintext hash when the
 // stored form can be decoded with ids. A decoding failure does not stop
 // the stored hash, which is what a drive without keys is checked by.
-func scanOne(ctx context.Context, p string, r io.Reader, ids []age.Identity) *Scanned {
+func scanOne(ctx context.Context, p string, r io.Reader, opts *ScanOptions, gate *Gate) *Scanned {
 	s := &Scanned{Path: p}
 	stored := sha256.New()
 	var keep *bytes.Buffer
 	var src io.Reader = &pipeline.CountingReader{R: r, N: &s.Size}
 	src = io.TeeReader(src, stored)
-	if keepContent(p) {
+	// Tag files are small: every digest, so that any tag manifest can be
+	// checked even in a stream; the payload only for the manifests the bag
+	// holds.
+	algs := opts.Algorithms
+	if !inPayload(p) {
+		algs = extraAlgorithms
+	}
+	extra := map[string]hash.Hash{}
+	for _, a := range algs {
+		if h := newHash(a); h != nil {
+			extra[a] = h
+			src = io.TeeReader(src, h)
+		}
+	}
+	read := gate.readBefore(p)
+	if n := keepCap(p); n > 0 && read == nil {
 		keep = &bytes.Buffer{}
-		src = io.TeeReader(src, &limitedBuffer{b: keep, max: maxKeep})
+		src = io.TeeReader(src, &limitedBuffer{b: keep, max: n})
 	}
 	src = &pipeline.CtxReader{Ctx: ctx, R: src}
 
 	encrypted, compressed := StoredForm(p)
+	limit, decodable := gate.Limit(p)
 	switch {
-	case encrypted && len(ids) == 0:
+	case encrypted && len(opts.Identities) == 0:
 		// Only the stored hash can be checked without keys.
+	case (encrypted || compressed) && !decodable:
+		// Not listed in the signed exit manifest (or the signature
+		// failed): its stored hash is checked, nothing is decoded.
 	case encrypted || compressed:
 		// Two stages, so that one large file uses two cores: this
 		// goroutine reads and hashes the stored bytes, a second one
 		// decrypts, decompresses and hashes the plaintext.
-		s.Plain, s.Err = pipeline.DecodeBeside(src, encrypted, compressed, ids)
+		s.Plain, s.Err = pipeline.DecodeBeside(src, encrypted, compressed, opts.Identities, limit)
 	default:
 		// The stored bytes are the plaintext.
 	}
@@ -112,8 +138,17 @@ func scanOne(ctx context.Context, p string, r io.Reader, ids []age.Identity) *Sc
 		}
 	}
 	s.SHA256 = hex.EncodeToString(stored.Sum(nil))
+	if len(extra) > 0 {
+		s.Sums = map[string]string{}
+		for a, h := range extra {
+			s.Sums[a] = hex.EncodeToString(h.Sum(nil))
+		}
+	}
 	if keep != nil && int64(keep.Len()) == s.Size {
 		s.Data = append([]byte{}, keep.Bytes()...) // non-nil even when empty
+	}
+	if read != nil && read.SHA256 == s.SHA256 && read.Data != nil {
+		s.Data = read.Data // the same bytes, kept once
 	}
 	if !encrypted && !compressed && s.Err == nil && inPayload(p) {
 		s.Plain = &pipeline.Plain{Size: s.Size, SHA256: s.SHA256}
@@ -144,13 +179,72 @@ func (l *limitedBuffer) Write(p []byte) (int, error) {
 type Result struct {
 	Files    map[string]*Scanned
 	Problems []FileProblem
+	// DecodeNote says why payload files were not decoded, when the Gate
+	// refused them.
+	DecodeNote string
+}
+
+// ScanOptions says how to read a bag and what may be decoded.
+type ScanOptions struct {
+	Jobs       int
+	Identities []age.Identity
+	Progress   func(*Scanned)
+	// Pin is the expected signer: decoding waits for its signature.
+	Pin *seal.Pin
+	// Force decodes even when the signature does not verify (still
+	// bounded by the sizes exit-manifest.json declares).
+	Force bool
+	// Algorithms are the digests besides SHA-256 to compute of payload
+	// files: those of the bag's other manifests. Scan finds them itself.
+	Algorithms []string
+}
+
+// extraAlgorithms are the RFC 8493 algorithms besides SHA-256.
+var extraAlgorithms = []string{"md5", "sha1", "sha512"}
+
+func newHash(alg string) hash.Hash {
+	switch alg {
+	case "md5":
+		return md5.New()
+	case "sha1":
+		return sha1.New()
+	case "sha512":
+		return sha512.New()
+	}
+	return nil
+}
+
+// manifestAlgorithms lists the algorithms besides SHA-256 of the payload
+// manifests among names (bag paths at the root).
+func manifestAlgorithms(names []string) []string {
+	var out []string
+	for _, n := range names {
+		if alg, tag, ok := bagit.ManifestName(n); ok && !tag && newHash(alg) != nil && !slices.Contains(out, alg) {
+			out = append(out, alg)
+		}
+	}
+	return out
 }
 
 // Scan reads every regular file of the bag, Jobs at a time, largest
 // first so that the last file to finish is a small one. Links and special
-// files are reported, never read.
-func Scan(ctx context.Context, bag *bagit.Bag, jobs int, ids []age.Identity, progress func(*Scanned)) (*Result, error) {
+// files are reported, never read. The trust files are read first, so
+// that the Gate knows what may be decoded before any payload byte.
+func Scan(ctx context.Context, bag *bagit.Bag, opts ScanOptions) (*Result, error) {
 	res := &Result{Files: map[string]*Scanned{}}
+	jobs, progress := opts.Jobs, opts.Progress
+	trust, err := ReadTrustFiles(bag)
+	if err != nil {
+		trust = &Result{Files: map[string]*Scanned{}}
+	}
+	var names []string
+	for _, e := range bag.Entries() {
+		names = append(names, e.Name)
+	}
+	opts.Algorithms = manifestAlgorithms(names)
+	gate := NewGate(trust, opts.Pin, opts.Force)
+	gate.trust = trust.Files
+	res.DecodeNote = gate.Note
 	for _, p := range bag.Problems() {
 		res.Problems = append(res.Problems, FileProblem{Path: p.Name, Problem: p.Problem})
 	}
@@ -173,7 +267,7 @@ func Scan(ctx context.Context, bag *bagit.Bag, jobs int, ids []age.Identity, pro
 	for range max(jobs, 1) {
 		wg.Go(func() {
 			for e := range ch {
-				s := scanEntry(ctx, bag, e.Name, ids)
+				s := scanEntry(ctx, bag, e.Name, &opts, gate)
 				mu.Lock()
 				res.Files[e.Name] = s
 				if progress != nil {
@@ -197,20 +291,28 @@ func Scan(ctx context.Context, bag *bagit.Bag, jobs int, ids []age.Identity, pro
 	return res, nil
 }
 
-func scanEntry(ctx context.Context, bag *bagit.Bag, name string, ids []age.Identity) *Scanned {
+func scanEntry(ctx context.Context, bag *bagit.Bag, name string, opts *ScanOptions, gate *Gate) *Scanned {
 	f, err := bag.Open(name)
 	if err != nil {
 		return &Scanned{Path: name, Err: err}
 	}
 	defer f.Close()
-	return scanOne(ctx, name, f, ids)
+	return scanOne(ctx, name, f, opts, gate)
 }
 
 // ScanStream reads a tar stream once, front to back. Each member's bytes go
 // to a worker through a small queue of chunks, so that up to jobs members
 // are hashed at once while memory stays at jobs x queue x pipeline.BufSize.
-func ScanStream(ctx context.Context, r io.Reader, jobs int, ids []age.Identity, progress func(*Scanned)) (*Result, error) {
+//
+// The trust files are read in the loop itself, not by a worker, so that
+// when the first payload member comes the Gate can judge them: a tar
+// create wrote holds its tag files first. A tar whose payload comes first
+// is still hashed whole, but nothing in it is decoded.
+func ScanStream(ctx context.Context, r io.Reader, opts ScanOptions) (*Result, error) {
 	res := &Result{Files: map[string]*Scanned{}}
+	jobs, progress := opts.Jobs, opts.Progress
+	var gate *Gate
+	gated := false
 	slots := make(chan struct{}, max(jobs, 1))
 	pool := pipeline.NewPool(6 * max(jobs, 1))
 	var mu sync.Mutex
@@ -219,13 +321,43 @@ func ScanStream(ctx context.Context, r io.Reader, jobs int, ids []age.Identity, 
 		if err := ctx.Err(); err != nil {
 			return err
 		}
+		if !inPayload(name) && isTrustFile(name) {
+			s := scanOne(ctx, name, body, &opts, nil)
+			mu.Lock()
+			res.Files[name] = s
+			if progress != nil {
+				progress(s)
+			}
+			mu.Unlock()
+			return nil
+		}
+		if inPayload(name) && !gated {
+			gated = true
+			prefix := name[:strings.Index("/"+name, "/data/")]
+			trust := &Result{Files: map[string]*Scanned{}}
+			mu.Lock()
+			for p, s := range res.Files {
+				if rel, ok := strings.CutPrefix(p, prefix); ok {
+					trust.Files[rel] = s
+				}
+			}
+			mu.Unlock()
+			gate = NewGate(trust, opts.Pin, opts.Force)
+			gate.prefix = prefix
+			var names []string
+			for p := range trust.Files {
+				names = append(names, p)
+			}
+			opts.Algorithms = manifestAlgorithms(names)
+			res.DecodeNote = gate.Note
+		}
 		slots <- struct{}{}
 		chunks := make(chan *[]byte, 4)
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			cr := &pipeline.ChunkReader{Ch: chunks, Pool: pool}
-			s := scanOne(ctx, name, cr, ids)
+			s := scanOne(ctx, name, cr, &opts, gate)
 			cr.Drain()
 			mu.Lock()
 			res.Files[name] = s
@@ -280,6 +412,24 @@ func ScanStream(ctx context.Context, r io.Reader, jobs int, ids []age.Identity, 
 		}
 	}
 	return res, nil
+}
+
+// isTrustFile says whether a tar member is one of TrustFiles, at the
+// root or in one top folder.
+func isTrustFile(name string) bool {
+	if strings.Count(name, "/") > 1 {
+		return false
+	}
+	base := path.Base(name)
+	if _, _, ok := bagit.ManifestName(base); ok {
+		return true
+	}
+	for _, t := range TrustFiles {
+		if base == t {
+			return true
+		}
+	}
+	return false
 }
 
 // stripTarRoot removes the one top folder holding the bag from member

@@ -15,6 +15,7 @@ import (
 	"hash"
 	"io"
 	"os"
+	"strings"
 	"sync"
 
 	"filippo.io/age"
@@ -31,11 +32,16 @@ import (
 // hashing overlaps encryption, and memory is bounded by the number of
 // buffers in flight (about a dozen), whatever the file size.
 const (
-	BufSize     = 256 << 10 // pipeline buffer
-	WriteSize   = 64 << 10  // write() size: 1 MiB writes measured at half the speed of 64 KiB ones
-	chanDepth   = 4         // buffers queued between two stages
-	zstdWindow  = 1 << 20   // with full encoder memory: see zstdOptions
-	zstdWorkers = 2
+	BufSize    = 256 << 10 // pipeline buffer
+	WriteSize  = 64 << 10  // write() size: 1 MiB writes measured at half the speed of 64 KiB ones
+	chanDepth  = 4         // buffers queued between two stages
+	zstdWindow = 1 << 20   // with full encoder memory: see zstdOptions
+	// maxDecodeWindow bounds the window a received zstd frame may ask the
+	// decoder to allocate: create writes 1 MiB; 8 MiB also takes what
+	// zstd -19 writes. zstd's own default of 128 MiB would let each file
+	// cost 128 MiB.
+	maxDecodeWindow = 8 << 20
+	zstdWorkers     = 2
 )
 
 type chunk struct {
@@ -329,13 +335,13 @@ type Plain struct {
 
 // DecodeBeside reads src to its end, handing each chunk to a decoding
 // goroutine through a short queue; memory stays at a few chunks.
-func DecodeBeside(src io.Reader, encrypted, compressed bool, ids []age.Identity) (*Plain, error) {
+func DecodeBeside(src io.Reader, encrypted, compressed bool, ids []age.Identity, limit int64) (*Plain, error) {
 	pool := NewPool(6)
 	ch := make(chan *[]byte, 4)
 	done := make(chan *Plain, 1)
 	go func() {
 		cr := &ChunkReader{Ch: ch, Pool: pool}
-		res := Decode(io.Discard, cr, encrypted, compressed, ids)
+		res := Decode(io.Discard, cr, encrypted, compressed, ids, limit)
 		cr.Drain()
 		done <- res
 	}()
@@ -365,9 +371,16 @@ func DecodeBeside(src io.Reader, encrypted, compressed bool, ids []age.Identity)
 	return res, readErr
 }
 
+// ErrTooLarge marks a file that decodes to more than the plaintext size
+// the bundle declares for it: a decompression bomb, or a damaged file.
+var ErrTooLarge = errors.New("decodes to more than its declared size")
+
 // Decode decrypts and decompresses src into w, hashing the plaintext.
 // It reads src only as far as decoding goes; the caller drains the rest.
-func Decode(w io.Writer, src io.Reader, encrypted, compressed bool, ids []age.Identity) *Plain {
+// It stops after limit+1 plaintext bytes, the size the signed manifest
+// declares, so that a small hostile file cannot make it write or hash
+// gigabytes.
+func Decode(w io.Writer, src io.Reader, encrypted, compressed bool, ids []age.Identity, limit int64) *Plain {
 	res := &Plain{}
 	r := src
 	if encrypted {
@@ -379,7 +392,7 @@ func Decode(w io.Writer, src io.Reader, encrypted, compressed bool, ids []age.Id
 		r = dr
 	}
 	if compressed {
-		zr, err := zstd.NewReader(r, zstd.WithDecoderConcurrency(1), zstd.WithDecoderLowmem(true), zstd.WithDecoderMaxWindow(128<<20))
+		zr, err := zstd.NewReader(r, zstd.WithDecoderConcurrency(1), zstd.WithDecoderLowmem(true), zstd.WithDecoderMaxWindow(maxDecodeWindow))
 		if err != nil {
 			res.Err = fmt.Errorf("zstd: %w", err)
 			return res
@@ -388,23 +401,50 @@ func Decode(w io.Writer, src io.Reader, encrypted, compressed bool, ids []age.Id
 		r = zr
 	}
 	h := sha256.New()
-	n, err := io.CopyBuffer(io.MultiWriter(w, h), r, make([]byte, BufSize))
+	n, err := io.CopyBuffer(io.MultiWriter(w, h), io.LimitReader(r, max(limit, 0)+1), make([]byte, BufSize))
 	res.Size = n
 	if err != nil {
 		res.Err = describeDecryptError(err)
+		return res
+	}
+	if n > limit {
+		res.Err = fmt.Errorf("%w (%d bytes): decoding stopped there; a decompression bomb or a damaged file", ErrTooLarge, limit)
 		return res
 	}
 	res.SHA256 = hex.EncodeToString(h.Sum(nil))
 	return res
 }
 
+// ErrDecrypt marks a file no given identity or passphrase opens: the
+// user gave the wrong key, not a damaged bundle.
+var ErrDecrypt = errors.New("decryption failed")
+
+// DecryptHint is what to check when files do not decrypt.
+const DecryptHint = "check that --identity is the private key of a recipient the bundle was encrypted to, or that the passphrase (the first line of --passphrase-file, or EXITBUNDLE_PASSPHRASE) is the one create was given"
+
+// ErrWorkFactor marks a passphrase-encrypted file whose scrypt work factor
+// is above the accepted maximum.
+var ErrWorkFactor = errors.New("scrypt work factor above the accepted maximum")
+
 func describeDecryptError(err error) error {
+	if errors.Is(err, zstd.ErrWindowSizeExceeded) {
+		return fmt.Errorf("%w: its zstd frame asks for a window above %d MiB (create writes %d MiB); refused, as decoding it would take that much memory", ErrTooLarge, maxDecodeWindow>>20, zstdWindow>>20)
+	}
+	if msg := err.Error(); strings.Contains(msg, "scrypt work factor too large") {
+		asked := msg[strings.LastIndex(msg, ":")+1:]
+		return fmt.Errorf("%w: the file asks for 2^%s; readers accept what create writes (2^%d) unless --max-work-factor raises it, so that a hostile bundle cannot cost gigabytes of memory and minutes per file; raise it only for a bundle you trust",
+			ErrWorkFactor, strings.TrimSpace(asked), keysMaxWorkFactor)
+	}
 	var nomatch *age.NoIdentityMatchError
 	if errors.As(err, &nomatch) {
-		return fmt.Errorf("no given identity can decrypt it (wrong key or passphrase?): %w", err)
+		return fmt.Errorf("%w: no given identity or passphrase opens it (wrong key or passphrase?)", ErrDecrypt)
 	}
 	return err
 }
+
+// keysMaxWorkFactor mirrors keys.DefaultMaxWorkFactor for messages (keys
+// imports nothing of the pipeline, nor the pipeline of keys).
+const keysMaxWorkFactor = 18
 
 // CountingReader counts what is read through it into *N.
 type CountingReader struct {

@@ -57,7 +57,7 @@ func TestStoreAndDecodeRoundTripEveryEncoding(t *testing.T) {
 				if tc.enc.Zstd && len(tc.enc.Recipients) == 0 && !bytes.HasPrefix(out.Bytes(), []byte("\x28\xb5\x2f\xfd")) {
 					t.Errorf("a zstd encoding's output does not start with zstd's magic number: % x", out.Bytes()[:min(8, out.Len())])
 				}
-				p := Decode(io.Discard, &out, len(tc.enc.Recipients) > 0, tc.enc.Zstd, []age.Identity{id})
+				p := Decode(io.Discard, &out, len(tc.enc.Recipients) > 0, tc.enc.Zstd, []age.Identity{id}, m.Size)
 				if p.Err != nil || p.Size != m.Size || p.SHA256 != m.SHA256 {
 					t.Errorf("decoded %d bytes, %s, %v; want %d, %s", p.Size, p.SHA256, p.Err, m.Size, m.SHA256)
 				}
