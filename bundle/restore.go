@@ -454,86 +454,15 @@ func openFile(ctx context.Context, bag *bagit.Bag, f File, storedSum string, mfl
 	}
 	defer src.Close()
 
-	// 0600: the plaintext of a customer's disk, readable by no one else
-	// while unverified, and after.
-	tmp, tmpName, err := fsx.CreateTemp(dir, f.Name, 0o600)
-	if err != nil {
-		return fmt.Errorf("%s: %w", what, err)
-	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			dir.Remove(tmpName)
-		}
-	}()
-
-	storedHash := sha256.New()
-	var storedN int64
-	in := io.TeeReader(&pipeline.CountingReader{R: &pipeline.CtxReader{Ctx: ctx, R: src}, N: &storedN}, storedHash)
 	enc, comp := check.StoredForm(f.Path)
 	if enc != f.Encrypted || comp != (f.Compression == "zstd") {
 		return fmt.Errorf("%s: its name disagrees with the encryption or compression %s records", what, ExitManifestFile)
 	}
-	w := &errWriter{w: tmp}
-	var plain *pipeline.Plain
-	if enc || comp {
-		plain = pipeline.Decode(w, in, enc, comp, ids, f.Size)
-		if plain.Err == nil && w.err != nil {
-			plain.Err = w.err
-		}
-		// Read what decoding left, so the stored hash covers the whole file.
-		if _, cerr := io.Copy(io.Discard, in); cerr != nil && plain.Err == nil {
-			plain.Err = cerr
-		}
-		if plain.Err != nil {
-			return fmt.Errorf("%s: %w", what, plain.Err)
-		}
-	} else {
-		h := sha256.New()
-		n, cerr := io.CopyBuffer(io.MultiWriter(w, h), in, make([]byte, pipeline.BufSize))
-		if cerr == nil {
-			cerr = w.err
-		}
-		if cerr != nil {
-			return fmt.Errorf("%s: %w", what, cerr)
-		}
-		plain = &pipeline.Plain{Size: n, SHA256: hex.EncodeToString(h.Sum(nil))}
-	}
-	if got := hex.EncodeToString(storedHash.Sum(nil)); got != storedSum {
-		return fmt.Errorf("%s: stored SHA-256 differs from %s: the file is damaged", what, ManifestFile)
-	}
-	if plain.Size != f.Size {
-		return fmt.Errorf("%s: plaintext is %d bytes, %s says %d", what, plain.Size, ExitManifestFile, f.Size)
-	}
-	if plain.SHA256 != mfl.Sum {
-		return fmt.Errorf("%s: plaintext SHA-256 differs from the .mf", what)
-	}
-	if err := tmp.Sync(); err != nil {
-		return fmt.Errorf("%s: %w", what, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("%s: %w", what, err)
-	}
-	if err := fsx.Commit(dir, tmpName, f.Name); err != nil {
+	err = pipeline.DecodeFile(ctx, src, dir, f.Name, pipeline.Want{
+		Encrypted: enc, Compressed: comp, StoredSHA256: storedSum, Size: f.Size, SHA256: mfl.Sum,
+	}, ids)
+	if err != nil {
 		return fmt.Errorf("%s: %w", what, err)
 	}
 	return nil
-}
-
-// errWriter remembers the first write error instead of letting a decoder
-// swallow or rewrap it, so a full disk is reported as such.
-type errWriter struct {
-	w   io.Writer
-	err error
-}
-
-func (e *errWriter) Write(p []byte) (int, error) {
-	if e.err != nil {
-		return 0, e.err
-	}
-	n, err := e.w.Write(p)
-	if err != nil {
-		e.err = err
-	}
-	return n, err
 }

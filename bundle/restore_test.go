@@ -11,7 +11,6 @@ import (
 	"testing"
 
 	"filippo.io/age"
-	"github.com/exitkit/exitkit/bundle/internal/pipeline"
 )
 
 // vtTree returns every path under dir, hidden files included, so a test
@@ -235,32 +234,6 @@ func TestOpenUnknownVM(t *testing.T) {
 	err := restoreErr(context.Background(), bag.Dir, RestoreOptions{Out: filepath.Join(dir, "out"), VMs: []string{"mail"}})
 	if err == nil || !strings.Contains(err.Error(), "web") || !strings.Contains(err.Error(), "db") {
 		t.Fatalf("err = %v, want the list of VMs", err)
-	}
-}
-
-// vtFailWriter fails after n bytes, like a full disk.
-type vtFailWriter struct{ n int }
-
-func (f *vtFailWriter) Write(p []byte) (int, error) {
-	if len(p) > f.n {
-		k := f.n
-		f.n = 0
-		return k, errors.New("no space left on device")
-	}
-	f.n -= len(p)
-	return len(p), nil
-}
-
-func TestDecodeReportsAFullDisk(t *testing.T) {
-	id := vtIdentity(t)
-	var ct bytes.Buffer
-	w, _ := age.Encrypt(&ct, id.Recipient())
-	w.Write(bytes.Repeat([]byte("x"), 300<<10))
-	w.Close()
-	ew := &errWriter{w: &vtFailWriter{n: 100 << 10}}
-	res := pipeline.Decode(ew, &ct, true, false, []age.Identity{id}, 1<<40)
-	if res.Err == nil || !strings.Contains(res.Err.Error(), "no space") {
-		t.Fatalf("err = %v, want the write error", res.Err)
 	}
 }
 

@@ -91,7 +91,7 @@ func TestIndexOfEveryCorpusDescriptorIsSafeAndTruthful(t *testing.T) {
 					t.Errorf("%s: index.html does not show %q", p, fact)
 				}
 			}
-			if h.VCPU > 0 && !strings.Contains(string(readme), fmt.Sprintf("vCPU              %d", h.VCPU)) {
+			if h.VCPU > 0 && !regexp.MustCompile(fmt.Sprintf(`(?m)^\s*vCPU\s+%d$`, h.VCPU)).Match(readme) {
 				t.Errorf("%s: README.txt does not show %d vCPU", p, h.VCPU)
 			}
 		}

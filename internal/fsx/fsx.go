@@ -469,9 +469,9 @@ func ReplaceFile(p string, data []byte, perm fs.FileMode) error {
 func MkdirTemp(dir, pattern string) (string, error) { return os.MkdirTemp(dir, pattern) }
 
 // Recreate creates name afresh in a folder the caller has claimed, first
-// removing what an earlier attempt left there (a link itself, never its
-// target): for logs and working copies that a retry rewrites, never for a
-// file the user gave.
+// removing the file an earlier attempt left there (a link there is refused
+// with ErrLink, as every Dir operation refuses one): for logs and working
+// copies that a retry rewrites, never for a file the user gave.
 func Recreate(fsys FS, name string, perm fs.FileMode) (File, error) {
 	if err := fsys.Remove(name); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return nil, err

@@ -134,7 +134,7 @@ func TestMkdirTempIsNewAndPrivate(t *testing.T) {
 	}
 }
 
-func TestRecreateReplacesALeftoverAndNeverWritesThroughALink(t *testing.T) {
+func TestRecreateReplacesALeftoverAndRefusesALink(t *testing.T) {
 	tmp := t.TempDir()
 	outside := filepath.Join(tmp, "outside")
 	if err := os.WriteFile(outside, []byte("keep"), 0o644); err != nil {
@@ -151,7 +151,13 @@ func TestRecreateReplacesALeftoverAndNeverWritesThroughALink(t *testing.T) {
 	if err := os.Symlink(outside, d.Join("link")); err != nil {
 		t.Fatal(err)
 	}
-	for _, name := range []string{"log", "link", "new"} {
+	if _, err := fsx.Recreate(d, "link", 0o644); !errors.Is(err, fsx.ErrLink) {
+		t.Errorf("Recreate of a link: err = %v, want ErrLink", err)
+	}
+	if fi, err := os.Lstat(d.Join("link")); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+		t.Errorf("the link was changed: %v %v", fi, err)
+	}
+	for _, name := range []string{"log", "new"} {
 		f, err := fsx.Recreate(d, name, 0o644)
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
