@@ -15,6 +15,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/exitkit/exitkit/internal/exporttest"
+
 	"github.com/exitkit/exitkit/bundle/source"
 	"github.com/exitkit/exitkit/internal/cli"
 )
@@ -23,14 +25,14 @@ import (
 // ("SHA256(file)= hex") and a .cert, and returns the disk's path.
 func mfExport(t *testing.T, dir, alg string, h func() hash.Hash) string {
 	t.Helper()
-	disk := srcDisk(t, 7)
-	desc := srcOVF("web", []srcRef{{"web-disk1.vmdk", int64(len(disk))}}, "")
+	disk := exporttest.Disk(t, 7)
+	desc := exporttest.OVF("web", []exporttest.Ref{{Href: "web-disk1.vmdk", Size: int64(len(disk))}}, "")
 	line := func(name string, data []byte) string {
 		s := h()
 		s.Write(data)
 		return fmt.Sprintf("%s(%s)= %s\n", alg, name, hex.EncodeToString(s.Sum(nil)))
 	}
-	srcWriteFiles(t, dir, map[string][]byte{
+	exporttest.WriteFiles(t, dir, map[string][]byte{
 		"web/web.ovf":        desc,
 		"web/web-disk1.vmdk": disk,
 		"web/web.mf":         []byte(line("web.ovf", desc) + line("web-disk1.vmdk", disk)),

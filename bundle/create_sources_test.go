@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/exitkit/exitkit/internal/exporttest"
+
 	"github.com/exitkit/exitkit/bundle/internal/journal"
 	"github.com/exitkit/exitkit/bundle/manifest"
 )
@@ -19,22 +21,22 @@ import (
 func readmeExports(t *testing.T) string {
 	t.Helper()
 	dir := filepath.Join(t.TempDir(), "exports")
-	web, db := srcDisk(t, 1), srcDisk(t, 2)
+	web, db := exporttest.Disk(t, 1), exporttest.Disk(t, 2)
 	var ova bytes.Buffer
 	tw := tar.NewWriter(&ova)
 	for _, m := range []struct {
 		name string
 		data []byte
 	}{
-		{"acme-db.ovf", srcOVF("acme-db", []srcRef{{"acme-db-disk1.vmdk", int64(len(db))}}, "")},
+		{"acme-db.ovf", exporttest.OVF("acme-db", []exporttest.Ref{{Href: "acme-db-disk1.vmdk", Size: int64(len(db))}}, "")},
 		{"acme-db-disk1.vmdk", db},
 	} {
 		tw.WriteHeader(&tar.Header{Name: m.name, Mode: 0o644, Size: int64(len(m.data)), Typeflag: tar.TypeReg})
 		tw.Write(m.data)
 	}
 	tw.Close()
-	srcWriteFiles(t, dir, map[string][]byte{
-		"acme-web/acme-web.ovf":        srcOVF("acme-web", []srcRef{{"acme-web-disk1.vmdk", int64(len(web))}}, ""),
+	exporttest.WriteFiles(t, dir, map[string][]byte{
+		"acme-web/acme-web.ovf":        exporttest.OVF("acme-web", []exporttest.Ref{{Href: "acme-web-disk1.vmdk", Size: int64(len(web))}}, ""),
 		"acme-web/acme-web-disk1.vmdk": web,
 		"acme-db.ova":                  ova.Bytes(),
 	})

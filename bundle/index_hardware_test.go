@@ -5,6 +5,8 @@ import (
 	"reflect"
 	"testing"
 
+	"github.com/exitkit/exitkit/internal/exporttest"
+
 	"github.com/exitkit/exitkit/bundle/ovf"
 )
 
@@ -18,7 +20,7 @@ func mustParse(t testing.TB, desc []byte) *ovf.Descriptor {
 }
 
 func TestHardwareNamesEachDiskByItsBundleFile(t *testing.T) {
-	d := mustParse(t, srcOVF("web", []srcRef{{"Web Disk 1.vmdk", 10}, {"web.nvram", 5}, {"two.vmdk", 3}}, ""))
+	d := mustParse(t, exporttest.OVF("web", []exporttest.Ref{{Href: "Web Disk 1.vmdk", Size: 10}, {Href: "web.nvram", Size: 5}, {Href: "two.vmdk", Size: 3}}, ""))
 	got := ovf.Hardware(d, map[string]string{"file1": "web-disk-1.vmdk", "file3": "web-disk-2.vmdk"})
 	want := []VMHardware{{
 		Name: "web", VCPU: 2, Firmware: "efi",

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/exitkit/exitkit/internal/exporttest"
+
 	"filippo.io/age"
 	"golang.org/x/crypto/ssh"
 
@@ -25,8 +27,8 @@ func inspectBundle(t *testing.T, asTar bool) (string, ssh.Signer) {
 func inspectBundleWithKey(t *testing.T, asTar bool) (string, ssh.Signer, *age.X25519Identity) {
 	t.Helper()
 	exports := t.TempDir()
-	files, _ := srcTwoVMs(t)
-	srcWriteFiles(t, exports, files)
+	files, _ := exporttest.TwoVMs(t)
+	exporttest.WriteFiles(t, exports, files)
 	src, err := OpenSource(context.Background(), exports)
 	if err != nil {
 		t.Fatal(err)

@@ -9,6 +9,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"testing"
+
+	"github.com/exitkit/exitkit/internal/exporttest"
 )
 
 // BenchmarkOVAMemberRead reads a disk out of an OVA through OpenSource
@@ -23,7 +25,7 @@ func BenchmarkOVAMemberRead(b *testing.B) {
 		b.Fatal(err)
 	}
 	tw := tar.NewWriter(f)
-	desc := srcOVF("big", []srcRef{{"big-disk1.vmdk", size}}, "")
+	desc := exporttest.OVF("big", []exporttest.Ref{{Href: "big-disk1.vmdk", Size: size}}, "")
 	tw.WriteHeader(&tar.Header{Name: "big.ovf", Mode: 0o644, Size: int64(len(desc)), Typeflag: tar.TypeReg})
 	tw.Write(desc)
 	tw.WriteHeader(&tar.Header{Name: "big-disk1.vmdk", Mode: 0o644, Size: size, Typeflag: tar.TypeReg})

@@ -2,6 +2,8 @@ package source
 
 import (
 	"crypto/sha256"
+
+	"github.com/exitkit/exitkit/internal/exporttest"
 	_ "github.com/exitkit/exitkit/internal/golden"
 
 	"archive/tar"
@@ -18,82 +20,10 @@ import (
 	"testing"
 
 	"github.com/exitkit/exitkit/bundle/ovf"
-	"github.com/exitkit/exitkit/internal/vmdk"
 )
 
 // srcDisk returns a real streamOptimized VMDK of a small disk whose
 // first sectors hold seed-dependent bytes.
-func srcDisk(t testing.TB, seed byte) []byte {
-	t.Helper()
-	raw := make([]byte, 1<<20)
-	for i := range 4096 {
-		raw[i] = seed + byte(i*7)
-	}
-	var out bytes.Buffer
-	if err := vmdk.WriteStreamOptimized(&out, bytes.NewReader(raw), int64(len(raw))); err != nil {
-		t.Fatal(err)
-	}
-	return out.Bytes()
-}
-
-type srcRef struct {
-	href string
-	size int64 // -1: no ovf:size attribute
-}
-
-// srcOVF writes a VMware-style descriptor with one disk per reference
-// (references ending in .nvram are referenced as NVRAM, not as disks).
-func srcOVF(name string, refs []srcRef, extra string) []byte {
-	var b strings.Builder
-	b.WriteString(`<?xml version="1.0" encoding="UTF-8"?>
-<Envelope xmlns="http://schemas.dmtf.org/ovf/envelope/1" xmlns:ovf="http://schemas.dmtf.org/ovf/envelope/1" xmlns:vmw="http://www.vmware.com/schema/ovf" xmlns:rasd="http://schemas.dmtf.org/wbem/wscim/1/cim-schema/2/CIM_ResourceAllocationSettingData">
-  <References>
-`)
-	for i, r := range refs {
-		size := ""
-		if r.size >= 0 {
-			size = fmt.Sprintf(` ovf:size="%d"`, r.size)
-		}
-		fmt.Fprintf(&b, "    <File ovf:id=\"file%d\" ovf:href=\"%s\"%s%s/>\n", i+1, r.href, size, extra)
-	}
-	b.WriteString("  </References>\n  <DiskSection><Info>disks</Info>\n")
-	for i, r := range refs {
-		if !strings.HasSuffix(r.href, ".nvram") {
-			fmt.Fprintf(&b, "    <Disk ovf:diskId=\"vmdisk%d\" ovf:fileRef=\"file%d\" ovf:capacity=\"1\" ovf:capacityAllocationUnits=\"byte * 2^20\"/>\n", i+1, i+1)
-		}
-	}
-	fmt.Fprintf(&b, `  </DiskSection>
-  <VirtualSystem ovf:id="%s"><Info>vm</Info><Name>%s</Name>
-    <VirtualHardwareSection><Info>hw</Info>
-      <Item><rasd:InstanceID>1</rasd:InstanceID><rasd:ResourceType>3</rasd:ResourceType><rasd:VirtualQuantity>2</rasd:VirtualQuantity></Item>
-      <Item><rasd:InstanceID>2</rasd:InstanceID><rasd:ResourceType>6</rasd:ResourceType><rasd:ResourceSubType>VirtualSCSI</rasd:ResourceSubType></Item>
-`, name, name)
-	for i, r := range refs {
-		if !strings.HasSuffix(r.href, ".nvram") {
-			fmt.Fprintf(&b, "      <Item><rasd:HostResource>ovf:/disk/vmdisk%d</rasd:HostResource><rasd:InstanceID>%d</rasd:InstanceID><rasd:Parent>2</rasd:Parent><rasd:ResourceType>17</rasd:ResourceType></Item>\n", i+1, 10+i)
-		}
-	}
-	b.WriteString(`      <vmw:Config ovf:required="false" vmw:key="firmware" vmw:value="efi"/>
-    </VirtualHardwareSection>
-  </VirtualSystem>
-</Envelope>
-`)
-	return []byte(b.String())
-}
-
-func srcWriteFiles(t *testing.T, dir string, files map[string][]byte) {
-	t.Helper()
-	for name, data := range files {
-		p := filepath.Join(dir, filepath.FromSlash(name))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, data, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-}
-
 // exported collects what a source hands over: VM name -> href -> bytes.
 func srcExported(t *testing.T, src Source) map[string]map[string][]byte {
 	t.Helper()
@@ -127,31 +57,10 @@ func srcExported(t *testing.T, src Source) map[string]map[string][]byte {
 	return out
 }
 
-// twoVMs is an export folder: web with an NVRAM file that shares its name
-// (not referenced), db with a disk in a subfolder.
-func srcTwoVMs(t *testing.T) (map[string][]byte, map[string]map[string][]byte) {
-	web1, db1 := srcDisk(t, 1), srcDisk(t, 2)
-	nvram := []byte("NVRAM\x00efi-vars")
-	files := map[string][]byte{
-		"web/web.ovf":            srcOVF("web", []srcRef{{"web-disk1.vmdk", int64(len(web1))}}, ""),
-		"web/web-disk1.vmdk":     web1,
-		"web/web.nvram":          nvram,
-		"web/other.nvram":        []byte("belongs to nobody"),
-		"db/db.ovf":              srcOVF("db", []srcRef{{"disks/db-disk1.vmdk", -1}}, ""),
-		"db/disks/db-disk1.vmdk": db1,
-		"notes.txt":              []byte("not part of any VM"),
-	}
-	want := map[string]map[string][]byte{
-		"web": {"web-disk1.vmdk": web1, "web.nvram": nvram},
-		"db":  {"disks/db-disk1.vmdk": db1},
-	}
-	return files, want
-}
-
 func TestFolderSourceFindsEveryVMWithItsFilesAndNVRAM(t *testing.T) {
 	dir := t.TempDir()
-	files, want := srcTwoVMs(t)
-	srcWriteFiles(t, dir, files)
+	files, want := exporttest.TwoVMs(t)
+	exporttest.WriteFiles(t, dir, files)
 	src, err := Open(context.Background(), dir)
 	if err != nil {
 		t.Fatal(err)
@@ -164,8 +73,8 @@ func TestFolderSourceFindsEveryVMWithItsFilesAndNVRAM(t *testing.T) {
 
 func TestOVFFileSourceExportsThatVMAlone(t *testing.T) {
 	dir := t.TempDir()
-	files, want := srcTwoVMs(t)
-	srcWriteFiles(t, dir, files)
+	files, want := exporttest.TwoVMs(t)
+	exporttest.WriteFiles(t, dir, files)
 	src, err := Open(context.Background(), filepath.Join(dir, "db", "db.ovf"))
 	if err != nil {
 		t.Fatal(err)
@@ -199,7 +108,7 @@ func srcKeys[V any](m map[string]V) []string {
 }
 
 func TestFolderSourceRefusesBrokenExportsSayingWhatToFix(t *testing.T) {
-	disk := srcDisk(t, 3)
+	disk := exporttest.Disk(t, 3)
 	n := int64(len(disk))
 	tests := []struct {
 		name  string
@@ -207,27 +116,27 @@ func TestFolderSourceRefusesBrokenExportsSayingWhatToFix(t *testing.T) {
 		setup func(t *testing.T, dir string)
 		want  string
 	}{
-		{"a missing disk", map[string][]byte{"vm.ovf": srcOVF("vm", []srcRef{{"gone.vmdk", 10}}, "")}, nil, "references gone.vmdk, which is missing"},
-		{"a wrong ovf:size", map[string][]byte{"vm.ovf": srcOVF("vm", []srcRef{{"d.vmdk", n + 1}}, ""), "d.vmdk": disk}, nil, fmt.Sprintf("says %d bytes, but the file has %d", n+1, n)},
-		{"a ../ href", map[string][]byte{"x/vm.ovf": srcOVF("vm", []srcRef{{"../d.vmdk", n}}, ""), "d.vmdk": disk}, nil, `climbs out of the export with ".."`},
-		{"an absolute href", map[string][]byte{"vm.ovf": srcOVF("vm", []srcRef{{"/etc/passwd", -1}}, "")}, nil, "is an absolute path"},
-		{"a URL href", map[string][]byte{"vm.ovf": srcOVF("vm", []srcRef{{"http://evil.example/d.vmdk", -1}}, "")}, nil, "is a URL"},
-		{"a chunked file", map[string][]byte{"vm.ovf": srcOVF("vm", []srcRef{{"d.vmdk", n}}, ` ovf:chunkSize="1024"`), "d.vmdk": disk}, nil, "split into chunks"},
-		{"the same file twice", map[string][]byte{"vm.ovf": srcOVF("vm", []srcRef{{"d.vmdk", n}, {"./d.vmdk", n}}, ""), "d.vmdk": disk}, nil, "both name"},
+		{"a missing disk", map[string][]byte{"vm.ovf": exporttest.OVF("vm", []exporttest.Ref{{Href: "gone.vmdk", Size: 10}}, "")}, nil, "references gone.vmdk, which is missing"},
+		{"a wrong ovf:size", map[string][]byte{"vm.ovf": exporttest.OVF("vm", []exporttest.Ref{{Href: "d.vmdk", Size: n + 1}}, ""), "d.vmdk": disk}, nil, fmt.Sprintf("says %d bytes, but the file has %d", n+1, n)},
+		{"a ../ href", map[string][]byte{"x/vm.ovf": exporttest.OVF("vm", []exporttest.Ref{{Href: "../d.vmdk", Size: n}}, ""), "d.vmdk": disk}, nil, `climbs out of the export with ".."`},
+		{"an absolute href", map[string][]byte{"vm.ovf": exporttest.OVF("vm", []exporttest.Ref{{Href: "/etc/passwd", Size: -1}}, "")}, nil, "is an absolute path"},
+		{"a URL href", map[string][]byte{"vm.ovf": exporttest.OVF("vm", []exporttest.Ref{{Href: "http://evil.example/d.vmdk", Size: -1}}, "")}, nil, "is a URL"},
+		{"a chunked file", map[string][]byte{"vm.ovf": exporttest.OVF("vm", []exporttest.Ref{{Href: "d.vmdk", Size: n}}, ` ovf:chunkSize="1024"`), "d.vmdk": disk}, nil, "split into chunks"},
+		{"the same file twice", map[string][]byte{"vm.ovf": exporttest.OVF("vm", []exporttest.Ref{{Href: "d.vmdk", Size: n}, {Href: "./d.vmdk", Size: n}}, ""), "d.vmdk": disk}, nil, "both name"},
 		{"a broken descriptor", map[string][]byte{"vm.ovf": []byte("<Envelope><References>")}, nil, "vm.ovf: ovf: line 1: not well-formed XML"},
 		{"no descriptor at all", map[string][]byte{"d.vmdk": disk}, nil, "holds no .ovf descriptor"},
-		{"a symlinked disk", map[string][]byte{"vm.ovf": srcOVF("vm", []srcRef{{"d.vmdk", n}}, ""), "real.vmdk": disk}, func(t *testing.T, dir string) {
+		{"a symlinked disk", map[string][]byte{"vm.ovf": exporttest.OVF("vm", []exporttest.Ref{{Href: "d.vmdk", Size: n}}, ""), "real.vmdk": disk}, func(t *testing.T, dir string) {
 			if err := os.Symlink("real.vmdk", filepath.Join(dir, "d.vmdk")); err != nil {
 				t.Skip("no symlinks here:", err)
 			}
 		}, "which is a link"},
-		{"a file differing in case", map[string][]byte{"vm.ovf": srcOVF("vm", []srcRef{{"D.vmdk", n}}, ""), "d.vmdk": disk}, nil, "differs only in upper/lower case"},
-		{"a disk in a symlinked folder", map[string][]byte{"vm.ovf": srcOVF("vm", []srcRef{{"disks/d.vmdk", n}}, ""), "real/d.vmdk": disk}, func(t *testing.T, dir string) {
+		{"a file differing in case", map[string][]byte{"vm.ovf": exporttest.OVF("vm", []exporttest.Ref{{Href: "D.vmdk", Size: n}}, ""), "d.vmdk": disk}, nil, "differs only in upper/lower case"},
+		{"a disk in a symlinked folder", map[string][]byte{"vm.ovf": exporttest.OVF("vm", []exporttest.Ref{{Href: "disks/d.vmdk", Size: n}}, ""), "real/d.vmdk": disk}, func(t *testing.T, dir string) {
 			if err := os.Symlink("real", filepath.Join(dir, "disks")); err != nil {
 				t.Skip("no symlinks here:", err)
 			}
 		}, "disks is a link to a folder"},
-		{"a symlinked descriptor", map[string][]byte{"real.ovf.txt": srcOVF("vm", nil, "")}, func(t *testing.T, dir string) {
+		{"a symlinked descriptor", map[string][]byte{"real.ovf.txt": exporttest.OVF("vm", nil, "")}, func(t *testing.T, dir string) {
 			if err := os.Symlink("real.ovf.txt", filepath.Join(dir, "vm.ovf")); err != nil {
 				t.Skip("no symlinks here:", err)
 			}
@@ -236,7 +145,7 @@ func TestFolderSourceRefusesBrokenExportsSayingWhatToFix(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := t.TempDir()
-			srcWriteFiles(t, dir, tt.files)
+			exporttest.WriteFiles(t, dir, tt.files)
 			if tt.setup != nil {
 				tt.setup(t, dir)
 			}
@@ -253,9 +162,9 @@ func TestFolderSourceRefusesBrokenExportsSayingWhatToFix(t *testing.T) {
 
 func TestFolderSourceListsEveryProblemAtOnce(t *testing.T) {
 	dir := t.TempDir()
-	srcWriteFiles(t, dir, map[string][]byte{
-		"a/a.ovf": srcOVF("a", []srcRef{{"a.vmdk", 1}}, ""),
-		"b/b.ovf": srcOVF("b", []srcRef{{"/abs.vmdk", 1}}, ""),
+	exporttest.WriteFiles(t, dir, map[string][]byte{
+		"a/a.ovf": exporttest.OVF("a", []exporttest.Ref{{Href: "a.vmdk", Size: 1}}, ""),
+		"b/b.ovf": exporttest.OVF("b", []exporttest.Ref{{Href: "/abs.vmdk", Size: 1}}, ""),
 	})
 	_, err := Open(context.Background(), dir)
 	if err == nil || !strings.Contains(err.Error(), "a.vmdk, which is missing") || !strings.Contains(err.Error(), "absolute path") {
@@ -268,8 +177,8 @@ func TestFolderSourceListsEveryProblemAtOnce(t *testing.T) {
 
 func TestFolderSourceNoticesAFileChangedAfterOpening(t *testing.T) {
 	dir := t.TempDir()
-	files, _ := srcTwoVMs(t)
-	srcWriteFiles(t, dir, files)
+	files, _ := exporttest.TwoVMs(t)
+	exporttest.WriteFiles(t, dir, files)
 	src, err := Open(context.Background(), dir)
 	if err != nil {
 		t.Fatal(err)
@@ -327,9 +236,9 @@ func srcTar(t testing.TB, members []srcMember) []byte {
 }
 
 func srcWebOVA(t testing.TB) ([]srcMember, map[string]map[string][]byte) {
-	disk := srcDisk(t, 9)
+	disk := exporttest.Disk(t, 9)
 	nvram := []byte("nvram bytes")
-	desc := srcOVF("web", []srcRef{{"web-disk1.vmdk", int64(len(disk))}, {"web.nvram", int64(len(nvram))}}, "")
+	desc := exporttest.OVF("web", []exporttest.Ref{{Href: "web-disk1.vmdk", Size: int64(len(disk))}, {Href: "web.nvram", Size: int64(len(nvram))}}, "")
 	return []srcMember{
 			{name: "web.ovf", data: desc},
 			{name: "web.mf", data: []byte(fmt.Sprintf("SHA256(web.ovf)= %x\nSHA256(web-disk1.vmdk)= %x\nSHA256(web.nvram)= %x\n", sha256.Sum256(desc), sha256.Sum256(disk), sha256.Sum256(nvram)))},
@@ -497,8 +406,8 @@ func mustParse(t testing.TB, desc []byte) *ovf.Descriptor {
 
 func TestAFolderSourcePlansEveryFileOfEveryVMBeforeExporting(t *testing.T) {
 	dir := t.TempDir()
-	files, _ := srcTwoVMs(t)
-	srcWriteFiles(t, dir, files)
+	files, _ := exporttest.TwoVMs(t)
+	exporttest.WriteFiles(t, dir, files)
 	src, err := Open(context.Background(), dir)
 	if err != nil {
 		t.Fatal(err)
@@ -536,10 +445,10 @@ func TestAFolderSourceTakesEveryOVFFolderAndArchiveAtAnyDepth(t *testing.T) {
 	// The README's own layout: exports/ holds an OVF folder and an .ova;
 	// deeper down, a compressed archive of an OVF folder and another .ova.
 	dir := t.TempDir()
-	web := srcDisk(t, 1)
+	web := exporttest.Disk(t, 1)
 	members, ova := srcWebOVA(t)
-	srcWriteFiles(t, dir, map[string][]byte{
-		"acme-web/acme-web.ovf":        srcOVF("acme-web", []srcRef{{"acme-web-disk1.vmdk", int64(len(web))}}, ""),
+	exporttest.WriteFiles(t, dir, map[string][]byte{
+		"acme-web/acme-web.ovf":        exporttest.OVF("acme-web", []exporttest.Ref{{Href: "acme-web-disk1.vmdk", Size: int64(len(web))}}, ""),
 		"acme-web/acme-web-disk1.vmdk": web,
 		"acme-db.ova":                  srcTar(t, members),
 		"old/2025/acme-mail.ova":       srcTar(t, members),
@@ -560,7 +469,7 @@ func TestAFolderSourceTakesEveryOVFFolderAndArchiveAtAnyDepth(t *testing.T) {
 
 	// A folder of archives alone is a source too.
 	only := t.TempDir()
-	srcWriteFiles(t, only, map[string][]byte{"a/web.ova": srcTar(t, members)})
+	exporttest.WriteFiles(t, only, map[string][]byte{"a/web.ova": srcTar(t, members)})
 	if src, err := Open(context.Background(), only); err != nil || src.(Counter).VMCount() != 1 {
 		t.Errorf("a folder of one .ova: %v", err)
 	}
@@ -568,11 +477,11 @@ func TestAFolderSourceTakesEveryOVFFolderAndArchiveAtAnyDepth(t *testing.T) {
 
 func TestAFolderSourceFailsNamingAnArchiveItCannotRead(t *testing.T) {
 	dir := t.TempDir()
-	web := srcDisk(t, 1)
+	web := exporttest.Disk(t, 1)
 	members, _ := srcWebOVA(t)
 	tarball := srcTar(t, members)
-	srcWriteFiles(t, dir, map[string][]byte{
-		"acme-web/acme-web.ovf":        srcOVF("acme-web", []srcRef{{"acme-web-disk1.vmdk", int64(len(web))}}, ""),
+	exporttest.WriteFiles(t, dir, map[string][]byte{
+		"acme-web/acme-web.ovf":        exporttest.OVF("acme-web", []exporttest.Ref{{Href: "acme-web-disk1.vmdk", Size: int64(len(web))}}, ""),
 		"acme-web/acme-web-disk1.vmdk": web,
 		"acme-db.ova":                  tarball[:len(tarball)/2], // cut off
 		"logs.zip":                     []byte("PK\x03\x04 not really"),
@@ -590,7 +499,7 @@ func TestAFolderSourceFailsNamingAnArchiveItCannotRead(t *testing.T) {
 
 func TestTheSameSourceTwiceIsRefusedUnderAnySpelling(t *testing.T) {
 	dir := t.TempDir()
-	srcWriteFiles(t, dir, map[string][]byte{"exports/web/web.ovf": nil, "exports/db.ova": nil, "other/x.ova": nil})
+	exporttest.WriteFiles(t, dir, map[string][]byte{"exports/web/web.ovf": nil, "exports/db.ova": nil, "other/x.ova": nil})
 	os.Symlink(filepath.Join(dir, "exports"), filepath.Join(dir, "link"))
 	t.Chdir(dir)
 	remote := func(s string) (string, bool) {

@@ -175,6 +175,6 @@ index.html and README.txt.`,
 	cli.JobsVar(cmd.Flags(), &jobs, "files read at once (default: the number of CPUs)")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the report as JSON (same checks and files as the text report)")
 	cmd.Flags().BoolVar(&progress, "progress", false, "print a line on stderr as each file is read")
-	cmd.Flags().BoolVar(&force, "force", false, "decrypt and decompress even when the signature does not verify (still bounded by the\nsizes exit-manifest.json declares, which nothing then vouches for)")
+	cmd.Flags().BoolVar(&force, "force", false, "decrypt and decompress even when the signature does not verify (still bounded by the sizes exit-manifest.json declares, which nothing then vouches for)")
 	return cmd
 }

@@ -94,7 +94,8 @@ var writers = map[string]bool{
 // are test fixtures in a test's temporary folder, never output. The rule
 // below holds that no non-test file imports them.
 var testHelpers = map[string]string{
-	"internal/boottest": "builds bootable Linux disks in a test's temporary folder",
+	"internal/boottest":   "builds bootable Linux disks in a test's temporary folder",
+	"internal/exporttest": "writes OVF export folders in a test's temporary folder",
 }
 
 // deviceOpen reports whether call is os.OpenFile (os imported as osName)
