@@ -76,7 +76,7 @@ holding anything else.`,
 			// since "go run" reports every failure as exit 1.
 			fmt.Fprintf(w, "\nOr with exitbundle (go install ./cmd/exitbundle first, or use go run ./cmd/exitbundle):\n  exitbundle verify %s --signer %s --identity %s\n",
 				shellQuote(res.Bundle), shellQuote(res.SigningKey+".pub"), shellQuote(res.AgeIdentity))
-			fmt.Fprintf(w, "\nProve each VM restarts (boots it in QEMU, writes a signed exit-test report):\n  %s\n", res.DrillCommand(filepath.Join(res.Dir, "drill")))
+			fmt.Fprintf(w, "\nProve each VM restarts (boots it in QEMU, writes a signed exit-test report):\n  %s\n", res.DrillCommand(filepath.Join(res.Dir, demo.DrillDir)))
 			return nil
 		},
 	}

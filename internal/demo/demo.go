@@ -342,12 +342,16 @@ func (r *Result) Commands() []string {
 			index.ShellQuote(r.AllowedSigners), Principal, bundle.SignatureNamespace, bundle.SignatureFile, bundle.TagManifestFile),
 	}
 	if disk != "" {
-		out := filepath.Join(r.Dir, name) // beside the bundle: a file inside it would be unlisted
+		// Beside the bundle (a file inside it would be unlisted), in a
+		// folder the demo's marker claims, so a rerun replaces it.
+		dir := filepath.Join(r.Dir, RestoredDir)
+		out := filepath.Join(dir, name)
 		dec := fmt.Sprintf("age -d -i %s %s", index.ShellQuote(r.AgeIdentity), disk)
 		if strings.Contains(disk, ".zst") {
 			dec += " | zstd -d"
 		}
 		cmds = append(cmds,
+			"mkdir -p "+index.ShellQuote(dir),
 			dec+" > "+index.ShellQuote(out),
 			"qemu-img check "+index.ShellQuote(out)+" && qemu-img info "+index.ShellQuote(out))
 	}

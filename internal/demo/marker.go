@@ -25,17 +25,26 @@ const markerFormat = "exitbundle demo folder, format 1"
 // maxMarker bounds the marker read: the demo's own is under 100 bytes.
 const maxMarker = 4 << 10
 
-// demoEntries are the top-level names Run writes in its folder (besides
-// the marker): the keys, the bundle and, with a profile, the rendered
-// terms. A marker may list only these, so a forged or stale one can never
-// make the demo remove anything else.
+// demoEntries are the top-level names the demo owns in its folder (besides
+// the marker): the keys, the bundle, with a profile the rendered and signed
+// terms, and the two folders its printed commands write into (restored/
+// for the stock-tool decryption, drill/ for the exit test), so that
+// following the demo's own advice never blocks a rerun. A marker may list
+// only these, so a forged or stale one can never make the demo remove
+// anything else.
 func demoEntries(withTerms bool) []string {
 	e := []string{"keys", "bundle"}
 	if withTerms {
-		e = append(e, "terms.html")
+		e = append(e, "terms.html", "terms.html.sig")
 	}
-	return e
+	return append(e, RestoredDir, DrillDir)
 }
+
+// The folders of the demo's folder that its printed commands write into.
+const (
+	RestoredDir = "restored"
+	DrillDir    = "drill"
+)
 
 func markerData(entries []string) []byte {
 	var b strings.Builder

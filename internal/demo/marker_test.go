@@ -70,8 +70,21 @@ func TestRunTwiceIntoTheSameFolderReplacesTheEarlierDemo(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, want := topLevel(t, dir), append([]string{MarkerFile}, listed...); !sameSet(got, want) {
-		t.Fatalf("the demo wrote %v, its marker lists %v", got, want)
+	wrote := topLevel(t, dir)
+	for _, got := range wrote {
+		if got != MarkerFile && !slices.Contains(listed, got) {
+			t.Fatalf("the demo wrote %s, which its marker (%v) does not list", got, listed)
+		}
+	}
+	// Follow the demo's printed advice: the stock-tool decryption and the
+	// drill write into folders the marker claims, so a rerun still works.
+	for _, f := range []string{filepath.Join(RestoredDir, "db.vmdk"), filepath.Join(DrillDir, "drill.json")} {
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(dir, f)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, f), []byte("what the printed commands wrote"), 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
 
 	var progress bytes.Buffer
@@ -86,8 +99,8 @@ func TestRunTwiceIntoTheSameFolderReplacesTheEarlierDemo(t *testing.T) {
 	if secondKey, _ := os.ReadFile(second.SigningKey + ".pub"); bytes.Equal(firstKey, secondKey) {
 		t.Error("the rerun kept the earlier signing key instead of writing a new one")
 	}
-	if got := topLevel(t, dir); !sameSet(got, append([]string{MarkerFile}, listed...)) {
-		t.Errorf("after the rerun the folder holds %v", got)
+	if got := topLevel(t, dir); !sameSet(got, wrote) {
+		t.Errorf("after the rerun the folder holds %v, want what the first run wrote, %v (the printed commands' output replaced)", got, wrote)
 	}
 }
 
