@@ -382,12 +382,6 @@ func TopFolder(names []string) string {
 	return prefix
 }
 
-// Path is the bag's path as given to Open.
-func (b *Bag) Path() string { return b.path }
-
-// IsTar says whether the bag is a tar file.
-func (b *Bag) IsTar() bool { return b.tarFile != nil }
-
 // Entries lists every entry, in name order.
 func (b *Bag) Entries() []Entry {
 	sort.Slice(b.entries, func(i, j int) bool { return b.entries[i].Name < b.entries[j].Name })

@@ -120,14 +120,6 @@ func exportAll(t *testing.T, src bundle.Source) ([]exported, error) {
 	return out, err
 }
 
-func names(es []exported) string {
-	var n []string
-	for _, e := range es {
-		n = append(n, e.vm.Name)
-	}
-	return strings.Join(n, ",")
-}
-
 // checkDisk runs qemu-img check on an exported VMDK and compares it with
 // the raw image it was made from.
 func checkDisk(t *testing.T, data []byte, d testDisk) {

@@ -413,13 +413,6 @@ func WriteNewFile(p string, data []byte, perm fs.FileMode) error {
 	return WriteNew(d, filepath.Base(p), data, perm)
 }
 
-// CreateNew creates a single new file outside any claimed folder,
-// exclusively and without following a link. The caller writes, syncs
-// (Sync) and closes it; on failure it removes it with Remove.
-func CreateNew(p string, perm fs.FileMode) (*os.File, error) {
-	return os.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_EXCL|NoFollow, perm)
-}
-
 // Remove removes a single file (or empty folder) the caller created.
 func Remove(p string) error { return os.Remove(p) }
 
@@ -428,16 +421,6 @@ func RemoveAll(p string) error { return os.RemoveAll(p) }
 
 // MkdirAll creates a folder and its parents.
 func MkdirAll(p string, perm fs.FileMode) error { return os.MkdirAll(p, perm) }
-
-// SyncParent fsyncs the folder holding p, making p's entry durable.
-func SyncParent(p string) error {
-	d, err := parent(p)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.SyncDir(".")
-}
 
 func parent(p string) (*Dir, error) {
 	dir := filepath.Dir(p)
