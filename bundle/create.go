@@ -630,6 +630,10 @@ func (c *creator) transfer(ctx context.Context, vmDir string, p *filePlan, fp *p
 	if p.sf.Size >= 0 && m.Size != p.sf.Size {
 		return File{}, Transient(fmt.Errorf("read %s: the source announced %d bytes but delivered %d", p.sf.Href, p.sf.Size, m.Size))
 	}
+	if want := p.sf.SHA256; want != "" && !strings.EqualFold(m.SHA256, want) {
+		return File{}, fmt.Errorf("read %s: %w: %s has SHA256 %s, but the export's manifest lists %s: the export was changed or damaged after it was made; export the VM again",
+			p.sf.Href, source.ErrManifestMismatch, p.sf.Href, m.SHA256, want)
+	}
 	if err := c.out.Rename(partial, bagPath); err != nil {
 		return File{}, fmt.Errorf("write %s: %w", bagPath, err)
 	}

@@ -85,6 +85,8 @@ func checkManifest(ctx context.Context, where string, files map[string]*pkgFile,
 			errs = append(errs, err)
 		case l == nil && !strings.EqualFold(path.Ext(f.Href), ".nvram"):
 			errs = append(errs, fmt.Errorf("%s: its manifest %s does not list %s, so the file cannot be checked: export the VM again", where, vm.Manifest, f.Href))
+		case l != nil && l.Alg == "SHA256":
+			f.SHA256 = l.Sum // compared with the hash create computes anyway
 		case l != nil:
 			open, href, manifest := f.Open, f.Href, vm.Manifest
 			f.Open = func(ctx context.Context) (io.ReadCloser, error) {

@@ -74,6 +74,12 @@ type File struct {
 	// file. "" when the source cannot tell (vSphere).
 	Stamp string
 
+	// SHA256 is the plaintext SHA-256 (hex) the export's own manifest
+	// lists for the file, or "". The store pipeline hashes every file with
+	// SHA-256 anyway, so create compares that hash with this one before it
+	// keeps the file, instead of hashing it a second time while reading.
+	SHA256 string
+
 	// Open starts a fresh read of the whole file. It may be called again
 	// after a Transient error to retry from the first byte.
 	Open func(ctx context.Context) (io.ReadCloser, error)
