@@ -166,16 +166,15 @@ func create(ctx context.Context, opts CreateOptions, sm seams) (*Manifest, error
 	defer j.Close()
 
 	c := &creator{
-		opts:    &opts,
-		seams:   sm,
-		sink:    sink,
-		out:     out,
-		j:       j,
-		pool:    pipeline.NewPool(16*opts.Jobs + 4),
-		prog:    progress.New(opts.Progress, progress.TerminalWidth(opts.Progress, opts.Terminal)),
-		sem:     make(chan struct{}, opts.Jobs),
-		vmNames: map[string]bool{},
-		terms:   checkedTerms,
+		opts:  &opts,
+		seams: sm,
+		sink:  sink,
+		out:   out,
+		j:     j,
+		pool:  pipeline.NewPool(16*opts.Jobs + 4),
+		prog:  progress.New(opts.Progress, progress.TerminalWidth(opts.Progress, opts.Terminal)),
+		sem:   make(chan struct{}, opts.Jobs),
+		terms: checkedTerms,
 	}
 	if len(opts.Passphrase) > 0 {
 		r, err := age.NewScryptRecipient(string(opts.Passphrase))
@@ -199,24 +198,7 @@ func create(ctx context.Context, opts CreateOptions, sm seams) (*Manifest, error
 			preplanned[i] = true
 		}
 	}
-	for _, src := range opts.Sources {
-		if n, ok := src.(source.Counter); ok {
-			c.prog.Line("source %s: %d VM%s found", src, n.VMCount(), map[bool]string{true: "s"}[n.VMCount() != 1])
-			c.sources = append(c.sources, manifest.SourceCount{Source: src.String(), VMs: n.VMCount()})
-		}
-	}
-	for i, src := range opts.Sources {
-		planned, before := preplanned[i], len(c.vms)+len(c.errs)
-		err := src.Export(ctx, func(ctx context.Context, svm *SourceVM) error { return c.exportVM(ctx, svm, planned) })
-		if ctx.Err() != nil {
-			break
-		}
-		if err != nil {
-			c.fail(fmt.Errorf("source %s: %w", src, err))
-		} else if n, ok := src.(source.Counter); ok && len(c.vms)+len(c.errs)-before < n.VMCount() {
-			c.fail(fmt.Errorf("source %s: %d VMs were found but only %d handed over; the bundle would lack the others", src, n.VMCount(), len(c.vms)+len(c.errs)-before))
-		}
-	}
+	c.exportAll(ctx, preplanned)
 	c.prog.Close()
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("create %s: interrupted (%w); the bundle is unfinished and unsigned: run the same command again to resume", sink, err)
@@ -304,8 +286,7 @@ type creator struct {
 	terms      *terms.Checked // the --terms module as checked; nil: none
 
 	mu         sync.Mutex
-	vmNames    map[string]bool
-	vms        []VM
+	vms        []VM // in source order, once every source is done
 	errs       []error
 	compressed bool                   // some file was stored with zstd
 	sources    []manifest.SourceCount // the VMs found per source, before exporting
@@ -318,24 +299,42 @@ func (c *creator) fail(err error) {
 	c.prog.Line("error: %v", err)
 }
 
-// exportVM is the Source callback. A failed VM is recorded and the source
-// goes on with the next; only cancellation stops it.
-func (c *creator) exportVM(ctx context.Context, svm *SourceVM, planned bool) error {
-	c.mu.Lock()
-	name := manifest.UniqueName(SanitizeName(svm.Name), c.vmNames)
-	c.mu.Unlock()
-	vm, err := c.vm(ctx, name, svm, planned)
-	if ctx.Err() != nil {
-		return ctx.Err()
+// exportAll exports every source at once: Jobs bounds the files in
+// flight across all of them (see storeFiles), so an estate of single-disk
+// VMs keeps as many pipelines busy as one VM with many disks. The VMs are
+// listed in the manifest in source order, not in the order they finished.
+func (c *creator) exportAll(ctx context.Context, preplanned map[int]bool) {
+	folders := source.Folders(c.opts.Sources)
+	done := make([][]*VM, len(folders))
+	for i, src := range c.opts.Sources {
+		n := len(folders[i])
+		done[i] = make([]*VM, n)
+		c.prog.Line("source %s: %d VM%s found", src, n, map[bool]string{true: "s"}[n != 1])
+		c.sources = append(c.sources, manifest.SourceCount{Source: src.String(), VMs: n})
 	}
-	if err != nil {
-		c.fail(fmt.Errorf("VM %s (%s): %w", name, svm.Origin, err))
+	errs := source.ExportAll(ctx, c.opts.Sources, folders, c.opts.Jobs, func(ctx context.Context, slot source.Slot, svm *SourceVM) error {
+		vm, err := c.vm(ctx, slot.Folder, svm, preplanned[slot.Source])
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if err != nil {
+			// The source goes on with its other VMs.
+			c.fail(fmt.Errorf("VM %s (%s): %w", slot.Folder, svm.Origin, err))
+			return nil
+		}
+		done[slot.Source][slot.Seq] = vm // each slot is written once, by one goroutine
 		return nil
+	})
+	for _, err := range errs {
+		c.fail(err)
 	}
-	c.mu.Lock()
-	c.vms = append(c.vms, *vm)
-	c.mu.Unlock()
-	return nil
+	for _, vms := range done {
+		for _, vm := range vms {
+			if vm != nil {
+				c.vms = append(c.vms, *vm)
+			}
+		}
+	}
 }
 
 // filePlan is one source file and where it goes.
@@ -423,8 +422,8 @@ func planFiles(vm string, svm *SourceVM, desc *ovf.Descriptor, taken map[string]
 	return plans, nil
 }
 
-// storeFiles stores a VM's files in parallel, bounded by Jobs across the
-// create.
+// storeFiles stores a VM's files in parallel, bounded by Jobs across
+// every VM of every source.
 func (c *creator) storeFiles(ctx context.Context, vmDir string, plans []filePlan) ([]File, error) {
 	files := make([]File, len(plans))
 	errs := make([]error, len(plans))

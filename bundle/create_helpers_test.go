@@ -27,6 +27,7 @@ import (
 	"github.com/klauspost/compress/zstd"
 	"golang.org/x/crypto/ssh"
 
+	"github.com/exitkit/exitkit/bundle/source"
 	"github.com/exitkit/exitkit/internal/interop"
 	"github.com/exitkit/exitkit/internal/vmdk"
 )
@@ -55,9 +56,18 @@ type crFile struct {
 
 func (s *crSource) String() string { return "test:" + s.name }
 
-func (s *crSource) Export(ctx context.Context, fn func(context.Context, *SourceVM) error) error {
+func (s *crSource) Names() []string {
+	var names []string
 	for _, vm := range s.vms {
-		sv := &SourceVM{Name: vm.name, Origin: s.String() + "/" + vm.name, Descriptor: vm.desc}
+		names = append(names, vm.name)
+	}
+	return names
+}
+
+func (s *crSource) Export(ctx context.Context, jobs int, fn func(context.Context, *SourceVM) error) error {
+	return source.Each(ctx, len(s.vms), jobs, func(ctx context.Context, i int) error {
+		vm := s.vms[i]
+		sv := &SourceVM{Seq: i, Name: vm.name, Origin: s.String() + "/" + vm.name, Descriptor: vm.desc}
 		for _, f := range vm.files {
 			sv.Files = append(sv.Files, SourceFile{Href: f.href, Size: f.size, Open: func(ctx context.Context) (io.ReadCloser, error) {
 				n := int(f.opens.Add(1))
@@ -75,11 +85,8 @@ func (s *crSource) Export(ctx context.Context, fn func(context.Context, *SourceV
 				}{r, fh}, nil
 			}})
 		}
-		if err := fn(ctx, sv); err != nil {
-			return err
-		}
-	}
-	return nil
+		return fn(ctx, sv)
+	})
 }
 
 // crFailReader fails with err after n bytes.

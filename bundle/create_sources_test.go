@@ -86,7 +86,7 @@ func TestCreateFromTheREADMELayoutTakesTheOVFFolderAndTheOVA(t *testing.T) {
 // source might.
 type shortSource struct{ Source }
 
-func (shortSource) VMCount() int { return 2 }
+func (s shortSource) Names() []string { return append(s.Source.Names(), "lost") }
 
 func TestCreateSignsNoBundleHoldingFewerVMsThanItsSourcesFound(t *testing.T) {
 	fx := newFixture(t, t.TempDir(), 1<<20)

@@ -28,7 +28,9 @@
 // Create reads every input byte once: one streaming pipeline per file
 // hashes the plaintext, compresses (zstd), encrypts (age), hashes what is
 // stored and writes it, with the stages running concurrently and several
-// files at once. Memory stays flat whatever the file sizes.
+// files at once: Jobs files across every VM of every source, whose VMs are
+// exported in parallel (each VM's descriptor and .mf written when its
+// files are done). Memory stays flat whatever the file sizes.
 //
 // Nothing unfinished looks finished: until the signature exists, the
 // folder holds the marker IncompleteMarker, and running the same Create

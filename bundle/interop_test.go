@@ -19,6 +19,7 @@ import (
 	"golang.org/x/crypto/ssh"
 
 	"github.com/exitkit/exitkit/bundle/keys"
+	"github.com/exitkit/exitkit/bundle/source"
 	"github.com/exitkit/exitkit/internal/interop"
 	"github.com/exitkit/exitkit/internal/vmdk"
 )
@@ -34,13 +35,20 @@ type itSource struct{ vms []*SourceVM }
 
 func (s *itSource) String() string { return "interop-test" }
 
-func (s *itSource) Export(ctx context.Context, fn func(context.Context, *SourceVM) error) error {
+func (s *itSource) Names() []string {
+	var names []string
 	for _, vm := range s.vms {
-		if err := fn(ctx, vm); err != nil {
-			return err
-		}
+		names = append(names, vm.Name)
 	}
-	return nil
+	return names
+}
+
+func (s *itSource) Export(ctx context.Context, jobs int, fn func(context.Context, *SourceVM) error) error {
+	return source.Each(ctx, len(s.vms), jobs, func(ctx context.Context, i int) error {
+		vm := *s.vms[i]
+		vm.Seq = i
+		return fn(ctx, &vm)
+	})
 }
 
 func itFile(p string) SourceFile {

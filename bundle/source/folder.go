@@ -86,18 +86,26 @@ func (s *pkgSource) PlannedBytes() int64 {
 	return n
 }
 
-// Export hands over each VM in descriptor path order and stops at the
-// first error.
-func (s *pkgSource) Export(ctx context.Context, fn func(ctx context.Context, vm *VM) error) error {
-	for _, vm := range s.vms {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		if err := fn(ctx, vm); err != nil {
+// Names lists the VMs in descriptor path order.
+func (s *pkgSource) Names() []string {
+	names := make([]string, len(s.vms))
+	for i, vm := range s.vms {
+		names[i] = vm.Name
+	}
+	return names
+}
+
+// Export hands over the VMs in descriptor path order, up to jobs at once,
+// and starts no more after an error.
+func (s *pkgSource) Export(ctx context.Context, jobs int, fn func(ctx context.Context, vm *VM) error) error {
+	return Each(ctx, len(s.vms), jobs, func(ctx context.Context, i int) error {
+		vm := *s.vms[i]
+		vm.Seq = i
+		if err := fn(ctx, &vm); err != nil {
 			return fmt.Errorf("%s: VM %s: %w", s.desc, vm.Name, err)
 		}
-	}
-	return nil
+		return nil
+	})
 }
 
 // assemble builds the VMs of every descriptor in files (or only the one
@@ -386,9 +394,6 @@ func isArchiveName(name string) bool {
 	}
 	return false
 }
-
-// VMCount is how many VMs the source will export, known since Open.
-func (s *pkgSource) VMCount() int { return len(s.vms) }
 
 // openPlain opens a file of a folder source, refusing one that turned
 // into a link or changed size since it was checked.

@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"sync"
 )
 
 // A Source yields the VMs to export. A folder of OVF exports, an OVA and a
@@ -18,12 +19,20 @@ type Source interface {
 	// String names the source for messages. It never holds credentials.
 	String() string
 
-	// Export calls fn once for each VM, in a stable order. The VM's files
-	// can be opened only while fn runs (a vSphere export lease, say, is
-	// released when fn returns). An error from fn stops the export unless
-	// the source chooses to go on with other VMs; Export then returns all
-	// errors joined.
-	Export(ctx context.Context, fn func(ctx context.Context, vm *VM) error) error
+	// Names lists the VMs Export hands over, by proposed folder name, in
+	// Export's order: VM.Seq is a VM's index in it. Create names every
+	// VM's folder from this list before anything is exported, so that a
+	// folder's name never depends on which VM was exported first, and
+	// refuses to sign a bundle that lacks one of them.
+	Names() []string
+
+	// Export calls fn once for each VM, for up to jobs VMs at once (fn is
+	// safe for concurrent use), and returns when every call has returned.
+	// The VM's files can be opened only while its fn runs (a vSphere
+	// export lease, say, is released when fn returns). An error from fn
+	// stops the export from starting more VMs unless the source chooses to
+	// go on with the others; Export then returns all errors joined.
+	Export(ctx context.Context, jobs int, fn func(ctx context.Context, vm *VM) error) error
 }
 
 // A Planner is a Source that knows, before it exports anything, how many
@@ -35,15 +44,9 @@ type Planner interface {
 	PlannedBytes() int64
 }
 
-// A Counter is a Source that knows, before it exports anything, how many
-// VMs it will hand over, so that create can say so first and refuse to
-// sign a bundle that holds fewer.
-type Counter interface {
-	VMCount() int
-}
-
 // VM is one OVF package as a source hands it over.
 type VM struct {
+	Seq    int    // index in the source's Names
 	Name   string // proposed folder name; create maps it to [A-Za-z0-9._-]
 	Origin string // recorded in the exit manifest; no credentials
 
@@ -101,3 +104,46 @@ type transientError struct{ err error }
 
 func (e *transientError) Error() string   { return e.err.Error() }
 func (e *transientError) Unwrap() []error { return []error{e.err, ErrTransient} }
+
+// Each calls fn(i) for every i in [0, n) in order, for up to jobs of them
+// at once, and returns when every call has returned. It starts no more
+// calls once ctx is done or a call has failed, and returns the failures
+// joined. Sources use it to export their VMs in parallel.
+func Each(ctx context.Context, n, jobs int, fn func(ctx context.Context, i int) error) error {
+	jobs = max(jobs, 1)
+	var (
+		wg   sync.WaitGroup
+		mu   sync.Mutex
+		errs []error
+	)
+	failed := func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return len(errs) > 0
+	}
+	slots := make(chan struct{}, jobs)
+	for i := 0; i < n; i++ {
+		select {
+		case slots <- struct{}{}:
+		case <-ctx.Done():
+		}
+		if ctx.Err() != nil || failed() {
+			break
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() { <-slots }()
+			if err := fn(ctx, i); err != nil {
+				mu.Lock()
+				errs = append(errs, err)
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	if err := ctx.Err(); err != nil && len(errs) == 0 {
+		return err
+	}
+	return errors.Join(errs...)
+}

@@ -28,7 +28,7 @@ import (
 func srcExported(t *testing.T, src Source) map[string]map[string][]byte {
 	t.Helper()
 	out := map[string]map[string][]byte{}
-	err := src.Export(context.Background(), func(ctx context.Context, vm *VM) error {
+	err := src.Export(context.Background(), 1, func(ctx context.Context, vm *VM) error {
 		files := map[string][]byte{}
 		for _, f := range vm.Files {
 			rc, err := f.Open(ctx)
@@ -186,7 +186,7 @@ func TestFolderSourceNoticesAFileChangedAfterOpening(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "web", "web-disk1.vmdk"), []byte("short"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	err = src.Export(context.Background(), func(ctx context.Context, vm *VM) error {
+	err = src.Export(context.Background(), 1, func(ctx context.Context, vm *VM) error {
 		for _, f := range vm.Files {
 			rc, err := f.Open(ctx)
 			if err != nil {
@@ -365,7 +365,7 @@ func FuzzOpenSourceOVA(f *testing.F) {
 			return
 		}
 		// Whatever was accepted must be readable in full, within the file.
-		err = src.Export(context.Background(), func(ctx context.Context, vm *VM) error {
+		err = src.Export(context.Background(), 1, func(ctx context.Context, vm *VM) error {
 			for _, sf := range vm.Files {
 				rc, err := sf.Open(ctx)
 				if err != nil {
@@ -413,7 +413,7 @@ func TestAFolderSourcePlansEveryFileOfEveryVMBeforeExporting(t *testing.T) {
 		t.Fatal(err)
 	}
 	var want int64
-	src.Export(context.Background(), func(_ context.Context, vm *VM) error {
+	src.Export(context.Background(), 1, func(_ context.Context, vm *VM) error {
 		for _, f := range vm.Files {
 			want += f.Size
 		}
@@ -458,8 +458,8 @@ func TestAFolderSourceTakesEveryOVFFolderAndArchiveAtAnyDepth(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n := src.(Counter).VMCount(); n != 3 {
-		t.Errorf("VMCount = %d, want 3", n)
+	if n := len(src.Names()); n != 3 {
+		t.Errorf("len(Names()) = %d, want 3", n)
 	}
 	srcCheckExported(t, srcExported(t, src), map[string]map[string][]byte{
 		"acme-web":  {"acme-web-disk1.vmdk": web},
@@ -470,7 +470,7 @@ func TestAFolderSourceTakesEveryOVFFolderAndArchiveAtAnyDepth(t *testing.T) {
 	// A folder of archives alone is a source too.
 	only := t.TempDir()
 	exporttest.WriteFiles(t, only, map[string][]byte{"a/web.ova": srcTar(t, members)})
-	if src, err := Open(context.Background(), only); err != nil || src.(Counter).VMCount() != 1 {
+	if src, err := Open(context.Background(), only); err != nil || len(src.Names()) != 1 {
 		t.Errorf("a folder of one .ova: %v", err)
 	}
 }

@@ -35,7 +35,7 @@ const cleanupTimeout = 5 * time.Minute
 // running VM, so that an operator can recognise a leftover one.
 const SnapshotPrefix = "exitbundle-export-"
 
-func (s *Source) exportVM(ctx context.Context, sel selected, fn func(context.Context, *bundle.SourceVM) error) (err error) {
+func (s *Source) exportVM(ctx context.Context, seq int, sel selected, fn func(context.Context, *bundle.SourceVM) error) (err error) {
 	vm := object.NewVirtualMachine(s.c, sel.ref)
 	var m mo.VirtualMachine
 	pc := property.DefaultCollector(s.c)
@@ -90,6 +90,7 @@ func (s *Source) exportVM(ctx context.Context, sel selected, fn func(context.Con
 	if err != nil {
 		return err
 	}
+	svm.Seq = seq
 	return fn(ctx, svm)
 }
 
@@ -307,7 +308,11 @@ func (s *Source) opener(item nfc.FileItem, kind string, k *keeper) func(context.
 		idle = DefaultStallTimeout
 	}
 	return func(ctx context.Context) (io.ReadCloser, error) {
-		d := &download{ctx: ctx, path: item.Path, checkVMDK: kind == itemDisk, k: k, key: item.DeviceId, idle: idle}
+		release, err := s.hosts.acquire(ctx, item.URL.Host)
+		if err != nil {
+			return nil, err
+		}
+		d := &download{ctx: ctx, path: item.Path, checkVMDK: kind == itemDisk, k: k, key: item.DeviceId, idle: idle, release: release}
 		rctx, cancel := context.WithCancel(ctx)
 		d.cancel = cancel
 		// A connection that stays open but delivers nothing would hang the
@@ -356,6 +361,7 @@ type download struct {
 	key       string
 
 	idle     time.Duration
+	release  func() // the host's download slot
 	cancel   context.CancelFunc
 	watchdog *time.Timer
 	stalled  atomic.Bool
@@ -369,6 +375,7 @@ type download struct {
 func (d *download) stop() {
 	d.watchdog.Stop()
 	d.cancel()
+	d.release()
 }
 
 func (d *download) Read(p []byte) (int, error) {

@@ -100,7 +100,7 @@ type exported struct {
 func exportAll(t *testing.T, src bundle.Source) ([]exported, error) {
 	t.Helper()
 	var out []exported
-	err := src.Export(context.Background(), func(ctx context.Context, vm *bundle.SourceVM) error {
+	err := src.Export(context.Background(), 1, func(ctx context.Context, vm *bundle.SourceVM) error {
 		e := exported{vm: *vm, files: map[string][]byte{}}
 		for _, f := range vm.Files {
 			rc, err := f.Open(ctx)

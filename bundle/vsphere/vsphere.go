@@ -40,6 +40,7 @@ import (
 	"github.com/vmware/govmomi/vim25"
 
 	"github.com/exitkit/exitkit/bundle"
+	"github.com/exitkit/exitkit/bundle/source"
 )
 
 // Options configure a vSphere source.
@@ -74,16 +75,30 @@ type Options struct {
 	// StallTimeout is how long a download may deliver nothing before it
 	// is dropped and retried; 0 means DefaultStallTimeout.
 	StallTimeout time.Duration
+
+	// HostDownloads bounds the NFC downloads that run at once against one
+	// host (the host of the lease's URLs: an ESXi host, or vCenter when it
+	// proxies); 0 means DefaultHostDownloads. create's --jobs bounds the
+	// downloads of all hosts together.
+	HostDownloads int
 }
+
+// DefaultHostDownloads is the number of NFC downloads run at once per
+// host. An ESXi host shares 48 MB of NFC buffers among all its
+// connections and vCenter allows 52 in all (VMware's VDDK guide, "NFC
+// Session Limits"); 8 streams stay far below both while keeping a 2-core
+// exporter busy.
+const DefaultHostDownloads = 8
 
 // Source is a vSphere inventory as a bundle.Source.
 type Source struct {
 	target *Target
 	opts   Options
 
-	mu  sync.Mutex
-	c   *vim25.Client
-	vms []selected
+	mu    sync.Mutex
+	c     *vim25.Client
+	vms   []selected
+	hosts *hostSlots // during Export
 }
 
 var _ bundle.Source = (*Source)(nil)
@@ -121,8 +136,16 @@ func (s *Source) connect(ctx context.Context) error {
 // String names the source without credentials.
 func (s *Source) String() string { return s.target.String() }
 
-// VMCount is how many VMs Export will hand over, resolved by Open.
-func (s *Source) VMCount() int { return len(s.VMs()) }
+// Names lists the names of the VMs Export will hand over, in order.
+func (s *Source) Names() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]string, len(s.vms))
+	for i, v := range s.vms {
+		out[i] = v.name
+	}
+	return out
+}
 
 // VMs lists the inventory paths of the VMs Export will hand over, in order.
 func (s *Source) VMs() []string {
@@ -148,11 +171,13 @@ func (s *Source) Close() error {
 	return err
 }
 
-// Export calls fn for each selected VM in inventory-path order. A VM that
-// fails (its lease, its snapshot, or fn after create's retries) is
-// reported and the others still go; the errors come back joined, each
-// naming its VM. Cancelling ctx stops after cleaning up the current VM.
-func (s *Source) Export(ctx context.Context, fn func(ctx context.Context, vm *bundle.SourceVM) error) error {
+// Export calls fn for the selected VMs in inventory-path order, up to
+// jobs VMs at once, each with its own lease; Options.HostDownloads bounds
+// the downloads per host. A VM that fails (its lease, its snapshot, or fn
+// after create's retries) is reported and the others still go; the
+// errors come back joined, each naming its VM. Cancelling ctx starts no
+// more VMs and cleans up the ones under way.
+func (s *Source) Export(ctx context.Context, jobs int, fn func(ctx context.Context, vm *bundle.SourceVM) error) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.c == nil {
@@ -164,18 +189,60 @@ func (s *Source) Export(ctx context.Context, fn func(ctx context.Context, vm *bu
 		_ = session.NewManager(s.c).Logout(context.WithoutCancel(ctx))
 		s.c = nil
 	}()
-	var errs []error
-	for _, vm := range s.vms {
-		if err := ctx.Err(); err != nil {
-			errs = append(errs, fmt.Errorf("export from %s stopped before VM %s: %w", s.target.Host, vm, err))
-			break
-		}
-		if err := s.exportVM(ctx, vm, fn); err != nil {
-			errs = append(errs, fmt.Errorf("VM %s: %w", vm, err))
+	s.hosts = newHostSlots(s.opts.HostDownloads)
+	var (
+		mu   sync.Mutex
+		errs []error
+	)
+	_ = source.Each(ctx, len(s.vms), jobs, func(ctx context.Context, i int) error {
+		vm := s.vms[i]
+		err := s.exportVM(ctx, i, vm, fn)
+		if err != nil {
 			s.logf("%s: failed: %v", vm.name, err)
+			mu.Lock()
+			errs = append(errs, fmt.Errorf("VM %s: %w", vm, err))
+			mu.Unlock()
 		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		return nil // the other VMs still go
+	})
+	if ctx.Err() != nil {
+		errs = append(errs, fmt.Errorf("export from %s stopped: %w", s.target.Host, ctx.Err()))
 	}
 	return errors.Join(errs...)
+}
+
+// hostSlots bounds the downloads at once per host.
+type hostSlots struct {
+	mu    sync.Mutex
+	per   int
+	slots map[string]chan struct{}
+}
+
+func newHostSlots(per int) *hostSlots {
+	if per <= 0 {
+		per = DefaultHostDownloads
+	}
+	return &hostSlots{per: per, slots: map[string]chan struct{}{}}
+}
+
+// acquire waits for a download slot on host and returns its release.
+func (h *hostSlots) acquire(ctx context.Context, host string) (release func(), err error) {
+	h.mu.Lock()
+	ch, ok := h.slots[host]
+	if !ok {
+		ch = make(chan struct{}, h.per)
+		h.slots[host] = ch
+	}
+	h.mu.Unlock()
+	select {
+	case ch <- struct{}{}:
+		return sync.OnceFunc(func() { <-ch }), nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
 }
 
 func (s *Source) logf(format string, args ...any) {

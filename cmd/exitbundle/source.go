@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/pflag"
@@ -21,6 +22,7 @@ type sourceFlags struct {
 	thumbprint    string
 	insecure      bool
 	includeImages bool
+	hostDownloads int
 	stderr        io.Writer // for the password prompt and vSphere steps
 }
 
@@ -37,7 +39,27 @@ func addSourceFlags(fs *pflag.FlagSet) *sourceFlags {
 	fs.Var(&thumbprintFlag{sf}, "vsphere-thumbprint", "pin the vCenter/ESXi certificate: its `SHA256` fingerprint (colons optional), as vCenter shows it or \"openssl x509 -noout -fingerprint -sha256\" prints it; checked even where a CA would trust it")
 	fs.BoolVar(&sf.insecure, "insecure", false, "do not verify the vSphere server's certificate at all; only for a lab, never across a network you do not control (prefer --vsphere-thumbprint)")
 	fs.BoolVar(&sf.includeImages, "include-iso", false, "also export CD/DVD and floppy images (.iso, .flp) attached to vSphere VMs from a datastore; left out by default, since they are usually installation media, not the customer's data")
+	sf.hostDownloads = vsphere.DefaultHostDownloads
+	fs.Var(&countFlag{&sf.hostDownloads, "downloads to run at once per host"}, "vsphere-host-downloads", "NFC downloads run at once against one ESXi host (or vCenter, when it proxies them), `N`; --jobs bounds all of them together. Lower it if a host refuses connections")
 	return sf
+}
+
+// countFlag is an int flag that takes 1 or more.
+type countFlag struct {
+	p    *int
+	what string
+}
+
+func (c *countFlag) String() string { return strconv.Itoa(*c.p) }
+func (c *countFlag) Type() string   { return "N" }
+
+func (c *countFlag) Set(s string) error {
+	n, err := strconv.Atoi(strings.TrimSpace(s))
+	if err != nil || n < 1 {
+		return fmt.Errorf("give how many %s, 1 or more", c.what)
+	}
+	*c.p = n
+	return nil
 }
 
 // thumbprintFlag is a string flag that also lets addSourceFlags find the
@@ -100,6 +122,7 @@ func parseSource(ctx context.Context, s string, sf *sourceFlags) (bundle.Source,
 		Thumbprint:    sf.thumbprint,
 		Insecure:      sf.insecure,
 		IncludeImages: sf.includeImages,
+		HostDownloads: sf.hostDownloads,
 		Log:           stderr,
 	})
 	if errors.Is(err, vsphere.ErrCertificate) {

@@ -24,6 +24,7 @@ func TestCommandLineMistakesSayWhatToDo(t *testing.T) {
 		{"create --jobs 0", []string{"create", "--jobs", "0"}, []string{`"0"`, "1 or more (leave --jobs out for one per CPU"}},
 		{"verify --jobs -1", []string{"verify", "b", "--jobs", "-1"}, []string{"1 or more"}},
 		{"open --jobs 0", []string{"open", "b", "--jobs", "0"}, []string{"1 or more"}},
+		{"create --vsphere-host-downloads 0", []string{"create", "--vsphere-host-downloads", "0"}, []string{`"0"`, "downloads to run at once per host, 1 or more"}},
 		{"a mistyped flag of create", []string{"create", "--sorce", "x"}, []string{"unknown flag --sorce; did you mean --source?", "Run 'exitbundle create --help'"}},
 		{"a mistyped flag of verify", []string{"verify", "b", "--singer", "k"}, []string{"did you mean --signer?"}},
 		{"a mistyped flag of keygen", []string{"keygen", "--tpye", "sign"}, []string{"did you mean --type?"}},

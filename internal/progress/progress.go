@@ -57,7 +57,7 @@ type File struct {
 	name  string
 	size  int64 // -1: unknown
 	n     atomic.Int64
-	start time.Time
+	start atomic.Int64 // UnixNano; reset by Restart while a ticker reads it
 	bar   *mpb.Bar
 }
 
@@ -146,7 +146,8 @@ func (m *Meter) Plan(size int64) {
 
 // Begin starts a file's transfer.
 func (m *Meter) Begin(name string, size int64) *File {
-	f := &File{name: name, size: size, start: time.Now()}
+	f := &File{name: name, size: size}
+	f.start.Store(time.Now().UnixNano())
 	m.mu.Lock()
 	m.active[f] = true
 	m.mu.Unlock()
@@ -171,7 +172,7 @@ func (m *Meter) Add(f *File, n int64) {
 // Restart forgets what a retried file had read.
 func (m *Meter) Restart(f *File) {
 	m.done.Add(-f.n.Swap(0))
-	f.start = time.Now()
+	f.start.Store(time.Now().UnixNano())
 	if f.bar != nil {
 		f.bar.SetCurrent(0)
 	}
@@ -200,7 +201,7 @@ func (m *Meter) End(f *File, err error) {
 	if err != nil {
 		return
 	}
-	d := time.Since(f.start)
+	d := f.elapsed()
 	m.Line("done %s (%s in %s, %s)", f.name, manifest.HumanBytes(f.n.Load()), d.Round(100*time.Millisecond), rate(f.n.Load(), d))
 }
 
@@ -259,9 +260,11 @@ func (m *Meter) summary() {
 	m.mu.Unlock()
 }
 
+func (f *File) elapsed() time.Duration { return time.Since(time.Unix(0, f.start.Load())) }
+
 func (f *File) status(withName bool) string {
 	n := f.n.Load()
-	d := time.Since(f.start)
+	d := f.elapsed()
 	s := manifest.HumanBytes(n)
 	if withName {
 		s = f.name + " " + s

@@ -353,11 +353,15 @@ func ScanStream(ctx context.Context, r io.Reader, opts ScanOptions) (*Result, er
 		}
 		slots <- struct{}{}
 		chunks := make(chan *[]byte, 4)
+		// The worker gets this member's gate and options: the loop sets
+		// both when the first payload member comes, while workers for tag
+		// members before it may still run.
+		g, o := gate, opts
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			cr := &pipeline.ChunkReader{Ch: chunks, Pool: pool}
-			s := scanOne(ctx, name, cr, &opts, gate)
+			s := scanOne(ctx, name, cr, &o, g)
 			cr.Drain()
 			mu.Lock()
 			res.Files[name] = s
