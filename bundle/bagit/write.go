@@ -19,9 +19,11 @@ import (
 // 64 KiB ones.
 const copySize = 64 << 10
 
-// tagOrder puts the tag files first in a tar, so a reader finds
-// exit-manifest.json without reading the payload.
-var tagOrder = []string{manifest.BagItFile, manifest.BagInfoFile, manifest.ExitManifestFile, manifest.IndexFile, manifest.ReadmeFile,
+// TagOrder is the order of the tag files in a tar: first in one WriteTar
+// serializes, so a reader of a stream finds exit-manifest.json before the
+// payload; after the payload in the one-pass tar (tarsink), whose tag
+// files describe what was written before them.
+var TagOrder = []string{manifest.BagItFile, manifest.BagInfoFile, manifest.ExitManifestFile, manifest.IndexFile, manifest.ReadmeFile,
 	manifest.TermsFile, manifest.SignerFile, manifest.ManifestFile, manifest.TagManifestFile, manifest.SignatureFile}
 
 // WriteTar serializes the finished bag in src as the tar name in dst. The
@@ -33,7 +35,7 @@ var tagOrder = []string{manifest.BagItFile, manifest.BagInfoFile, manifest.ExitM
 // complete, so a tar under its final name is always whole.
 func WriteTar(src, dst fsx.FS, name, prefix string, created time.Time) error {
 	var names []string
-	for _, n := range tagOrder {
+	for _, n := range TagOrder {
 		if fi, err := src.Lstat(n); err == nil && fi.Mode().IsRegular() {
 			names = append(names, n)
 		}
