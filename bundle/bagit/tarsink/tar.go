@@ -436,6 +436,10 @@ func (t *Tar) Finish(created time.Time) error {
 			return fmt.Errorf("create %s: %w", t.path, err)
 		}
 	}
+	// The top folder was begun before the bag's time was known.
+	if _, err := t.f.WriteAt(tarHeader(t.prefix+"/", typeDir, 0, created, false), 0); err != nil {
+		return fmt.Errorf("create %s: %w%s", t.path, err, retry)
+	}
 	for _, n := range bagit.TagOrder {
 		if err := t.appendTag(n, created); err != nil {
 			return fmt.Errorf("create %s: add %s: %w%s", t.path, n, err, retry)
