@@ -124,7 +124,9 @@ func TestCreateTarResumesPastAPlantedEntryAndHeader(t *testing.T) {
 	opts := crOptions(t, fx, "", id)
 	opts.Tar = filepath.Join(t.TempDir(), "acme.tar")
 	// The signature's rename fails: every entry is in FILE.partial.
-	sm := seams{wrap: func(f fsx.FS) fsx.FS { return &fsx.Faulty{FS: f, Fault: fsx.Fault{Op: fsx.OpRename, Match: TagManifestFile}} }}
+	sm := seams{wrap: func(f fsx.FS) fsx.FS {
+		return &fsx.Faulty{FS: f, Fault: fsx.Fault{Op: fsx.OpRename, Match: TagManifestFile}}
+	}}
 	if _, err := testCreate(context.Background(), opts, sm); !errors.Is(err, fsx.ErrInjected) {
 		t.Fatalf("create: %v", err)
 	}
