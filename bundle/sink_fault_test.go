@@ -2,8 +2,10 @@ package bundle
 
 import (
 	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 	"testing"
 
 	"filippo.io/age"
@@ -93,32 +95,36 @@ func TestAFaultAtAnyStepLeavesAnUnsignedResumableBundle(t *testing.T) {
 	}
 }
 
-// The tar sink appends the tag files after the signature; a failure
+// The tar sink writes the tag files after the signature; a failure
 // there leaves no tar, and the next run proves the payload already in
 // acme.tar.partial against the signed manifest and finishes the tar
 // without exporting again.
 func TestATarThatFailsToBeWrittenIsWrittenByTheNextRun(t *testing.T) {
 	fx := newFixture(t, t.TempDir(), crCapacity)
 	opts := crOptions(t, fx, "")
-	// A first tar tells how many bytes the payload takes: the faults
-	// below fire after it, in the tag files.
+	// A first tar tells how many bytes create writes into it: the faults
+	// below fire in the last of them, as the tag files are written into
+	// the room before the payload (the second tears the header that
+	// switches the room to them).
 	opts.Out, opts.Tar = "", filepath.Join(t.TempDir(), "ref.tar")
-	if _, err := testCreate(t.Context(), opts); err != nil {
+	var written atomic.Int64
+	if _, err := testCreate(t.Context(), opts, seams{wrap: func(f fsx.FS) fsx.FS { return countingFS{f, &written} }}); err != nil {
 		t.Fatal(err)
 	}
 	ref, err := os.Stat(opts.Tar)
 	if err != nil {
 		t.Fatal(err)
 	}
-	tarPath := filepath.Join(t.TempDir(), "acme.tar")
-	opts.Tar = tarPath
 	for _, fault := range []fsx.Fault{
-		{Op: fsx.OpWrite, Match: "acme.tar.partial", Bytes: ref.Size() - 4096},
+		{Op: fsx.OpWrite, Match: "acme.tar.partial", Bytes: written.Load() - 2000},
+		{Op: fsx.OpWrite, Match: "acme.tar.partial", Bytes: written.Load() - 300},
 		{Op: fsx.OpRename, Match: "acme.tar"},
 	} {
+		tarPath := filepath.Join(t.TempDir(), "acme.tar")
+		opts.Tar = tarPath
 		sm := seams{wrap: func(f fsx.FS) fsx.FS { return &fsx.Faulty{FS: f, Fault: fault} }}
 		if _, err := testCreate(t.Context(), opts, sm); !errors.Is(err, fsx.ErrInjected) {
-			t.Fatalf("%s: create: %v", fault.Op, err)
+			t.Fatalf("%s at %d: create: %v", fault.Op, fault.Bytes, err)
 		}
 		if _, err := os.Lstat(tarPath); err == nil {
 			t.Fatalf("%s: a tar exists after a failed write", fault.Op)
@@ -126,21 +132,47 @@ func TestATarThatFailsToBeWrittenIsWrittenByTheNextRun(t *testing.T) {
 		if _, err := os.Lstat(filepath.Join(tarPath+tarsink.PartsSuffix, SignatureFile)); err != nil {
 			t.Fatalf("%s: the signed bag is not kept: %v", fault.Op, err)
 		}
+		before := fx.source.vms[0].files[0].opens.Load()
+		if _, err := testCreate(t.Context(), opts); err != nil {
+			t.Fatal(err)
+		}
+		if fx.source.vms[0].files[0].opens.Load() != before {
+			t.Error("the source was read again to write the tar")
+		}
+		if r, err := Verify(t.Context(), tarPath, VerifyOptions{Signer: opts.Signer.PublicKey()}); err != nil || !r.OK {
+			t.Fatalf("%s at %d: verify: %v %v", fault.Op, fault.Bytes, err, vtFailed(r))
+		}
+		if _, err := os.Lstat(tarPath + tarsink.PartsSuffix); err == nil {
+			t.Error("the parts folder is left beside the finished tar")
+		}
+		if fi, err := os.Stat(tarPath); err != nil || fi.Size() != ref.Size() {
+			t.Errorf("the finished tar has %v bytes, the same create's first tar %d (%v)", fi.Size(), ref.Size(), err)
+		}
 	}
-	before := fx.source.vms[0].files[0].opens.Load()
-	if _, err := testCreate(t.Context(), opts); err != nil {
-		t.Fatal(err)
+}
+
+// countingFS counts the bytes written into the files it opens for
+// writing at offsets (the tar).
+type countingFS struct {
+	fsx.FS
+	n *atomic.Int64
+}
+
+func (c countingFS) OpenRandom(name string, perm fs.FileMode) (fsx.RandomFile, error) {
+	f, err := c.FS.(fsx.RandomFS).OpenRandom(name, perm)
+	if err != nil {
+		return nil, err
 	}
-	if fx.source.vms[0].files[0].opens.Load() != before {
-		t.Error("the source was read again to write the tar")
-	}
-	if r, err := Verify(t.Context(), tarPath, VerifyOptions{Signer: opts.Signer.PublicKey()}); err != nil || !r.OK {
-		t.Fatalf("verify: %v %v", err, vtFailed(r))
-	}
-	if _, err := os.Lstat(tarPath + tarsink.PartsSuffix); err == nil {
-		t.Error("the parts folder is left beside the finished tar")
-	}
-	if fi, err := os.Stat(tarPath); err != nil || fi.Size() != ref.Size() {
-		t.Errorf("the finished tar has %v bytes, the same create's first tar %d (%v)", fi.Size(), ref.Size(), err)
-	}
+	return countingFile{f, c.n}, nil
+}
+
+type countingFile struct {
+	fsx.RandomFile
+	n *atomic.Int64
+}
+
+func (c countingFile) WriteAt(p []byte, off int64) (int, error) {
+	k, err := c.RandomFile.WriteAt(p, off)
+	c.n.Add(int64(k))
+	return k, err
 }

@@ -235,3 +235,25 @@ func tarIndex(f *os.File) ([]tarAt, error) {
 		out = append(out, tarAt{h.Name, pos})
 	}
 }
+
+// The tag files of a tar create writes come before its payload, so that
+// verify reading it as a stream (verify -) meets the signed manifest
+// first and decodes every file.
+func TestVerifyOfACreatedTarOnStdinDecodesEveryFile(t *testing.T) {
+	fx := newFixture(t, t.TempDir(), crCapacity)
+	id, _ := age.GenerateX25519Identity()
+	opts := crOptions(t, fx, "", id)
+	opts.Tar = filepath.Join(t.TempDir(), "acme.tar")
+	if _, err := testCreate(context.Background(), opts); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(opts.Tar)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	r, err := Verify(context.Background(), "-", VerifyOptions{Stdin: f, Signer: opts.Signer.PublicKey(), Identities: []age.Identity{id}})
+	if err != nil || !r.OK || !strings.Contains(vtText(r), "PASS  plaintext") {
+		t.Fatalf("verify -: %v\n%s", err, vtText(r))
+	}
+}

@@ -192,6 +192,9 @@ func openTar(p string) (*Bag, error) {
 	}
 	var raw []Entry
 	for _, m := range index {
+		if m.IsGlobalHeader() {
+			continue // PAX attributes for what follows (a comment, git archive's commit), no file
+		}
 		e, prob := m.entry()
 		if prob != "" {
 			b.problems = append(b.problems, Problem{m.Name, prob})

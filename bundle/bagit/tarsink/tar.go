@@ -1,6 +1,7 @@
 package tarsink
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -69,6 +70,7 @@ type member struct {
 	hdr, data  int64 // offsets of its header and data
 	size       int64
 	fixed      bool // its header was reserved for an unknown size
+	room       bool // the room for the tag files (see roomSize)
 	state      memberState
 	mtime      time.Time
 	headerOK   bool // a folder read back whose header is ours
@@ -131,17 +133,19 @@ func NewTar(p string, wrap bagit.Wrap) (*Tar, error) {
 
 // readBack indexes FILE.partial: the whole entries up to the first one
 // that is torn, unfinished or not in our layout; the rest is cut off.
-func (t *Tar) readBack() error {
+func (t *Tar) readBack() error { return t.readBackOnce(false) }
+
+func (t *Tar) readBackOnce(again bool) error {
 	fi, err := t.f.Stat()
 	if err != nil {
 		return err
 	}
 	index, _ := bagit.IndexTarAt(t.f, fi.Size()) // an error: torn after the members returned
-	var pos int64
+	var pos, roomEnd int64
 	for _, tm := range index {
 		hdr := tm.Header
 		m := &member{hdr: pos, data: tm.Offset, size: hdr.Size, mtime: hdr.ModTime}
-		if hdr.Typeflag == typeDir {
+		if hdr.Typeflag == typeDir || hdr.Typeflag == typeGlobal {
 			m.size = 0
 		}
 		if hdr.Typeflag == typePending || m.size < 0 || m.size > fi.Size() || m.end() > fi.Size() {
@@ -150,11 +154,42 @@ func (t *Tar) readBack() error {
 		rel, ok := strings.CutPrefix(hdr.Name, t.prefix+"/")
 		m.name, m.dir = rel, hdr.Typeflag == typeDir
 		m.readBackOK = ok && (hdr.Typeflag == typeReg || m.dir) && (rel == "" || bagit.CheckPath(strings.TrimSuffix(rel, "/")) == nil) && !tm.Sparse()
-		if len(t.members) == 0 && !(m.dir && rel == "" && m.readBackOK) {
-			break // not a tar this sink began: start over
+		if len(t.members) == 0 {
+			if !(m.dir && rel == "" && m.readBackOK) {
+				break // not a tar this sink began: start over
+			}
+			roomEnd = m.end() + roomSize
+		} else if pos < roomEnd {
+			// The room for the tag files: tag files an earlier Finish
+			// wrote, then the global header that fills it to its end.
+			switch {
+			case hdr.Typeflag == typeGlobal && m.end() == roomEnd:
+				m = &member{hdr: t.members[0].end(), data: roomEnd, room: true, state: stDone}
+			case hdr.Typeflag == typeReg && m.end() < roomEnd && m.readBackOK && !strings.Contains(rel, "/"):
+				pos = m.end()
+				continue
+			default:
+				roomEnd = -1
+			}
+			if roomEnd < 0 {
+				break
+			}
 		}
 		t.members = append(t.members, m)
 		pos = m.end()
+	}
+	if len(t.members) == 1 && !again && fi.Size() >= roomEnd {
+		// The room does not read: a write of the tag files into it torn
+		// (by a power cut). Whatever it holds is no file, and an empty
+		// room in its place lets the payload after it be read back.
+		if err := t.writeRoom(t.members[0].end(), roomEnd, time.Now()); err != nil {
+			return err
+		}
+		t.members = nil
+		return t.readBackOnce(true)
+	}
+	if len(t.members) < 2 || !t.members[1].room {
+		t.members, pos = nil, 0 // no room for the tag files: not ours, start over
 	}
 	for _, m := range t.members {
 		if m.dir && m.readBackOK {
@@ -178,11 +213,82 @@ func (t *Tar) readBack() error {
 		if _, err := t.f.WriteAt(hdr, 0); err != nil {
 			return err
 		}
-		t.members = []*member{{name: "", dir: true, data: int64(len(hdr)), state: stDone}}
+		room := int64(len(hdr))
+		if err := t.writeRoom(room, room+roomSize, time.Now()); err != nil {
+			return err
+		}
+		t.members = []*member{{name: "", dir: true, data: room, state: stDone}, {hdr: room, data: room + roomSize, room: true, state: stDone}}
 		t.dirs[""] = true
-		t.tail = int64(len(hdr))
+		t.tail = room + roomSize
 	}
 	return nil
+}
+
+// roomSize is the room kept after the top folder for the tag files, so
+// that Finish can put them before the payload, where a reader of a stream
+// (verify -) finds them first: a global header whose one comment record
+// fills the room until the tag files are written into it. Go's reader
+// takes a global header of at most 1 MiB; the tag files of a bundle of
+// up to some hundred VMs fit. Only its first and last bytes are written:
+// the rest is a hole.
+const roomSize = 1 << 20
+
+// writeRoom writes at off a global header filling [off, end) with one
+// comment record.
+func (t *Tar) writeRoom(off, end int64, mtime time.Time) error {
+	n := end - off - blockSize
+	hdr := ustarBlock(clip(t.prefix+"/PaxHeaders/room", 99), "", typeGlobal, n, mtime)
+	head := append(hdr, roomHead(n)...)
+	if _, err := t.f.WriteAt(head, off); err != nil {
+		return err
+	}
+	_, err := t.f.WriteAt([]byte("\n"), end-1)
+	return err
+}
+
+// roomHead begins a PAX record of n bytes, "n comment=", whose value is
+// whatever bytes follow, up to its last byte, a newline.
+func roomHead(n int64) []byte { return []byte(fmt.Sprintf("%d comment=", n)) }
+
+// tagsIntoRoom writes the serialized tag files b into the room, then a
+// smaller global header filling the rest of it. The first bytes are
+// written last, once the rest is synced: until then the tar reads as
+// before (the old global header's comment holds the new bytes), after it
+// as the new layout; a kill between the two leaves either.
+func (t *Tar) tagsIntoRoom(room *member, b []byte, created time.Time) error {
+	start, end := room.hdr, room.data
+	cur := make([]byte, blockSize)
+	if _, err := t.f.ReadAt(cur, start); err != nil {
+		return err
+	}
+	if cur[156] != typeGlobal {
+		// A Finish killed after it put tag files in: done if they are
+		// these, else the room is emptied again (its comment first, then
+		// its header, so the tar reads at every step) and filled anew.
+		cur = make([]byte, len(b))
+		if _, err := t.f.ReadAt(cur, start); err == nil && bytes.Equal(cur, b) {
+			return nil
+		}
+		hdr := ustarBlock(clip(t.prefix+"/PaxHeaders/room", 99), "", typeGlobal, end-start-blockSize, created)
+		if _, err := t.f.WriteAt(roomHead(end-start-blockSize), start+blockSize); err != nil {
+			return err
+		}
+		if _, err := t.f.WriteAt(hdr, start); err != nil {
+			return err
+		}
+	}
+	if err := t.writeRoom(start+int64(len(b)), end, created); err != nil {
+		return err
+	}
+	first := int64(blockSize + len(roomHead(end-start-blockSize)))
+	if _, err := t.f.WriteAt(b[first:], start+first); err != nil {
+		return err
+	}
+	if err := t.f.Sync(); err != nil {
+		return err
+	}
+	_, err := t.f.WriteAt(b[:first], start)
+	return err
 }
 
 func applyWrap(w bagit.Wrap, f fsx.FS) fsx.FS {
@@ -376,7 +482,7 @@ func (t *Tar) Settle(keep map[string]bool) error {
 		switch {
 		case m.state == stPending:
 			return fmt.Errorf("settle %s: %s is still being written", t.path, m.name)
-		case m.dir && (m.state == stDone || m.headerOK):
+		case m.room, m.dir && (m.state == stDone || m.headerOK):
 		case !m.dir && (m.state == stKept || m.state == stDone) && keep[m.name] && !have[m.name]:
 			have[m.name] = true
 		default:
@@ -440,13 +546,26 @@ func (t *Tar) Finish(created time.Time) error {
 	if _, err := t.f.WriteAt(tarHeader(t.prefix+"/", typeDir, 0, created, false), 0); err != nil {
 		return fmt.Errorf("create %s: %w%s", t.path, err, retry)
 	}
-	for _, n := range bagit.TagOrder {
-		if err := t.appendTag(n, created); err != nil {
-			return fmt.Errorf("create %s: add %s: %w%s", t.path, n, err, retry)
-		}
+	tags, err := t.serializeTags(created)
+	if err != nil {
+		return fmt.Errorf("create %s: %w%s", t.path, err, retry)
+	}
+	room := t.members[1]
+	switch n := int64(len(tags)); {
+	case n == 0:
+	case n >= blockSize+int64(len(roomHead(room.data-room.hdr-blockSize))) && n+2*blockSize <= room.data-room.hdr:
+		err = t.tagsIntoRoom(room, tags, created)
+	default:
+		// Too many for the room: after the payload, where a stream
+		// reader finds them only at the end.
+		_, err = t.f.WriteAt(tags, t.tail)
+		t.tail += int64(len(tags))
+	}
+	if err != nil {
+		return fmt.Errorf("create %s: add the tag files: %w%s", t.path, err, retry)
 	}
 	end := t.tail + 2*blockSize
-	err := t.f.Truncate(end)
+	err = t.f.Truncate(end)
 	if err == nil {
 		err = t.f.Sync()
 	}
@@ -506,31 +625,35 @@ func (t *Tar) proveSigned(created time.Time) error {
 	return t.Settle(keep)
 }
 
-func (t *Tar) appendTag(name string, created time.Time) error {
-	fi, err := t.fs.Lstat(name)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil
+// serializeTags returns the tag files in FS, in bagit.TagOrder, as tar
+// entries.
+func (t *Tar) serializeTags(created time.Time) ([]byte, error) {
+	var out []byte
+	for _, name := range bagit.TagOrder {
+		fi, err := t.fs.Lstat(name)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		if !fi.Mode().IsRegular() {
+			return nil, fmt.Errorf("%s is not a regular file", name)
+		}
+		f, err := t.fs.Open(name)
+		if err != nil {
+			return nil, err
+		}
+		data, err := bagit.ReadCapped(f, name)
+		f.Close()
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, tarHeader(t.prefix+"/"+name, typeReg, int64(len(data)), created, false)...)
+		out = append(out, data...)
+		out = append(out, make([]byte, padded(int64(len(data)))-int64(len(data)))...)
 	}
-	if err != nil {
-		return err
-	}
-	if !fi.Mode().IsRegular() {
-		return fmt.Errorf("%s is not a regular file", name)
-	}
-	src, err := t.fs.Open(name)
-	if err != nil {
-		return err
-	}
-	defer src.Close()
-	e, err := t.Store(name, fi.Size(), created)
-	if err != nil {
-		return err
-	}
-	if _, err := io.Copy(e, src); err != nil {
-		e.Abort()
-		return err
-	}
-	return e.Commit()
+	return out, nil
 }
 
 func (t *Tar) Close() error {

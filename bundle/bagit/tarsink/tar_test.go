@@ -3,6 +3,8 @@ package tarsink
 import (
 	"archive/tar"
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -67,6 +69,9 @@ func readTar(t *testing.T, p string) (map[string][]byte, []*tar.Header) {
 		}
 		if err != nil {
 			t.Fatalf("read %s: %v", p, err)
+		}
+		if h.Typeflag == tar.TypeXGlobalHeader {
+			continue // the room for the tag files, or what is left of it
 		}
 		hdrs = append(hdrs, h)
 		if h.Typeflag == tar.TypeReg {
@@ -296,6 +301,9 @@ func TestAPlantedTarKeepsOnlyProvenEntriesWithTheirHeadersRewritten(t *testing.T
 		w.Write(data)
 	}
 	add(&tar.Header{Name: "acme/", Typeflag: tar.TypeDir, Mode: 0o777, Uname: "evil"}, nil)
+	room := roomSize - blockSize
+	w.WriteHeader(&tar.Header{Name: "acme/PaxHeaders/room", Typeflag: tar.TypeXGlobalHeader,
+		PAXRecords: map[string]string{"comment": strings.Repeat("x", room-len(roomHead(int64(room)))-1)}})
 	add(&tar.Header{Name: "acme/data/kept", Typeflag: tar.TypeReg, Mode: 0o4777, Uid: 1000, Uname: "evil", Format: tar.FormatUSTAR}, []byte("proven bytes"))
 	add(&tar.Header{Name: "acme/data/link", Typeflag: tar.TypeSymlink, Linkname: "/etc/shadow"}, nil)
 	add(&tar.Header{Name: "other/data/outside", Typeflag: tar.TypeReg}, []byte("outside"))
@@ -526,4 +534,113 @@ func FuzzReadBack(f *testing.F) {
 		}
 		readTar(t, p)
 	})
+}
+
+// The tag files go into the room before the payload, so that a reader of
+// the tar as a stream meets them first; the room's global header is no
+// file to GNU tar or Go's reader.
+func TestTheTagFilesGoBeforeThePayload(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "acme.tar")
+	tr, err := NewTar(p, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tr.Close()
+	put(t, tr, "data/vms/a/disk", true, content("disk", 70_000))
+	for _, n := range []string{"bagit.txt", "exit-manifest.json", "tagmanifest-sha256.txt.sig"} {
+		if err := fsx.WriteFile(tr.FS(), n, content(n, 700), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	finish(t, tr, "data/vms/a/disk")
+	files, hdrs := readTar(t, p)
+	var names []string
+	for _, h := range hdrs {
+		names = append(names, h.Name)
+	}
+	if got := strings.Join(names, " "); got != "acme/ acme/bagit.txt acme/exit-manifest.json acme/tagmanifest-sha256.txt.sig acme/data/ acme/data/vms/ acme/data/vms/a/ acme/data/vms/a/disk" {
+		t.Errorf("members in the order %s, want the tag files first", got)
+	}
+	if !bytes.Equal(files["acme/exit-manifest.json"], content("exit-manifest.json", 700)) {
+		t.Error("a tag file changed")
+	}
+	if bin := interop.Path("tar"); bin != "" {
+		if out, err := exec.Command(bin, "-tf", p).CombinedOutput(); err != nil || strings.Contains(string(out), "PaxHeaders") {
+			t.Errorf("tar -tf: %v\n%s", err, out)
+		}
+	}
+}
+
+// A Finish killed while it writes the tag files into the room (or a
+// power cut tearing that write) leaves a FILE.partial the next run reads
+// back with its payload whole, and finishes.
+func TestAFinishKilledWhileItWritesTheTagFilesIsFinishedAgain(t *testing.T) {
+	disk := content("disk", 70_000)
+	sum := sha256Hex(disk)
+	for _, tt := range []struct {
+		name  string
+		state func(t *testing.T, tr *Tar, tags []byte, first int64)
+	}{
+		{"killed before the room's first bytes", func(t *testing.T, tr *Tar, tags []byte, first int64) {
+			room := tr.members[1]
+			tr.writeRoom(room.hdr+int64(len(tags)), room.data, mtime)
+			tr.f.WriteAt(tags[first:], room.hdr+first)
+		}},
+		{"the room's first bytes written, not its comment's", func(t *testing.T, tr *Tar, tags []byte, first int64) {
+			room := tr.members[1]
+			tr.writeRoom(room.hdr+int64(len(tags)), room.data, mtime)
+			tr.f.WriteAt(tags[first:], room.hdr+first)
+			tr.f.WriteAt(tags[:200], room.hdr)
+		}},
+		{"the room's header torn", func(t *testing.T, tr *Tar, tags []byte, first int64) {
+			room := tr.members[1]
+			tr.writeRoom(room.hdr+int64(len(tags)), room.data, mtime)
+			tr.f.WriteAt(tags[first:], room.hdr+first)
+			tr.f.WriteAt(tags[:100], room.hdr) // a name, not its checksum
+		}},
+		{"killed before the rename", func(t *testing.T, tr *Tar, tags []byte, first int64) {
+			if err := tr.tagsIntoRoom(tr.members[1], tags, mtime); err != nil {
+				t.Fatal(err)
+			}
+		}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			p := filepath.Join(t.TempDir(), "acme.tar")
+			tr, err := NewTar(p, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			put(t, tr, "data/disk", true, disk)
+			fsx.WriteFile(tr.FS(), "bagit.txt", content("bagit", 900), 0o644)
+			fsx.WriteFile(tr.FS(), "manifest-sha256.txt", []byte(sum+"  data/disk\n"), 0o644)
+			if err := tr.Settle(map[string]bool{"data/disk": true}); err != nil {
+				t.Fatal(err)
+			}
+			tags, err := tr.serializeTags(mtime)
+			if err != nil {
+				t.Fatal(err)
+			}
+			first := int64(blockSize + len(roomHead(roomSize-blockSize)))
+			tt.state(t, tr, tags, first)
+			tr.Close()
+
+			tr, err = NewTar(p, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer tr.Close()
+			if err := tr.Finish(mtime); err != nil {
+				t.Fatal(err)
+			}
+			files, _ := readTar(t, p)
+			if !bytes.Equal(files["acme/data/disk"], disk) || !bytes.Equal(files["acme/bagit.txt"], content("bagit", 900)) || len(files) != 3 {
+				t.Errorf("finished tar holds %d files", len(files))
+			}
+		})
+	}
+}
+
+func sha256Hex(b []byte) string {
+	s := sha256.Sum256(b)
+	return hex.EncodeToString(s[:])
 }

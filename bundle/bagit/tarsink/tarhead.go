@@ -13,8 +13,9 @@ import (
 
 // The tar types this package writes.
 const (
-	typeReg = '0'
-	typeDir = '5'
+	typeReg    = '0'
+	typeDir    = '5'
+	typeGlobal = 'g' // PAX global header
 )
 
 // blockSize is a tar block: headers take whole blocks, data is padded to one.
