@@ -40,7 +40,7 @@ type Sink interface {
 	// what is on disk.
 	Settle(keep map[string]bool) error
 	// Finish makes a signed bag final: nothing for a folder; a tar gets
-	// the tag files appended and is renamed into place.
+	// the tag files and is renamed into place, a stream gets them last.
 	Finish(created time.Time) error
 	// FinishesSigned says a signed bag found in FS is left to Finish (a tar
 	// killed after the signature) rather than being a finished output.

@@ -19,10 +19,9 @@ import (
 // 64 KiB ones.
 const copySize = 64 << 10
 
-// TagOrder is the order of the tag files in a tar: first in one WriteTar
-// serializes, so a reader of a stream finds exit-manifest.json before the
-// payload; after the payload in the one-pass tar (tarsink), whose tag
-// files describe what was written before them.
+// TagOrder is the order of the tag files in a tar, which come before the
+// payload (in WriteTar's and the one-pass tar's; tarsink.Stream's come
+// last), so a reader of a stream finds exit-manifest.json first.
 var TagOrder = []string{manifest.BagItFile, manifest.BagInfoFile, manifest.ExitManifestFile, manifest.IndexFile, manifest.ReadmeFile,
 	manifest.TermsFile, manifest.SignerFile, manifest.ManifestFile, manifest.TagManifestFile, manifest.SignatureFile}
 

@@ -75,14 +75,15 @@ key. Anything else exits 2 with what differs.
 
 Tar: --tar FILE writes each file once, straight into FILE.partial (several
 at once when their sizes are known beforehand: --compress none), with the
-journal and tag files in FILE.parts beside it; the tag files are appended
-after the signature and FILE.partial is renamed to FILE. It resumes like a
-folder: entries kept from the interrupted run are proven by re-hashing and
-their headers rewritten. --tar - streams the tar to standard output for a
-pipe (tar -x, a tape, an object-storage client): each header holds its
-file's size, so it needs --compress none (the default with --tar -); it is
-not resumable, and a failure once bytes went out fails the create. Progress
-and messages go to standard error.
+journal and tag files in FILE.parts beside it; after the signature the tag
+files go into room kept for them before the payload, and FILE.partial is
+renamed to FILE. It resumes like a folder: entries kept from the
+interrupted run are proven by re-hashing and their headers rewritten.
+--tar - streams the tar to standard output for a pipe (tar -x, a tape, an
+object-storage client): each header holds its file's size, so it needs
+--compress none (the default with --tar -); it is not resumable, and a
+failure once bytes went out fails the create. Its tag files come last.
+Progress and messages go to standard error.
 
 Resuming: if create is interrupted (Ctrl-C, a crash, kill -9, a full disk),
 run exactly the same command again: files already stored are checked by
@@ -208,7 +209,7 @@ reason (the bundle is then unfinished and resumable).`,
 	f := cmd.Flags()
 	f.StringArrayVar(&sources, "source", nil, "where the VMs come from, `SRC`: a folder holding OVF exports (any hypervisor's), an .ova file, an archive of OVF folders (.tar, .tar.gz, .tar.zst, .zip), a single .ovf, or a vSphere URL (vsphere://...); repeatable")
 	f.StringVar(&out, "out", "", "bundle folder `DIR` to write: new, empty, or an unfinished bundle of this same command to resume")
-	f.StringVar(&tarPath, "tar", "", "write the bundle as one tar `FILE` instead of a folder, in one pass (FILE.partial, resumable, beside FILE.parts for the journal and tag files; renamed into place only when complete); \"-\" streams the tar to standard output, not resumable, with --compress none (its default there)")
+	f.StringVar(&tarPath, "tar", "", "write the bundle as one tar `FILE` instead of a folder, in one pass (FILE.partial, resumable, beside FILE.parts for the journal and tag files; renamed into place only when complete); \"-\" streams it to standard output, not resumable, with --compress none (its default there)")
 	f.StringVar(&signKey, "sign-key", "", "OpenSSH private `KEY` that signs the bundle (exitbundle keygen --type sign); if encrypted, its passphrase comes from --key-passphrase-file, "+signPassphraseEnv+" or a prompt")
 	f.StringVar(&keyPassFile, "key-passphrase-file", "", keyPassphraseUsage)
 	f.StringArrayVar(&recipients, "recipient", nil, "encrypt to this `RECIPIENT`: an age recipient (age1...) or OpenSSH public key (\"ssh-ed25519 AAAA...\"); repeatable")

@@ -21,9 +21,10 @@ import (
 
 // Tar is a sink that writes the bag as one tar file in one pass: every
 // payload file goes straight into FILE.partial, and FILE.parts beside it
-// holds only the journal, the lock and the tag files. Finish appends the
-// tag files and renames FILE.partial to FILE, so a tar under its final
-// name is whole.
+// holds only the journal, the lock and the tag files. Finish writes the
+// tag files into the room kept for them after the top folder (see
+// roomSize), before the payload, and renames FILE.partial to FILE, so a
+// tar under its final name is whole.
 //
 // Entries are written side by side: one of known size reserves its
 // region (header and padded data) at the tail at once, so --jobs files
@@ -531,7 +532,8 @@ func (t *Tar) move(off, to, n int64, buf []byte) error {
 	return nil
 }
 
-// Finish appends the tag files and the end of the archive, fsyncs and
+// Finish writes the tag files into their room (after the payload when
+// they do not fit) and the end of the archive, fsyncs and
 // renames FILE.partial to FILE, and removes FILE.parts. Run only to finish
 // a bag signed earlier (killed after the signature), it first proves
 // every payload entry against the signed manifest.

@@ -644,3 +644,35 @@ func sha256Hex(b []byte) string {
 	s := sha256.Sum256(b)
 	return hex.EncodeToString(s[:])
 }
+
+// A FILE.partial cut short (a full disk, a copy that stopped) loses only
+// the entry it cuts: the entries before it are offered, the file is cut
+// back to their end.
+func TestATruncatedTailLosesOnlyTheEntryItCuts(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "acme.tar")
+	tr, err := NewTar(p, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	put(t, tr, "data/a", true, content("data/a", 3000))
+	put(t, tr, "data/b", false, content("data/b", 9000))
+	tr.Close()
+	fi, _ := os.Stat(p + fsx.PartialSuffix)
+	if err := os.Truncate(p+fsx.PartialSuffix, fi.Size()-4000); err != nil {
+		t.Fatal(err)
+	}
+	tr, err = NewTar(p, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tr.Close()
+	if _, n, err := tr.Open("data/a"); err != nil || n != 3000 {
+		t.Errorf("data/a: %d bytes, %v", n, err)
+	}
+	if _, _, err := tr.Open("data/b"); err == nil {
+		t.Error("the cut entry is offered for keeping")
+	}
+	if after, _ := os.Stat(p + fsx.PartialSuffix); after.Size() != tr.tail {
+		t.Errorf("FILE.partial is %d bytes, its entries end at %d", after.Size(), tr.tail)
+	}
+}
