@@ -251,7 +251,7 @@ func openSink(opts *CreateOptions, wrap bagit.Wrap) (bagit.Sink, error) {
 			return nil, fmt.Errorf("--tar - streams each file after its size in the tar header, which compression (%s) knows only at the end: use --compress none, or write a tar file", opts.Compress)
 		}
 		opts.Jobs = 1
-		return tarsink.NewStream(opts.TarOut, "standard output", wrap)
+		return tarsink.NewStream(opts.TarOut, "the tar stream on standard output (not resumable: run a failed create again from the start)", wrap)
 	}
 	if opts.Tar != "" {
 		return tarsink.NewTar(opts.Tar, wrap)

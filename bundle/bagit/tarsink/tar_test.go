@@ -676,3 +676,43 @@ func TestATruncatedTailLosesOnlyTheEntryItCuts(t *testing.T) {
 		t.Errorf("FILE.partial is %d bytes, its entries end at %d", after.Size(), tr.tail)
 	}
 }
+
+// Tag files too large for their room go after the payload; a Finish that
+// fails after writing them there is finished by the next run with each
+// tag file once.
+func TestTagFilesTooLargeForTheRoomGoAfterThePayload(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "acme.tar")
+	fault := func(f fsx.FS) fsx.FS { return &fsx.Faulty{FS: f, Fault: fsx.Fault{Op: fsx.OpRename, Match: "acme.tar"}} }
+	tr, err := NewTar(p, fault)
+	if err != nil {
+		t.Fatal(err)
+	}
+	disk := content("disk", 5000)
+	put(t, tr, "data/disk", true, disk)
+	big := content("index", roomSize+1000)
+	fsx.WriteFile(tr.FS(), "index.html", big, 0o644)
+	fsx.WriteFile(tr.FS(), "manifest-sha256.txt", []byte(sha256Hex(disk)+"  data/disk\n"), 0o644)
+	if err := settleFinish(tr, "data/disk"); !errors.Is(err, fsx.ErrInjected) {
+		t.Fatalf("finish: %v", err)
+	}
+	tr.Close()
+	tr, err = NewTar(p, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tr.Close()
+	if err := tr.Finish(mtime); err != nil {
+		t.Fatal(err)
+	}
+	files, hdrs := readTar(t, p)
+	var names []string
+	for _, h := range hdrs {
+		names = append(names, h.Name)
+	}
+	if got := strings.Join(names, " "); got != "acme/ acme/data/ acme/data/disk acme/index.html acme/manifest-sha256.txt" {
+		t.Errorf("members %s", got)
+	}
+	if !bytes.Equal(files["acme/index.html"], big) || !bytes.Equal(files["acme/data/disk"], disk) {
+		t.Error("a file changed")
+	}
+}
