@@ -682,7 +682,9 @@ func TestATruncatedTailLosesOnlyTheEntryItCuts(t *testing.T) {
 // tag file once.
 func TestTagFilesTooLargeForTheRoomGoAfterThePayload(t *testing.T) {
 	p := filepath.Join(t.TempDir(), "acme.tar")
-	fault := func(f fsx.FS) fsx.FS { return &fsx.Faulty{FS: f, Fault: fsx.Fault{Op: fsx.OpRename, Match: "acme.tar"}} }
+	fault := func(f fsx.FS) fsx.FS {
+		return &fsx.Faulty{FS: f, Fault: fsx.Fault{Op: fsx.OpRename, Match: "acme.tar"}}
+	}
 	tr, err := NewTar(p, fault)
 	if err != nil {
 		t.Fatal(err)
