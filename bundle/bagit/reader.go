@@ -3,8 +3,8 @@
 // file, that every reader of a bundle (verify, restore, inspect, drill)
 // goes through, so they all agree on what a bag is; WalkStream reads a
 // tar that arrives as a stream. The parsers (ParseManifest, ParseInfo,
-// CheckBagItTxt) read the bag's text files; WriteTar serializes a finished
-// bag.
+// CheckBagItTxt) read the bag's text files; the Sink interface is what
+// create writes a bag through (Folder here, a tar in bundle/bagit/tarsink).
 //
 // The reader sees links instead of following them: a folder is opened as
 // an os.Root and every entry is examined with Lstat, so a symbolic link in
