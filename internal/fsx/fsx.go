@@ -293,6 +293,10 @@ func (d *Dir) OpenRandom(name string, perm fs.FileMode) (RandomFile, error) {
 	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
 		f.Close()
 		return nil, fmt.Errorf("%s is not a regular file", d.Join(name))
+	} else if links(fi) > 1 {
+		// A second name planted for it: writing would change that file too.
+		f.Close()
+		return nil, fmt.Errorf("%s has %d names (hard links); exitkit writes into a file it resumes only when it is the file's one name: remove it, or choose another output", d.Join(name), links(fi))
 	}
 	return f, nil
 }

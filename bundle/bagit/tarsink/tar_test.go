@@ -718,3 +718,21 @@ func TestTagFilesTooLargeForTheRoomGoAfterThePayload(t *testing.T) {
 		t.Error("a file changed")
 	}
 }
+
+// A FILE.partial with a second name (a hard link planted to another file)
+// is refused: writing into it would change the other file.
+func TestAHardLinkedPartialIsRefused(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "acme.tar")
+	victim := filepath.Join(dir, "victim")
+	os.WriteFile(victim, []byte("precious"), 0o644)
+	if err := os.Link(victim, p+fsx.PartialSuffix); err != nil {
+		t.Skipf("no hard links here: %v", err)
+	}
+	if _, err := NewTar(p, nil); err == nil || !strings.Contains(err.Error(), "hard links") {
+		t.Errorf("a hard-linked FILE.partial: %v, want a refusal", err)
+	}
+	if b, _ := os.ReadFile(victim); string(b) != "precious" {
+		t.Error("the linked file was written")
+	}
+}
