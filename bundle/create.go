@@ -316,9 +316,7 @@ type creator struct {
 	sem        chan struct{}
 	recipients []age.Recipient
 	terms      *terms.Checked // the --terms module as checked; nil: none
-	ageOnce    sync.Once      // measures ageHeader, for sizes known before the data
-	ageHeader  int64
-	ageErr     error
+	sizer      pipeline.Sizer // stored sizes known before the data flows
 
 	mu         sync.Mutex
 	vmNames    map[string]bool
@@ -696,14 +694,7 @@ func (c *creator) storedSize(compress bool, n int64) (int64, error) {
 	if compress || n < 0 {
 		return -1, nil
 	}
-	if len(c.recipients) == 0 {
-		return n, nil
-	}
-	c.ageOnce.Do(func() { c.ageHeader, c.ageErr = pipeline.AgeHeaderSize(c.recipients) })
-	if c.ageErr != nil {
-		return 0, c.ageErr
-	}
-	return pipeline.AgeSize(n, c.ageHeader), nil
+	return c.sizer.Size(n, c.recipients)
 }
 
 // alreadyCompressed sniffs formats that zstd would only slow down: a

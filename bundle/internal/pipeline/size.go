@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"fmt"
+	"sync"
 
 	"filippo.io/age"
 )
@@ -53,6 +54,27 @@ func StoredSize(n int64, recipients []age.Recipient) (int64, error) {
 		return 0, err
 	}
 	return AgeSize(n, h), nil
+}
+
+// A Sizer computes StoredSize for the files of one create, measuring the
+// age header once.
+type Sizer struct {
+	once   sync.Once
+	header int64
+	err    error
+}
+
+// Size is StoredSize(n, recipients); recipients must be the same at
+// every call.
+func (s *Sizer) Size(n int64, recipients []age.Recipient) (int64, error) {
+	if len(recipients) == 0 {
+		return n, nil
+	}
+	s.once.Do(func() { s.header, s.err = AgeHeaderSize(recipients) })
+	if s.err != nil {
+		return 0, s.err
+	}
+	return AgeSize(n, s.header), nil
 }
 
 type counter struct{ n int64 }

@@ -2,10 +2,14 @@ package pipeline
 
 import (
 	"bytes"
+	"crypto/ed25519"
+	"crypto/rand"
 	"io"
 	"testing"
 
 	"filippo.io/age"
+	"filippo.io/age/agessh"
+	"golang.org/x/crypto/ssh"
 
 	_ "github.com/exitkit/exitkit/internal/golden"
 )
@@ -20,12 +24,20 @@ func TestStoredSizeIsTheSizeAgeWrites(t *testing.T) {
 		t.Fatal(err)
 	}
 	scrypt.SetWorkFactor(10)
+	_, edPriv, _ := ed25519.GenerateKey(rand.Reader)
+	edPub, _ := ssh.NewPublicKey(edPriv.Public())
+	edRec, err := agessh.NewEd25519Recipient(edPub)
+	if err != nil {
+		t.Fatal(err)
+	}
 	recipients := map[string][]age.Recipient{
+		"an ssh-ed25519 key":    {edRec},
 		"one X25519 recipient":  {x1.Recipient()},
 		"two X25519 recipients": {x1.Recipient(), x2.Recipient()},
 		"a passphrase":          {&SerialRecipient{R: scrypt}},
 	}
 	for name, rs := range recipients {
+		var sizer Sizer
 		header, err := AgeHeaderSize(rs)
 		if err != nil {
 			t.Fatal(err)
@@ -47,6 +59,9 @@ func TestStoredSizeIsTheSizeAgeWrites(t *testing.T) {
 			}
 			if got, err := StoredSize(n, rs); err != nil || got != int64(out.Len()) {
 				t.Errorf("%s, %d bytes: StoredSize %d (%v), age wrote %d", name, n, got, err, out.Len())
+			}
+			if got, err := sizer.Size(n, rs); err != nil || got != int64(out.Len()) {
+				t.Errorf("%s, %d bytes: Sizer %d (%v), age wrote %d", name, n, got, err, out.Len())
 			}
 		}
 	}
