@@ -602,6 +602,11 @@ func (c *creator) fileEntry(p *filePlan, rec journal.Record) File {
 // transfer reads the file once from the source into name.partial, checks
 // its size, renames it into place and records it as done.
 func (c *creator) transfer(ctx context.Context, vmDir string, p *filePlan, fp *progress.File) (File, error) {
+	release := func() {}
+	if a, ok := c.sink.(interface{ Admit(known bool) func() }); ok {
+		release = a.Admit(p.sf.Size >= 0) // before the source is opened: see tarsink.Tar.Admit
+	}
+	defer release()
 	rc, err := p.sf.Open(ctx)
 	if err != nil {
 		return File{}, fmt.Errorf("open %s: %w", p.sf.Href, err)
@@ -632,6 +637,9 @@ func (c *creator) transfer(ctx context.Context, vmDir string, p *filePlan, fp *p
 		return File{}, err
 	}
 	out, err := c.sink.Store(bagPath, size, c.j.Header.Created)
+	if p.sf.Size >= 0 {
+		release()
+	}
 	if err != nil {
 		return File{}, fmt.Errorf("write %s: %w", bagPath, err)
 	}

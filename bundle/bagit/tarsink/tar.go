@@ -46,6 +46,7 @@ type Tar struct {
 	f      fsx.RandomFile
 	prefix string // the top folder, "acme-exit"
 
+	admit     sync.RWMutex // see Admit
 	mu        sync.Mutex
 	cond      *sync.Cond
 	members   []*member // in file order
@@ -290,6 +291,21 @@ func (t *Tar) tagsIntoRoom(room *member, b []byte, created time.Time) error {
 	}
 	_, err := t.f.WriteAt(b[:first], start)
 	return err
+}
+
+// Admit is called before a file's source is opened, so that no source is
+// opened only to wait for the tail (an idle download from a vSphere host
+// can time out): a file whose size is unknown waits until no other file
+// is being admitted and holds its admission until its entry is committed;
+// a file of known size waits only while one of unknown size holds it,
+// until its entry is reserved. release (idempotent) ends the admission.
+func (t *Tar) Admit(known bool) (release func()) {
+	if known {
+		t.admit.RLock()
+		return sync.OnceFunc(t.admit.RUnlock)
+	}
+	t.admit.Lock()
+	return sync.OnceFunc(t.admit.Unlock)
 }
 
 func applyWrap(w bagit.Wrap, f fsx.FS) fsx.FS {

@@ -736,3 +736,35 @@ func TestAHardLinkedPartialIsRefused(t *testing.T) {
 		t.Error("the linked file was written")
 	}
 }
+
+// A file of unknown size is admitted (its source opened) only when no
+// other file is being admitted, and holds off files of known size until
+// it is released; files of known size are admitted together.
+func TestAFileOfUnknownSizeIsAdmittedAlone(t *testing.T) {
+	tr, err := NewTar(filepath.Join(t.TempDir(), "acme.tar"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tr.Close()
+	r1, r2 := tr.Admit(true), tr.Admit(true) // together: neither waits
+	var mu sync.Mutex
+	released := false
+	done := make(chan bool, 1)
+	go func() {
+		release := tr.Admit(false)
+		mu.Lock()
+		done <- released
+		mu.Unlock()
+		release()
+	}()
+	time.Sleep(50 * time.Millisecond) // lets an Admit that does not wait return now
+	mu.Lock()
+	released = true
+	mu.Unlock()
+	r1()
+	r2()
+	r2() // idempotent
+	if !<-done {
+		t.Error("a file of unknown size was admitted while files of known size were")
+	}
+}
