@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"filippo.io/age"
@@ -255,5 +256,56 @@ func TestVerifyOfACreatedTarOnStdinDecodesEveryFile(t *testing.T) {
 	r, err := Verify(context.Background(), "-", VerifyOptions{Stdin: f, Signer: opts.Signer.PublicKey(), Identities: []age.Identity{id}})
 	if err != nil || !r.OK || !strings.Contains(vtText(r), "PASS  plaintext") {
 		t.Fatalf("verify -: %v\n%s", err, vtText(r))
+	}
+}
+
+// countingReader tracks how many source files are being read at once.
+type countingReader struct {
+	r        io.Reader
+	active   *atomic.Int32
+	max      *atomic.Int32
+	started  bool
+	finished bool
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	if !c.started {
+		c.started = true
+		if n := c.active.Add(1); n > c.max.Load() {
+			c.max.Store(n)
+		}
+	}
+	n, err := c.r.Read(p)
+	if err != nil && !c.finished {
+		c.finished = true
+		c.active.Add(-1)
+	}
+	return n, err
+}
+
+// Files whose size the source cannot tell (vSphere's) go into the tar
+// one at a time, each opened only once it has the tail, whatever --jobs
+// says; the tar verifies.
+func TestFilesOfUnknownSizeAreOpenedOneAtATimeForATar(t *testing.T) {
+	fx := newFixture(t, t.TempDir(), crCapacity)
+	var active, most atomic.Int32
+	for _, vm := range fx.source.vms {
+		for _, f := range vm.files {
+			f.size = -1
+			f.wrap = func(_ int, r io.Reader) io.Reader { return &countingReader{r: r, active: &active, max: &most} }
+		}
+	}
+	id, _ := age.GenerateX25519Identity()
+	opts := crOptions(t, fx, "", id)
+	opts.Tar, opts.Jobs = filepath.Join(t.TempDir(), "acme.tar"), 4
+	if _, err := testCreate(context.Background(), opts); err != nil {
+		t.Fatal(err)
+	}
+	if most.Load() != 1 {
+		t.Errorf("%d files of unknown size were read at once", most.Load())
+	}
+	r, err := Verify(context.Background(), opts.Tar, VerifyOptions{Signer: opts.Signer.PublicKey(), Identities: []age.Identity{id}})
+	if err != nil || !r.OK {
+		t.Fatalf("verify: %v %v", err, vtFailed(r))
 	}
 }
