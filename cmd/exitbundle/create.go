@@ -81,7 +81,8 @@ renamed to FILE. It resumes like a folder: entries kept from the
 interrupted run are proven by re-hashing and their headers rewritten.
 --tar - streams the tar to standard output for a pipe (tar -x, a tape, an
 object-storage client): each header holds its file's size, so it needs
---compress none (the default with --tar -) and exports one file at a time;
+--compress none (the default with --tar -) and sources that know their
+files' sizes (folders, .ova files; not vSphere), and exports one file at a time;
 it is not resumable, and a failure once bytes went out fails the create.
 Its tag files come last.
 Progress and messages go to standard error.

@@ -76,7 +76,7 @@ func (s *Stream) Settle(map[string]bool) error {
 // time.
 func (s *Stream) Store(p string, size int64, mtime time.Time) (bagit.Stored, error) {
 	if size < 0 {
-		return nil, fmt.Errorf("%s: a tar stream needs each file's size before its data; store it with --compress none, or write a tar file", p)
+		return nil, fmt.Errorf("%s: a tar stream needs each file's size before its data, which is not known here (compressed, or from a source that cannot tell it beforehand, as vSphere): use --compress none with a folder or .ova source, or --tar FILE", p)
 	}
 	if err := bagit.CheckPath(p); err != nil {
 		return nil, err
