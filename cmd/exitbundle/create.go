@@ -82,10 +82,10 @@ interrupted run are proven by re-hashing and their headers rewritten.
 --tar - streams the tar to standard output for a pipe (tar -x, a tape, an
 object-storage client): each header holds its file's size, so it needs
 --compress none (the default with --tar -) and sources that know their
-files' sizes (folders, .ova files; not vSphere), and exports one file at a time;
-it is not resumable, and a failure once bytes went out fails the create.
-Its tag files come last.
-Progress and messages go to standard error.
+files' sizes (folders, .ova files; not vSphere). It exports one file at a
+time, its tag files come last, and it is not resumable: a failure once
+bytes went out fails the create. Progress and messages go to standard
+error.
 
 Resuming: if create is interrupted (Ctrl-C, a crash, kill -9, a full disk),
 run exactly the same command again: files already stored are checked by
