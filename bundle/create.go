@@ -18,6 +18,7 @@ import (
 	"golang.org/x/crypto/ssh"
 
 	"github.com/exitkit/exitkit/bundle/bagit"
+	"github.com/exitkit/exitkit/bundle/bagit/tarsink"
 	"github.com/exitkit/exitkit/bundle/internal/journal"
 	"github.com/exitkit/exitkit/bundle/internal/pipeline"
 	"github.com/exitkit/exitkit/bundle/manifest"
@@ -35,10 +36,12 @@ type CreateOptions struct {
 
 	// Out is the bundle folder to write: new, empty, or an unfinished
 	// bundle of the same command to resume. Tar, instead, writes the bag as
-	// one tar file; the bag is then built in Tar+".parts" first (resumable
-	// like a folder) and serialized when signed.
-	Out string
-	Tar string
+	// one tar file in one pass (resumable; its journal and tag files wait
+	// in Tar+".parts"). Tar "-" streams the tar to TarOut, not resumable,
+	// and needs Compress "none", since each header precedes its data.
+	Out    string
+	Tar    string
+	TarOut io.Writer
 
 	Signer ssh.Signer // signs the tag manifest (SSHSIG, namespace exitbundle)
 
@@ -219,10 +222,21 @@ func create(ctx context.Context, opts CreateOptions, sm seams) (*Manifest, error
 	return m, nil
 }
 
-// openSink opens the folder or tar the options name.
+// openSink opens the folder, tar or tar stream the options name. A
+// stream takes one file at a time anyway, so it is exported one at a time.
 func openSink(opts *CreateOptions, wrap bagit.Wrap) (bagit.Sink, error) {
+	if opts.Tar == "-" {
+		switch {
+		case opts.TarOut == nil:
+			return nil, errors.New("a tar stream needs TarOut")
+		case opts.Compress != "none":
+			return nil, fmt.Errorf("--tar - streams each file after its size in the tar header, which compression (%s) knows only at the end: use --compress none, or write a tar file", opts.Compress)
+		}
+		opts.Jobs = 1
+		return tarsink.NewStream(opts.TarOut, "the tar stream on standard output (not resumable: run a failed create again from the start)", wrap)
+	}
 	if opts.Tar != "" {
-		return bagit.NewTar(opts.Tar, wrap)
+		return tarsink.NewTar(opts.Tar, wrap)
 	}
 	return bagit.NewFolder(opts.Out, wrap)
 }
@@ -284,6 +298,7 @@ type creator struct {
 	sem        chan struct{}
 	recipients []age.Recipient
 	terms      *terms.Checked // the --terms module as checked; nil: none
+	sizer      pipeline.Sizer // stored sizes known before the data flows
 
 	mu         sync.Mutex
 	vms        []VM // in source order, once every source is done
@@ -486,14 +501,30 @@ func (c *creator) describe(vmDir, name, ovfName, mfName string, svm *SourceVM, d
 	}, nil
 }
 
-// writeSmall stores a descriptor or .mf: plaintext, written whole.
+// writeSmall stores a descriptor or .mf: plaintext, written whole, or
+// kept when an earlier run stored exactly these bytes.
 func (c *creator) writeSmall(vmDir, name, role string, data []byte) (File, error) {
 	bagPath := vmDir + "/" + name
-	if err := fsx.WriteFile(c.out, bagPath, data, 0o644); err != nil {
-		return File{}, err
-	}
 	sum := sha256Hex(data)
-	return File{Name: name, Path: bagPath, Role: role, Size: int64(len(data)), SHA256: sum, StoredSize: int64(len(data)), StoredSHA256: sum}, nil
+	f := File{Name: name, Path: bagPath, Role: role, Size: int64(len(data)), SHA256: sum, StoredSize: int64(len(data)), StoredSHA256: sum}
+	b := c.pool.Get()
+	n, old, err := hashFile(c.sink, bagPath, *b)
+	c.pool.Put(b)
+	if err == nil && n == f.Size && old == sum && c.sink.Keep(bagPath, n, c.j.Header.Created) == nil {
+		return f, nil
+	}
+	w, err := c.sink.Store(bagPath, f.Size, c.j.Header.Created)
+	if err == nil {
+		if _, err = w.Write(data); err != nil {
+			w.Abort()
+		} else {
+			err = w.Commit()
+		}
+	}
+	if err != nil {
+		return File{}, fmt.Errorf("write %s: %w", bagPath, err)
+	}
+	return f, nil
 }
 
 // file stores one file, keeping it from an earlier run when its done
@@ -541,14 +572,13 @@ func (c *creator) keep(rec journal.Record, p *filePlan) (File, bool) {
 	if bagit.CheckPath(rec.Path) != nil {
 		return File{}, false
 	}
-	fi, err := c.out.Lstat(rec.Path)
-	if err != nil || !fi.Mode().IsRegular() || fi.Size() != rec.StoredSize {
-		return File{}, false
-	}
 	b := c.pool.Get()
 	defer c.pool.Put(b)
-	n, sum, err := hashFile(c.out, rec.Path, *b)
+	n, sum, err := hashFile(c.sink, rec.Path, *b)
 	if err != nil || n != rec.StoredSize || sum != rec.StoredSHA256 {
+		return File{}, false
+	}
+	if c.sink.Keep(rec.Path, n, c.j.Header.Created) != nil {
 		return File{}, false
 	}
 	if rec.Compression == "zstd" {
@@ -571,6 +601,11 @@ func (c *creator) fileEntry(p *filePlan, rec journal.Record) File {
 // transfer reads the file once from the source into name.partial, checks
 // its size, renames it into place and records it as done.
 func (c *creator) transfer(ctx context.Context, vmDir string, p *filePlan, fp *progress.File) (File, error) {
+	release := func() {}
+	if a, ok := c.sink.(interface{ Admit(known bool) func() }); ok {
+		release = a.Admit(p.sf.Size >= 0) // before the source is opened: see tarsink.Tar.Admit
+	}
+	defer release()
 	rc, err := p.sf.Open(ctx)
 	if err != nil {
 		return File{}, fmt.Errorf("open %s: %w", p.sf.Href, err)
@@ -596,23 +631,24 @@ func (c *creator) transfer(ctx context.Context, vmDir string, p *filePlan, fp *p
 		stored += ".age"
 	}
 	bagPath := vmDir + "/" + stored
-	partial := bagPath + fsx.PartialSuffix
-	if err := c.out.Remove(partial); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return File{}, fmt.Errorf("write %s: %w", bagPath, err)
+	size, err := c.storedSize(compress, p.sf.Size)
+	if err != nil {
+		return File{}, err
 	}
-	out, err := c.out.Create(partial, 0o644)
+	out, err := c.sink.Store(bagPath, size, c.j.Header.Created)
+	if p.sf.Size >= 0 {
+		release()
+	}
 	if err != nil {
 		return File{}, fmt.Errorf("write %s: %w", bagPath, err)
 	}
-	var w io.Writer = &pipeline.Writeback{W: out}
+	defer out.Abort() // after Commit, nothing
+	var w io.Writer = out
 	if c.seams.wrapOutput != nil {
 		w = c.seams.wrapOutput(bagPath, w)
 	}
 	enc := pipeline.Encoding{Zstd: compress, Adaptive: c.opts.Compress == "auto", Recipients: c.recipients}
 	m, err := pipeline.Store(ctx, src, w, enc, c.pool, func(n int64) { c.prog.Add(fp, n) })
-	if cerr := out.Close(); err == nil && cerr != nil {
-		err = cerr
-	}
 	if err != nil {
 		var se *pipeline.SourceError
 		if errors.As(err, &se) {
@@ -633,9 +669,6 @@ func (c *creator) transfer(ctx context.Context, vmDir string, p *filePlan, fp *p
 		return File{}, fmt.Errorf("read %s: %w: %s has SHA256 %s, but the export's manifest lists %s: the export was changed or damaged after it was made; export the VM again",
 			p.sf.Href, source.ErrManifestMismatch, p.sf.Href, m.SHA256, want)
 	}
-	if err := c.out.Rename(partial, bagPath); err != nil {
-		return File{}, fmt.Errorf("write %s: %w", bagPath, err)
-	}
 	rec := journal.Record{
 		Key: p.vm + "/" + p.name, Path: bagPath,
 		Size: m.Size, SHA256: m.SHA256, StoredSize: m.StoredSize, StoredSHA256: m.StoredSHA256,
@@ -648,10 +681,27 @@ func (c *creator) transfer(ctx context.Context, vmDir string, p *filePlan, fp *p
 		c.compressed = true
 		c.mu.Unlock()
 	}
+	// Recorded before it is committed: a kill between the two leaves a
+	// record whose file is not there (or, in a tar, still marked as being
+	// written), which keep then redoes; the other order would leave a
+	// tar entry no record vouches for, in the middle of the tar.
 	if err := c.j.Record(rec); err != nil {
 		return File{}, err
 	}
+	if err := out.Commit(); err != nil {
+		return File{}, err
+	}
 	return c.fileEntry(p, rec), nil
+}
+
+// storedSize is the size a file of n plaintext bytes (-1: unknown) will
+// be stored as, when it is known before the data flows: uncompressed,
+// plain or age-encrypted; else -1.
+func (c *creator) storedSize(compress bool, n int64) (int64, error) {
+	if compress || n < 0 {
+		return -1, nil
+	}
+	return c.sizer.Size(n, c.recipients)
 }
 
 // alreadyCompressed sniffs formats that zstd would only slow down: a

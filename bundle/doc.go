@@ -20,8 +20,8 @@
 //	data/vms/<vm>/<vm>.ovf <vm>.mf <file>[.zst][.age]
 //
 // Each concern has its package: bundle/manifest the format,
-// bundle/bagit the one bag reader (folder or tar) and the folder and tar
-// sinks, bundle/seal the signature, bundle/index the index, bundle/source
+// bundle/bagit the one bag reader (folder or tar) and the folder sink,
+// bundle/bagit/tarsink the one-pass tar and the tar stream, bundle/seal the signature, bundle/index the index, bundle/source
 // the OVF and OVA sources, and, internal, the store pipeline, the resume
 // journal and the checks of a received bundle.
 //

@@ -34,10 +34,7 @@ func toolVersion() string {
 // finish writes the tag files and, last, the signature: clean up what an
 // earlier run left, make the payload durable, describe it, sign.
 func (c *creator) finish() (*Manifest, error) {
-	if err := c.sweep(); err != nil {
-		return nil, err
-	}
-	payload, err := c.syncPayload()
+	payload, err := c.settle()
 	if err != nil {
 		return nil, err
 	}
@@ -63,17 +60,21 @@ func (c *creator) finish() (*Manifest, error) {
 	return m, nil
 }
 
-// syncPayload makes every stored file durable, since a signature may
-// vouch only for what is on disk, and returns them in path order.
-func (c *creator) syncPayload() ([]File, error) {
+// settle has the sink drop what an earlier, interrupted run left that is
+// not part of this bundle and make every stored file durable, since a
+// signature may vouch only for what is on disk; it returns the payload in
+// path order.
+func (c *creator) settle() ([]File, error) {
 	var payload []File
+	keep := map[string]bool{}
 	for _, vm := range c.vms {
 		for _, f := range vm.Files {
 			payload = append(payload, f)
-			if err := c.out.Sync(f.Path); err != nil {
-				return nil, fmt.Errorf("sync %s: %w", f.Path, err)
-			}
+			keep[f.Path] = true
 		}
+	}
+	if err := c.sink.Settle(keep); err != nil {
+		return nil, err
 	}
 	sort.Slice(payload, func(i, j int) bool { return payload[i].Path < payload[j].Path })
 	return payload, nil
@@ -200,19 +201,6 @@ func bagInfo(info Info, h journal.Header, octets int64, count int) []byte {
 	return b.Bytes()
 }
 
-// sweep removes what an earlier, interrupted run left that is not part of
-// this bundle. It runs only in a folder create has claimed through its
-// marker.
-func (c *creator) sweep() error {
-	keep := map[string]bool{}
-	for _, vm := range c.vms {
-		for _, f := range vm.Files {
-			keep[f.Path] = true
-		}
-	}
-	return bagit.Sweep(c.out, keep)
-}
-
 func readSmall(out fsx.FS, name string) ([]byte, error) {
 	f, err := out.Open(name)
 	if err != nil {
@@ -230,16 +218,16 @@ func readManifest(out fsx.FS) (*Manifest, error) {
 	return manifest.Decode(data)
 }
 
-// hashFile returns a stored file's size and SHA-256, for checking a done
-// record.
-func hashFile(out fsx.FS, name string, buf []byte) (int64, string, error) {
-	f, err := out.Open(name)
+// hashFile returns the size and SHA-256 of a file an earlier run stored,
+// for checking a done record.
+func hashFile(sink bagit.Sink, name string, buf []byte) (int64, string, error) {
+	f, _, err := sink.Open(name)
 	if err != nil {
 		return 0, "", err
 	}
 	defer f.Close()
 	h := sha256.New()
-	n, err := io.CopyBuffer(h, f, buf)
+	n, err := io.CopyBuffer(h, struct{ io.Reader }{f}, buf)
 	if err != nil {
 		return n, "", err
 	}

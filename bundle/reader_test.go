@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"filippo.io/age"
-	"github.com/exitkit/exitkit/bundle/bagit"
+	"github.com/exitkit/exitkit/bundle/bagit/tarsink"
 	"github.com/exitkit/exitkit/internal/fsx"
 	"github.com/exitkit/exitkit/internal/interop"
 )
@@ -113,20 +113,44 @@ func TestAnInterruptedCreateIsIncompleteForVerifyAndInspect(t *testing.T) {
 
 func ageIDs(id *age.X25519Identity) []age.Identity { return []age.Identity{id} }
 
-// createTar serializes a finished bundle folder as create --tar does.
+// createTar serializes a finished bundle folder as create --tar does:
+// through the tar sink, payload files as entries, then the tag files.
 func createTar(t *testing.T, dir, tarPath string) {
 	t.Helper()
-	src, err := fsx.OpenDir(dir)
+	tr, err := tarsink.NewTar(tarPath, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer src.Close()
-	dst, err := fsx.OpenDir(filepath.Dir(tarPath))
-	if err != nil {
-		t.Fatal(err)
+	defer tr.Close()
+	keep := map[string]bool{}
+	err = filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err != nil || !d.Type().IsRegular() {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, p)
+		rel = filepath.ToSlash(rel)
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		if !strings.HasPrefix(rel, "data/") {
+			return fsx.WriteFile(tr.FS(), rel, data, 0o644)
+		}
+		e, err := tr.Store(rel, int64(len(data)), time.Now())
+		if err == nil {
+			e.Write(data)
+			err = e.Commit()
+		}
+		keep[rel] = true
+		return err
+	})
+	if err == nil {
+		err = tr.Settle(keep)
 	}
-	defer dst.Close()
-	if err := bagit.WriteTar(src, dst, filepath.Base(tarPath), TarBagName(tarPath), time.Now()); err != nil {
+	if err == nil {
+		err = tr.Finish(time.Now())
+	}
+	if err != nil {
 		t.Fatal(err)
 	}
 }

@@ -3,8 +3,8 @@
 // file, that every reader of a bundle (verify, restore, inspect, drill)
 // goes through, so they all agree on what a bag is; WalkStream reads a
 // tar that arrives as a stream. The parsers (ParseManifest, ParseInfo,
-// CheckBagItTxt) read the bag's text files; WriteTar serializes a finished
-// bag.
+// CheckBagItTxt) read the bag's text files; the Sink interface is what
+// create writes a bag through (Folder here, a tar in bundle/bagit/tarsink).
 //
 // The reader sees links instead of following them: a folder is opened as
 // an os.Root and every entry is examined with Lstat, so a symbolic link in
@@ -192,6 +192,9 @@ func openTar(p string) (*Bag, error) {
 	}
 	var raw []Entry
 	for _, m := range index {
+		if m.IsGlobalHeader() {
+			continue // PAX attributes for what follows (a comment, git archive's commit), no file
+		}
 		e, prob := m.entry()
 		if prob != "" {
 			b.problems = append(b.problems, Problem{m.Name, prob})
@@ -295,15 +298,17 @@ func (m TarMember) entry() (Entry, string) {
 // io.ErrUnexpectedEOF means it ends inside a header. A member whose data
 // runs past the end of the file is an error naming it.
 func IndexTar(f *os.File) ([]TarMember, error) {
-	if _, err := f.Seek(0, io.SeekStart); err != nil {
-		return nil, err
-	}
 	fi, err := f.Stat()
 	if err != nil {
 		return nil, err
 	}
-	pr := &posReader{f: f}
-	tr := tar.NewReader(pr)
+	return IndexTarAt(f, fi.Size())
+}
+
+// IndexTarAt is IndexTar over the first size bytes of r.
+func IndexTarAt(r io.ReaderAt, size int64) ([]TarMember, error) {
+	sr := io.NewSectionReader(r, 0, size)
+	tr := tar.NewReader(sr)
 	var out []TarMember
 	for {
 		hdr, err := tr.Next()
@@ -313,9 +318,10 @@ func IndexTar(f *os.File) ([]TarMember, error) {
 		if err != nil {
 			return out, err
 		}
-		m := TarMember{Header: hdr, Name: hdr.Name, Size: hdr.Size, Offset: pr.pos}
-		if m.Kind() == Regular && !m.Sparse() && m.Offset+m.Size > fi.Size() {
-			return append(out, m), &TruncatedError{Member: m.Name, Need: m.Offset + m.Size, Have: fi.Size()}
+		pos, _ := sr.Seek(0, io.SeekCurrent) // tar reads headers whole and never reads ahead
+		m := TarMember{Header: hdr, Name: hdr.Name, Size: hdr.Size, Offset: pos}
+		if m.Kind() == Regular && !m.Sparse() && m.Offset+m.Size > size {
+			return append(out, m), &TruncatedError{Member: m.Name, Need: m.Offset + m.Size, Have: size}
 		}
 		out = append(out, m)
 	}
@@ -471,28 +477,6 @@ func (b *Bag) Close() error {
 		return b.tarFile.Close()
 	}
 	return b.root.Close()
-}
-
-// posReader tracks the offset in the file, so that after tar's Next the
-// position is where the member's data starts (tar reads headers whole and
-// never reads ahead).
-type posReader struct {
-	f   *os.File
-	pos int64
-}
-
-func (p *posReader) Read(b []byte) (int, error) {
-	n, err := p.f.Read(b)
-	p.pos += int64(n)
-	return n, err
-}
-
-func (p *posReader) Seek(off int64, whence int) (int64, error) {
-	n, err := p.f.Seek(off, whence)
-	if err == nil {
-		p.pos = n
-	}
-	return n, err
 }
 
 // WalkStream reads a tar stream once, front to back, and calls fn for each

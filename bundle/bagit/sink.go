@@ -2,31 +2,60 @@ package bagit
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"path"
 	"path/filepath"
+	"sort"
 	"strings"
 	"time"
 
+	"github.com/exitkit/exitkit/bundle/internal/pipeline"
 	"github.com/exitkit/exitkit/bundle/manifest"
 	"github.com/exitkit/exitkit/internal/fsx"
 )
 
-// A Sink receives a bag as create writes it: a folder, or one tar file.
-// Create writes the bag's files into FS, resumable like any folder, and
-// calls Finish once the signature is in place.
+// A Sink receives a bag as create writes it: a folder, one tar file
+// written in one pass, or a tar stream. Payload files go through Store
+// (or, kept from an earlier run, Open and Keep); the journal, lock and tag
+// files go to FS; Settle fixes the payload before the signature, Finish
+// makes the signed bag final.
 type Sink interface {
-	// FS is the folder the bag is written into.
+	// FS is the folder of the journal, the lock and the tag files: the bag
+	// folder itself, or a small folder beside a tar.
 	FS() fsx.FS
-	// Finish makes a signed bag final: nothing for a folder; for a tar,
-	// serialize the bag and remove its folder.
+	// Store writes the payload file p (a bag path under data/). size is
+	// the bytes it will hold when known before its data flows, else -1;
+	// an Entry given more or fewer fails. mtime stamps a tar header.
+	Store(p string, size int64, mtime time.Time) (Stored, error)
+	// Open reads the payload file p an earlier run stored, and its size,
+	// for the caller to prove against its journal record; Keep then keeps
+	// it (a tar rewrites its header itself: a planted one is never
+	// trusted). A file neither kept nor stored again does not survive
+	// Settle.
+	Open(p string) (io.ReadCloser, int64, error)
+	Keep(p string, size int64, mtime time.Time) error
+	// Settle, once every file is stored, drops what keep does not list
+	// and makes the payload durable, since a signature may vouch only for
+	// what is on disk.
+	Settle(keep map[string]bool) error
+	// Finish makes a signed bag final: nothing for a folder; a tar gets
+	// the tag files and is renamed into place, a stream gets them last.
 	Finish(created time.Time) error
 	// FinishesSigned says a signed bag found in FS is left to Finish (a tar
-	// killed while it was serialized) rather than being a finished output.
+	// killed after the signature) rather than being a finished output.
 	FinishesSigned() bool
 	// String names the output for messages.
 	String() string
 	Close() error
+}
+
+// A Stored is one payload file being stored: Commit when all its bytes
+// are written, or Abort.
+type Stored interface {
+	io.Writer
+	Commit() error
+	Abort()
 }
 
 // Wrap decorates a sink's folders; tests pass one that injects faults
@@ -71,75 +100,93 @@ func NewFolder(dir string, wrap Wrap) (*Folder, error) {
 
 func (f *Folder) FS() fsx.FS             { return f.fs }
 func (f *Folder) Finish(time.Time) error { return nil }
-func (f *Folder) FinishesSigned() bool   { return false }
-func (f *Folder) String() string         { return f.dir.Path() }
-func (f *Folder) Close() error           { return f.dir.Close() }
 
-// Tar is a sink that writes the bag as one tar file: the bag is built in
-// FILE.parts first (resumable like a folder) and serialized when signed,
-// to FILE.partial and renamed, so a tar under its final name is whole.
-type Tar struct {
-	path   string
-	parent *fsx.Dir
-	pfs    fsx.FS
-	parts  *fsx.Dir
-	fs     fsx.FS
+// Store writes p.partial, renamed to p by Commit, so a file under its
+// name is whole.
+func (f *Folder) Store(p string, size int64, _ time.Time) (Stored, error) {
+	out, err := fsx.Recreate(f.fs, p+fsx.PartialSuffix, 0o644)
+	if err != nil {
+		return nil, err
+	}
+	return &folderEntry{fs: f.fs, p: p, f: out, w: &pipeline.Writeback{W: out}, size: size}, nil
 }
 
-// PartsSuffix names the folder a tar sink builds the bag in.
-const PartsSuffix = ".parts"
-
-// NewTar opens a tar sink for the file p; it fails with an error wrapping
-// manifest.ErrFinished when p exists, since a tar under its final name is
-// a finished bundle.
-func NewTar(p string, wrap Wrap) (*Tar, error) {
-	if _, err := os.Lstat(p); err == nil {
-		return nil, fmt.Errorf("%s: %w", p, manifest.ErrFinished)
+func (f *Folder) Open(p string) (io.ReadCloser, int64, error) {
+	r, err := f.fs.Open(p)
+	if err != nil {
+		return nil, 0, err
 	}
-	for _, aside := range []string{p + fsx.PartialSuffix, p + PartsSuffix} {
-		if fi, err := os.Lstat(aside); err == nil && fi.Mode()&os.ModeSymlink != 0 {
-			return nil, fmt.Errorf("output %s: %w", p, &fsx.LinkError{Path: aside})
+	fi, err := r.Stat()
+	if err != nil || !fi.Mode().IsRegular() {
+		r.Close()
+		return nil, 0, fmt.Errorf("%s is not a regular file", p)
+	}
+	return r, fi.Size(), nil
+}
+
+func (f *Folder) Keep(string, int64, time.Time) error { return nil }
+
+// Settle removes leftovers (see Sweep) and fsyncs every kept file.
+func (f *Folder) Settle(keep map[string]bool) error {
+	if err := Sweep(f.fs, keep); err != nil {
+		return err
+	}
+	names := make([]string, 0, len(keep))
+	for p := range keep {
+		names = append(names, p)
+	}
+	sort.Strings(names)
+	for _, p := range names {
+		if err := f.fs.Sync(p); err != nil {
+			return fmt.Errorf("sync %s: %w", p, err)
 		}
 	}
-	parent, err := fsx.OpenDir(filepath.Dir(p))
-	if err != nil {
-		return nil, fmt.Errorf("output %s: %w", p, err)
+	return nil
+}
+
+type folderEntry struct {
+	fs   fsx.FS
+	p    string
+	f    fsx.File
+	w    io.Writer
+	size int64
+	n    int64
+	done bool
+}
+
+func (e *folderEntry) Write(b []byte) (int, error) {
+	if e.size >= 0 && e.n+int64(len(b)) > e.size {
+		return 0, fmt.Errorf("write %s: more than the %d bytes announced", e.p, e.size)
 	}
-	parts, err := fsx.OpenDir(p + PartsSuffix)
+	n, err := e.w.Write(b)
+	e.n += int64(n)
+	return n, err
+}
+
+func (e *folderEntry) Commit() error {
+	e.done = true
+	err := e.f.Close()
+	if err == nil && e.size >= 0 && e.n != e.size {
+		err = fmt.Errorf("%d bytes written, %d announced", e.n, e.size)
+	}
 	if err == nil {
-		if err = parts.Lock(manifest.LockFile); err == nil {
-			err = fsx.FindLink(parts, ".")
-		}
-		if err != nil {
-			parts.Close()
-		}
+		err = e.fs.Rename(e.p+fsx.PartialSuffix, e.p)
 	}
 	if err != nil {
-		parent.Close()
-		return nil, fmt.Errorf("output %s: %w", p, err)
+		return fmt.Errorf("write %s: %w", e.p, err)
 	}
-	return &Tar{path: p, parent: parent, pfs: wrap.apply(parent), parts: parts, fs: wrap.apply(parts)}, nil
+	return nil
 }
 
-func (t *Tar) FS() fsx.FS           { return t.fs }
-func (t *Tar) FinishesSigned() bool { return true }
-func (t *Tar) String() string       { return t.path }
-
-func (t *Tar) Finish(created time.Time) error {
-	base := filepath.Base(t.path)
-	if err := WriteTar(t.fs, t.pfs, base, TarName(t.path), created); err != nil {
-		return fmt.Errorf("create %s: %w; the signed bag is complete in %s: run the same command again to retry", t.path, err, t.parts.Path())
+func (e *folderEntry) Abort() {
+	if !e.done {
+		e.done = true
+		e.f.Close()
 	}
-	if err := t.pfs.RemoveAll(base + PartsSuffix); err != nil {
-		return fmt.Errorf("create %s: remove %s: %w", t.path, t.parts.Path(), err)
-	}
-	return t.pfs.SyncDir(".")
 }
-
-func (t *Tar) Close() error {
-	t.parts.Close()
-	return t.parent.Close()
-}
+func (f *Folder) FinishesSigned() bool { return false }
+func (f *Folder) String() string       { return f.dir.Path() }
+func (f *Folder) Close() error         { return f.dir.Close() }
 
 // TarName is the name of the single folder a bundle tar holds: the tar's
 // name without .tar, sanitized.

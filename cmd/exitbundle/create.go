@@ -73,6 +73,20 @@ exitsite module whose fingerprints recompute, for --customer and --provider
 exit bundles, and its signature FILE.sig, when there, must verify with that
 key. Anything else exits 2 with what differs.
 
+Tar: --tar FILE writes each file once, straight into FILE.partial (several
+at once when their sizes are known beforehand: --compress none), with the
+journal and tag files in FILE.parts beside it; after the signature the tag
+files go into room kept for them before the payload, and FILE.partial is
+renamed to FILE. It resumes like a folder: entries kept from the
+interrupted run are proven by re-hashing and their headers rewritten.
+--tar - streams the tar to standard output for a pipe (tar -x, a tape, an
+object-storage client): each header holds its file's size, so it needs
+--compress none (the default with --tar -) and sources that know their
+files' sizes (folders, .ova files; not vSphere). It exports one file at a
+time, its tag files come last, and it is not resumable: a failure once
+bytes went out fails the create. Progress and messages go to standard
+error.
+
 Resuming: if create is interrupted (Ctrl-C, a crash, kill -9, a full disk),
 run exactly the same command again: files already stored are checked by
 re-hashing and kept, and the rest is exported. Only files the resume journal
@@ -109,6 +123,21 @@ reason (the bundle is then unfinished and resumable).`,
 				return cli.Usage(errors.New("give exactly one of --out DIR (a bundle folder) or --tar FILE (the bundle as one tar file)"))
 			case signKey == "":
 				return cli.Usage(errors.New("--sign-key is required: an OpenSSH private key (make one with: exitbundle keygen --type sign --out KEY)"))
+			}
+			var tarOut io.Writer
+			if tarPath == "-" {
+				// A stream's headers precede their data: the size of each
+				// file must be known first, which compression does not know.
+				switch {
+				case !cmd.Flags().Changed("compress"):
+					compress = "none"
+				case compress != "none":
+					return cli.Usage(fmt.Errorf("--tar - streams each file after a header holding its size, which --compress %s knows only at the end: use --compress none, or --tar FILE", compress))
+				}
+				tarOut = cmd.OutOrStdout()
+				if cli.IsTerminal(tarOut) {
+					return cli.Usage(errors.New("--tar - writes the tar to standard output, which is a terminal: pipe it to a program (tar, a tape, an object-storage client) or redirect it to a file"))
+				}
 			}
 			if err := source.CheckDistinct(sources, vsphereKey); err != nil {
 				return cli.Usage(err)
@@ -154,7 +183,7 @@ reason (the bundle is then unfinished and resumable).`,
 				srcs = append(srcs, src)
 			}
 			m, err := bundle.Create(cmd.Context(), bundle.CreateOptions{
-				Sources: srcs, Out: out, Tar: tarPath, Signer: signer,
+				Sources: srcs, Out: out, Tar: tarPath, TarOut: tarOut, Signer: signer,
 				Recipients: recs, RecipientNames: names, Passphrase: pass,
 				Compress: compress, Jobs: jobs, Info: info, Terms: terms, Templates: tmpl, ShowOrigin: showOrigin,
 				Progress: stderr, Terminal: cli.IsTerminal(stderr),
@@ -171,6 +200,9 @@ reason (the bundle is then unfinished and resumable).`,
 				files += len(vm.Files)
 			}
 			w := cmd.OutOrStdout()
+			if tarOut != nil {
+				w, dest = stderr, "the tar stream"
+			}
 			fmt.Fprintf(w, "wrote %s: %d VMs, %d files, encryption %s, signed by %s\n", dest, len(m.VMs), files, m.Encryption.Mode, m.Signer.Fingerprint)
 			fmt.Fprintf(w, "publish the signer fingerprint where the customer can check it independently; open %s in the bundle for what to do next\n", bundle.IndexFile)
 			return nil
@@ -179,7 +211,7 @@ reason (the bundle is then unfinished and resumable).`,
 	f := cmd.Flags()
 	f.StringArrayVar(&sources, "source", nil, "where the VMs come from, `SRC`: a folder holding OVF exports (any hypervisor's), an .ova file, an archive of OVF folders (.tar, .tar.gz, .tar.zst, .zip), a single .ovf, or a vSphere URL (vsphere://...); repeatable")
 	f.StringVar(&out, "out", "", "bundle folder `DIR` to write: new, empty, or an unfinished bundle of this same command to resume")
-	f.StringVar(&tarPath, "tar", "", "write the bundle as one tar `FILE` instead of a folder (built in FILE.parts, which is resumable, and renamed into place only when complete)")
+	f.StringVar(&tarPath, "tar", "", "write the bundle as one tar `FILE` instead of a folder, in one pass (FILE.partial, resumable, beside FILE.parts for the journal and tag files; renamed into place only when complete); \"-\" streams it to standard output, not resumable, with --compress none (its default there)")
 	f.StringVar(&signKey, "sign-key", "", "OpenSSH private `KEY` that signs the bundle (exitbundle keygen --type sign); if encrypted, its passphrase comes from --key-passphrase-file, "+signPassphraseEnv+" or a prompt")
 	f.StringVar(&keyPassFile, "key-passphrase-file", "", keyPassphraseUsage)
 	f.StringArrayVar(&recipients, "recipient", nil, "encrypt to this `RECIPIENT`: an age recipient (age1...) or OpenSSH public key (\"ssh-ed25519 AAAA...\"); repeatable")

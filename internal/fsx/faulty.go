@@ -111,22 +111,58 @@ type faultyFile struct {
 	n    int64
 }
 
-func (w *faultyFile) Write(p []byte) (int, error) {
+func (w *faultyFile) Write(p []byte) (int, error) { return w.write(p, w.File.Write) }
+
+func (w *faultyFile) write(p []byte, write func([]byte) (int, error)) (int, error) {
 	if w.fs.hit(w.op, w.name) {
 		if room := w.fs.Fault.Bytes - w.n; room < int64(len(p)) {
 			k := 0
 			if room > 0 {
-				k, _ = w.File.Write(p[:room])
+				k, _ = write(p[:room])
 			}
 			w.n += int64(k)
 			w.fs.fire()
 			return k, &fs.PathError{Op: string(w.op), Path: w.name, Err: ErrInjected}
 		}
 	}
-	k, err := w.File.Write(p)
+	k, err := write(p)
 	w.n += int64(k)
 	return k, err
 }
+
+// OpenRandom opens a file for writing at offsets; OpWrite counts the
+// bytes of Write and WriteAt alike.
+func (f *Faulty) OpenRandom(name string, perm fs.FileMode) (RandomFile, error) {
+	r, ok := f.FS.(RandomFS)
+	if !ok {
+		return nil, errors.New("fsx: the wrapped folder cannot write at offsets")
+	}
+	file, err := r.OpenRandom(name, perm)
+	if err != nil {
+		return nil, err
+	}
+	return &faultyRandom{RandomFile: file, w: faultyFile{File: file, fs: f, name: name, op: OpWrite}}, nil
+}
+
+type faultyRandom struct {
+	RandomFile
+	mu sync.Mutex
+	w  faultyFile
+}
+
+func (r *faultyRandom) Write(p []byte) (int, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.w.Write(p)
+}
+
+func (r *faultyRandom) WriteAt(p []byte, off int64) (int, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.w.write(p, func(b []byte) (int, error) { return r.RandomFile.WriteAt(b, off) })
+}
+
+func (r *faultyRandom) Sync() error { return r.w.Sync() }
 
 func (w *faultyFile) Sync() error {
 	if w.fs.hit(OpSync, w.name) {

@@ -261,6 +261,46 @@ func (d *Dir) MkdirAll(name string, perm fs.FileMode) error {
 	}
 	return d.root.MkdirAll(name, perm)
 }
+
+// RandomFile is an output file written at offsets, not only in order:
+// the one-pass tar, whose entries of known size are written side by side
+// and whose headers are patched once their data is in.
+type RandomFile interface {
+	File
+	io.ReaderAt
+	io.WriterAt
+	Truncate(size int64) error
+	Stat() (fs.FileInfo, error)
+}
+
+// RandomFS is an FS that opens files for writing at offsets (Dir, and
+// Faulty over one).
+type RandomFS interface {
+	// OpenRandom opens name for reading and writing at offsets, creating
+	// it when absent; never through a link, never anything but a regular
+	// file.
+	OpenRandom(name string, perm fs.FileMode) (RandomFile, error)
+}
+
+func (d *Dir) OpenRandom(name string, perm fs.FileMode) (RandomFile, error) {
+	if err := d.noLink(name); err != nil {
+		return nil, err
+	}
+	f, err := d.root.OpenFile(name, os.O_RDWR|os.O_CREATE|NoFollow, perm)
+	if err != nil {
+		return nil, err
+	}
+	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
+		f.Close()
+		return nil, fmt.Errorf("%s is not a regular file", d.Join(name))
+	} else if links(fi) > 1 {
+		// A second name planted for it: writing would change that file too.
+		f.Close()
+		return nil, fmt.Errorf("%s has %d names (hard links); exitkit writes into a file it resumes only when it is the file's one name: remove it, or choose another output", d.Join(name), links(fi))
+	}
+	return f, nil
+}
+
 func (d *Dir) Lstat(name string) (fs.FileInfo, error) { return d.root.Lstat(name) }
 
 func (d *Dir) Open(name string) (*os.File, error) {

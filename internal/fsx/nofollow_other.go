@@ -18,3 +18,6 @@ func IsLinkError(err error) bool { return false }
 
 // syncsDirs says whether SyncDir fails when a folder cannot be synced. Windows cannot fsync a folder; NTFS journals renames itself.
 const syncsDirs = false
+
+// links is how many names the file has: 1, where the system cannot say.
+func links(os.FileInfo) uint64 { return 1 }

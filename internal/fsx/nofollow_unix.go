@@ -34,3 +34,11 @@ func IsLinkError(err error) bool { return errors.Is(err, syscall.ELOOP) }
 
 // syncsDirs says whether SyncDir fails when a folder cannot be synced. Folders are fsynced so that a rename is durable.
 const syncsDirs = true
+
+// links is how many names the file has (1 where the system cannot say).
+func links(fi os.FileInfo) uint64 {
+	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+		return uint64(st.Nlink)
+	}
+	return 1
+}
