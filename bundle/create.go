@@ -154,7 +154,7 @@ func create(ctx context.Context, opts CreateOptions, sm seams) (*Manifest, error
 		err = fmt.Errorf("%w; note: this signing key (%s) signs with fresh randomness each time, so create cannot authenticate an earlier run's journal and cannot resume with it: use an ed25519 key (exitbundle keygen --type sign), or start over in a new output folder", err, opts.Signer.PublicKey().Type())
 	}
 	if sink.FinishesSigned() && errors.Is(err, ErrFinished) {
-		// Killed while serializing a signed bag: only the tar is left to write.
+		// Killed after the signature: only the tar's tag files and rename are left.
 		return finishSink(sink)
 	}
 	if err != nil {

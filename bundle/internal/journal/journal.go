@@ -1,10 +1,11 @@
 // Package journal is create's resume journal. The bundle's incomplete
 // marker doubles as the journal, so that one file says both "unfinished"
 // and how far it got: line 1 is a Header; each later line is a Record
-// appended after a stored file was renamed into place. A kill -9 can tear
-// only the last line, which is then ignored and its file redone. On
-// resume the caller checks every record again (by re-hashing the stored
-// file) before it keeps it.
+// appended as a stored file is committed (just before its rename into
+// place, or its tar header). A kill -9 can tear only the last line, which
+// is then ignored and its file redone; a record whose file never got in
+// place is redone too, since on resume the caller checks every record
+// again (by re-hashing the stored file) before it keeps it.
 //
 // The journal is outside input: anyone who can write to the output folder
 // can plant one. So the header and every record carry an HMAC-SHA256 under
@@ -295,7 +296,7 @@ func (j *Journal) mac(domain string, b []byte) string {
 	return hex.EncodeToString(m.Sum(nil))
 }
 
-// Record appends a done record after its file was renamed into place.
+// Record appends a done record as its file is committed.
 func (j *Journal) Record(r Record) error {
 	r.MAC = j.recordMAC(r)
 	line, err := json.Marshal(r)
