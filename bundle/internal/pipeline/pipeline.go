@@ -167,6 +167,16 @@ func zstdOptions() []zstd.EOption {
 	}
 }
 
+// NewCompressor returns the zstd encoder stage 2 writes through, plain or
+// adaptive (autozstd), configured as Store configures it; the create
+// benchmarks measure its single-core cost with it.
+func NewCompressor(dst io.Writer, adaptive bool) (io.WriteCloser, error) {
+	if adaptive {
+		return autozstd.NewWriter(dst, autozstd.WithEncoderOptions(zstdOptions()...))
+	}
+	return zstd.NewWriter(dst, zstdOptions()...)
+}
+
 // encode is stage 2: optional zstd, then optional age.
 func encode(ctx context.Context, in <-chan chunk, out chan<- chunk, enc Encoding, pool *Pool) error {
 	cw := &chanWriter{ctx: ctx, out: out, pool: pool}
@@ -181,13 +191,7 @@ func encode(ctx context.Context, in <-chan chunk, out chan<- chunk, enc Encoding
 	}
 	var zw io.WriteCloser
 	if enc.Zstd {
-		var w io.WriteCloser
-		var err error
-		if enc.Adaptive {
-			w, err = autozstd.NewWriter(top, autozstd.WithEncoderOptions(zstdOptions()...))
-		} else {
-			w, err = zstd.NewWriter(top, zstdOptions()...)
-		}
+		w, err := NewCompressor(top, enc.Adaptive)
 		if err != nil {
 			return fmt.Errorf("compress: %w", err)
 		}
