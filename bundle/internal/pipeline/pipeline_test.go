@@ -8,6 +8,7 @@ import (
 	"io"
 	mrand "math/rand/v2"
 	"testing"
+	"time"
 
 	"filippo.io/age"
 
@@ -78,4 +79,47 @@ func TestAdaptiveStoresZerosAsSmallAsZstd(t *testing.T) {
 	if a, z := size(Encoding{Zstd: true, Adaptive: true}), size(Encoding{Zstd: true}); a > z*110/100+64 {
 		t.Errorf("4 MiB of zeros: adaptive stores %d bytes, zstd %d", a, z)
 	}
+}
+
+// Every stage takes buffers from one pool, encode's output too; the
+// stages before encode must never hold so many that files stored at once
+// wait on each other forever: with pools as create makes them (16 per job
+// and 4) and with a pool of 8 for 1 to 4 files.
+func TestFilesStoredAtOnceThroughOnePoolAllFinish(t *testing.T) {
+	id, err := age.GenerateX25519Identity()
+	if err != nil {
+		t.Fatal(err)
+	}
+	data := make([]byte, 12<<20)
+	mrand.NewChaCha8([32]byte{2}).Read(data)
+	for _, tc := range []struct{ jobs, pool int }{{1, 20}, {2, 36}, {4, 68}, {1, 8}, {2, 8}, {4, 8}} {
+		jobs, pool := tc.jobs, NewPool(tc.pool)
+		done := make(chan error, jobs)
+		for range jobs {
+			go func() {
+				// A slow sink: the encode stage's output piles up.
+				_, err := Store(context.Background(), bytes.NewReader(data), &slowWriter{}, Encoding{Zstd: true, Adaptive: true, Recipients: []age.Recipient{id.Recipient()}}, pool, nil)
+				done <- err
+			}()
+		}
+		for range jobs {
+			select {
+			case err := <-done:
+				if err != nil {
+					t.Fatal(err)
+				}
+			case <-time.After(60 * time.Second):
+				t.Fatalf("%d files through a pool of %d: still not stored after a minute (stages waiting on each other for buffers)", jobs, tc.pool)
+			}
+		}
+	}
+}
+
+type slowWriter struct{ n int }
+
+func (w *slowWriter) Write(p []byte) (int, error) {
+	if w.n++; w.n%16 == 0 {
+		time.Sleep(time.Millisecond)
+	}
+	return len(p), nil
 }
