@@ -17,6 +17,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"filippo.io/age"
 	"github.com/klauspost/compress/zstd"
@@ -96,6 +97,11 @@ func Store(ctx context.Context, src io.Reader, dst io.Writer, enc Encoding, pool
 	// by every file stored through it), or with files stored at once they
 	// could hold it all and wait for encode forever.
 	var upstream chan struct{}
+	var held atomic.Int64 // tokens this file holds
+	release := func() {
+		<-upstream
+		held.Add(-1)
+	}
 	if encoded {
 		upstream = pool.upstream
 	}
@@ -106,11 +112,15 @@ func Store(ctx context.Context, src io.Reader, dst io.Writer, enc Encoding, pool
 			if upstream != nil {
 				select {
 				case upstream <- struct{}{}:
+					held.Add(1)
 				case <-gctx.Done():
 					return gctx.Err()
 				}
 			}
-			b := pool.Get()
+			b, err := pool.get(gctx)
+			if err != nil {
+				return err
+			}
 			n, err := io.ReadFull(src, *b)
 			if n > 0 {
 				m.Size += int64(n)
@@ -126,7 +136,7 @@ func Store(ctx context.Context, src io.Reader, dst io.Writer, enc Encoding, pool
 			} else {
 				pool.Put(b)
 				if upstream != nil {
-					<-upstream
+					release()
 				}
 			}
 			switch {
@@ -151,7 +161,7 @@ func Store(ctx context.Context, src io.Reader, dst io.Writer, enc Encoding, pool
 		encodedCh := make(chan chunk, chanDepth)
 		g.Go(func() error {
 			defer close(encodedCh)
-			return encode(gctx, plain, encodedCh, enc, pool, upstream)
+			return encode(gctx, plain, encodedCh, enc, pool, release)
 		})
 		storedH = sha256.New()
 		out = make(chan chunk, chanDepth)
@@ -161,11 +171,16 @@ func Store(ctx context.Context, src io.Reader, dst io.Writer, enc Encoding, pool
 	g.Go(func() error { return store(gctx, out, dst, &m.StoredSize, pool) })
 
 	err := g.Wait()
-	// Return every buffer still queued, so a failed file does not leak.
+	// Return every buffer still queued and every token of a chunk never
+	// encoded, so that a failed file does not leak them: the next files
+	// would wait for them forever.
 	for _, ch := range chans {
 		for c := range ch {
 			pool.Put(c.buf)
 		}
+	}
+	for held.Load() > 0 {
+		release()
 	}
 	if err != nil {
 		if ctx.Err() != nil {
@@ -223,8 +238,16 @@ func NewCompressor(dst io.Writer, adaptive bool) (io.WriteCloser, error) {
 }
 
 // encode is the middle stage: optional zstd, then optional age.
-func encode(ctx context.Context, in <-chan chunk, out chan<- chunk, enc Encoding, pool *Pool, upstream <-chan struct{}) error {
+func encode(ctx context.Context, in <-chan chunk, out chan<- chunk, enc Encoding, pool *Pool, release func()) error {
 	cw := &chanWriter{ctx: ctx, out: out, pool: pool}
+	// A failed file returns the buffer being filled too; run last, after
+	// the encoder's Close below has written what it had.
+	defer func() {
+		if cw.cur != nil {
+			pool.Put(cw.cur)
+			cw.cur = nil
+		}
+	}()
 	var top io.Writer = cw
 	var ageW io.WriteCloser
 	if len(enc.Recipients) > 0 {
@@ -252,7 +275,7 @@ func encode(ctx context.Context, in <-chan chunk, out chan<- chunk, enc Encoding
 	for c := range in {
 		_, err := top.Write((*c.buf)[:c.n])
 		pool.Put(c.buf)
-		<-upstream
+		release()
 		if err != nil {
 			return err
 		}
@@ -314,7 +337,11 @@ func (w *chanWriter) Write(p []byte) (int, error) {
 	written := 0
 	for len(p) > 0 {
 		if w.cur == nil {
-			w.cur, w.n = w.pool.Get(), 0
+			b, err := w.pool.get(w.ctx)
+			if err != nil {
+				return written, err
+			}
+			w.cur, w.n = b, 0
 		}
 		k := copy((*w.cur)[w.n:], p)
 		w.n += k
@@ -569,9 +596,16 @@ func NewPool(n int) *Pool {
 }
 
 func (p *Pool) Get() *[]byte {
+	b, _ := p.get(context.Background())
+	return b
+}
+
+// get is Get that gives up when ctx is done, so that a stage
+// whose consumer failed does not wait for buffers nobody will return.
+func (p *Pool) get(ctx context.Context) (*[]byte, error) {
 	select {
 	case b := <-p.free:
-		return b
+		return b, nil
 	default:
 	}
 	p.mu.Lock()
@@ -579,10 +613,15 @@ func (p *Pool) Get() *[]byte {
 		p.made++
 		p.mu.Unlock()
 		b := make([]byte, BufSize)
-		return &b
+		return &b, nil
 	}
 	p.mu.Unlock()
-	return <-p.free
+	select {
+	case b := <-p.free:
+		return b, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
 }
 
 func (p *Pool) Put(b *[]byte) {
