@@ -102,6 +102,7 @@ func TestBenchChild(t *testing.T) {
 	if _, err := testCreate(context.Background(), opts); err != nil {
 		t.Fatal(err)
 	}
+	fmt.Printf("bench-child hwm=%d\n", peakRSS(t))
 }
 
 func BenchmarkCreateVsStock(b *testing.B) {
@@ -194,7 +195,13 @@ func (c *childRun) run(b *testing.B, dir string, size int64, compress string) {
 	}
 	c.wall += time.Since(start)
 	ru := cmd.ProcessState.SysUsage().(*syscall.Rusage)
-	c.rss = max(c.rss, ru.Maxrss)
+	var hwm int64
+	if i := bytes.LastIndex(log.Bytes(), []byte("bench-child ")); i < 0 {
+		b.Fatalf("create --compress %s: no report:\n%s", compress, log.String())
+	} else if _, err := fmt.Sscanf(log.String()[i:], "bench-child hwm=%d", &hwm); err != nil {
+		b.Fatalf("create --compress %s: %v:\n%s", compress, err, log.String())
+	}
+	c.rss = max(c.rss, hwm) // VmHWM, not ru.Maxrss: see peakRSS
 	c.cpu += time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 	filepath.WalkDir(out, func(p string, d fs.DirEntry, err error) error {
 		if err == nil && d.Type().IsRegular() {

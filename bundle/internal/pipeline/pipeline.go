@@ -17,6 +17,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"filippo.io/age"
 	"github.com/klauspost/compress/zstd"
@@ -26,15 +27,25 @@ import (
 )
 
 // The pipeline turns one source stream into one stored file in a single
-// read: stage 1 reads and hashes the plaintext, stage 2 compresses and
-// encrypts, stage 3 hashes and writes what is stored. The stages run as
-// goroutines joined by small channels of pooled buffers, so on two cores
-// hashing overlaps encryption, and memory is bounded by the number of
-// buffers in flight (about a dozen), whatever the file size.
+// read, in five stages: read the source, hash the plaintext, compress and
+// encrypt, hash what is stored, write it. The stages run as goroutines
+// joined by small channels of pooled buffers, so that on two cores every
+// stage overlaps the others, and memory is bounded by the pool whatever
+// the file size.
+//
+// Why five and not fewer: on incompressible data the single-core costs
+// (BenchmarkCreateLimit, tmpfs, CPU-seconds per GB) are about read 0.25,
+// SHA-256 0.6, autozstd and age 0.65, SHA-256 0.6, write(2) 0.6, 2.7 in
+// all: two cores can go no faster than 1.35 per GB, and a stage that
+// does more than that is the limit instead. Read and hash together (0.85)
+// were the limit on a zero-heavy disk, where everything after them is
+// cheap; hash and write together (1.2 to 1.4) were on incompressible
+// data. Apart, no stage exceeds 0.65, and a chunk costs a channel hop more
+// (microseconds per 256 KiB).
 const (
 	BufSize    = 256 << 10 // pipeline buffer
 	WriteSize  = 64 << 10  // write() size: 1 MiB writes measured at half the speed of 64 KiB ones
-	chanDepth  = 4         // buffers queued between two stages
+	chanDepth  = 6         // buffers queued between two stages: 4 channels x 6 + one per stage fit the pool create makes for one file (16*jobs+4)
 	zstdWindow = 1 << 20   // with full encoder memory: see zstdOptions
 	// maxDecodeWindow bounds the window a received zstd frame may ask the
 	// decoder to allocate: create writes 1 MiB; 8 MiB also takes what
@@ -79,28 +90,54 @@ func (e *SourceError) Unwrap() error { return e.Err }
 // called with each count of plaintext bytes read.
 func Store(ctx context.Context, src io.Reader, dst io.Writer, enc Encoding, pool *Pool, progress func(int64)) (Measured, error) {
 	g, gctx := errgroup.WithContext(ctx)
-	in := make(chan chunk, chanDepth)
 	var m Measured
-	plainH := sha256.New()
-
+	encoded := enc.Zstd || len(enc.Recipients) > 0
+	// The encode stage takes its output buffers from the pool too: the
+	// stages before it may hold only half the pool (pool.upstream, shared
+	// by every file stored through it), or with files stored at once they
+	// could hold it all and wait for encode forever.
+	var upstream chan struct{}
+	var held atomic.Int64 // tokens this file holds
+	release := func() {
+		<-upstream
+		held.Add(-1)
+	}
+	if encoded {
+		upstream = pool.upstream
+	}
+	read := make(chan chunk, chanDepth)
 	g.Go(func() error {
-		defer close(in)
+		defer close(read)
 		for {
-			b := pool.Get()
+			if upstream != nil {
+				select {
+				case upstream <- struct{}{}:
+					held.Add(1)
+				case <-gctx.Done():
+					return gctx.Err()
+				}
+			}
+			b, err := pool.get(gctx)
+			if err != nil {
+				return err
+			}
 			n, err := io.ReadFull(src, *b)
 			if n > 0 {
-				plainH.Write((*b)[:n])
 				m.Size += int64(n)
 				if progress != nil {
 					progress(int64(n))
 				}
 				select {
-				case in <- chunk{b, n}:
+				case read <- chunk{b, n}:
 				case <-gctx.Done():
+					pool.Put(b)
 					return gctx.Err()
 				}
 			} else {
 				pool.Put(b)
+				if upstream != nil {
+					release()
+				}
 			}
 			switch {
 			case err == io.EOF || err == io.ErrUnexpectedEOF:
@@ -114,29 +151,36 @@ func Store(ctx context.Context, src io.Reader, dst io.Writer, enc Encoding, pool
 		}
 	})
 
-	out := in
-	if enc.Zstd || len(enc.Recipients) > 0 {
-		out = make(chan chunk, chanDepth)
-		g.Go(func() error {
-			defer close(out)
-			return encode(gctx, in, out, enc, pool)
-		})
-	}
+	plainH := sha256.New()
+	plain := make(chan chunk, chanDepth)
+	g.Go(func() error { return relay(gctx, read, plain, pool, plainH) })
 
-	storedH := sha256.New()
-	g.Go(func() error {
-		return store(gctx, out, dst, storedH, &m.StoredSize, pool)
-	})
+	chans := []chan chunk{read, plain}
+	out, storedH := plain, plainH
+	if encoded {
+		encodedCh := make(chan chunk, chanDepth)
+		g.Go(func() error {
+			defer close(encodedCh)
+			return encode(gctx, plain, encodedCh, enc, pool, release)
+		})
+		storedH = sha256.New()
+		out = make(chan chunk, chanDepth)
+		g.Go(func() error { return relay(gctx, encodedCh, out, pool, storedH) })
+		chans = append(chans, encodedCh, out)
+	}
+	g.Go(func() error { return store(gctx, out, dst, &m.StoredSize, pool) })
 
 	err := g.Wait()
-	// Return every buffer still queued, so a failed file does not leak.
-	for c := range in {
-		pool.Put(c.buf)
-	}
-	if out != in {
-		for c := range out {
+	// Return every buffer still queued and every token of a chunk never
+	// encoded, so that a failed file does not leak them: the next files
+	// would wait for them forever.
+	for _, ch := range chans {
+		for c := range ch {
 			pool.Put(c.buf)
 		}
+	}
+	for held.Load() > 0 {
+		release()
 	}
 	if err != nil {
 		if ctx.Err() != nil {
@@ -145,8 +189,24 @@ func Store(ctx context.Context, src io.Reader, dst io.Writer, enc Encoding, pool
 		return m, err
 	}
 	m.SHA256 = hex.EncodeToString(plainH.Sum(nil))
+	// Stored as read (no zstd, no age): one hash is both.
 	m.StoredSHA256 = hex.EncodeToString(storedH.Sum(nil))
 	return m, nil
+}
+
+// relay is a hashing stage: it hashes each chunk and passes it on.
+func relay(ctx context.Context, in <-chan chunk, out chan<- chunk, pool *Pool, h hash.Hash) error {
+	defer close(out)
+	for c := range in {
+		h.Write((*c.buf)[:c.n])
+		select {
+		case out <- c:
+		case <-ctx.Done():
+			pool.Put(c.buf)
+			return ctx.Err()
+		}
+	}
+	return nil
 }
 
 // zstdOptions configure every zstd encoder of the pipeline, plain and
@@ -167,9 +227,27 @@ func zstdOptions() []zstd.EOption {
 	}
 }
 
-// encode is stage 2: optional zstd, then optional age.
-func encode(ctx context.Context, in <-chan chunk, out chan<- chunk, enc Encoding, pool *Pool) error {
+// NewCompressor returns the zstd encoder the encode stage writes through, plain or
+// adaptive (autozstd), configured as Store configures it; the create
+// benchmarks measure its single-core cost with it.
+func NewCompressor(dst io.Writer, adaptive bool) (io.WriteCloser, error) {
+	if adaptive {
+		return autozstd.NewWriter(dst, autozstd.WithEncoderOptions(zstdOptions()...))
+	}
+	return zstd.NewWriter(dst, zstdOptions()...)
+}
+
+// encode is the middle stage: optional zstd, then optional age.
+func encode(ctx context.Context, in <-chan chunk, out chan<- chunk, enc Encoding, pool *Pool, release func()) error {
 	cw := &chanWriter{ctx: ctx, out: out, pool: pool}
+	// A failed file returns the buffer being filled too; run last, after
+	// the encoder's Close below has written what it had.
+	defer func() {
+		if cw.cur != nil {
+			pool.Put(cw.cur)
+			cw.cur = nil
+		}
+	}()
 	var top io.Writer = cw
 	var ageW io.WriteCloser
 	if len(enc.Recipients) > 0 {
@@ -181,13 +259,7 @@ func encode(ctx context.Context, in <-chan chunk, out chan<- chunk, enc Encoding
 	}
 	var zw io.WriteCloser
 	if enc.Zstd {
-		var w io.WriteCloser
-		var err error
-		if enc.Adaptive {
-			w, err = autozstd.NewWriter(top, autozstd.WithEncoderOptions(zstdOptions()...))
-		} else {
-			w, err = zstd.NewWriter(top, zstdOptions()...)
-		}
+		w, err := NewCompressor(top, enc.Adaptive)
 		if err != nil {
 			return fmt.Errorf("compress: %w", err)
 		}
@@ -203,6 +275,7 @@ func encode(ctx context.Context, in <-chan chunk, out chan<- chunk, enc Encoding
 	for c := range in {
 		_, err := top.Write((*c.buf)[:c.n])
 		pool.Put(c.buf)
+		release()
 		if err != nil {
 			return err
 		}
@@ -225,11 +298,10 @@ func encode(ctx context.Context, in <-chan chunk, out chan<- chunk, enc Encoding
 	return cw.flush()
 }
 
-// store is stage 3: hash what is stored and write it in WriteSize pieces.
-func store(ctx context.Context, out <-chan chunk, dst io.Writer, h hash.Hash, n *int64, pool *Pool) error {
+// store is the last stage: write what is stored in WriteSize pieces.
+func store(ctx context.Context, out <-chan chunk, dst io.Writer, n *int64, pool *Pool) error {
 	for c := range out {
 		b := (*c.buf)[:c.n]
-		h.Write(b)
 		for len(b) > 0 {
 			k := min(len(b), WriteSize)
 			w, err := dst.Write(b[:k])
@@ -251,7 +323,8 @@ func store(ctx context.Context, out <-chan chunk, dst io.Writer, h hash.Hash, n 
 	return nil
 }
 
-// chanWriter collects encoder output into pooled buffers for stage 3.
+// chanWriter collects encoder output into pooled buffers for the stages
+// after encode.
 type chanWriter struct {
 	ctx  context.Context
 	out  chan<- chunk
@@ -264,7 +337,11 @@ func (w *chanWriter) Write(p []byte) (int, error) {
 	written := 0
 	for len(p) > 0 {
 		if w.cur == nil {
-			w.cur, w.n = w.pool.Get(), 0
+			b, err := w.pool.get(w.ctx)
+			if err != nil {
+				return written, err
+			}
+			w.cur, w.n = b, 0
 		}
 		k := copy((*w.cur)[w.n:], p)
 		w.n += k
@@ -508,17 +585,27 @@ type Pool struct {
 	mu    sync.Mutex
 	made  int
 	limit int
+	// upstream holds a token per buffer read and not yet encoded, by
+	// every Store using the pool: see Store.
+	upstream chan struct{}
 }
 
 // NewPool returns a pool of at most n buffers.
 func NewPool(n int) *Pool {
-	return &Pool{free: make(chan *[]byte, n), limit: n}
+	return &Pool{free: make(chan *[]byte, n), limit: n, upstream: make(chan struct{}, max(n/2, 1))}
 }
 
 func (p *Pool) Get() *[]byte {
+	b, _ := p.get(context.Background())
+	return b
+}
+
+// get is Get that gives up when ctx is done, so that a stage
+// whose consumer failed does not wait for buffers nobody will return.
+func (p *Pool) get(ctx context.Context) (*[]byte, error) {
 	select {
 	case b := <-p.free:
-		return b
+		return b, nil
 	default:
 	}
 	p.mu.Lock()
@@ -526,10 +613,15 @@ func (p *Pool) Get() *[]byte {
 		p.made++
 		p.mu.Unlock()
 		b := make([]byte, BufSize)
-		return &b
+		return &b, nil
 	}
 	p.mu.Unlock()
-	return <-p.free
+	select {
+	case b := <-p.free:
+		return b, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
 }
 
 func (p *Pool) Put(b *[]byte) {

@@ -5,9 +5,11 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"io"
 	mrand "math/rand/v2"
 	"testing"
+	"time"
 
 	"filippo.io/age"
 
@@ -79,3 +81,109 @@ func TestAdaptiveStoresZerosAsSmallAsZstd(t *testing.T) {
 		t.Errorf("4 MiB of zeros: adaptive stores %d bytes, zstd %d", a, z)
 	}
 }
+
+// Every stage takes buffers from one pool, encode's output too; the
+// stages before encode must never hold so many that files stored at once
+// wait on each other forever: with pools as create makes them (16 per job
+// and 4) and with a pool of 8 for 1 to 4 files.
+func TestFilesStoredAtOnceThroughOnePoolAllFinish(t *testing.T) {
+	id, err := age.GenerateX25519Identity()
+	if err != nil {
+		t.Fatal(err)
+	}
+	data := make([]byte, 12<<20)
+	mrand.NewChaCha8([32]byte{2}).Read(data)
+	for _, tc := range []struct{ jobs, pool int }{{1, 20}, {2, 36}, {4, 68}, {1, 8}, {2, 8}, {4, 8}} {
+		jobs, pool := tc.jobs, NewPool(tc.pool)
+		done := make(chan error, jobs)
+		for range jobs {
+			go func() {
+				// A slow sink: the encode stage's output piles up.
+				_, err := Store(context.Background(), bytes.NewReader(data), &slowWriter{}, Encoding{Zstd: true, Adaptive: true, Recipients: []age.Recipient{id.Recipient()}}, pool, nil)
+				done <- err
+			}()
+		}
+		for range jobs {
+			select {
+			case err := <-done:
+				if err != nil {
+					t.Fatal(err)
+				}
+			case <-time.After(60 * time.Second):
+				t.Fatalf("%d files through a pool of %d: still not stored after a minute (stages waiting on each other for buffers)", jobs, tc.pool)
+			}
+		}
+	}
+}
+
+// slowWriter sleeps now and then; with cancel, it cancels the store at
+// its 8th write.
+type slowWriter struct {
+	n      int
+	cancel func()
+}
+
+func (w *slowWriter) Write(p []byte) (int, error) {
+	if w.n++; w.n%16 == 0 {
+		time.Sleep(time.Millisecond)
+	}
+	if w.cancel != nil && w.n == 8 {
+		w.cancel()
+	}
+	return len(p), nil
+}
+
+// A file that fails, at the source, at the output or by cancellation,
+// returns what it held of the pool: files after it still get through.
+func TestFailedFilesLeaveThePoolWhole(t *testing.T) {
+	id, err := age.GenerateX25519Identity()
+	if err != nil {
+		t.Fatal(err)
+	}
+	data := make([]byte, 8<<20)
+	mrand.NewChaCha8([32]byte{3}).Read(data)
+	enc := Encoding{Zstd: true, Adaptive: true, Recipients: []age.Recipient{id.Recipient()}}
+	pool := NewPool(8)
+	failing := []struct {
+		name string
+		run  func() error
+	}{
+		{"source error", func() error {
+			_, err := Store(context.Background(), io.MultiReader(bytes.NewReader(data[:3<<20]), errReader{}), &slowWriter{}, enc, pool, nil)
+			return err
+		}},
+		{"output error", func() error {
+			_, err := Store(context.Background(), bytes.NewReader(data), &failWriter{n: 1 << 20}, enc, pool, nil)
+			return err
+		}},
+		{"cancelled", func() error {
+			ctx, cancel := context.WithCancel(context.Background())
+			_, err := Store(ctx, bytes.NewReader(data), &slowWriter{cancel: cancel}, enc, pool, nil)
+			return err
+		}},
+	}
+	for range 4 {
+		for _, f := range failing {
+			if err := f.run(); err == nil {
+				t.Fatalf("%s: stored without an error", f.name)
+			}
+		}
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, err := Store(context.Background(), bytes.NewReader(data), &slowWriter{}, enc, pool, nil)
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(60 * time.Second):
+		t.Fatal("a file after 12 failed ones is still not stored after a minute: the failed ones kept part of the pool")
+	}
+}
+
+type errReader struct{}
+
+func (errReader) Read([]byte) (int, error) { return 0, errors.New("source gone") }
