@@ -23,6 +23,7 @@ import (
 	"filippo.io/age"
 
 	"github.com/exitkit/exitkit/bundle/internal/pipeline"
+	"github.com/exitkit/exitkit/bundle/source"
 	"github.com/exitkit/exitkit/internal/interop"
 )
 
@@ -353,21 +354,26 @@ type genSource struct {
 
 func (g *genSource) String() string { return fmt.Sprintf("generated:%dx%d", g.vms, g.size) }
 
-func (g *genSource) Export(ctx context.Context, fn func(context.Context, *SourceVM) error) error {
-	for i := range g.vms {
+func (g *genSource) Names() []string {
+	names := make([]string, g.vms)
+	for i := range names {
+		names[i] = fmt.Sprintf("vm%d", i+1)
+	}
+	return names
+}
+
+func (g *genSource) Export(ctx context.Context, jobs int, fn func(context.Context, *SourceVM) error) error {
+	return source.Each(ctx, g.vms, jobs, func(ctx context.Context, i int) error {
 		name := fmt.Sprintf("vm%d", i+1)
 		seed := byte(i)
-		sv := &SourceVM{Name: name, Origin: g.String() + "/" + name, Descriptor: crDescriptor(name, []string{"disk.img"}, []int64{g.size}, g.size, "")}
+		sv := &SourceVM{Seq: i, Name: name, Origin: g.String() + "/" + name, Descriptor: crDescriptor(name, []string{"disk.img"}, []int64{g.size}, g.size, "")}
 		sv.Files = []SourceFile{{Href: "disk.img", Size: g.size, Open: func(context.Context) (io.ReadCloser, error) {
 			var s [32]byte
 			s[0] = seed
 			return io.NopCloser(&genReader{rng: mrand.NewChaCha8(s), left: g.size}), nil
 		}}}
-		if err := fn(ctx, sv); err != nil {
-			return err
-		}
-	}
-	return nil
+		return fn(ctx, sv)
+	})
 }
 
 type genReader struct {
