@@ -167,7 +167,7 @@ func BenchmarkCreateVsStock(b *testing.B) {
 	b.ReportMetric(limit/1e6, "limit-MB/s")
 	b.ReportMetric(100*rate/ioLimit, "pct-of-limit-with-io")
 	b.ReportMetric(none.cpu.Seconds()/float64(b.N), "create-cpu-s")
-	b.ReportMetric(float64(max(none.rss, auto.rss))/1024, "peak-RSS-MiB") // Maxrss is in KiB on Linux
+	b.ReportMetric(float64(max(none.rss, auto.rss))/1024, "peak-RSS-MiB") // VmHWM is in KiB
 	b.ReportMetric(rate/1e6, "create-MB/s")
 	b.ReportMetric(float64(size)*float64(b.N)/auto.wall.Seconds()/1e6, "auto-MB/s")
 	b.ReportMetric(auto.wall.Seconds()/none.wall.Seconds(), "auto-vs-none-time")
