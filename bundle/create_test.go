@@ -4,9 +4,6 @@ import (
 	"archive/tar"
 	"bytes"
 	"context"
-	"crypto/ed25519"
-	"crypto/rand"
-	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
@@ -482,19 +479,7 @@ func TestCreateResumesAfterKill(t *testing.T) {
 		t.Skip("starts a child process")
 	}
 	fixture := t.TempDir()
-	fx := newFixture(t, fixture, crCapacity)
-	_, priv, _ := ed25519.GenerateKey(rand.Reader)
-	signer, err := ssh.NewSignerFromKey(priv)
-	if err != nil {
-		t.Fatal(err)
-	}
-	block, err := ssh.MarshalPrivateKey(priv, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	os.WriteFile(filepath.Join(fixture, "sign.key"), pem.EncodeToMemory(block), 0o600)
-	id, _ := age.GenerateX25519Identity()
-	os.WriteFile(filepath.Join(fixture, "age.key"), []byte(id.String()), 0o600)
+	fx, signer, id := tarFixture(t, fixture, crCapacity)
 	out := filepath.Join(fixture, "out")
 
 	for _, killAt := range []string{"mid-file", "after-file"} {

@@ -51,8 +51,9 @@ func parseTarChild(s string) tarChild {
 	return tarChild{fixture: f[0], capacity: capacity, compress: f[2], encrypt: f[3] == "true", jobs: jobs, slow: f[5] == "true"}
 }
 
-// tarFixture makes the child's fixture: the source files, a signing key
-// and an age identity, in dir.
+// tarFixture makes a kill test's fixture, which its child reads back: the
+// source files, a signing key (sign.key) and an age identity (age.key),
+// in dir.
 func tarFixture(t *testing.T, dir string, capacity int64) (*crFixture, ssh.Signer, *age.X25519Identity) {
 	fx := newFixture(t, dir, capacity)
 	_, priv, _ := ed25519.GenerateKey(rand.Reader)

@@ -137,23 +137,17 @@ func (s *Source) connect(ctx context.Context) error {
 func (s *Source) String() string { return s.target.String() }
 
 // Names lists the names of the VMs Export will hand over, in order.
-func (s *Source) Names() []string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	out := make([]string, len(s.vms))
-	for i, v := range s.vms {
-		out[i] = v.name
-	}
-	return out
-}
+func (s *Source) Names() []string { return s.list(func(v selected) string { return v.name }) }
 
 // VMs lists the inventory paths of the VMs Export will hand over, in order.
-func (s *Source) VMs() []string {
+func (s *Source) VMs() []string { return s.list(func(v selected) string { return v.path }) }
+
+func (s *Source) list(field func(selected) string) []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	out := make([]string, len(s.vms))
 	for i, v := range s.vms {
-		out[i] = v.path
+		out[i] = field(v)
 	}
 	return out
 }
