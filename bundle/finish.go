@@ -233,6 +233,3 @@ func hashFile(sink bagit.Sink, name string, buf []byte) (int64, string, error) {
 	}
 	return n, hex.EncodeToString(h.Sum(nil)), nil
 }
-
-// TarBagName is the name of the single folder a bundle tar holds.
-func TarBagName(tarPath string) string { return bagit.TarName(tarPath) }
