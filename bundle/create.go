@@ -508,9 +508,9 @@ func (c *creator) writeSmall(vmDir, name, role string, data []byte) (File, error
 	sum := sha256Hex(data)
 	f := File{Name: name, Path: bagPath, Role: role, Size: int64(len(data)), SHA256: sum, StoredSize: int64(len(data)), StoredSHA256: sum}
 	b := c.pool.Get()
-	n, old, err := hashFile(c.sink, bagPath, *b)
+	old, err := hashFile(c.sink, bagPath, f.Size, *b)
 	c.pool.Put(b)
-	if err == nil && n == f.Size && old == sum && c.sink.Keep(bagPath, n, c.j.Header.Created) == nil {
+	if err == nil && old == sum && c.sink.Keep(bagPath, f.Size, c.j.Header.Created) == nil {
 		return f, nil
 	}
 	w, err := c.sink.Store(bagPath, f.Size, c.j.Header.Created)
@@ -574,11 +574,11 @@ func (c *creator) keep(rec journal.Record, p *filePlan) (File, bool) {
 	}
 	b := c.pool.Get()
 	defer c.pool.Put(b)
-	n, sum, err := hashFile(c.sink, rec.Path, *b)
-	if err != nil || n != rec.StoredSize || sum != rec.StoredSHA256 {
+	sum, err := hashFile(c.sink, rec.Path, rec.StoredSize, *b)
+	if err != nil || sum != rec.StoredSHA256 {
 		return File{}, false
 	}
-	if c.sink.Keep(rec.Path, n, c.j.Header.Created) != nil {
+	if c.sink.Keep(rec.Path, rec.StoredSize, c.j.Header.Created) != nil {
 		return File{}, false
 	}
 	if rec.Compression == "zstd" {
@@ -598,14 +598,15 @@ func (c *creator) fileEntry(p *filePlan, rec journal.Record) File {
 	}
 }
 
-// transfer reads the file once from the source into name.partial, checks
-// its size, renames it into place and records it as done.
+// transfer reads the file once from the source through the pipeline into
+// the sink, checks its size and hash, records it as done and commits it.
 func (c *creator) transfer(ctx context.Context, vmDir string, p *filePlan, fp *progress.File) (File, error) {
+	admit, _ := c.sink.(interface{ Admit(known bool) func() })
 	release := func() {}
-	if a, ok := c.sink.(interface{ Admit(known bool) func() }); ok {
-		release = a.Admit(p.sf.Size >= 0) // before the source is opened: see tarsink.Tar.Admit
+	if admit != nil {
+		release = admit.Admit(p.sf.Size >= 0) // before the source is opened: see tarsink.Tar.Admit
 	}
-	defer release()
+	defer func() { release() }()
 	rc, err := p.sf.Open(ctx)
 	if err != nil {
 		return File{}, fmt.Errorf("open %s: %w", p.sf.Href, err)
@@ -635,8 +636,12 @@ func (c *creator) transfer(ctx context.Context, vmDir string, p *filePlan, fp *p
 	if err != nil {
 		return File{}, err
 	}
+	if admit != nil && size < 0 && p.sf.Size >= 0 {
+		release() // compressed: a size known only at the end, so the tail alone
+		release = admit.Admit(false)
+	}
 	out, err := c.sink.Store(bagPath, size, c.j.Header.Created)
-	if p.sf.Size >= 0 {
+	if size >= 0 {
 		release()
 	}
 	if err != nil {

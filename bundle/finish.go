@@ -218,18 +218,20 @@ func readManifest(out fsx.FS) (*Manifest, error) {
 	return manifest.Decode(data)
 }
 
-// hashFile returns the size and SHA-256 of a file an earlier run stored,
-// for checking a done record.
-func hashFile(sink bagit.Sink, name string, buf []byte) (int64, string, error) {
-	f, _, err := sink.Open(name)
+// hashFile returns the SHA-256 of a file an earlier run stored, for
+// checking a done record; a file of another size than size is not read.
+func hashFile(sink bagit.Sink, name string, size int64, buf []byte) (string, error) {
+	f, n, err := sink.Open(name)
 	if err != nil {
-		return 0, "", err
+		return "", err
 	}
 	defer f.Close()
-	h := sha256.New()
-	n, err := io.CopyBuffer(h, struct{ io.Reader }{f}, buf)
-	if err != nil {
-		return n, "", err
+	if n != size {
+		return "", fmt.Errorf("%s has %d bytes, not %d", name, n, size)
 	}
-	return n, hex.EncodeToString(h.Sum(nil)), nil
+	h := sha256.New()
+	if _, err := io.CopyBuffer(h, struct{ io.Reader }{io.LimitReader(f, size)}, buf); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
 }

@@ -309,3 +309,44 @@ func TestFilesOfUnknownSizeAreOpenedOneAtATimeForATar(t *testing.T) {
 		t.Fatalf("verify: %v %v", err, vtFailed(r))
 	}
 }
+
+// A file of known size that is compressed has a stored size known only at
+// its end, so it too holds the tail alone: a file of unknown size (a
+// vSphere download) is never opened while another file is being read,
+// where it would wait idle for the tail.
+func TestAnUnknownSizeFileIsNeverOpenedWhileACompressedFileIsRead(t *testing.T) {
+	fx := newFixture(t, t.TempDir(), crCapacity)
+	var reading, most atomic.Int32
+	var openedDuring atomic.Int32
+	for i, vm := range fx.source.vms {
+		for k, f := range vm.files {
+			unknown := (i+k)%2 == 1
+			if unknown {
+				f.size = -1
+			}
+			f.wrap = func(_ int, r io.Reader) io.Reader {
+				if unknown && reading.Load() > 0 {
+					openedDuring.Add(1)
+				}
+				if !unknown {
+					r = slowReader{r} // a window wide enough for an early opening to show
+				}
+				return &countingReader{r: r, active: &reading, max: &most}
+			}
+		}
+	}
+	opts := crOptions(t, fx, "")
+	opts.Tar, opts.Jobs, opts.Compress = filepath.Join(t.TempDir(), "acme.tar"), 4, "zstd"
+	for range 3 { // the files race for the tail; several runs give an early opening its chance
+		os.Remove(opts.Tar)
+		if _, err := testCreate(context.Background(), opts); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := openedDuring.Load(); n > 0 {
+		t.Errorf("a file of unknown size was opened %d times while another file was read", n)
+	}
+	if _, err := Verify(context.Background(), opts.Tar, VerifyOptions{Signer: opts.Signer.PublicKey()}); err != nil {
+		t.Fatal(err)
+	}
+}

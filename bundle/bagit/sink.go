@@ -112,6 +112,12 @@ func (f *Folder) Store(p string, size int64, _ time.Time) (Stored, error) {
 }
 
 func (f *Folder) Open(p string) (io.ReadCloser, int64, error) {
+	// Lstat first: opening a planted FIFO would block until a writer came.
+	if fi, err := f.fs.Lstat(p); err != nil {
+		return nil, 0, err
+	} else if !fi.Mode().IsRegular() {
+		return nil, 0, fmt.Errorf("%s is not a regular file", p)
+	}
 	r, err := f.fs.Open(p)
 	if err != nil {
 		return nil, 0, err

@@ -74,7 +74,9 @@ exit bundles, and its signature FILE.sig, when there, must verify with that
 key. Anything else exits 2 with what differs.
 
 Tar: --tar FILE writes each file once, straight into FILE.partial (several
-at once when their sizes are known beforehand: --compress none), with the
+at once when their stored sizes are known beforehand: --compress none, and
+files auto stores as they are; a compressed file, or one of unknown size
+such as a vSphere disk, is written alone), with the
 journal and tag files in FILE.parts beside it; after the signature the tag
 files go into room kept for them before the payload, and FILE.partial is
 renamed to FILE. It resumes like a folder: entries kept from the

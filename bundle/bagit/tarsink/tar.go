@@ -21,7 +21,8 @@ import (
 
 // Tar is a sink that writes the bag as one tar file in one pass: every
 // payload file goes straight into FILE.partial, and FILE.parts beside it
-// holds only the journal, the lock and the tag files. Finish writes the
+// holds only the journal, the lock, the tag files and (empty) the VM
+// folders create makes. Finish writes the
 // tag files into the room kept for them after the top folder (see
 // roomSize), before the payload, and renames FILE.partial to FILE, so a
 // tar under its final name is whole.
@@ -180,7 +181,7 @@ func (t *Tar) readBackOnce(again bool) error {
 		t.members = append(t.members, m)
 		pos = m.end()
 	}
-	if len(t.members) == 1 && !again && fi.Size() >= roomEnd {
+	if len(t.members) == 1 && !again && roomEnd > 0 && fi.Size() >= roomEnd {
 		// The room does not read: a write of the tag files into it torn
 		// (by a power cut). Whatever it holds is no file, and an empty
 		// room in its place lets the payload after it be read back.
@@ -337,8 +338,9 @@ func (t *Tar) Store(p string, size int64, mtime time.Time) (bagit.Stored, error)
 	hdr := tarHeader(name, typePending, max(size, 0), mtime, size < 0)
 	m := &member{name: p, hdr: t.tail, data: t.tail + int64(len(hdr)), size: size, fixed: size < 0, state: stPending, mtime: mtime}
 	if size >= 0 {
-		// The pending header goes in now, so that a later entry written
-		// whole before this one is found again after a kill.
+		// The pending header goes in now: after a kill, the read-back
+		// stops at it (an entry never finished), not at bytes of unknown
+		// meaning.
 		if _, err := t.f.WriteAt(hdr, m.hdr); err != nil {
 			return nil, fmt.Errorf("write %s: %w", p, err)
 		}
@@ -494,12 +496,23 @@ func (t *Tar) Settle(keep map[string]bool) error {
 	var w int64
 	var kept []*member
 	have := map[string]bool{}
+	// A folder stays only above a file that does: one read back is
+	// outside input, and a planted "acme/bagit.txt/" would turn a tag file
+	// into a folder when the tar is extracted.
+	parents := map[string]bool{"": true}
+	for p := range keep {
+		for i, r := range p {
+			if r == '/' {
+				parents[p[:i+1]] = true
+			}
+		}
+	}
 	buf := make([]byte, 1<<20)
 	for _, m := range t.members {
 		switch {
 		case m.state == stPending:
 			return fmt.Errorf("settle %s: %s is still being written", t.path, m.name)
-		case m.room, m.dir && (m.state == stDone || m.headerOK):
+		case m.room, m.dir && (m.state == stDone || m.headerOK) && parents[m.name]:
 		case !m.dir && (m.state == stKept || m.state == stDone) && keep[m.name] && !have[m.name]:
 			have[m.name] = true
 		default:

@@ -45,7 +45,7 @@ import (
 const (
 	BufSize    = 256 << 10 // pipeline buffer
 	WriteSize  = 64 << 10  // write() size: 1 MiB writes measured at half the speed of 64 KiB ones
-	chanDepth  = 6         // buffers queued between two stages: 4 channels x 6 + one per stage fit the pool create makes for one file (16*jobs+4)
+	chanDepth  = 6         // buffers queued between two stages; the stages before encode hold at most half the pool (Pool.upstream), so they never starve it
 	zstdWindow = 1 << 20   // with full encoder memory: see zstdOptions
 	// maxDecodeWindow bounds the window a received zstd frame may ask the
 	// decoder to allocate: create writes 1 MiB; 8 MiB also takes what

@@ -42,30 +42,17 @@ func AgeSize(n, header int64) int64 {
 	return header + ageNonce + n + ageTag*chunks
 }
 
-// StoredSize is the size of n plaintext bytes stored encrypted to
-// recipients without compression (n itself with no recipients), known
-// before the data flows: what lets a tar header precede the data.
-func StoredSize(n int64, recipients []age.Recipient) (int64, error) {
-	if len(recipients) == 0 {
-		return n, nil
-	}
-	h, err := AgeHeaderSize(recipients)
-	if err != nil {
-		return 0, err
-	}
-	return AgeSize(n, h), nil
-}
-
-// A Sizer computes StoredSize for the files of one create, measuring the
-// age header once.
+// A Sizer computes the stored size of files encrypted without compression,
+// known before the data flows (what lets a tar header precede the data),
+// for the files of one create, measuring the age header once.
 type Sizer struct {
 	once   sync.Once
 	header int64
 	err    error
 }
 
-// Size is StoredSize(n, recipients); recipients must be the same at
-// every call.
+// Size is the stored size of n plaintext bytes encrypted to recipients (n
+// itself with none); recipients must be the same at every call.
 func (s *Sizer) Size(n int64, recipients []age.Recipient) (int64, error) {
 	if len(recipients) == 0 {
 		return n, nil

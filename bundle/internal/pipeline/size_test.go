@@ -57,15 +57,12 @@ func TestStoredSizeIsTheSizeAgeWrites(t *testing.T) {
 			if got := AgeSize(n, header); got != int64(out.Len()) {
 				t.Errorf("%s, %d bytes: computed %d, age wrote %d", name, n, got, out.Len())
 			}
-			if got, err := StoredSize(n, rs); err != nil || got != int64(out.Len()) {
-				t.Errorf("%s, %d bytes: StoredSize %d (%v), age wrote %d", name, n, got, err, out.Len())
-			}
 			if got, err := sizer.Size(n, rs); err != nil || got != int64(out.Len()) {
 				t.Errorf("%s, %d bytes: Sizer %d (%v), age wrote %d", name, n, got, err, out.Len())
 			}
 		}
 	}
-	if n, err := StoredSize(12345, nil); err != nil || n != 12345 {
+	if n, err := new(Sizer).Size(12345, nil); err != nil || n != 12345 {
 		t.Errorf("unencrypted: %d %v", n, err)
 	}
 }
