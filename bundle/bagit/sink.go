@@ -10,7 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/exitkit/exitkit/bundle/internal/pipeline"
 	"github.com/exitkit/exitkit/bundle/manifest"
 	"github.com/exitkit/exitkit/internal/fsx"
 )
@@ -108,7 +107,7 @@ func (f *Folder) Store(p string, size int64, _ time.Time) (Stored, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &folderEntry{fs: f.fs, p: p, f: out, w: &pipeline.Writeback{W: out}, size: size}, nil
+	return &folderEntry{fs: f.fs, p: p, f: out, w: &fsx.Writeback{W: out}, size: size}, nil
 }
 
 func (f *Folder) Open(p string) (io.ReadCloser, int64, error) {
