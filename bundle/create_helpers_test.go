@@ -64,8 +64,8 @@ func (s *crSource) Names() []string {
 	return names
 }
 
-func (s *crSource) Export(ctx context.Context, jobs int, fn func(context.Context, *SourceVM) error) error {
-	return source.Each(ctx, len(s.vms), jobs, func(ctx context.Context, i int) error {
+func (s *crSource) Export(ctx context.Context, slots source.Slots, fn func(context.Context, *SourceVM) error) error {
+	return source.Each(ctx, len(s.vms), slots, func(ctx context.Context, i int) error {
 		vm := s.vms[i]
 		sv := &SourceVM{Seq: i, Name: vm.name, Origin: s.String() + "/" + vm.name, Descriptor: vm.desc}
 		for _, f := range vm.files {

@@ -366,8 +366,8 @@ func (g *genSource) Names() []string {
 	return names
 }
 
-func (g *genSource) Export(ctx context.Context, jobs int, fn func(context.Context, *SourceVM) error) error {
-	return source.Each(ctx, g.vms, jobs, func(ctx context.Context, i int) error {
+func (g *genSource) Export(ctx context.Context, slots source.Slots, fn func(context.Context, *SourceVM) error) error {
+	return source.Each(ctx, g.vms, slots, func(ctx context.Context, i int) error {
 		name := fmt.Sprintf("vm%d", i+1)
 		seed := byte(i)
 		sv := &SourceVM{Seq: i, Name: name, Origin: g.String() + "/" + name, Descriptor: crDescriptor(name, []string{"disk.img"}, []int64{g.size}, g.size, "")}

@@ -43,8 +43,8 @@ func (s *itSource) Names() []string {
 	return names
 }
 
-func (s *itSource) Export(ctx context.Context, jobs int, fn func(context.Context, *SourceVM) error) error {
-	return source.Each(ctx, len(s.vms), jobs, func(ctx context.Context, i int) error {
+func (s *itSource) Export(ctx context.Context, slots source.Slots, fn func(context.Context, *SourceVM) error) error {
+	return source.Each(ctx, len(s.vms), slots, func(ctx context.Context, i int) error {
 		vm := *s.vms[i]
 		vm.Seq = i
 		return fn(ctx, &vm)

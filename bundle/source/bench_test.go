@@ -45,7 +45,7 @@ func BenchmarkOVAMemberRead(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			err = src.Export(context.Background(), 1, func(ctx context.Context, vm *VM) error {
+			err = src.Export(context.Background(), NewSlots(1), func(ctx context.Context, vm *VM) error {
 				rc, err := vm.Files[0].Open(ctx)
 				if err != nil {
 					return err

@@ -48,7 +48,7 @@ func TestEachRunsUpToJobsCallsAtOnceAndEveryOneOnce(t *testing.T) {
 		g := newGate(min(tc.n, tc.jobs))
 
 		var calls [8]atomic.Int32
-		err := Each(context.Background(), tc.n, tc.jobs, func(ctx context.Context, i int) error {
+		err := Each(context.Background(), tc.n, NewSlots(tc.jobs), func(ctx context.Context, i int) error {
 			calls[i].Add(1)
 			g.enter(t)
 			return nil
@@ -70,7 +70,7 @@ func TestEachRunsUpToJobsCallsAtOnceAndEveryOneOnce(t *testing.T) {
 func TestEachStartsNoMoreCallsAfterAFailureOrCancellation(t *testing.T) {
 	boom := errors.New("boom")
 	var started atomic.Int32
-	err := Each(context.Background(), 100, 1, func(ctx context.Context, i int) error {
+	err := Each(context.Background(), 100, NewSlots(1), func(ctx context.Context, i int) error {
 		started.Add(1)
 		if i == 2 {
 			return boom
@@ -86,7 +86,7 @@ func TestEachStartsNoMoreCallsAfterAFailureOrCancellation(t *testing.T) {
 
 	ctx, cancel := context.WithCancel(context.Background())
 	started.Store(0)
-	err = Each(ctx, 100, 1, func(ctx context.Context, i int) error {
+	err = Each(ctx, 100, NewSlots(1), func(ctx context.Context, i int) error {
 		started.Add(1)
 		if i == 4 {
 			cancel()

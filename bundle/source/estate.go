@@ -32,8 +32,8 @@ func Folders(sources []Source) [][]string {
 	return out
 }
 
-// ExportAll exports every source at once, each with up to jobs VMs at
-// once, calling fn with each VM's slot in folders (from Folders). It
+// ExportAll exports every source at once, with up to jobs VMs at once
+// across all of them (one Slots shared by every source), calling fn with each VM's slot in folders (from Folders). It
 // returns what went wrong with the sources themselves: an Export error, a
 // VM handed over that the source did not list (or twice), or fewer VMs
 // handed over than listed, which would leave the bundle without them.
@@ -49,13 +49,14 @@ func ExportAll(ctx context.Context, sources []Source, folders [][]string, jobs i
 		errs = append(errs, err)
 		mu.Unlock()
 	}
+	slots := NewSlots(jobs)
 	for i, src := range sources {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			handed := make([]bool, len(folders[i]))
 			n := 0
-			err := src.Export(ctx, jobs, func(ctx context.Context, vm *VM) error {
+			err := src.Export(ctx, slots, func(ctx context.Context, vm *VM) error {
 				mu.Lock()
 				bad := vm.Seq < 0 || vm.Seq >= len(handed) || handed[vm.Seq]
 				if !bad {

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 // listed is a source that lists names and hands over the VMs seqs says.
@@ -18,8 +19,8 @@ type listed struct {
 
 func (l *listed) String() string  { return l.name }
 func (l *listed) Names() []string { return l.names }
-func (l *listed) Export(ctx context.Context, jobs int, fn func(context.Context, *VM) error) error {
-	return Each(ctx, len(l.seqs), jobs, func(ctx context.Context, i int) error {
+func (l *listed) Export(ctx context.Context, slots Slots, fn func(context.Context, *VM) error) error {
+	return Each(ctx, len(l.seqs), slots, func(ctx context.Context, i int) error {
 		return fn(ctx, &VM{Seq: l.seqs[i], Name: fmt.Sprint("vm", l.seqs[i])})
 	})
 }
@@ -65,5 +66,45 @@ func TestExportAllRefusesASourceThatHandsOverWhatItDidNotList(t *testing.T) {
 				t.Fatalf("errs %v, want one saying %q", errs, tc.want)
 			}
 		})
+	}
+}
+
+// --jobs bounds the VMs in flight across all sources, not per source: with
+// several vSphere sources each VM in flight holds a lease (and a snapshot
+// of a running VM).
+func TestExportAllSharesItsSlotsAmongTheSources(t *testing.T) {
+	srcs := []Source{
+		&listed{name: "a", names: []string{"a1", "a2", "a3"}, seqs: []int{0, 1, 2}},
+		&listed{name: "b", names: []string{"b1", "b2", "b3"}, seqs: []int{0, 1, 2}},
+		&listed{name: "c", names: []string{"c1", "c2", "c3"}, seqs: []int{0, 1, 2}},
+	}
+	// Each call lingers until a third runs beside it (which must not
+	// happen) or a moment passes; a slow machine can only hide a third.
+	var mu sync.Mutex
+	running, peak := 0, 0
+	third := make(chan struct{})
+	var once sync.Once
+	errs := ExportAll(context.Background(), srcs, Folders(srcs), 2, func(ctx context.Context, slot Slot, vm *VM) error {
+		mu.Lock()
+		running++
+		peak = max(peak, running)
+		if running > 2 {
+			once.Do(func() { close(third) })
+		}
+		mu.Unlock()
+		select {
+		case <-third:
+		case <-time.After(100 * time.Millisecond):
+		}
+		mu.Lock()
+		running--
+		mu.Unlock()
+		return nil
+	})
+	if len(errs) != 0 {
+		t.Fatal(errs)
+	}
+	if peak != 2 {
+		t.Errorf("%d VMs of 3 sources were exported at once; jobs 2 bounds them all", peak)
 	}
 }

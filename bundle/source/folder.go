@@ -95,10 +95,10 @@ func (s *pkgSource) Names() []string {
 	return names
 }
 
-// Export hands over the VMs in descriptor path order, up to jobs at once,
+// Export hands over the VMs in descriptor path order, as slots allow,
 // and starts no more after an error.
-func (s *pkgSource) Export(ctx context.Context, jobs int, fn func(ctx context.Context, vm *VM) error) error {
-	return Each(ctx, len(s.vms), jobs, func(ctx context.Context, i int) error {
+func (s *pkgSource) Export(ctx context.Context, slots Slots, fn func(ctx context.Context, vm *VM) error) error {
+	return Each(ctx, len(s.vms), slots, func(ctx context.Context, i int) error {
 		vm := *s.vms[i]
 		vm.Seq = i
 		if err := fn(ctx, &vm); err != nil {

@@ -26,13 +26,14 @@ type Source interface {
 	// refuses to sign a bundle that lacks one of them.
 	Names() []string
 
-	// Export calls fn once for each VM, for up to jobs VMs at once (fn is
-	// safe for concurrent use), and returns when every call has returned.
+	// Export calls fn once for each VM, each holding one of slots while it
+	// runs, so that VMs go in parallel (fn is safe for concurrent use); it
+	// returns when every call has returned.
 	// The VM's files can be opened only while its fn runs (a vSphere
 	// export lease, say, is released when fn returns). An error from fn
 	// stops the export from starting more VMs unless the source chooses to
 	// go on with the others; Export then returns all errors joined.
-	Export(ctx context.Context, jobs int, fn func(ctx context.Context, vm *VM) error) error
+	Export(ctx context.Context, slots Slots, fn func(ctx context.Context, vm *VM) error) error
 }
 
 // A Planner is a Source that knows, before it exports anything, how many
@@ -105,12 +106,19 @@ type transientError struct{ err error }
 func (e *transientError) Error() string   { return e.err.Error() }
 func (e *transientError) Unwrap() []error { return []error{e.err, ErrTransient} }
 
-// Each calls fn(i) for every i in [0, n) in order, for up to jobs of them
-// at once, and returns when every call has returned. It starts no more
-// calls once ctx is done or a call has failed, and returns the failures
-// joined. Sources use it to export their VMs in parallel.
-func Each(ctx context.Context, n, jobs int, fn func(ctx context.Context, i int) error) error {
-	jobs = max(jobs, 1)
+// Slots bounds how many VMs are exported at once: create shares one among
+// all its sources, so that --jobs bounds the VMs in flight (and the
+// vSphere leases and snapshots they hold) across all of them.
+type Slots chan struct{}
+
+// NewSlots returns Slots for n VMs at once (at least one).
+func NewSlots(n int) Slots { return make(Slots, max(n, 1)) }
+
+// Each calls fn(i) for every i in [0, n) in order, each holding one of
+// slots while it runs, and returns when every call has returned. It starts
+// no more calls once ctx is done or a call has failed, and returns the
+// failures joined. Sources use it to export their VMs in parallel.
+func Each(ctx context.Context, n int, slots Slots, fn func(ctx context.Context, i int) error) error {
 	var (
 		wg   sync.WaitGroup
 		mu   sync.Mutex
@@ -121,13 +129,17 @@ func Each(ctx context.Context, n, jobs int, fn func(ctx context.Context, i int) 
 		defer mu.Unlock()
 		return len(errs) > 0
 	}
-	slots := make(chan struct{}, jobs)
 	for i := 0; i < n; i++ {
+		took := false
 		select {
 		case slots <- struct{}{}:
+			took = true
 		case <-ctx.Done():
 		}
 		if ctx.Err() != nil || failed() {
+			if took {
+				<-slots // slots may be shared: give back what this turn took
+			}
 			break
 		}
 		wg.Add(1)

@@ -28,7 +28,7 @@ import (
 func srcExported(t *testing.T, src Source) map[string]map[string][]byte {
 	t.Helper()
 	out := map[string]map[string][]byte{}
-	err := src.Export(context.Background(), 1, func(ctx context.Context, vm *VM) error {
+	err := src.Export(context.Background(), NewSlots(1), func(ctx context.Context, vm *VM) error {
 		files := map[string][]byte{}
 		for _, f := range vm.Files {
 			rc, err := f.Open(ctx)
@@ -186,7 +186,7 @@ func TestFolderSourceNoticesAFileChangedAfterOpening(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "web", "web-disk1.vmdk"), []byte("short"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	err = src.Export(context.Background(), 1, func(ctx context.Context, vm *VM) error {
+	err = src.Export(context.Background(), NewSlots(1), func(ctx context.Context, vm *VM) error {
 		for _, f := range vm.Files {
 			rc, err := f.Open(ctx)
 			if err != nil {
@@ -365,7 +365,7 @@ func FuzzOpenSourceOVA(f *testing.F) {
 			return
 		}
 		// Whatever was accepted must be readable in full, within the file.
-		err = src.Export(context.Background(), 1, func(ctx context.Context, vm *VM) error {
+		err = src.Export(context.Background(), NewSlots(1), func(ctx context.Context, vm *VM) error {
 			for _, sf := range vm.Files {
 				rc, err := sf.Open(ctx)
 				if err != nil {
@@ -413,7 +413,7 @@ func TestAFolderSourcePlansEveryFileOfEveryVMBeforeExporting(t *testing.T) {
 		t.Fatal(err)
 	}
 	var want int64
-	src.Export(context.Background(), 1, func(_ context.Context, vm *VM) error {
+	src.Export(context.Background(), NewSlots(1), func(_ context.Context, vm *VM) error {
 		for _, f := range vm.Files {
 			want += f.Size
 		}

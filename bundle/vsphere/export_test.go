@@ -11,6 +11,7 @@ import (
 
 	"github.com/exitkit/exitkit/bundle"
 	"github.com/exitkit/exitkit/bundle/ovf"
+	"github.com/exitkit/exitkit/bundle/source"
 	"github.com/exitkit/exitkit/bundle/vsphere"
 	"github.com/exitkit/exitkit/internal/vcsimx"
 )
@@ -100,7 +101,7 @@ func TestTemporarySnapshotIsRemovedWhenTheExportFailsOrIsCancelled(t *testing.T)
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			src := open(t, lab, "vm=db", options(lab))
-			err := src.Export(tc.ctx, 2, tc.fn)
+			err := src.Export(tc.ctx, source.NewSlots(2), tc.fn)
 			if !errors.Is(err, tc.want) {
 				t.Fatalf("got %v, want %v", err, tc.want)
 			}
@@ -334,7 +335,7 @@ func TestDroppedDownloadIsTransient(t *testing.T) {
 		return -1
 	})
 	src := open(t, lab, "vm=t", options(lab))
-	err := src.Export(context.Background(), 1, func(ctx context.Context, vm *bundle.SourceVM) error {
+	err := src.Export(context.Background(), source.NewSlots(1), func(ctx context.Context, vm *bundle.SourceVM) error {
 		f := vm.Files[0]
 		for try := 0; ; try++ {
 			rc, err := f.Open(ctx)
@@ -429,7 +430,7 @@ func TestLeaseIsRenewedWhileTheTransferRuns(t *testing.T) {
 	opts.LeaseInterval = 10 * time.Millisecond
 	src := open(t, lab, "vm=slow", opts)
 	before := lab.Calls("HttpNfcLeaseProgress")
-	err := src.Export(context.Background(), 1, func(ctx context.Context, vm *bundle.SourceVM) error {
+	err := src.Export(context.Background(), source.NewSlots(1), func(ctx context.Context, vm *bundle.SourceVM) error {
 		// A slow consumer: wait (bounded) until the lease was renewed twice.
 		deadline := time.Now().Add(30 * time.Second)
 		for lab.Calls("HttpNfcLeaseProgress")-before < 2 {
@@ -459,7 +460,7 @@ func TestFailedVMAbortsItsLeaseAndTheNextVMStillGoes(t *testing.T) {
 	addVM(t, lab, vcsimx.VMSpec{Name: "a", Disks: []vcsimx.Disk{{VMDK: d.vmdk, Capacity: d.capacity}}})
 	addVM(t, lab, vcsimx.VMSpec{Name: "b", Disks: []vcsimx.Disk{{VMDK: d.vmdk, Capacity: d.capacity}}})
 	var seen []string
-	err := open(t, lab, "vm=*", options(lab)).Export(context.Background(), 1, func(ctx context.Context, vm *bundle.SourceVM) error {
+	err := open(t, lab, "vm=*", options(lab)).Export(context.Background(), source.NewSlots(1), func(ctx context.Context, vm *bundle.SourceVM) error {
 		seen = append(seen, vm.Name)
 		if vm.Name == "a" {
 			return errors.New("disk full")
@@ -491,7 +492,7 @@ func TestStalledDownloadIsTransient(t *testing.T) {
 	})
 	opts := options(lab)
 	opts.StallTimeout = 300 * time.Millisecond
-	err := open(t, lab, "vm=s", opts).Export(context.Background(), 1, func(ctx context.Context, vm *bundle.SourceVM) error {
+	err := open(t, lab, "vm=s", opts).Export(context.Background(), source.NewSlots(1), func(ctx context.Context, vm *bundle.SourceVM) error {
 		f := vm.Files[0]
 		rc, err := f.Open(ctx)
 		if err != nil {

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/exitkit/exitkit/bundle"
+	"github.com/exitkit/exitkit/bundle/source"
 	"github.com/exitkit/exitkit/bundle/vsphere"
 	"github.com/exitkit/exitkit/internal/interop"
 	"github.com/exitkit/exitkit/internal/vcsimx"
@@ -100,7 +101,7 @@ type exported struct {
 func exportAll(t *testing.T, src bundle.Source) ([]exported, error) {
 	t.Helper()
 	var out []exported
-	err := src.Export(context.Background(), 1, func(ctx context.Context, vm *bundle.SourceVM) error {
+	err := src.Export(context.Background(), source.NewSlots(1), func(ctx context.Context, vm *bundle.SourceVM) error {
 		e := exported{vm: *vm, files: map[string][]byte{}}
 		for _, f := range vm.Files {
 			rc, err := f.Open(ctx)

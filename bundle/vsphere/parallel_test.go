@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/exitkit/exitkit/bundle"
+	"github.com/exitkit/exitkit/bundle/source"
 	"github.com/exitkit/exitkit/internal/vcsimx"
 )
 
@@ -29,7 +30,7 @@ func TestExportDownloadsSeveralVMsAtOnceBoundedPerHost(t *testing.T) {
 	)
 	two := make(chan struct{})
 	var once sync.Once
-	err := src.Export(context.Background(), 4, func(ctx context.Context, vm *bundle.SourceVM) error {
+	err := src.Export(context.Background(), source.NewSlots(4), func(ctx context.Context, vm *bundle.SourceVM) error {
 		mu.Lock()
 		seqs[vm.Seq] = vm.Name
 		mu.Unlock()

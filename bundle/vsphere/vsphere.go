@@ -165,13 +165,13 @@ func (s *Source) Close() error {
 	return err
 }
 
-// Export calls fn for the selected VMs in inventory-path order, up to
-// jobs VMs at once, each with its own lease; Options.HostDownloads bounds
-// the downloads per host. A VM that fails (its lease, its snapshot, or fn
+// Export calls fn for the selected VMs in inventory-path order, as many
+// at once as slots allow, each with its own lease (taken only once it
+// has its slot); Options.HostDownloads bounds the downloads per host. A VM that fails (its lease, its snapshot, or fn
 // after create's retries) is reported and the others still go; the
 // errors come back joined, each naming its VM. Cancelling ctx starts no
 // more VMs and cleans up the ones under way.
-func (s *Source) Export(ctx context.Context, jobs int, fn func(ctx context.Context, vm *bundle.SourceVM) error) error {
+func (s *Source) Export(ctx context.Context, slots source.Slots, fn func(ctx context.Context, vm *bundle.SourceVM) error) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.c == nil {
@@ -188,7 +188,7 @@ func (s *Source) Export(ctx context.Context, jobs int, fn func(ctx context.Conte
 		mu   sync.Mutex
 		errs []error
 	)
-	_ = source.Each(ctx, len(s.vms), jobs, func(ctx context.Context, i int) error {
+	_ = source.Each(ctx, len(s.vms), slots, func(ctx context.Context, i int) error {
 		vm := s.vms[i]
 		err := s.exportVM(ctx, i, vm, fn)
 		if err != nil {
