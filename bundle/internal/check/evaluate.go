@@ -25,8 +25,8 @@ type Evaluator struct {
 	pin      *seal.Pin
 	report   *Report
 	payload  map[string]bagit.ManifestLine // manifest-sha256.txt by path
-	exit     *Manifest
-	filePath map[string]*File // exit-manifest files by bag path
+	exit     *manifest.Manifest
+	filePath map[string]*manifest.File // exit-manifest files by bag path
 }
 
 // Evaluate judges what the scan saw against the bag's own manifests and
@@ -95,11 +95,11 @@ func (e *Evaluator) data(p string) ([]byte, bool) {
 
 func (e *Evaluator) Complete() Check {
 	c := Check{Name: CheckComplete}
-	if _, ok := e.res.Files[IncompleteMarker]; ok {
-		c.Files = append(c.Files, FileProblem{IncompleteMarker, "present: create did not finish; run the same create command again to resume"})
+	if _, ok := e.res.Files[manifest.IncompleteMarker]; ok {
+		c.Files = append(c.Files, FileProblem{manifest.IncompleteMarker, "present: create did not finish; run the same create command again to resume"})
 	}
-	if _, ok := e.res.Files[SignatureFile]; !ok {
-		c.Files = append(c.Files, FileProblem{SignatureFile, "missing: the bundle was never signed, so it is unfinished; run the same create command again to resume"})
+	if _, ok := e.res.Files[manifest.SignatureFile]; !ok {
+		c.Files = append(c.Files, FileProblem{manifest.SignatureFile, "missing: the bundle was never signed, so it is unfinished; run the same create command again to resume"})
 	}
 	if len(c.Files) > 0 {
 		e.report.Incomplete = true
@@ -118,39 +118,39 @@ func (e *Evaluator) Signature() Check {
 		return c
 	}
 	var signerPub ssh.PublicKey
-	if data, ok := e.data(SignerFile); ok {
+	if data, ok := e.data(manifest.SignerFile); ok {
 		if k, _, _, _, err := ssh.ParseAuthorizedKey(data); err == nil {
 			signerPub = k
 		} else {
-			c.Files = append(c.Files, FileProblem{SignerFile, "not an OpenSSH public key: " + err.Error()})
+			c.Files = append(c.Files, FileProblem{manifest.SignerFile, "not an OpenSSH public key: " + err.Error()})
 		}
 	}
-	sigData, ok := e.data(SignatureFile)
+	sigData, ok := e.data(manifest.SignatureFile)
 	if !ok {
 		c.Status = StatusFail
 		c.Detail = "no signature: nothing vouches for this bundle"
-		if _, present := e.res.Files[SignatureFile]; present {
-			return fail(SignatureFile, "unreadable or too large")
+		if _, present := e.res.Files[manifest.SignatureFile]; present {
+			return fail(manifest.SignatureFile, "unreadable or too large")
 		}
 		return c
 	}
-	tm, ok := e.data(TagManifestFile)
+	tm, ok := e.data(manifest.TagManifestFile)
 	if !ok {
-		return fail(TagManifestFile, "missing or unreadable: there is nothing the signature covers")
+		return fail(manifest.TagManifestFile, "missing or unreadable: there is nothing the signature covers")
 	}
 	sig, err := seal.Parse(sigData)
 	if err != nil {
-		return fail(SignatureFile, "signature file corrupt: not a readable SSHSIG signature ("+err.Error()+"); the bundle cannot be checked until a good copy of it is found")
+		return fail(manifest.SignatureFile, "signature file corrupt: not a readable SSHSIG signature ("+err.Error()+"); the bundle cannot be checked until a good copy of it is found")
 	}
-	signed := &Signer{Fingerprint: ssh.FingerprintSHA256(sig.PublicKey()), PublicKey: strings.TrimSpace(string(ssh.MarshalAuthorizedKey(sig.PublicKey())))}
+	signed := &manifest.Signer{Fingerprint: ssh.FingerprintSHA256(sig.PublicKey()), PublicKey: strings.TrimSpace(string(ssh.MarshalAuthorizedKey(sig.PublicKey())))}
 	e.report.Signer = signed
 	e.report.SignerPinned = e.pin.Pinned()
 	want, how, problem := e.pin.Expect(sig.PublicKey(), signerPub)
 	switch {
 	case problem != "":
-		return fail(SignatureFile, problem)
+		return fail(manifest.SignatureFile, problem)
 	case want == nil:
-		return fail(SignerFile, "missing: without it, or a pinned signer (a key, a fingerprint or an allowed signers file), there is no key to check the signature against")
+		return fail(manifest.SignerFile, "missing: without it, or a pinned signer (a key, a fingerprint or an allowed signers file), there is no key to check the signature against")
 	case !e.report.SignerPinned:
 		e.report.SignerNote = "The signer was not pinned: this proves the bundle is intact, not who made it. " +
 			"Compare the fingerprint above with the one the provider published (for example on its legal site), " +
@@ -161,28 +161,28 @@ func (e *Evaluator) Signature() Check {
 			// The key it names does not verify it either: the signature
 			// file itself is damaged, which implicates no one's key.
 			e.report.Signer = nil
-			return fail(SignatureFile, "signature file corrupt (or the tag manifest changed): it does not verify even with the key it names, so it says nothing about signer.pub ("+p.Text+")")
+			return fail(manifest.SignatureFile, "signature file corrupt (or the tag manifest changed): it does not verify even with the key it names, so it says nothing about signer.pub ("+p.Text+")")
 		}
-		c.Files = append(c.Files, FileProblem{SignerFile, fmt.Sprintf("holds %s, but the signature was made by %s: signer.pub was replaced",
+		c.Files = append(c.Files, FileProblem{manifest.SignerFile, fmt.Sprintf("holds %s, but the signature was made by %s: signer.pub was replaced",
 			ssh.FingerprintSHA256(signerPub), signed.Fingerprint)})
 	}
 	if p := sig.Verify(tm, want); p != nil {
 		if p.Message {
-			c.Files = append(c.Files, FileProblem{TagManifestFile, "does not match its signature: it or the signature was changed"})
+			c.Files = append(c.Files, FileProblem{manifest.TagManifestFile, "does not match its signature: it or the signature was changed"})
 		}
-		return fail(SignatureFile, p.Text)
+		return fail(manifest.SignatureFile, p.Text)
 	}
 	if len(c.Files) > 0 {
 		c.Detail = "the signature verifies, but see below"
 		return c
 	}
-	c.Detail = fmt.Sprintf("SSHSIG (namespace %s, %s) by %s, %s", SignatureNamespace, sig.HashAlgorithm(), signed.Fingerprint, how)
+	c.Detail = fmt.Sprintf("SSHSIG (namespace %s, %s) by %s, %s", manifest.SignatureNamespace, sig.HashAlgorithm(), signed.Fingerprint, how)
 	return c
 }
 
 // tagManifest returns the parsed tag manifest, or nil.
 func (e *Evaluator) TagManifest() ([]bagit.ManifestLine, error) {
-	data, ok := e.data(TagManifestFile)
+	data, ok := e.data(manifest.TagManifestFile)
 	if !ok {
 		return nil, errors.New("missing or unreadable")
 	}
@@ -193,7 +193,7 @@ func (e *Evaluator) checkTagManifest() Check {
 	c := Check{Name: CheckTagManifest}
 	lines, err := e.TagManifest()
 	if err != nil {
-		c.Files = append(c.Files, FileProblem{TagManifestFile, err.Error()})
+		c.Files = append(c.Files, FileProblem{manifest.TagManifestFile, err.Error()})
 		c.Detail = "the tag manifest cannot be read"
 		return c
 	}
@@ -214,7 +214,7 @@ func (e *Evaluator) checkTagManifest() Check {
 			c.Files = append(c.Files, FileProblem{l.Path, "SHA-256 differs from the tag manifest: the file was changed"})
 		}
 	}
-	for _, must := range []string{BagItFile, BagInfoFile, ManifestFile, ExitManifestFile} {
+	for _, must := range []string{manifest.BagItFile, manifest.BagInfoFile, manifest.ManifestFile, manifest.ExitManifestFile} {
 		if !listed[must] {
 			c.Files = append(c.Files, FileProblem{must, "not listed in the tag manifest, so the signature does not cover it"})
 		}
@@ -233,19 +233,19 @@ func (e *Evaluator) checkTagManifest() Check {
 func (e *Evaluator) checkBagIt() Check {
 	c := Check{Name: CheckBagIt}
 	c.Files = append(c.Files, e.res.Problems...)
-	if data, ok := e.data(BagItFile); !ok {
-		c.Files = append(c.Files, FileProblem{BagItFile, "missing or unreadable"})
+	if data, ok := e.data(manifest.BagItFile); !ok {
+		c.Files = append(c.Files, FileProblem{manifest.BagItFile, "missing or unreadable"})
 	} else if err := bagit.CheckBagItTxt(data); err != nil {
-		c.Files = append(c.Files, FileProblem{BagItFile, err.Error()})
+		c.Files = append(c.Files, FileProblem{manifest.BagItFile, err.Error()})
 	}
 	if _, ok := e.res.Files["fetch.txt"]; ok {
 		c.Files = append(c.Files, FileProblem{"fetch.txt", "present: the bag names files to download (RFC 8493 section 2.2.3); exitkit never fetches, a bundle must hold every file itself"})
 	}
-	if _, present := e.res.Files[BagInfoFile]; present {
-		if data, ok := e.data(BagInfoFile); !ok {
-			c.Files = append(c.Files, FileProblem{BagInfoFile, "unreadable or too large"})
+	if _, present := e.res.Files[manifest.BagInfoFile]; present {
+		if data, ok := e.data(manifest.BagInfoFile); !ok {
+			c.Files = append(c.Files, FileProblem{manifest.BagInfoFile, "unreadable or too large"})
 		} else if _, err := bagit.ParseInfo(data); err != nil {
-			c.Files = append(c.Files, FileProblem{BagInfoFile, err.Error()})
+			c.Files = append(c.Files, FileProblem{manifest.BagInfoFile, err.Error()})
 		}
 	}
 
@@ -262,7 +262,7 @@ func (e *Evaluator) checkBagIt() Check {
 	sort.Strings(payloadManifests)
 	sort.Strings(tagManifests)
 	if len(payloadManifests) == 0 {
-		c.Files = append(c.Files, FileProblem{ManifestFile, "no payload manifest (manifest-ALG.txt) at all"})
+		c.Files = append(c.Files, FileProblem{manifest.ManifestFile, "no payload manifest (manifest-ALG.txt) at all"})
 	}
 	e.payload = map[string]bagit.ManifestLine{}
 	var inData []string
@@ -372,12 +372,12 @@ func (e *Evaluator) compareSum(c *Check, m, alg string, l bagit.ManifestLine, ta
 // the signed tag manifest, and a Payload-Oxum that matches.
 func (e *Evaluator) checkProfile() Check {
 	c := Check{Name: CheckProfile}
-	for _, must := range []string{ManifestFile, TagManifestFile, BagInfoFile} {
+	for _, must := range []string{manifest.ManifestFile, manifest.TagManifestFile, manifest.BagInfoFile} {
 		if _, ok := e.res.Files[must]; !ok {
 			c.Files = append(c.Files, FileProblem{must, "missing: an exit bundle has one"})
 		}
 	}
-	tagListed := map[string]bool{TagManifestFile: true, SignatureFile: true, IncompleteMarker: true}
+	tagListed := map[string]bool{manifest.TagManifestFile: true, manifest.SignatureFile: true, manifest.IncompleteMarker: true}
 	if lines, err := e.TagManifest(); err == nil {
 		for _, l := range lines {
 			tagListed[l.Path] = true
@@ -397,14 +397,14 @@ func (e *Evaluator) checkProfile() Check {
 			c.Files = append(c.Files, FileProblem{p, "not listed in the tag manifest: an extra file the signature does not cover"})
 		}
 	}
-	if data, ok := e.data(BagInfoFile); ok {
+	if data, ok := e.data(manifest.BagInfoFile); ok {
 		if info, err := bagit.ParseInfo(data); err == nil {
 			if oxum, ok := info.Get("Payload-Oxum"); !ok {
-				c.Files = append(c.Files, FileProblem{BagInfoFile, "no Payload-Oxum"})
+				c.Files = append(c.Files, FileProblem{manifest.BagInfoFile, "no Payload-Oxum"})
 			} else if o, n, err := bagit.ParsePayloadOxum(oxum); err != nil {
-				c.Files = append(c.Files, FileProblem{BagInfoFile, err.Error()})
+				c.Files = append(c.Files, FileProblem{manifest.BagInfoFile, err.Error()})
 			} else if o != octets || n != count {
-				c.Files = append(c.Files, FileProblem{BagInfoFile, fmt.Sprintf("Payload-Oxum says %d bytes in %d files, data/ holds %d bytes in %d files", o, n, octets, count)})
+				c.Files = append(c.Files, FileProblem{manifest.BagInfoFile, fmt.Sprintf("Payload-Oxum says %d bytes in %d files, data/ holds %d bytes in %d files", o, n, octets, count)})
 			}
 		}
 	}
@@ -432,7 +432,7 @@ func (e *Evaluator) checkPayload() Check {
 		case s.Err != nil:
 			c.Files = append(c.Files, FileProblem{p, "unreadable: " + s.Err.Error()})
 		case s.SHA256 != l.SHA256:
-			c.Files = append(c.Files, FileProblem{p, "SHA-256 differs from " + ManifestFile + ": the stored file is damaged or was changed"})
+			c.Files = append(c.Files, FileProblem{p, "SHA-256 differs from " + manifest.ManifestFile + ": the stored file is damaged or was changed"})
 		default:
 			bytes += s.Size
 		}
@@ -447,56 +447,56 @@ func (e *Evaluator) checkPayload() Check {
 
 func (e *Evaluator) checkExitManifest() Check {
 	c := Check{Name: CheckExitManifest}
-	data, ok := e.data(ExitManifestFile)
+	data, ok := e.data(manifest.ExitManifestFile)
 	if !ok {
-		c.Files = append(c.Files, FileProblem{ExitManifestFile, "missing or unreadable"})
+		c.Files = append(c.Files, FileProblem{manifest.ExitManifestFile, "missing or unreadable"})
 		c.Detail = "no machine-readable manifest"
 		return c
 	}
-	var m Manifest
+	var m manifest.Manifest
 	if err := json.Unmarshal(data, &m); err != nil {
-		c.Files = append(c.Files, FileProblem{ExitManifestFile, "not valid JSON: " + err.Error()})
+		c.Files = append(c.Files, FileProblem{manifest.ExitManifestFile, "not valid JSON: " + err.Error()})
 		c.Detail = "no machine-readable manifest"
 		return c
 	}
 	e.exit = &m
-	e.filePath = map[string]*File{}
-	if m.Format != FormatVersion {
-		c.Files = append(c.Files, FileProblem{ExitManifestFile, fmt.Sprintf("format %q, this exitbundle reads %q", bagit.Clip(m.Format), FormatVersion)})
+	e.filePath = map[string]*manifest.File{}
+	if m.Format != manifest.FormatVersion {
+		c.Files = append(c.Files, FileProblem{manifest.ExitManifestFile, fmt.Sprintf("format %q, this exitbundle reads %q", bagit.Clip(m.Format), manifest.FormatVersion)})
 	}
 	if e.report.Signer != nil && m.Signer.Fingerprint != "" && m.Signer.Fingerprint != e.report.Signer.Fingerprint {
-		c.Files = append(c.Files, FileProblem{ExitManifestFile, fmt.Sprintf("names signer %s, but %s signed", bagit.Clip(m.Signer.Fingerprint), e.report.Signer.Fingerprint)})
+		c.Files = append(c.Files, FileProblem{manifest.ExitManifestFile, fmt.Sprintf("names signer %s, but %s signed", bagit.Clip(m.Signer.Fingerprint), e.report.Signer.Fingerprint)})
 	}
 	described := map[string]bool{}
 	names := map[string]bool{}
 	nfiles := 0
 	for vi := range m.VMs {
 		vm := &m.VMs[vi]
-		if vm.Name == "" || SanitizeName(vm.Name) != vm.Name || names[vm.Name] {
-			c.Files = append(c.Files, FileProblem{ExitManifestFile, fmt.Sprintf("VM name %q is empty, unsafe or repeated", bagit.Clip(vm.Name))})
+		if vm.Name == "" || manifest.SanitizeName(vm.Name) != vm.Name || names[vm.Name] {
+			c.Files = append(c.Files, FileProblem{manifest.ExitManifestFile, fmt.Sprintf("VM name %q is empty, unsafe or repeated", bagit.Clip(vm.Name))})
 			continue
 		}
 		names[vm.Name] = true
-		dir := PayloadDir + "/" + vm.Name + "/"
+		dir := manifest.PayloadDir + "/" + vm.Name + "/"
 		for _, p := range []string{vm.OVF, vm.MF} {
 			if !strings.HasPrefix(p, dir) || strings.Contains(p[len(dir):], "/") {
-				c.Files = append(c.Files, FileProblem{ExitManifestFile, fmt.Sprintf("VM %s: %q is not in %s", vm.Name, bagit.Clip(p), dir)})
+				c.Files = append(c.Files, FileProblem{manifest.ExitManifestFile, fmt.Sprintf("VM %s: %q is not in %s", vm.Name, bagit.Clip(p), dir)})
 				continue
 			}
 			described[p] = true
 			if _, ok := e.res.Files[p]; !ok {
-				c.Files = append(c.Files, FileProblem{p, "named in " + ExitManifestFile + " but missing"})
+				c.Files = append(c.Files, FileProblem{p, "named in " + manifest.ExitManifestFile + " but missing"})
 			}
 		}
 		for fi := range vm.Files {
 			f := &vm.Files[fi]
 			nfiles++
 			if !strings.HasPrefix(f.Path, dir) || strings.Contains(f.Path[len(dir):], "/") {
-				c.Files = append(c.Files, FileProblem{ExitManifestFile, fmt.Sprintf("VM %s: file %q is not in %s", vm.Name, bagit.Clip(f.Path), dir)})
+				c.Files = append(c.Files, FileProblem{manifest.ExitManifestFile, fmt.Sprintf("VM %s: file %q is not in %s", vm.Name, bagit.Clip(f.Path), dir)})
 				continue
 			}
 			if e.filePath[f.Path] != nil {
-				c.Files = append(c.Files, FileProblem{ExitManifestFile, fmt.Sprintf("VM %s: file %s listed twice", vm.Name, f.Path)})
+				c.Files = append(c.Files, FileProblem{manifest.ExitManifestFile, fmt.Sprintf("VM %s: file %s listed twice", vm.Name, f.Path)})
 				continue
 			}
 			e.filePath[f.Path] = f
@@ -506,7 +506,7 @@ func (e *Evaluator) checkExitManifest() Check {
 			}
 			enc, comp := StoredForm(f.Path)
 			if enc != f.Encrypted || comp != (f.Compression == "zstd") {
-				c.Files = append(c.Files, FileProblem{f.Path, "its name disagrees with the encryption or compression " + ExitManifestFile + " records"})
+				c.Files = append(c.Files, FileProblem{f.Path, "its name disagrees with the encryption or compression " + manifest.ExitManifestFile + " records"})
 			}
 			suffix := ""
 			if comp {
@@ -519,24 +519,24 @@ func (e *Evaluator) checkExitManifest() Check {
 				c.Files = append(c.Files, FileProblem{f.Path, fmt.Sprintf("stored name does not match the plaintext name %q", bagit.Clip(f.Name))})
 			}
 			if l, ok := e.payload[f.Path]; ok && l.SHA256 != strings.ToLower(f.StoredSHA256) {
-				c.Files = append(c.Files, FileProblem{f.Path, "stored SHA-256 in " + ExitManifestFile + " differs from " + ManifestFile})
+				c.Files = append(c.Files, FileProblem{f.Path, "stored SHA-256 in " + manifest.ExitManifestFile + " differs from " + manifest.ManifestFile})
 			}
 			if s, ok := e.res.Files[f.Path]; !ok {
-				c.Files = append(c.Files, FileProblem{f.Path, "named in " + ExitManifestFile + " but missing"})
+				c.Files = append(c.Files, FileProblem{f.Path, "named in " + manifest.ExitManifestFile + " but missing"})
 			} else if s.Err == nil && s.Size != f.StoredSize {
-				c.Files = append(c.Files, FileProblem{f.Path, fmt.Sprintf("%d bytes stored, %s says %d", s.Size, ExitManifestFile, f.StoredSize)})
+				c.Files = append(c.Files, FileProblem{f.Path, fmt.Sprintf("%d bytes stored, %s says %d", s.Size, manifest.ExitManifestFile, f.StoredSize)})
 			}
 		}
 	}
 	for p := range e.payload {
 		if !described[p] {
-			c.Files = append(c.Files, FileProblem{p, "a payload file " + ExitManifestFile + " does not describe"})
+			c.Files = append(c.Files, FileProblem{p, "a payload file " + manifest.ExitManifestFile + " does not describe"})
 		}
 	}
 	if len(c.Files) == 0 {
 		c.Detail = fmt.Sprintf("%s, %s, consistent with the bag", countOf(len(m.VMs), "VM"), countOf(nfiles, "file"))
 	} else {
-		c.Detail = ExitManifestFile + " disagrees with the bag"
+		c.Detail = manifest.ExitManifestFile + " disagrees with the bag"
 	}
 	return c
 }
@@ -548,7 +548,7 @@ func (e *Evaluator) skipWithoutExit(c *Check) bool {
 		return false
 	}
 	c.Status = StatusSkip
-	c.Detail = "not run: no readable " + ExitManifestFile
+	c.Detail = "not run: no readable " + manifest.ExitManifestFile
 	return true
 }
 
@@ -566,7 +566,7 @@ func (e *Evaluator) checkOVF() Check {
 			c.Files = append(c.Files, FileProblem{vm.OVF, "unreadable or too large for a descriptor"})
 			continue
 		}
-		byName := map[string]*File{}
+		byName := map[string]*manifest.File{}
 		for i := range vm.Files {
 			byName[vm.Files[i].Name] = &vm.Files[i]
 		}
@@ -603,7 +603,7 @@ func (e *Evaluator) checkOVF() Check {
 			c.Files = append(c.Files, FileProblem{vm.OVF, fmt.Sprintf("SHA-256 differs from %s line %d", path.Base(vm.MF), l.Line)})
 		}
 		for _, f := range vm.Files {
-			if f.Role == RoleDescriptor || f.Role == RoleManifest || f.Path == vm.OVF || f.Path == vm.MF {
+			if f.Role == manifest.RoleDescriptor || f.Role == manifest.RoleManifest || f.Path == vm.OVF || f.Path == vm.MF {
 				continue
 			}
 			l, ok := mf[f.Name]
@@ -613,7 +613,7 @@ func (e *Evaluator) checkOVF() Check {
 			case l.Alg != "SHA256":
 				c.Files = append(c.Files, FileProblem{vm.MF, fmt.Sprintf("line %d uses %s; exit bundles use SHA256", l.Line, l.Alg)})
 			case l.Sum != strings.ToLower(f.SHA256):
-				c.Files = append(c.Files, FileProblem{vm.MF, fmt.Sprintf("line %d: SHA-256 of %s differs from %s", l.Line, f.Name, ExitManifestFile)})
+				c.Files = append(c.Files, FileProblem{vm.MF, fmt.Sprintf("line %d: SHA-256 of %s differs from %s", l.Line, f.Name, manifest.ExitManifestFile)})
 			}
 		}
 		for name := range mf {
@@ -665,9 +665,9 @@ func (e *Evaluator) checkPlaintext() Check {
 			case s.Plain.Err != nil:
 				c.Files = append(c.Files, FileProblem{f.Path, "cannot decode: " + s.Plain.Err.Error()})
 			case s.Plain.Size != f.Size:
-				c.Files = append(c.Files, FileProblem{f.Path, fmt.Sprintf("plaintext is %d bytes, %s says %d", s.Plain.Size, ExitManifestFile, f.Size)})
+				c.Files = append(c.Files, FileProblem{f.Path, fmt.Sprintf("plaintext is %d bytes, %s says %d", s.Plain.Size, manifest.ExitManifestFile, f.Size)})
 			case s.Plain.SHA256 != strings.ToLower(f.SHA256):
-				c.Files = append(c.Files, FileProblem{f.Path, "plaintext SHA-256 differs from " + ExitManifestFile})
+				c.Files = append(c.Files, FileProblem{f.Path, "plaintext SHA-256 differs from " + manifest.ExitManifestFile})
 			case mf != nil && mf[f.Name].Sum != "" && mf[f.Name].Sum != s.Plain.SHA256:
 				c.Files = append(c.Files, FileProblem{f.Path, "plaintext SHA-256 differs from " + path.Base(vm.MF)})
 			}

@@ -1,6 +1,7 @@
 package check
 
 import (
+	"github.com/exitkit/exitkit/bundle/manifest"
 	"github.com/exitkit/exitkit/bundle/seal"
 	_ "github.com/exitkit/exitkit/internal/golden"
 
@@ -39,10 +40,10 @@ func FuzzEvaluateExitManifest(f *testing.F) {
 		put := func(p string, data []byte) {
 			res.Files[p] = &Scanned{Path: p, Size: int64(len(data)), SHA256: "00", Data: data}
 		}
-		put(ExitManifestFile, exit)
-		put(BagItFile, []byte("BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n"))
-		put(ManifestFile, []byte(strings.Repeat("0", 64)+"  data/vms/web/web.ovf\n"))
-		put(TagManifestFile, []byte(strings.Repeat("0", 64)+"  "+ExitManifestFile+"\n"))
+		put(manifest.ExitManifestFile, exit)
+		put(manifest.BagItFile, []byte("BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n"))
+		put(manifest.ManifestFile, []byte(strings.Repeat("0", 64)+"  data/vms/web/web.ovf\n"))
+		put(manifest.TagManifestFile, []byte(strings.Repeat("0", 64)+"  "+manifest.ExitManifestFile+"\n"))
 		put("data/vms/web/web.ovf", desc)
 		put("data/vms/web/web.mf", mf)
 		pin := &seal.Pin{Now: time.Now}

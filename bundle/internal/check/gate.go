@@ -22,7 +22,7 @@ import (
 
 // TrustFiles are the tag files the signature check and the Gate read
 // before any payload byte.
-var TrustFiles = []string{TagManifestFile, SignatureFile, SignerFile, ExitManifestFile, ManifestFile, IncompleteMarker}
+var TrustFiles = []string{manifest.TagManifestFile, manifest.SignatureFile, manifest.SignerFile, manifest.ExitManifestFile, manifest.ManifestFile, manifest.IncompleteMarker}
 
 // Gate says which payload files may be decoded, and up to how many
 // plaintext bytes.
@@ -80,13 +80,13 @@ func TrustProblems(e *Evaluator, res *Result) []string {
 	sig := e.Signature()
 	tags := Check{Name: CheckTagManifest}
 	if lines, err := e.TagManifest(); err != nil {
-		tags.Files = append(tags.Files, FileProblem{Path: TagManifestFile, Problem: err.Error()})
+		tags.Files = append(tags.Files, FileProblem{Path: manifest.TagManifestFile, Problem: err.Error()})
 	} else {
 		sums := map[string]string{}
 		for _, l := range lines {
 			sums[l.Path] = l.SHA256
 		}
-		for _, name := range []string{ExitManifestFile, ManifestFile} {
+		for _, name := range []string{manifest.ExitManifestFile, manifest.ManifestFile} {
 			s, ok := res.Files[name]
 			switch {
 			case !ok:
@@ -122,9 +122,9 @@ func NewGate(res *Result, pin *seal.Pin, force bool) *Gate {
 		g.Note = "not decoded: the signature does not vouch for the sizes exit-manifest.json declares, so decoding could cost any amount of work (" + problems[0] + ")"
 		return g
 	}
-	s, ok := res.Files[ExitManifestFile]
+	s, ok := res.Files[manifest.ExitManifestFile]
 	if !ok || s.Data == nil {
-		g.Note = "not decoded: no readable " + ExitManifestFile + " declares the plaintext sizes"
+		g.Note = "not decoded: no readable " + manifest.ExitManifestFile + " declares the plaintext sizes"
 		return g
 	}
 	m, err := manifest.Decode(s.Data)
@@ -135,7 +135,7 @@ func NewGate(res *Result, pin *seal.Pin, force bool) *Gate {
 	g.limits = map[string]int64{}
 	for _, vm := range m.VMs {
 		for _, f := range vm.Files {
-			if f.Size >= 0 && (f.Encrypted || f.Compression != "") && strings.HasPrefix(f.Path, PayloadDir+"/") {
+			if f.Size >= 0 && (f.Encrypted || f.Compression != "") && strings.HasPrefix(f.Path, manifest.PayloadDir+"/") {
 				g.limits[f.Path] = f.Size
 			}
 		}

@@ -28,7 +28,7 @@ func Hrefs(vm manifest.VM, ovfData []byte) error {
 	}
 	for _, ref := range d.Files {
 		if !names[ref.Href] || ref.Href == "" || strings.ContainsAny(ref.Href, "/\\") || strings.HasPrefix(ref.Href, ".") || manifest.HasControl(ref.Href) {
-			return fmt.Errorf("%s: references \"%s\", which is not a file of VM %s in %s: refused, nothing of this VM is restored", vm.OVF, manifest.Escape(bagit.Clip(ref.Href)), vm.Name, ExitManifestFile)
+			return fmt.Errorf("%s: references \"%s\", which is not a file of VM %s in %s: refused, nothing of this VM is restored", vm.OVF, manifest.Escape(bagit.Clip(ref.Href)), vm.Name, manifest.ExitManifestFile)
 		}
 	}
 	return nil

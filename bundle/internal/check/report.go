@@ -39,9 +39,9 @@ const (
 
 // Report is the outcome of Verify: one entry per check.
 type Report struct {
-	Path   string  `json:"path"`
-	OK     bool    `json:"ok"`
-	Signer *Signer `json:"signer,omitempty"`
+	Path   string           `json:"path"`
+	OK     bool             `json:"ok"`
+	Signer *manifest.Signer `json:"signer,omitempty"`
 	// SignerPinned says the signer was given by --signer or
 	// --allowed-signers rather than taken from the bundle itself.
 	SignerPinned bool   `json:"signer_pinned"`
@@ -100,11 +100,11 @@ func (r *Report) Err() error {
 	}
 	switch {
 	case r.Incomplete:
-		return fmt.Errorf("verify %s: %w: create did not finish writing it; run the same create command again to resume", r.Path, ErrIncomplete)
+		return fmt.Errorf("verify %s: %w: create did not finish writing it; run the same create command again to resume", r.Path, manifest.ErrIncomplete)
 	case len(failed) > 0 && failed[0] == CheckSignature:
-		return fmt.Errorf("verify %s: %w (failed checks: %s)", r.Path, ErrSignature, strings.Join(failed, ", "))
+		return fmt.Errorf("verify %s: %w (failed checks: %s)", r.Path, manifest.ErrSignature, strings.Join(failed, ", "))
 	default:
-		return fmt.Errorf("verify %s: %w (failed checks: %s)", r.Path, ErrIntegrity, strings.Join(failed, ", "))
+		return fmt.Errorf("verify %s: %w (failed checks: %s)", r.Path, manifest.ErrIntegrity, strings.Join(failed, ", "))
 	}
 }
 

@@ -20,6 +20,7 @@ import (
 	"filippo.io/age"
 	"github.com/exitkit/exitkit/bundle/bagit"
 	"github.com/exitkit/exitkit/bundle/internal/pipeline"
+	"github.com/exitkit/exitkit/bundle/manifest"
 	"github.com/exitkit/exitkit/bundle/seal"
 )
 
@@ -410,9 +411,9 @@ func ScanStream(ctx context.Context, r io.Reader, opts ScanOptions) (*Result, er
 		return res, readErr
 	}
 	res.Files, res.Problems = stripTarRoot(res.Files, res.Problems)
-	if _, ok := res.Files[BagItFile]; !ok {
-		if _, ok := res.Files[IncompleteMarker]; !ok {
-			return res, fmt.Errorf("%w: the tar holds no %s and no %s", ErrNotABundle, BagItFile, IncompleteMarker)
+	if _, ok := res.Files[manifest.BagItFile]; !ok {
+		if _, ok := res.Files[manifest.IncompleteMarker]; !ok {
+			return res, fmt.Errorf("%w: the tar holds no %s and no %s", manifest.ErrNotABundle, manifest.BagItFile, manifest.IncompleteMarker)
 		}
 	}
 	return res, nil
