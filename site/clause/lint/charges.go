@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/exitkit/exitkit/site/clause"
+	"github.com/exitkit/exitkit/site/clause/param"
 )
 
 // switchChargeCutoff is the day from which the Data Act forbids imposing
@@ -16,7 +17,7 @@ func num(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
 func (c *ctx) switchCharges() []clause.Finding {
 	var out []clause.Finding
 	for _, va := range c.values("switching_charge_eur") {
-		f, _ := toFloat(va.v)
+		f, _ := param.Float(va.v)
 		if f <= 0 {
 			continue
 		}

@@ -4,6 +4,7 @@ import (
 	"regexp"
 
 	"github.com/exitkit/exitkit/site/clause"
+	"github.com/exitkit/exitkit/site/clause/param"
 )
 
 const (
@@ -86,7 +87,7 @@ func (c *ctx) doraTransition() []clause.Finding {
 			"no selected clause gives a DORA transition period (dora_transition_period_days)")}
 	}
 	for _, va := range vs {
-		if n, _ := toInt(va.v); n <= maxTransitionDays {
+		if n, _ := param.Int(va.v); n <= maxTransitionDays {
 			out = append(out, c.finding(clause.SeverityError, RuleDORATransition, va.file, va.line, va.col,
 				"size dora_transition_period_days to the Customer's Exit Plan (core systems usually need many months); the Data Act's 30 days is not an adequate DORA transition period",
 				"DORA transition period of %d days (%s) is not longer than the Data Act's 30 days", n, va.clause.ID))
@@ -98,7 +99,7 @@ func (c *ctx) doraTransition() []clause.Finding {
 func (c *ctx) doraProviderNotice() []clause.Finding {
 	var out []clause.Finding
 	for _, va := range c.values("provider_notice_months") {
-		if n, _ := toInt(va.v); n < minProviderNoticeM {
+		if n, _ := param.Int(va.v); n < minProviderNoticeM {
 			out = append(out, c.finding(clause.SeverityError, RuleDORAProviderNotice, va.file, va.line, va.col,
 				"set provider_notice_months to at least 12 for a regulated customer, so that it can run its exit plan before the provider's termination takes effect",
 				"provider's termination notice of %d months (%s) is shorter than 12 months", n, va.clause.ID))

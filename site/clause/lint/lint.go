@@ -375,28 +375,4 @@ func (c *ctx) listed(ref string) bool {
 	return false
 }
 
-func toInt(v any) (int, bool) {
-	switch v := v.(type) {
-	case int:
-		return v, true
-	case int64:
-		return int(v), true
-	case float64:
-		return int(v), v == float64(int(v))
-	}
-	return 0, false
-}
-
-func toFloat(v any) (float64, bool) {
-	switch v := v.(type) {
-	case int:
-		return float64(v), true
-	case int64:
-		return float64(v), true
-	case float64:
-		return v, true
-	}
-	return 0, false
-}
-
 func day(t time.Time) string { return t.Format("2006-01-02") }

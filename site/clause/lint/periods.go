@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/exitkit/exitkit/site/clause"
+	"github.com/exitkit/exitkit/site/clause/param"
 )
 
 // MonthsEnd is the last day of a period of n months that starts with an
@@ -76,10 +77,10 @@ func breachText(days, months int) string {
 func (c *ctx) noticeMax() []clause.Finding {
 	var out []clause.Finding
 	for _, va := range c.values("notice_period_days") {
-		if n, _ := toInt(va.v); n > maxNoticeDays {
+		if n, _ := param.Int(va.v); n > maxNoticeDays {
 			out = append(out, c.finding(clause.SeverityError, RuleNoticeMax, va.file, va.line, va.col,
 				"set notice_period_days to at most 59: the Data Act caps the notice period at 2 months, and 60 days or more exceed 2 months for notices given in January or February",
-				"%s notice period of %d days (%s) can exceed 2 months: %s", c.where(), n, va.clause.ID, breachText(n, 2)))
+				"%s notice period of %d days (%s) can exceed 2 months: %s", c.where(), n, va.clause.ID, breachText(int(n), 2)))
 		}
 	}
 	return out
@@ -88,7 +89,7 @@ func (c *ctx) noticeMax() []clause.Finding {
 func (c *ctx) retrievalMin() []clause.Finding {
 	var out []clause.Finding
 	for _, va := range c.values("retrieval_period_days") {
-		if n, _ := toInt(va.v); n < minRetrievalDays {
+		if n, _ := param.Int(va.v); n < minRetrievalDays {
 			out = append(out, c.finding(clause.SeverityError, RuleRetrievalMin, va.file, va.line, va.col,
 				"set retrieval_period_days to at least 30: the customer must have 30 calendar days after the transitional period to retrieve its data",
 				"%s data retrieval period of %d days (%s) is shorter than 30 days", c.where(), n, va.clause.ID))
@@ -115,7 +116,7 @@ func (c *ctx) transitionMax() []clause.Finding {
 		}
 	}
 	for _, va := range c.values("transition_period_days") {
-		n, _ := toInt(va.v)
+		n, _ := param.Int(va.v)
 		if n <= maxTransitionDays {
 			continue
 		}
@@ -143,14 +144,14 @@ func (c *ctx) transitionMax() []clause.Finding {
 func (c *ctx) transitionAltMax() []clause.Finding {
 	var out []clause.Finding
 	for _, va := range c.values("alternative_transition_period_days") {
-		if n, _ := toInt(va.v); n > maxAltTransDays {
+		if n, _ := param.Int(va.v); n > maxAltTransDays {
 			out = append(out, c.finding(clause.SeverityError, RuleTransitionAltMax, va.file, va.line, va.col,
 				"set alternative_transition_period_days to at most 212: the provider's alternative transitional period may not exceed 7 months, and 213 days or more exceed 7 months for periods starting in January or February",
-				"%s alternative transitional period of %d days (%s) can exceed 7 months: %s", c.where(), n, va.clause.ID, breachText(n, 7)))
+				"%s alternative transitional period of %d days (%s) can exceed 7 months: %s", c.where(), n, va.clause.ID, breachText(int(n), 7)))
 		}
 	}
 	for _, va := range c.values("unfeasibility_notice_working_days") {
-		if n, _ := toInt(va.v); n > maxUnfeasibilityWD {
+		if n, _ := param.Int(va.v); n > maxUnfeasibilityWD {
 			out = append(out, c.finding(clause.SeverityError, RuleTransitionAltMax, va.file, va.line, va.col,
 				"set unfeasibility_notice_working_days to at most 14: the provider must notify technical unfeasibility, with reasons, within 14 working days of the making of the switching request",
 				"%s notice of technical unfeasibility within %d working days (%s) is later than the 14 the Data Act allows", c.where(), n, va.clause.ID))

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/exitkit/exitkit/site/clause"
+	"github.com/exitkit/exitkit/site/clause/param"
 )
 
 // timing checks that the exit timeline's periods fit together, so that
@@ -18,9 +19,9 @@ func (c *ctx) timing() []clause.Finding {
 	accept := c.values("acceptance_period_working_days")
 	verify := c.values("media_verification_working_days")
 	for _, a := range accept {
-		an, _ := toInt(a.v)
+		an, _ := param.Int(a.v)
 		for _, v := range verify {
-			if vn, _ := toInt(v.v); an < vn {
+			if vn, _ := param.Int(v.v); an < vn {
 				out = append(out, c.finding(clause.SeverityError, RuleTiming, a.file, a.line, a.col,
 					"make acceptance_period_working_days at least media_verification_working_days: Switching must not be deemed complete before the Customer could verify the bundle",
 					"%s acceptance period of %d working days (%s) is shorter than the %d working days to verify a drive (%s)", c.where(), an, a.clause.ID, vn, v.clause.ID))
@@ -29,9 +30,9 @@ func (c *ctx) timing() []clause.Finding {
 	}
 	if c.prof != nil && c.prof.Regulated {
 		for _, d := range c.values("dora_transition_period_days") {
-			dn, _ := toInt(d.v)
+			dn, _ := param.Int(d.v)
 			for _, t := range c.values("transition_period_days") {
-				if tn, _ := toInt(t.v); dn < tn {
+				if tn, _ := param.Int(t.v); dn < tn {
 					out = append(out, c.finding(clause.SeverityError, RuleTiming, d.file, d.line, d.col,
 						"make dora_transition_period_days at least transition_period_days: the DORA period replaces the Data Act period for a regulated customer and may not shorten it",
 						"DORA transition period of %d days (%s) is shorter than the transitional period of %d days (%s)", dn, d.clause.ID, tn, t.clause.ID))

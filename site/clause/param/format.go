@@ -51,7 +51,7 @@ const defaultDateFormat = "D MMMM YYYY"
 func Format(typ string, v any, lang, format string) (string, error) {
 	switch typ {
 	case TypeDays:
-		n, ok := toInt(v)
+		n, ok := Int(v)
 		if !ok {
 			return "", fmt.Errorf("%v is not a whole number of days", v)
 		}
@@ -60,13 +60,13 @@ func Format(typ string, v any, lang, format string) (string, error) {
 		}
 		return strconv.FormatInt(n, 10) + " " + word(lang, "days"), nil
 	case TypeInteger:
-		n, ok := toInt(v)
+		n, ok := Int(v)
 		if !ok {
 			return "", fmt.Errorf("%v is not a whole number", v)
 		}
 		return strconv.FormatInt(n, 10), nil
 	case TypeMoney:
-		f, ok := toFloat(v)
+		f, ok := Float(v)
 		if !ok {
 			return "", fmt.Errorf("%v is not an amount", v)
 		}
@@ -210,7 +210,9 @@ func formatMoney(v float64, format string) (string, error) {
 	return b.String(), nil
 }
 
-func toInt(v any) (int64, bool) {
+// Int is the whole number a parameter value holds (YAML gives int, int64
+// or float64), and whether it holds one.
+func Int(v any) (int64, bool) {
 	switch v := v.(type) {
 	case int:
 		return int64(v), true
@@ -224,7 +226,8 @@ func toInt(v any) (int64, bool) {
 	return 0, false
 }
 
-func toFloat(v any) (float64, bool) {
+// Float is the number a parameter value holds, and whether it holds one.
+func Float(v any) (float64, bool) {
 	switch v := v.(type) {
 	case int:
 		return float64(v), true

@@ -65,12 +65,12 @@ func Coerce(typ string, v any) (any, string) {
 		}
 		return nil, fmt.Sprintf("%v is not an e-mail address", v)
 	case TypeInteger, TypeDays:
-		if n, ok := toInt(v); ok {
+		if n, ok := Int(v); ok {
 			return int(n), ""
 		}
 		return nil, fmt.Sprintf("%v is not a whole number", v)
 	case TypeMoney:
-		if f, ok := toFloat(v); ok {
+		if f, ok := Float(v); ok {
 			return f, ""
 		}
 		return nil, fmt.Sprintf("%v is not an amount (a number such as 1250 or 99.50)", v)
@@ -100,7 +100,7 @@ func (p *Param) CheckBounds(v any) string {
 		}
 		return fmt.Sprintf("%q is not one of %s", s, p.Choices())
 	}
-	f, ok := toFloat(v)
+	f, ok := Float(v)
 	if !ok {
 		return ""
 	}

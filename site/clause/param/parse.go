@@ -77,7 +77,7 @@ func Parse(ld *yamlpos.Reader, n *yaml.Node) []Param {
 			if b.n == nil {
 				continue
 			}
-			f, ok := toFloat(yamlpos.Scalar(b.n))
+			f, ok := Float(yamlpos.Scalar(b.n))
 			if !ok {
 				ld.Errorf(yamlpos.CodeWrongType, b.n, "write a number", "%s of %s must be a number", b.key, p.Name)
 				continue
