@@ -109,7 +109,7 @@ func ruleArticle(id string) string {
 func Check(l *clause.Library, profiles []*clause.Profile) []clause.Finding {
 	out := clause.Validate(l, nil)
 	for _, lang := range l.Languages() {
-		c := &ctx{lib: l, lang: lang, clauses: Latest(l, lang)}
+		c := &ctx{lib: l, lang: lang, clauses: l.Current(lang)} // a version is linted before it takes effect
 		out = append(out, c.run()...)
 	}
 	for _, p := range profiles {

@@ -1,7 +1,6 @@
 package lint
 
 import (
-	"sort"
 	"time"
 
 	"github.com/exitkit/exitkit/site/clause"
@@ -18,36 +17,6 @@ func InForce(l *clause.Library, id, lang string, date time.Time) *clause.Clause 
 		}
 	}
 	return best
-}
-
-// Latest returns the highest published version of each clause in lang,
-// ordered by clause number: the terms the library is publishing, in force
-// or upcoming. The lint of the library's defaults runs on these, whatever
-// version a site or module shows as current on a given day, so that a
-// version is checked before it takes effect.
-func Latest(l *clause.Library, lang string) []*clause.Clause {
-	latest := map[string]*clause.Clause{}
-	var ids []string
-	for _, c := range l.Clauses { // sorted by id, lang, version
-		if c.Lang != lang || c.Status != clause.StatusPublished {
-			continue
-		}
-		if _, ok := latest[c.ID]; !ok {
-			ids = append(ids, c.ID)
-		}
-		latest[c.ID] = c
-	}
-	out := make([]*clause.Clause, 0, len(ids))
-	for _, id := range ids {
-		out = append(out, latest[id])
-	}
-	sort.SliceStable(out, func(i, j int) bool {
-		if out[i].Order != out[j].Order {
-			return out[i].Order < out[j].Order
-		}
-		return out[i].ID < out[j].ID
-	})
-	return out
 }
 
 // effectiveInForce keeps "in force" well defined: a later version never
