@@ -601,11 +601,7 @@ func (c *creator) fileEntry(p *filePlan, rec journal.Record) File {
 // transfer reads the file once from the source through the pipeline into
 // the sink, checks its size and hash, records it as done and commits it.
 func (c *creator) transfer(ctx context.Context, vmDir string, p *filePlan, fp *progress.File) (File, error) {
-	admit, _ := c.sink.(interface{ Admit(known bool) func() })
-	release := func() {}
-	if admit != nil {
-		release = admit.Admit(p.sf.Size >= 0) // before the source is opened: see tarsink.Tar.Admit
-	}
+	release := c.sink.Admit(p.sf.Size >= 0) // before the source is opened
 	defer func() { release() }()
 	rc, err := p.sf.Open(ctx)
 	if err != nil {
@@ -636,9 +632,9 @@ func (c *creator) transfer(ctx context.Context, vmDir string, p *filePlan, fp *p
 	if err != nil {
 		return File{}, err
 	}
-	if admit != nil && size < 0 && p.sf.Size >= 0 {
+	if size < 0 && p.sf.Size >= 0 {
 		release() // compressed: a size known only at the end, so the tail alone
-		release = admit.Admit(false)
+		release = c.sink.Admit(false)
 	}
 	out, err := c.sink.Store(bagPath, size, c.j.Header.Created)
 	if size >= 0 {

@@ -23,6 +23,11 @@ type Sink interface {
 	// FS is the folder of the journal, the lock and the tag files: the bag
 	// folder itself, or a small folder beside a tar.
 	FS() fsx.FS
+	// Admit is called before a file's source is opened, known saying
+	// whether its stored size is known, and returns what ends the
+	// admission: a sink that takes one file of unknown size at a time (a
+	// tar) waits here, with nothing opened yet; the others never wait.
+	Admit(known bool) (release func())
 	// Store writes the payload file p (a bag path under data/). size is
 	// the bytes it will hold when known before its data flows, else -1;
 	// an Entry given more or fewer fails. mtime stamps a tar header.
@@ -98,6 +103,7 @@ func NewFolder(dir string, wrap Wrap) (*Folder, error) {
 }
 
 func (f *Folder) FS() fsx.FS             { return f.fs }
+func (f *Folder) Admit(bool) func()      { return func() {} }
 func (f *Folder) Finish(time.Time) error { return nil }
 
 // Store writes p.partial, renamed to p by Commit, so a file under its

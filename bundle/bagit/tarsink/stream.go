@@ -55,6 +55,7 @@ func NewStream(w io.Writer, name string, wrap bagit.Wrap) (*Stream, error) {
 }
 
 func (s *Stream) FS() fsx.FS           { return s.fs }
+func (s *Stream) Admit(bool) func()    { return func() {} } // one file at a time anyway (Jobs 1)
 func (s *Stream) FinishesSigned() bool { return false }
 func (s *Stream) String() string       { return s.name }
 
